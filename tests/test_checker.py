@@ -1,0 +1,188 @@
+"""The independent checker: corpus, mutations, independence from the prover, limits."""
+from __future__ import annotations
+
+import ast
+import copy
+import json
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tnverify.checker import check
+from tests.helpers import sympy_rank
+
+CERTS = Path(__file__).parent / "certs"
+CHECKER = Path(__file__).parent.parent / "tnverify" / "checker"
+
+
+def _corpus(kind):
+    return sorted((CERTS / kind).glob("*.json"))
+
+
+@pytest.mark.parametrize("path", _corpus("valid"), ids=lambda p: p.stem)
+def test_valid_corpus_verifies(path):
+    v = check(path)
+    assert v.status == "VERIFIED", v.message
+    assert v.exit_code == 0 and v.text().endswith("s VERIFIED")
+
+
+@pytest.mark.parametrize("path", _corpus("invalid"), ids=lambda p: p.stem)
+def test_invalid_corpus_is_not_verified(path):
+    v = check(path)
+    assert v.status == "NOT VERIFIED", v.message
+    assert v.exit_code == 1
+    assert "fails" in v.message or "does not follow" in v.message
+
+
+@pytest.mark.parametrize("path", _corpus("malformed"), ids=lambda p: p.stem)
+def test_malformed_corpus_is_malformed(path):
+    v = check(path)
+    assert v.status == "MALFORMED", v.message
+    assert v.exit_code == 2 and v.message
+
+
+def test_corpus_is_not_trivially_small():
+    assert len(_corpus("valid")) >= 8 and len(_corpus("invalid")) >= 10 and len(_corpus("malformed")) >= 12
+
+
+# ---------------------------------------------------------------- mutations
+def _num(x):
+    if isinstance(x, int):
+        return x
+    if "/" in x:
+        a, b = x.split("/")
+        return Fraction(int(a), int(b))
+    return int(x)
+
+
+def _subject_matrix(cert, ref):
+    o = cert["objects"][ref["object"]]
+    if o["type"] == "matrix":
+        return [[_num(x) for x in row] for row in o["entries"]]
+    T = np.array([_num(x) for x in o["entries"]], dtype=object).reshape(o["shape"])
+    rows = ref["rows"]
+    cols = [k for k in range(T.ndim) if k not in rows]
+    M = np.transpose(T, rows + cols).reshape(int(np.prod([T.shape[k] for k in rows])), -1)
+    return M.tolist()
+
+
+def _conclusion_true(cert) -> bool:
+    """Independent (sympy) truth of every conclusion fact of a rank certificate."""
+    for fact in cert["conclusion"]:
+        subj = fact["subject"]
+        M = _subject_matrix(cert, subj["matrix"])
+        fld = subj["field"]
+        p = int(fld[3:-1]) if fld.startswith("GF") else None
+        if p is not None and any(isinstance(x, Fraction) for row in M for x in row):
+            return False
+        r = sympy_rank(M, p)
+        if fact["fact"] == "rank-at-least" and not r >= fact["value"]:
+            return False
+        if fact["fact"] == "rank-at-most" and not r <= fact["value"]:
+            return False
+    return True
+
+
+def _mutations(cert):
+    """Deterministic single perturbations of entries, hints, ranks, primes and conclusions."""
+    for name, o in cert["objects"].items():
+        if o["type"] == "matrix":
+            cells = [(i, j) for i in range(len(o["entries"])) for j in range(len(o["entries"][0]))]
+            for (i, j) in cells[:: max(1, len(cells) // 6)]:
+                def f(d, name=name, i=i, j=j):
+                    d["objects"][name]["entries"][i][j] = _num(d["objects"][name]["entries"][i][j]) + 1
+                yield f"{name}[{i}][{j}]+1", f
+        else:
+            for k in range(0, len(o["entries"]), max(1, len(o["entries"]) // 6)):
+                def f(d, name=name, k=k):
+                    d["objects"][name]["entries"][k] = _num(d["objects"][name]["entries"][k]) + 1
+                yield f"{name}[{k}]+1", f
+    for s, step in enumerate(cert["steps"]):
+        for key in ("rank",):
+            for delta in (-1, 1):
+                def f(d, s=s, delta=delta):
+                    d["steps"][s]["rank"] += delta
+                yield f"step{s}.rank{delta:+d}", f
+        if "minor" in step and step["rank"] > 0:
+            for side in ("rows", "cols"):
+                def f(d, s=s, side=side):
+                    idx = d["steps"][s]["minor"][side]
+                    idx[-1] = max(idx) + 1
+                yield f"step{s}.minor.{side}", f
+        if step.get("method") == "kernel":
+            def f(d, s=s):
+                d["steps"][s]["kernel"][0][0] = _num(d["steps"][s]["kernel"][0][0]) + 1
+            yield f"step{s}.kernel", f
+        if step.get("method") == "modular":
+            def f(d, s=s):
+                d["steps"][s]["primes"] = d["steps"][s]["primes"][:1]
+            yield f"step{s}.primes", f
+        if step.get("modulus"):
+            def f(d, s=s):
+                d["steps"][s]["modulus"] = 1000003
+            yield f"step{s}.modulus", f
+    for c in range(len(cert["conclusion"])):
+        for delta in (-1, 1):
+            def f(d, c=c, delta=delta):
+                d["conclusion"][c]["value"] += delta
+            yield f"conclusion{c}{delta:+d}", f
+
+
+@pytest.mark.parametrize("path", _corpus("valid"), ids=lambda p: p.stem)
+def test_every_mutation_is_rejected_or_still_true(path):
+    base = json.loads(path.read_text())
+    n = 0
+    for label, fn in _mutations(base):
+        d = copy.deepcopy(base)
+        fn(d)
+        v = check(d)
+        if v.status == "VERIFIED":
+            assert _conclusion_true(d), f"mutation {label} accepted but its conclusion is false"
+        n += 1
+    assert n >= 8
+
+
+# ---------------------------------------------------------- independence
+STDLIB = set(sys.stdlib_module_names)
+
+
+def test_checker_imports_only_stdlib_and_flint():
+    files = sorted(CHECKER.glob("*.py"))
+    assert files
+    for f in files:
+        tree = ast.parse(f.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:  # relative: must stay inside the checker package
+                    assert node.level == 1, f"{f.name} imports outside the checker package"
+                    continue
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top in STDLIB or top == "flint", f"{f.name} imports {name}"
+
+
+def test_checker_rejects_huge_object_quickly():
+    cert = json.loads((CERTS / "valid" / "rank_kernel.json").read_text())
+    cert["objects"]["M"]["shape"] = [10**9, 10**9]
+    t = time.perf_counter()
+    v = check(cert)
+    assert v.status == "MALFORMED" and "limit" in v.message
+    assert time.perf_counter() - t < 1.0
+
+
+def test_not_verified_names_step_rule_and_numbers():
+    v = check(CERTS / "invalid" / "singular_minor.json")
+    assert "step lower (rank-at-least)" in v.message and "determinant 0 mod" in v.message
+
+
+def test_missing_file_is_malformed():
+    assert check("/nonexistent/cert.json").status == "MALFORMED"

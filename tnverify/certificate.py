@@ -1,0 +1,146 @@
+"""Certificates: build, encode and decode the JSON that the checker verifies.
+
+A certificate (format ``tnverify-certificate``, version 1) holds the objects (a
+matrix, a tensor, a network with integer values), a list of steps, each naming a
+rule of the checker's closed vocabulary with its data and hints, and the
+conclusion as a list of facts. See :mod:`tnverify.checker._core` for the schema
+the checker enforces. Numbers: integers are JSON integers when |x| < 2^53 and
+decimal strings otherwise; rationals are ``"p/q"`` strings; no floats ever.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .errors import InputError
+
+__all__ = ["Certificate", "enc", "matrix_object", "tensor_object", "rank_certificate", "write"]
+
+FORMAT = "tnverify-certificate"
+VERSION = 1
+
+
+def enc(x):
+    """Encode an exact number for JSON."""
+    if isinstance(x, (bool, np.bool_)):
+        raise InputError(f"expected an exact number, got a boolean {x!r}")
+    if isinstance(x, (int, np.integer)):
+        x = int(x)
+        return x if -(2**53) < x < 2**53 else str(x)
+    if isinstance(x, Fraction):
+        return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+    if hasattr(x, "p") and hasattr(x, "q"):  # flint.fmpq / sympy Rational
+        return enc(Fraction(int(x.p), int(x.q)))
+    raise InputError(f"expected an exact number in a certificate, got {type(x).__name__} {x!r}")
+
+
+def matrix_object(M) -> dict:
+    """A ``matrix`` object from a 2-d exact array."""
+    M = np.asarray(M)
+    return {"type": "matrix", "shape": list(M.shape), "entries": [[enc(x) for x in row] for row in M]}
+
+
+def tensor_object(T) -> dict:
+    """A ``tensor`` object (C-order flat entries) from an exact array."""
+    T = np.asarray(T)
+    return {"type": "tensor", "shape": list(T.shape), "entries": [enc(x) for x in T.ravel()]}
+
+
+@dataclass
+class Certificate:
+    """A certificate under construction: objects, steps and conclusion facts."""
+
+    claim: dict = field(default_factory=dict)
+    objects: dict = field(default_factory=dict)
+    steps: list = field(default_factory=list)
+    conclusion: list = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+    def add_step(self, rule: str, **data) -> dict:
+        step = {"id": data.pop("id", f"s{len(self.steps) + 1}"), "rule": rule, **data}
+        self.steps.append(step)
+        return step
+
+    def conclude(self, fact: str, subject: dict, value) -> None:
+        self.conclusion.append({"fact": fact, "subject": subject, "value": value})
+
+    def merge(self, other: "Certificate", prefix: str = "") -> None:
+        """Append another certificate's objects, steps and conclusion (names must not clash)."""
+        for k, v in other.objects.items():
+            if k in self.objects and self.objects[k] != v:
+                raise InputError(f"object name clash while merging certificates: {k!r}")
+            self.objects[k] = v
+        for s in other.steps:
+            self.steps.append({**s, "id": prefix + s["id"]})
+        self.conclusion.extend(other.conclusion)
+
+    def to_dict(self) -> dict:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "claim": self.claim,
+            "objects": self.objects,
+            "steps": self.steps,
+            "conclusion": self.conclusion,
+            "meta": {"tool": "tnverify", "tool_version": __version__, **self.meta},
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        old = sys.get_int_max_str_digits()
+        sys.set_int_max_str_digits(0)
+        try:
+            return json.dumps(self.to_dict(), indent=indent)
+        finally:
+            sys.set_int_max_str_digits(old)
+
+
+def write(cert: "Certificate | dict", path) -> Path:
+    """Write a certificate to ``path`` (parent folders created)."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    text = cert.to_json() if isinstance(cert, Certificate) else json.dumps(cert)
+    p.write_text(text)
+    return p
+
+
+def rank_certificate(res, M, ref: dict, cert: "Certificate | None" = None, *, name: str = "M") -> Certificate:
+    """Certificate for a :class:`tnverify.exact.RankResult` of the matrix ``ref`` points to.
+
+    ``ref`` is ``{"object": NAME}`` or ``{"object": NAME, "rows": [...]}``; when
+    ``cert`` is None a new certificate is made holding ``M`` as a matrix object.
+    The conclusion states the rank over the result's field (both bounds) when the
+    status is ``proved``, and only the proved lower bound when it is ``probable``.
+    """
+    if cert is None:
+        cert = Certificate(objects={name: matrix_object(M)})
+    fld = str(res.field)
+    mod = res.field.p if res.field.kind == "GF" else res.prime
+    cert.add_step(
+        "rank-at-least", id="lower", matrix=ref, rank=res.lower,
+        minor={"rows": res.pivot_rows, "cols": res.pivot_cols}, modulus=mod,
+    )
+    subject = {"matrix": ref, "field": fld}
+    cert.conclude("rank-at-least", subject, res.lower)
+    if res.status != "proved":
+        cert.claim.setdefault("probable_upper", {"value": res.upper, "primes": [str(p) for p in res.primes],
+                                                 "failure_probability": f"{res.failure_probability:.6g}"})
+        return cert
+    if res.upper_method == "shape":
+        cert.add_step("rank-at-most", id="upper", matrix=ref, rank=res.upper, method="shape")
+    elif res.upper_method == "kernel":
+        cert.add_step(
+            "rank-at-most", id="upper", matrix=ref, rank=res.upper, method="kernel",
+            kernel=[[enc(x) for x in v] for v in res.kernel], support=res.kernel_support,
+            modulus=res.field.p if res.field.kind == "GF" else None,
+        )
+    elif res.upper_method == "modular":
+        cert.add_step("rank-at-most", id="upper", matrix=ref, rank=res.upper, method="modular",
+                      primes=[enc(p) for p in res.primes], field=fld)
+    cert.conclude("rank-at-most", subject, res.upper)
+    return cert

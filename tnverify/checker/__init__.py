@@ -1,0 +1,136 @@
+"""The independent certificate checker.
+
+``check(path_or_text_or_dict)`` returns a :class:`Verdict`: ``VERIFIED`` (every
+step holds and the conclusion follows), ``NOT VERIFIED`` (a well-formed step or
+the conclusion fails; the message names the step, its rule and the numbers) or
+``MALFORMED`` (not JSON, or not the schema). Exit codes 0 / 1 / 2.
+
+The checker never searches: hints in the certificate (minor indices, kernel
+vectors, primes, cuts) move all search to the prover, and the checker only
+re-derives. See :mod:`tnverify.checker._core` for the format. This package
+imports only the standard library and, for large modular problems, python-flint.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field as dc_field
+
+from . import rules_matrix  # noqa: F401  (registers rules)
+from ._core import (
+    FORMAT, MAX_FILE_BYTES, RULES, VERSIONS, CheckFailure, Ctx, Malformed, canon, field, implied, loads,
+)
+
+__all__ = ["Verdict", "check", "RULES"]
+
+_OPTIONAL_RULE_MODULES = ("rules_network", "rules_kruskal", "rules_jacobian", "rules_cp")
+for _name in _OPTIONAL_RULE_MODULES:
+    try:
+        __import__(f"{__name__}.{_name}")
+    except ModuleNotFoundError as _e:  # a rule family not shipped in this build
+        if _e.name != f"{__name__}.{_name}":
+            raise
+
+
+@dataclass
+class Verdict:
+    """Outcome of checking one certificate."""
+
+    status: str  # "VERIFIED" | "NOT VERIFIED" | "MALFORMED"
+    message: str = ""
+    lines: list = dc_field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return {"VERIFIED": 0, "NOT VERIFIED": 1, "MALFORMED": 2}[self.status]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "VERIFIED"
+
+    def text(self) -> str:
+        out = [f"c {ln}" for ln in self.lines]
+        if self.message:
+            out.append(f"c {self.message}")
+        out.append(f"s {self.status}")
+        return "\n".join(out)
+
+    def to_dict(self) -> dict:
+        return {"verdict": self.status, "message": self.message, "steps": self.lines}
+
+
+def _load(source):
+    if isinstance(source, dict):
+        return source
+    if isinstance(source, (bytes, bytearray)):
+        source = source.decode("utf-8", errors="replace")
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and not source.lstrip().startswith("{")):
+        path = os.fspath(source)
+        if not os.path.isfile(path):
+            raise Malformed(f"no certificate file at {path!r}")
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise Malformed(f"certificate of {size} bytes exceeds the limit of {MAX_FILE_BYTES}")
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            source = fh.read()
+    return loads(source)
+
+
+def check(source) -> Verdict:
+    """Check a certificate given as a path, JSON text or a parsed dict."""
+    lines: list = []
+    try:
+        cert = _load(source)
+        if not isinstance(cert, dict):
+            raise Malformed(f"expected a JSON object at the top level, got {type(cert).__name__}")
+        if cert.get("format") != FORMAT:
+            raise Malformed(f"expected format {FORMAT!r}, got {cert.get('format')!r}")
+        if cert.get("version") not in VERSIONS:
+            raise Malformed(f"unsupported certificate version {cert.get('version')!r} (supported: {VERSIONS})")
+        known = {"format", "version", "claim", "objects", "steps", "conclusion", "meta"}
+        extra = set(cert) - known
+        if extra:
+            raise Malformed(f"unknown top-level fields {sorted(extra)}")
+        objects = field(cert, "objects", "certificate", dict)
+        steps = field(cert, "steps", "certificate", list)
+        conclusion = field(cert, "conclusion", "certificate", list)
+        if not conclusion:
+            raise Malformed("certificate.conclusion: expected at least one fact")
+        ctx = Ctx(objects)
+        for i, step in enumerate(steps):
+            if not isinstance(step, dict):
+                raise Malformed(f"steps[{i}]: expected an object")
+            name = step.get("rule")
+            sid = step.get("id", str(i))
+            if name not in RULES:
+                raise Malformed(f"steps[{i}] ({sid}): unknown rule {name!r}; known rules: {', '.join(sorted(RULES))}")
+            try:
+                facts = RULES[name](step, ctx)
+            except CheckFailure as e:
+                return Verdict("NOT VERIFIED", f"step {sid} ({name}) fails: {e}", lines)
+            except Malformed as e:
+                raise Malformed(f"steps[{i}] ({sid}, {name}): {e}") from None
+            for kind, subject, value in facts:
+                ctx.add(kind, subject, value)
+            lines.append(f"step {sid} ({name}): ok; " + "; ".join(f"{k} {v} [{canon(s)}]" for k, s, v in facts))
+        for j, fact in enumerate(conclusion):
+            kind = field(fact, "fact", f"conclusion[{j}]", str)
+            subject = field(fact, "subject", f"conclusion[{j}]", dict)
+            value = field(fact, "value", f"conclusion[{j}]")
+            if isinstance(value, float):
+                raise Malformed(f"conclusion[{j}].value: floats are not allowed")
+            if not implied(ctx, kind, subject, value):
+                have = ctx.get(kind, subject)
+                return Verdict(
+                    "NOT VERIFIED",
+                    f"conclusion {kind} {value} for {canon(subject)} does not follow from the steps"
+                    + (f" (derived: {have})" if have is not None else " (no step derives it)"),
+                    lines,
+                )
+            lines.append(f"conclusion: {kind} {value} [{canon(subject)}]")
+        return Verdict("VERIFIED", "", lines)
+    except Malformed as e:
+        return Verdict("MALFORMED", str(e), lines)
+    except CheckFailure as e:
+        return Verdict("NOT VERIFIED", str(e), lines)
+    except (RecursionError, MemoryError) as e:
+        return Verdict("MALFORMED", f"certificate too deep or too large to check: {type(e).__name__}", lines)

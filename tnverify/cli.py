@@ -1,0 +1,181 @@
+"""The ``tnverify`` command line.
+
+Results go to stdout (text for people, one JSON object with ``--json``); errors
+go to stderr as one line; progress bars go to stderr. Exit codes, shared by every
+subcommand: 0 proved / as expected, 1 refuted or a check failed, 2 usage or bad
+input, 3 inconclusive where a definite answer is demanded.
+
+Each capability module registers its subcommands with a ``register(sub, common)``
+function; this module holds the shared machinery and the foundation commands
+(``rank``, ``check``, ``bench``).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+
+from .errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_USAGE, InputError, TnverifyError
+
+#: Modules that add subcommands (each defines ``register(sub, common)``).
+COMMAND_MODULES = (
+    "tnverify.cli_catalog",
+    "tnverify.cli_networks",
+    "tnverify.cli_kruskal",
+    "tnverify.cli_generic",
+    "tnverify.cli_numeric",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit code 2."""
+
+    def error(self, message):  # noqa: D401 - argparse API
+        raise InputError(f"{self.prog}: {message}")
+
+
+def emit(args, payload: dict, text: str) -> None:
+    """Print ``payload`` as JSON with ``--json``, else ``text``."""
+    if getattr(args, "json", False):
+        print(json.dumps(payload, default=str))
+    else:
+        print(text)
+
+
+def status_exit(status: str) -> int:
+    """Exit code for a result status."""
+    return {"proved": EXIT_OK, "refuted": EXIT_FAILED}.get(status, EXIT_INCONCLUSIVE)
+
+
+# ---------------------------------------------------------------------- rank
+def _cmd_rank(args) -> int:
+    from . import certificate as C
+    from .exact import parse_field, rank, reduce_mod
+    from .io import load_array
+    from .tensor import flatten, parse_modes
+
+    t0 = time.perf_counter()
+    F = parse_field(args.field)
+    T = load_array(args.file, allow_pickle=args.allow_pickle)
+    if T.ndim == 1:
+        raise InputError(f"expected a matrix or a tensor of order >= 2 in {args.file}, got a vector of length {T.shape[0]}")
+    if F.kind == "GF":
+        T = reduce_mod(T, F.p)
+    rows = parse_modes(args.rows, T.ndim) if (T.ndim > 2 or args.rows) else (0,)
+    M = T if (T.ndim == 2 and rows == (0,)) else flatten(T, rows)
+    res = rank(M, F, seed=args.seed, upper=args.upper)
+    seconds = time.perf_counter() - t0
+    out = res.to_dict()
+    out.update({"shape": list(M.shape), "tensor_shape": list(T.shape), "rows": list(rows), "seconds": round(seconds, 6)})
+    if args.cert:
+        if T.ndim == 2 and rows == (0,):
+            cert = C.rank_certificate(res, M, {"object": "M"})
+        else:
+            cert = C.Certificate(objects={"T": C.tensor_object(T)})
+            C.rank_certificate(res, M, {"object": "T", "rows": list(rows)}, cert)
+        cert.claim.update({"statement": f"rank over {F} of the flattening rows={list(rows)} of {args.file}",
+                           "status": res.status, "seed": res.seed})
+        C.write(cert, args.cert)
+        out["certificate"] = str(args.cert)
+    if res.status == "proved":
+        how = {"shape": "full rank", "kernel": f"{M.shape[1] - res.rank} exact kernel vectors",
+               "modular": f"rank <= {res.upper} mod {len(res.primes)} primes beyond the Hadamard bound"}[res.upper_method]
+        text = (f"rank over {F} = {res.rank} (proved)\n"
+                f"  lower: nonzero {res.rank}x{res.rank} minor mod {res.prime}\n  upper: {how}")
+    else:
+        text = (f"rank over {F} = {res.rank} (probable)\n  lower: {res.lower} proved (nonzero minor mod {res.prime})\n"
+                f"  upper: {res.upper} modulo {len(res.primes)} random primes, failure probability <= "
+                f"{res.failure_probability:.3g}; proved upper bound {res.upper_proved}")
+    text += f"\n  matrix {M.shape[0]} x {M.shape[1]}, {seconds:.3f} s"
+    emit(args, out, text)
+    return status_exit(res.status)
+
+
+# --------------------------------------------------------------------- check
+def _cmd_check(args) -> int:
+    from .checker import check
+
+    v = check(args.certificate)
+    if args.json:
+        print(json.dumps(v.to_dict()))
+    else:
+        print(v.text())
+    return v.exit_code
+
+
+# --------------------------------------------------------------------- bench
+def _cmd_bench(args) -> int:
+    from . import bench
+
+    rows = bench.run(args.cases, repeat=args.repeat, quick=args.quick)
+    if args.json:
+        print(json.dumps(rows))
+    else:
+        print(bench.table(rows))
+    return EXIT_OK if all(r.get("met", True) is not False for r in rows) else EXIT_FAILED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser = _Parser(prog="tnverify", description="Certified facts from the tensor theory of deep networks.")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"tnverify {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("rank", parents=[common], help="exact rank of a matrix or flattening, with witnesses")
+    p.add_argument("file", help="matrix or tensor: .npy, .json or .txt")
+    p.add_argument("--rows", help="row modes of the flattening, e.g. 0,2 (default: mode 0)")
+    p.add_argument("--field", default="Q", help="Q (default) or GF(p)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random primes (recorded)")
+    p.add_argument("--upper", default="auto", choices=["auto", "kernel", "modular", "probable"],
+                   help="upper-bound witness over Q")
+    p.add_argument("--cert", help="write a certificate to this JSON file")
+    p.add_argument("--allow-pickle", action="store_true", help="accept object .npy files (pickle can run code)")
+    p.set_defaults(func=_cmd_rank)
+
+    p = sub.add_parser("check", parents=[common], help="verify a certificate with the independent checker")
+    p.add_argument("certificate")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("bench", parents=[common], help="benchmarks against baselines, side by side")
+    p.add_argument("cases", nargs="*", help="case names or groups (default: all)")
+    p.add_argument("--repeat", type=int, default=3, help="repetitions (median reported)")
+    p.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run, not the targets)")
+    p.set_defaults(func=_cmd_bench)
+
+    for name in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue
+        mod.register(sub, common)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``tnverify`` console script; returns the exit code."""
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        return args.func(args)
+    except TnverifyError as e:
+        print(f"tnverify: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("tnverify: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
