@@ -1,0 +1,121 @@
+"""One executor abstraction for embarrassingly parallel work.
+
+``executor(jobs=1, scheduler=None)`` gives an object with
+``map_unordered(fn, items) -> iterator of (index, result | TaskFailure)``:
+
+* in-process (default, ``jobs=1``);
+* local processes (``jobs=N``; :class:`concurrent.futures.ProcessPoolExecutor`);
+* a Dask distributed cluster (``scheduler="tcp://HOST:PORT"``), through Dask's
+  own futures interface (``Client.submit`` / ``as_completed``).
+
+A task that raises, or whose worker dies, is retried (``retries``, default 1)
+and then reported as a :class:`TaskFailure` carrying the message: never lost
+silently. ``fn`` and the items must be picklable (module-level functions).
+Used for instances in ``tnverify run``, points of a sweep, chunks of a Kruskal
+enumeration and independent primes.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+from .errors import InputError, SchedulerError
+
+__all__ = ["executor", "TaskFailure", "Executor"]
+
+
+@dataclass
+class TaskFailure:
+    """A task that failed after its retries: ``kind`` is ``error`` or ``lost`` (worker died)."""
+
+    kind: str
+    message: str
+
+
+class Executor:
+    """In-process execution (the default)."""
+
+    name = "in-process"
+
+    def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[tuple[int, object]]:
+        for i, x in enumerate(items):
+            try:
+                yield i, fn(x)
+            except Exception as e:  # noqa: BLE001 - reported, not lost
+                yield i, TaskFailure("error", f"{type(e).__name__}: {e}")
+
+    def close(self) -> None:
+        pass
+
+
+class ProcessExecutor(Executor):
+    """Local worker processes (one machine)."""
+
+    def __init__(self, jobs: int, retries: int = 1):
+        self.jobs, self.retries = jobs, retries
+        self.name = f"{jobs} local processes"
+
+    def map_unordered(self, fn, items):
+        items = list(items)
+        attempts = {i: 0 for i in range(len(items))}
+        pending = list(range(len(items)))
+        while pending:
+            with cf.ProcessPoolExecutor(max_workers=self.jobs) as pool:
+                futs = {pool.submit(fn, items[i]): i for i in pending}
+                pending = []
+                for fut in cf.as_completed(futs):
+                    i = futs[fut]
+                    try:
+                        yield i, fut.result()
+                    except cf.process.BrokenProcessPool:
+                        attempts[i] += 1
+                        if attempts[i] > self.retries:
+                            yield i, TaskFailure("lost", "worker process died (retries exhausted)")
+                        else:
+                            pending.append(i)
+                    except Exception as e:  # noqa: BLE001
+                        yield i, TaskFailure("error", f"{type(e).__name__}: {e}")
+
+
+class DaskExecutor(Executor):
+    """A Dask distributed cluster, through Dask's futures interface."""
+
+    def __init__(self, address: str, retries: int = 1, timeout: float = 10.0):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise InputError("--scheduler needs Dask: pip install 'tnverify[dask]'") from None
+        try:
+            self.client = Client(address, timeout=timeout)
+        except (OSError, TimeoutError) as e:
+            raise SchedulerError(f"cannot reach the Dask scheduler at {address!r}: {e}") from None
+        self.retries = retries
+        self.name = f"dask at {address}"
+
+    def map_unordered(self, fn, items):
+        from distributed import as_completed
+
+        items = list(items)
+        futs = {self.client.submit(fn, x, pure=False, retries=self.retries): i for i, x in enumerate(items)}
+        for fut in as_completed(futs):
+            i = futs[fut]
+            try:
+                yield i, fut.result()
+            except Exception as e:  # noqa: BLE001 - includes KilledWorker
+                kind = "lost" if type(e).__name__ == "KilledWorker" else "error"
+                yield i, TaskFailure(kind, f"{type(e).__name__}: {e}")
+
+    def close(self):
+        self.client.close()
+
+
+def executor(jobs: int = 1, scheduler: str | None = None, retries: int = 1) -> Executor:
+    """The executor for ``--jobs`` / ``--scheduler``."""
+    if scheduler:
+        if not scheduler.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
+            raise InputError(f"expected a scheduler address like tcp://HOST:8786, got {scheduler!r}")
+        return DaskExecutor(scheduler, retries)
+    if not isinstance(jobs, int) or jobs < 1:
+        raise InputError(f"expected --jobs >= 1, got {jobs!r}")
+    return Executor() if jobs == 1 else ProcessExecutor(jobs, retries)

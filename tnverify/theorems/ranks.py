@@ -1,0 +1,118 @@
+"""Theorems about exact ranks of explicit matrices and tensor flattenings.
+
+Families (parameter ``family``):
+
+* ``vandermonde`` -- V[i, j] = x_i^(n-1-j) with nodes x_i = 1..n (``np.vander``
+  order). Over Q its determinant prod_{i<j}(x_j - x_i) is nonzero: rank n. Over
+  GF(p) the nodes take min(n, p) distinct values: rank min(n, p).
+* ``hilbert`` -- H[i, j] = 1/(i + j + 1); nonsingular (Cauchy determinant).
+* ``product`` -- U V with random integer U (m x inner), V (inner x n): rank
+  min(m, inner, n) for all but a measure-zero set of factors.
+* ``matmul`` -- the flattening {A} | {B, C} of the matrix multiplication tensor
+  <n, n, n> (modes indexed by entries of A, B, C): rank n^2 (Strassen 1969).
+* ``w-state`` -- e1e1e2 + e1e2e1 + e2e1e1: every 1 | 2 flattening has rank 2
+  (de Silva and Lim 2008); its tensor rank is 3.
+* ``explicit`` -- ``entries`` given in the instance (integers or "p/q" strings).
+
+``claim_at_least`` / ``claim_at_most`` turn the instance into the claim "rank >= k"
+or "rank <= k": ``proved`` or ``refuted``, each with a certificate.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..certificate import Certificate, rank_certificate, tensor_object
+from ..errors import InputError
+from ..exact import as_exact_array, parse_field, rank, reduce_mod
+from ..tensor import flatten, parse_modes
+from . import Outcome, theorem
+
+FAMILIES = ("vandermonde", "hilbert", "product", "matmul", "w-state", "explicit")
+
+
+def build(family: str, n: int | None, m: int | None, inner: int | None, seed: int, entries) -> np.ndarray:
+    """The exact matrix or tensor of a family (see the module docstring)."""
+    from fractions import Fraction
+
+    def need(x, name):
+        if not isinstance(x, int) or isinstance(x, bool) or x < 1:
+            raise InputError(f"family {family!r} needs a positive integer {name}, got {x!r}")
+        return x
+
+    if family == "vandermonde":
+        n = need(n, "n")
+        return np.array([[x ** (n - 1 - j) for j in range(n)] for x in range(1, n + 1)], dtype=object)
+    if family == "hilbert":
+        n = need(n, "n")
+        return np.array([[Fraction(1, i + j + 1) for j in range(n)] for i in range(n)], dtype=object)
+    if family == "product":
+        m, inner, n = need(m, "m"), need(inner, "inner"), need(n, "n")
+        rng = np.random.default_rng(seed)
+        return rng.integers(-100, 101, (m, inner)) @ rng.integers(-100, 101, (inner, n))
+    if family == "matmul":
+        n = need(n, "n")
+        T = np.zeros((n * n, n * n, n * n), dtype=np.int64)
+        for i in range(n):
+            for j in range(n):
+                for k in range(n):
+                    T[i * n + j, j * n + k, k * n + i] = 1
+        return T
+    if family == "w-state":
+        T = np.zeros((2, 2, 2), dtype=np.int64)
+        T[0, 0, 1] = T[0, 1, 0] = T[1, 0, 0] = 1
+        return T
+    if family == "explicit":
+        if entries is None:
+            raise InputError("family 'explicit' needs entries = [[...], ...]")
+        return as_exact_array(entries, name="entries")
+    raise InputError(f"unknown matrix family {family!r}; valid: {', '.join(FAMILIES)}")
+
+
+@theorem(
+    "matrix-rank",
+    statement="The rank over a field of an explicit matrix, or of a flattening of an explicit tensor.",
+    reference="Classical linear algebra; Strassen 1969 (matmul); de Silva & Lim 2008 (W state)",
+)
+def matrix_rank(family: str, n: int | None = None, m: int | None = None, inner: int | None = None,
+                seed: int = 0, entries=None, rows=None, field: str = "Q", upper: str = "auto",
+                claim_at_least: int | None = None, claim_at_most: int | None = None) -> Outcome:
+    F = parse_field(field)
+    T = build(family, n, m, inner, seed, entries)
+    if F.kind == "GF":
+        T = reduce_mod(T, F.p)
+    if T.ndim == 2 and rows is None:
+        M, ref, cert = T, {"object": "M"}, None
+    else:
+        modes = parse_modes(rows if rows is not None else [0], T.ndim)
+        M = flatten(T, modes)
+        ref = {"object": "T", "rows": list(modes)}
+        cert = Certificate(objects={"T": tensor_object(T)})
+    res = rank(M, F, seed=seed, upper=upper)
+    cert = rank_certificate(res, M, ref, cert)
+    values = {"rank": res.rank, "lower": res.lower, "upper": res.upper, "field": str(F), "shape": list(M.shape)}
+    subject = {"matrix": ref, "field": str(F)}
+    if claim_at_least is not None or claim_at_most is not None:
+        return _decide_claim(res, cert, subject, values, claim_at_least, claim_at_most)
+    msg = f"rank over {F} = {res.rank} ({res.status}; upper witness: {res.upper_method})"
+    return Outcome(res.status, values, cert, msg)
+
+
+def _decide_claim(res, cert, subject, values, at_least, at_most) -> Outcome:
+    """Decide "rank >= k" or "rank <= k" from proved bounds only."""
+    cert.conclusion = []
+    proved_upper = res.upper if res.status == "proved" else res.upper_proved
+    if at_least is not None:
+        if res.lower >= at_least:
+            cert.conclude("rank-at-least", subject, at_least)
+            return Outcome("proved", values, cert, f"rank >= {at_least} proved (rank >= {res.lower})")
+        if proved_upper < at_least:
+            cert.conclude("rank-at-most", subject, proved_upper)
+            return Outcome("refuted", values, cert, f"rank >= {at_least} refuted: rank <= {proved_upper} proved")
+        return Outcome("unknown", values, None, f"rank in [{res.lower}, {proved_upper}]")
+    if proved_upper <= at_most:
+        cert.conclude("rank-at-most", subject, at_most)
+        return Outcome("proved", values, cert, f"rank <= {at_most} proved (rank <= {proved_upper})")
+    if res.lower > at_most:
+        cert.conclude("rank-at-least", subject, res.lower)
+        return Outcome("refuted", values, cert, f"rank <= {at_most} refuted: rank >= {res.lower} proved")
+    return Outcome("unknown", values, None, f"rank in [{res.lower}, {proved_upper}]")
