@@ -1,0 +1,103 @@
+"""Regenerate the Jacobian part of the certificate corpus: ``python -m tests.certs.make_jacobian_corpus``.
+
+valid/jacobian_*.json      made by the prover (tnverify.generic);
+invalid/jacobian_*.json    well-formed, a false step or conclusion (NOT VERIFIED);
+malformed/jacobian_*.json  schema violations (MALFORMED).
+"""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+from tnverify import generic as G
+from tnverify import jacobian as J
+
+HERE = Path(__file__).parent
+
+
+def _save(kind: str, name: str, d: dict) -> None:
+    (HERE / kind).mkdir(exist_ok=True)
+    (HERE / kind / f"jacobian_{name}.json").write_text(json.dumps(d, indent=1) + "\n")
+
+
+def _step(d, rule):
+    return next(s for s in d["steps"] if s["rule"] == rule)
+
+
+def valid() -> dict:
+    return {
+        "generic_rank_2x2x2": G.generic_rank([2, 2, 2]).certificate.to_dict(),
+        "generic_rank_3x3x3_koszul": G.generic_rank([3, 3, 3]).certificate.to_dict(),
+        "generic_rank_ternary_quartics": G.generic_rank(symmetric=(3, 4)).certificate.to_dict(),
+        "secant_4_of_3x3x3": G.secant_dimension([3, 3, 3], 4).certificate.to_dict(),
+        "neurovariety_2_1_2_2": G.neurovariety([2, 1, 2, 2], 2).certificate.to_dict(),
+        "neurovariety_2_2_2_r3": G.neurovariety([2, 2, 2], 3).certificate.to_dict(),
+        "tt_gauge": G.format_dimension(J.tt_spec([2, 3, 2], [2, 2])).certificate.to_dict(),
+    }
+
+
+def invalid(v: dict) -> dict:
+    out = {}
+    d = copy.deepcopy(v["secant_4_of_3x3x3"])
+    s = _step(d, "jacobian-rank-at-least")  # columns 0..26 hold all of term 0's A and B columns, which are
+    s["rank"] = 27                          # dependent (scaling a_0 by c and b_0 by 1/c): singular minor
+    s["minor"] = {"rows": list(range(27)), "cols": list(range(27))}
+    out["singular_scaling_minor"] = d
+    d = copy.deepcopy(v["secant_4_of_3x3x3"])
+    d["conclusion"].append({"fact": "dim", "subject": d["conclusion"][0]["subject"], "value": 27})
+    out["dim_overclaimed"] = d
+    d = copy.deepcopy(v["generic_rank_2x2x2"])
+    _step(d, "dim-at-most")["rank"] = 3  # parameter bound of sigma_1 is 4, not 3
+    out["parameter_bound_understated"] = d
+    d = copy.deepcopy(v["generic_rank_3x3x3_koszul"])
+    s = _step(d, "secant-not-filling")
+    s["rank"] = 8
+    s["minor"] = {"rows": s["minor"]["rows"][:8], "cols": s["minor"]["cols"][:8]}  # 8 <= 2 x 4: no bound
+    out["koszul_rank_not_enough"] = d
+    d = copy.deepcopy(v["generic_rank_ternary_quartics"])
+    name = _step(d, "secant-not-filling")["tensor"]
+    d["objects"][name]["entries"][1] = int(d["objects"][name]["entries"][1]) + 1  # no longer symmetric
+    out["catalecticant_tensor_not_symmetric"] = d
+    d = copy.deepcopy(v["neurovariety_2_1_2_2"])
+    _step(d, "dim-at-most")["variety"] = {"format": "polynet", "widths": [2, 2, 2, 2], "degree": 2}
+    _step(d, "dim-at-most")["rank"] = 3
+    out["bottleneck_without_bottleneck"] = d
+    d = copy.deepcopy(v["generic_rank_3x3x3_koszul"])
+    d["conclusion"].append({"fact": "generic-rank", "subject": d["conclusion"][-1]["subject"], "value": 4})
+    out["generic_rank_wrong"] = d
+    return out
+
+
+def malformed(v: dict) -> dict:
+    out = {}
+    d = copy.deepcopy(v["secant_4_of_3x3x3"])
+    _step(d, "jacobian-rank-at-least")["map"]["format"] = "segre"
+    out["unknown_format"] = d
+    d = copy.deepcopy(v["secant_4_of_3x3x3"])
+    _step(d, "jacobian-rank-at-least")["point"].pop()
+    out["point_missing_block"] = d
+    d = copy.deepcopy(v["secant_4_of_3x3x3"])
+    _step(d, "jacobian-rank-at-least")["hint"] = 1
+    out["unknown_step_key"] = d
+    d = copy.deepcopy(v["secant_4_of_3x3x3"])
+    _step(d, "jacobian-rank-at-least")["map"]["blocks"] = [[10**6, 1]] * 3
+    out["huge_ambient"] = d
+    d = copy.deepcopy(v["neurovariety_2_1_2_2"])
+    _step(d, "dim-at-most")["method"] = "intuition"
+    out["unknown_bound_method"] = d
+    return out
+
+
+def main() -> None:
+    v = valid()
+    for name, d in v.items():
+        _save("valid", name, d)
+    for name, d in invalid(v).items():
+        _save("invalid", name, d)
+    for name, d in malformed(v).items():
+        _save("malformed", name, d)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Generic ranks and dimensions: values from definitions, certificates through the checker."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tnverify import generic as G
+from tnverify import jacobian as J
+from tnverify.checker import check
+from tnverify.modular import pick_prime, rank_profile
+from tnverify.theorems import run_instance
+
+ROOT = Path(__file__).parent.parent / "proofs_checks"
+FOLDERS = ["strassen_1983", "alexander_hirschowitz_1995", "abo_ottaviani_peterson_2009",
+           "kileel_trager_bruna_2019", "finkel_2024", "usevich_2025"]
+
+
+@pytest.mark.parametrize("blocks, R", [([(3, 1), (3, 1), (3, 1)], 4), ([(2, 1), (2, 1), (4, 1)], 3),
+                                       ([(2, 1), (3, 2)], 3), ([(4, 1), (2, 1), (2, 1), (2, 1)], 5)])
+def test_schur_rank_equals_plain_rank(blocks, R):
+    spec = J.partial_spec(blocks, R)
+    p = pick_prime(1)
+    pt = J.random_point(spec, p, 2)
+    r, rows, cols = G.jacobian_rank(spec, p, pt)
+    M = J.build(spec, p, pt).matrix
+    assert r == rank_profile(M, p).rank
+    assert rank_profile(M[np.ix_(rows, cols)], p).rank == r  # the witness minor of the full Jacobian
+
+
+def test_quadric_secants_by_formula():
+    # rank <= R symmetric n x n matrices: dimension R n - R (R - 1) / 2 (classical)
+    for n in (3, 4):
+        for R in range(1, n):
+            res = G.secant_dimension(symmetric=(n, 2), rank=R)
+            assert res.lower == R * n - R * (R - 1) // 2
+
+
+def test_3x3x3_and_certificate():
+    r = G.generic_rank([3, 3, 3])
+    assert (r.generic_rank, r.status, r.expected) == (5, "proved", 4)
+    assert check(r.certificate.to_dict()).ok
+
+
+def test_tampered_certificates_fail():
+    cert = G.secant_dimension([3, 3, 3], 4).certificate.to_dict()
+    bad = copy.deepcopy(cert)
+    step = next(s for s in bad["steps"] if s["rule"] == "jacobian-rank-at-least")
+    step["rank"] += 1
+    step["minor"]["rows"].append(26 if 26 not in step["minor"]["rows"] else 0)
+    step["minor"]["cols"].append(max(step["minor"]["cols"]) + 1)
+    assert check(bad).status in ("NOT VERIFIED", "MALFORMED")
+    bad = copy.deepcopy(cert)
+    bad["conclusion"].append({"fact": "dim", "subject": bad["conclusion"][0]["subject"], "value": 27})
+    assert check(bad).status == "NOT VERIFIED"
+
+
+def test_neurovariety_values_and_identifiability():
+    assert G.neurovariety([2, 1, 2, 2], 2).dim == 3
+    d = G.deep_identifiability([2, 2, 2], 3)
+    assert d["identifiable"] is True and d["lower"] == 6
+
+
+def test_unknown_is_reported_with_both_bounds():
+    r = G.secant_dimension([2, 2, 2, 2], 3)
+    assert (r.status, r.lower, r.upper) == ("unknown", 14, 15)
+
+
+@pytest.mark.parametrize("path", sorted(p for f in FOLDERS for p in (ROOT / f).glob("*.toml")
+                                        if "slow = true" not in p.read_text()), ids=lambda p: p.stem)
+def test_instances(path):
+    res = run_instance(path)
+    assert res.passed, res.message
