@@ -43,6 +43,10 @@ import flint
 import numpy as np
 
 from .errors import FieldError, InputError, NotExactError, ShapeError
+from .modular import (
+    PRIME_BITS, flint_rank_profile as rank_profile_modp, is_prime, pick_prime, random_prime, rank_modp,
+    rank_profile as fast_rank_profile, rref_pivots as _rref_pivots, to_fmpz_mat, to_nmod_mat,
+)
 
 __all__ = [
     "Field",
@@ -63,8 +67,6 @@ __all__ = [
     "reduce_mod",
 ]
 
-#: Bits of the random primes used for witnesses (nmod_mat needs a word-size modulus).
-PRIME_BITS = 62
 #: Work budget (multiply-adds mod p) for a deterministic modular upper bound.
 MODULAR_BUDGET = 4.0e10
 #: Largest m * n * (n - r) for which an exact kernel is used as the upper witness.
@@ -85,11 +87,6 @@ class Field:
 
 Q = Field("Q")
 Z = Field("Z")
-
-
-def is_prime(n: int) -> bool:
-    """Exact primality (FLINT's ``fmpz.is_prime``, a proof, not a probable-prime test)."""
-    return n >= 2 and bool(flint.fmpz(n).is_prime())
 
 
 def parse_field(spec: "str | Field | int") -> Field:
@@ -262,89 +259,11 @@ def integer_rows(M: np.ndarray) -> np.ndarray:
     return out
 
 
-# ------------------------------------------------------------------ modular kernel
-def random_prime(rng: np.random.Generator, bits: int = PRIME_BITS, exclude: Iterable[int] = ()) -> int:
-    """A prime drawn uniformly from [2^(bits-1), 2^bits) by rejection sampling.
-
-    Rejection sampling (not "next prime after a random integer") makes every prime
-    of the interval equally likely, which the failure bound of ``probable`` needs.
-    """
-    ex = set(exclude)
-    lo = 1 << (bits - 1)
-    while True:
-        n = lo + int(rng.integers(0, lo, dtype=np.uint64)) | 1
-        if n not in ex and is_prime(n):
-            return n
-
-
-def _mod_flat(M: np.ndarray, p: int) -> list:
-    if M.dtype == np.int64:
-        return (M % np.int64(p) if p < 2**62 else M.astype(object) % p).ravel().tolist()
-    return [int(x) % p for x in M.ravel()]
-
-
-def to_nmod_mat(M: np.ndarray, p: int) -> "flint.nmod_mat":
-    """The integer matrix ``M`` reduced mod ``p`` as a flint ``nmod_mat``."""
-    m, n = M.shape
-    return flint.nmod_mat(m, n, _mod_flat(M, p), p)
-
-
-def to_fmpz_mat(M: np.ndarray) -> "flint.fmpz_mat":
-    """The integer matrix ``M`` as a flint ``fmpz_mat``."""
-    m, n = M.shape
-    return flint.fmpz_mat(m, n, [int(x) for x in M.ravel()] if M.dtype == object else M.ravel().tolist())
-
-
-def _rref_pivots(R, r: int, ncols: int) -> list[int]:
-    """Pivot columns of an rref of rank r: first nonzero of each of the first r rows."""
-    piv, j = [], 0
-    for i in range(r):
-        while int(R[i, j]) == 0:
-            j += 1
-        piv.append(j)
-        j += 1
-    return piv
-
-
-def rank_modp(M: np.ndarray, p: int) -> int:
-    """Rank of the integer matrix ``M`` over GF(p). O(m n min(m, n)) word operations."""
-    return to_nmod_mat(M, p).rank()
-
-
-def rank_profile_modp(M: np.ndarray, p: int) -> tuple[int, list[int], list[int]]:
-    """Rank over GF(p) with pivot rows and columns of a nonsingular r x r minor.
-
-    Returns ``(r, rows, cols)`` such that ``M[rows][:, cols]`` is nonsingular mod p.
-    Square full-rank input costs one rank computation; otherwise two echelon forms
-    (one of ``M`` or ``M^T`` for the first index set, one of the r selected lines for
-    the other). Complexity O(m n min(m, n)).
-    """
-    m, n = M.shape
-    N = to_nmod_mat(M, p)
-    if m == n:
-        r = N.rank()
-        if r == n:
-            return r, list(range(m)), list(range(n))
-    if m <= n:
-        R, r = N.rref()
-        cols = _rref_pivots(R, r, n)
-        if r == m:
-            return r, list(range(m)), cols
-        if r == 0:
-            return 0, [], []
-        C = to_nmod_mat(np.ascontiguousarray(M[:, cols].T), p)
-        R2, _ = C.rref()
-        rows = _rref_pivots(R2, r, m)
-        return r, rows, cols
-    r, cols, rows = rank_profile_modp(np.ascontiguousarray(M.T), p)
-    return r, rows, cols
-
-
 # ---------------------------------------------------------------------- Hadamard
 def _squared_norms(M: np.ndarray, axis: int) -> list[int]:
     if M.dtype == np.int64:
         mx = int(np.abs(M).max()) if M.size else 0
-        if mx < 2**26 and M.shape[axis] < 2**10:
+        if mx * mx * M.shape[axis] < 2**63:  # the int64 sum of squares cannot overflow
             return [int(v) for v in (M * M).sum(axis=axis)]
     O = M.astype(object)
     return [int(v) for v in (O * O).sum(axis=axis)]
@@ -560,7 +479,8 @@ def rank(
 
     if F.kind == "GF":
         p = F.p
-        r, rows, cols = rank_profile_modp(M, p)
+        prof = fast_rank_profile(M, p)
+        r, rows, cols = prof.rank, prof.rows, prof.cols
         res = RankResult(r, F, "proved", r, r, r, "shape", (m, n), rows, cols, p, seed=seed)
         if r < full:
             if m * n * (n - r) <= KERNEL_BUDGET * 50:
@@ -571,8 +491,8 @@ def rank(
         res.seconds = time.perf_counter() - t0
         return res
 
-    p0 = random_prime(rng)
-    r, rows, cols = rank_profile_modp(M, p0)
+    prof = fast_rank_profile(M, pick_prime(rng))  # 20-bit prime: the BLAS engine's fast path
+    r, rows, cols, p0 = prof.rank, prof.rows, prof.cols, prof.prime
     primes_used = [p0]
     res = RankResult(r, F, "proved", r, r, r, "shape", (m, n), rows, cols, p0, seed=seed)
     if r == full:
@@ -603,15 +523,18 @@ def rank(
         return rank(A, F, seed=(0 if seed is None else seed) + 1, upper=upper,
                     probable_primes=probable_primes, modular_budget=modular_budget)
 
-    # modular or probable: collect primes with rank_p <= r; a larger rank raises r.
-    want = n_mod if method == "modular" else probable_primes
-    while len(primes_used) < want:
-        p = random_prime(rng, exclude=primes_used)
-        rp = rank_modp(M, p)
-        if rp > r:  # p0 was unlucky: restart the witness search at this prime
+    # modular: primes with rank_p <= r until their product exceeds H (p0 counts too);
+    # probable: `probable_primes` fresh primes drawn uniformly from the 62-bit primes.
+    if method == "probable":
+        primes_used = []
+    bits = sum(math.log2(q) for q in primes_used)
+    while (bits <= log2H) if method == "modular" else (len(primes_used) < probable_primes):
+        q = random_prime(rng, exclude=primes_used + [p0])
+        if rank_modp(M, q) > r:  # p0 was unlucky: restart the witness search with fresh primes
             return rank(A, F, seed=(0 if seed is None else seed) + 1, upper=upper,
                         probable_primes=probable_primes, modular_budget=modular_budget)
-        primes_used.append(p)
+        primes_used.append(q)
+        bits += math.log2(q)
     res.primes = primes_used
     res.hadamard = hmode
     if method == "modular":

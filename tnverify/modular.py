@@ -6,7 +6,8 @@ witness a checker needs). Primes ``p <= numba_kernels.modp.P_MAX`` (about
 1.19e7) go to the blocked elimination on float64 BLAS, exact because every inner
 product of ``k`` residues satisfies ``k (p-1)^2 < 2^53``; primes below ``2^20``
 are its fast path (:data:`FAST_PRIME_BITS`). Larger primes (up to ``2^63``) fall
-back to FLINT's ``nmod_mat`` through :func:`tnverify.exact.rank_profile_modp`.
+back to FLINT's ``nmod_mat`` (:func:`flint_rank_profile`). This module is the mod-p engine
+layer: :mod:`tnverify.exact` builds witnesses and certificates on top of it.
 
 Soundness of a small prime: a minor that is nonzero mod ``p`` is a nonzero
 integer, so the rank mod ``p`` of an integer matrix is a lower bound on its rank
@@ -28,14 +29,102 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import flint
+
 from numba_kernels import modp as _modp
 from numba_kernels._jit import OK
 
 from .errors import FieldError, InputError, NotExactError, ShapeError
-from .exact import is_prime, random_prime
-from .exact import rank_profile_modp as _flint_rank_profile
 
-__all__ = ["ModularRank", "rank_profile", "rank", "pick_prime", "matmul_mod", "reduce", "FAST_PRIME_BITS"]
+__all__ = ["ModularRank", "rank_profile", "rank", "pick_prime", "matmul_mod", "reduce", "FAST_PRIME_BITS",
+           "PRIME_BITS", "is_prime", "random_prime", "to_nmod_mat", "to_fmpz_mat", "rref_pivots", "rank_modp",
+           "flint_rank_profile"]
+
+#: Bits of the random primes used with FLINT (nmod_mat needs a word-size modulus).
+PRIME_BITS = 62
+
+
+def is_prime(n: int) -> bool:
+    """Exact primality (FLINT's ``fmpz.is_prime``, a proof, not a probable-prime test)."""
+    return n >= 2 and bool(flint.fmpz(n).is_prime())
+
+
+def random_prime(rng: np.random.Generator, bits: int = PRIME_BITS, exclude: Iterable[int] = ()) -> int:
+    """A prime drawn uniformly from [2^(bits-1), 2^bits) by rejection sampling.
+
+    Rejection sampling (not "next prime after a random integer") makes every prime
+    of the interval equally likely, which the failure bound of ``probable`` needs.
+    """
+    ex = set(exclude)
+    lo = 1 << (bits - 1)
+    while True:
+        n = lo + int(rng.integers(0, lo, dtype=np.uint64)) | 1
+        if n not in ex and is_prime(n):
+            return n
+
+
+def _mod_flat(M: np.ndarray, p: int) -> list:
+    if M.dtype == np.int64:
+        return (M % np.int64(p) if p < 2**62 else M.astype(object) % p).ravel().tolist()
+    return [int(x) % p for x in M.ravel()]
+
+
+def to_nmod_mat(M: np.ndarray, p: int) -> "flint.nmod_mat":
+    """The integer matrix ``M`` reduced mod ``p`` as a flint ``nmod_mat``."""
+    m, n = M.shape
+    return flint.nmod_mat(m, n, _mod_flat(M, p), p)
+
+
+def to_fmpz_mat(M: np.ndarray) -> "flint.fmpz_mat":
+    """The integer matrix ``M`` as a flint ``fmpz_mat``."""
+    m, n = M.shape
+    return flint.fmpz_mat(m, n, [int(x) for x in M.ravel()] if M.dtype == object else M.ravel().tolist())
+
+
+def rref_pivots(R, r: int, ncols: int) -> list[int]:
+    """Pivot columns of an rref of rank r: first nonzero of each of the first r rows."""
+    piv, j = [], 0
+    for i in range(r):
+        while int(R[i, j]) == 0:
+            j += 1
+        piv.append(j)
+        j += 1
+    return piv
+
+
+def rank_modp(M: np.ndarray, p: int) -> int:
+    """Rank of the integer matrix ``M`` over GF(p) with FLINT (any word-size prime). O(m n min(m, n))."""
+    return to_nmod_mat(M, p).rank()
+
+
+def flint_rank_profile(M: np.ndarray, p: int) -> tuple[int, list[int], list[int]]:
+    """Rank over GF(p) with pivot rows and columns of a nonsingular r x r minor.
+
+    Returns ``(r, rows, cols)`` such that ``M[rows][:, cols]`` is nonsingular mod p.
+    Square full-rank input costs one rank computation; otherwise two echelon forms
+    (one of ``M`` or ``M^T`` for the first index set, one of the r selected lines for
+    the other). Complexity O(m n min(m, n)).
+    """
+    m, n = M.shape
+    N = to_nmod_mat(M, p)
+    if m == n:
+        r = N.rank()
+        if r == n:
+            return r, list(range(m)), list(range(n))
+    if m <= n:
+        R, r = N.rref()
+        cols = rref_pivots(R, r, n)
+        if r == m:
+            return r, list(range(m)), cols
+        if r == 0:
+            return 0, [], []
+        C = to_nmod_mat(np.ascontiguousarray(M[:, cols].T), p)
+        R2, _ = C.rref()
+        rows = rref_pivots(R2, r, m)
+        return r, rows, cols
+    r, cols, rows = flint_rank_profile(np.ascontiguousarray(M.T), p)
+    return r, rows, cols
+
 
 #: Bits of the primes picked by default: the BLAS kernel's fast path (p < 2^20).
 FAST_PRIME_BITS = 20
@@ -127,7 +216,7 @@ def rank_profile(M, p: int, *, reduced: bool = False) -> ModularRank:
         if st != OK:
             raise InputError(f"mod-{p} rank kernel refused a {A.shape[0]} x {A.shape[1]} matrix (status {st})")
         return ModularRank(int(r), [int(i) for i in rows], [int(j) for j in cols], p, "blas")
-    r, rows, cols = _flint_rank_profile(R, p)
+    r, rows, cols = flint_rank_profile(R, p)
     return ModularRank(int(r), sorted(int(i) for i in rows), sorted(int(j) for j in cols), p, "flint")
 
 
