@@ -1,0 +1,189 @@
+"""CP uniqueness conditions, Jennrich, polynomial-network identifiability, and the proofs_checks instances."""
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tnverify.checker import check
+from tnverify.errors import InputError, NotExactError, ShapeError
+from tnverify.theorems import find_instances, run_instance
+from tnverify.uniqueness import (
+    compound2, factors_uniqueness, generic_uniqueness, jennrich, khatri_rao, pnn_identifiability, veronese,
+)
+
+ROOT = Path(__file__).parent.parent / "proofs_checks"
+FOLDERS = ["kruskal_1977", "sidiropoulos_bro_2000", "jennrich_1993", "identifiability_pnn"]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10**6), st.integers(2, 4), st.integers(2, 4))
+def test_compound_is_the_matrix_of_2x2_minors(seed, I, R):
+    A = np.random.default_rng(seed).integers(-5, 6, (I, R))
+    C = compound2(A)
+    S = sympy.Matrix(A.tolist())
+    for a, rows in enumerate(itertools.combinations(range(I), 2)):
+        for b, cols in enumerate(itertools.combinations(range(R), 2)):
+            assert C[a, b] == S.extract(list(rows), list(cols)).det()
+
+
+def test_khatri_rao_and_veronese_definitions():
+    A, B = np.array([[1, 2], [3, 4]]), np.array([[5, 6], [7, 8], [9, 10]])
+    K = khatri_rao(A, B)
+    for r in range(2):
+        assert list(K[:, r]) == list(np.kron(A[:, r], B[:, r]))
+    W = np.array([[1, 2], [3, 5]])
+    V = veronese(W, 2)  # monomials x0^2, x0 x1, x1^2
+    assert V.tolist() == [[1, 4], [3, 10], [9, 25]]
+    assert veronese(W, 1).tolist() == W.tolist()
+
+
+def _uniq_certificate_ok(res):
+    return res.certificate is not None and check(res.certificate.to_dict()).ok
+
+
+@pytest.mark.parametrize("shape, R, status", [
+    ((4, 4, 4), 5, "proved"), ((3, 3, 3), 3, "proved"), ((5, 5, 3), 6, "unknown"),
+    ((3, 4, 6), 6, "proved"), ((2, 2, 2, 2), 3, "unknown"), ((2, 2, 2, 2, 2), 3, "proved"),
+])
+def test_generic_uniqueness(shape, R, status):
+    res = generic_uniqueness(shape, R)
+    assert res.status == status
+    assert res.values["k_ranks"] == [min(I, R) for I in shape]
+    if status == "proved":
+        assert _uniq_certificate_ok(res)
+    else:
+        assert res.verdict == "unknown" and res.certificate is None  # never "not unique"
+
+
+def test_kruskal_sum_is_what_decides():
+    # k-ranks [2, 4, 4], R = 4: 10 >= 10
+    A = [[1, 0, 1, 0], [0, 1, 1, 0], [0, 0, 0, 1]]
+    B = np.eye(4, dtype=np.int64)
+    C = [[1, 1, 1, 1], [1, 2, 3, 4], [1, 4, 9, 16], [1, 8, 27, 64]]
+    res = factors_uniqueness([A, B, C])
+    assert res.status == "proved" and res.values["k_ranks"] == [2, 4, 4] and _uniq_certificate_ok(res)
+    # a repeated column in A: 1 + 4 + 4 < 10, and the compound condition fails too
+    A2 = [[1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]
+    res2 = factors_uniqueness([A2, B, C])
+    assert res2.status == "unknown" and res2.verdict == "unknown"
+    assert any(c.held is False and c.name.startswith("compound") for c in res2.conditions)
+
+
+def test_checker_rejects_a_kruskal_claim_above_the_derived_kranks():
+    res = generic_uniqueness((3, 3, 3), 3)
+    d = res.certificate.to_dict()
+    step = next(s for s in d["steps"] if s["rule"] == "kruskal-uniqueness")
+    step["rank"] = 4  # factors have 3 columns
+    assert check(d).status == "NOT VERIFIED"
+    d = res.certificate.to_dict()
+    step = next(s for s in d["steps"] if s["rule"] == "kruskal-uniqueness")
+    step["k"] = [3, 3, 1]
+    assert check(d).status == "NOT VERIFIED"
+
+
+def test_compound_certificate_is_rechecked():
+    res = generic_uniqueness((3, 4, 6), 6)
+    d = res.certificate.to_dict()
+    step = next(s for s in d["steps"] if s["rule"] == "compound-uniqueness")
+    step["rows"] = [0] * len(step["rows"])
+    assert check(d).status == "MALFORMED"  # repeated rows
+    d = res.certificate.to_dict()
+    step = next(s for s in d["steps"] if s["rule"] == "compound-uniqueness")
+    d["steps"] = [s for s in d["steps"] if s["rule"] != "rank-at-least"]
+    assert check(d).status == "NOT VERIFIED"  # full column rank of C no longer derived
+
+
+@pytest.mark.parametrize("factors, err", [
+    ([np.eye(3, dtype=int), np.eye(3, dtype=int)], InputError),
+    ([np.eye(3, dtype=int), np.eye(3, dtype=int), np.ones((3, 2), dtype=int)], ShapeError),
+    ([np.eye(3), np.eye(3, dtype=int), np.eye(3, dtype=int)], NotExactError),
+    ([np.zeros((0, 3), dtype=int), np.eye(3, dtype=int), np.eye(3, dtype=int)], ShapeError),
+])
+def test_bad_factors(factors, err):
+    with pytest.raises(err):
+        factors_uniqueness(factors)
+
+
+def test_jennrich_recovers_rational_factors_exactly():
+    rng = np.random.default_rng(5)
+    A, B, C = rng.integers(-4, 5, (4, 3)), rng.integers(-4, 5, (3, 3)), rng.integers(-4, 5, (2, 3))
+    T = np.einsum("ir,jr,kr->ijk", A, B, C)
+    jr = jennrich(T)
+    assert jr.status == "proved" and jr.rank == 3
+    Ah, Bh, Ch = jr.factors
+    assert (np.einsum("ir,jr,kr->ijk", Ah, Bh, Ch) == T).all()
+    for r in range(3):  # each recovered column is proportional to a true column
+        assert any(sympy.Matrix(np.stack([Ah[:, r], A[:, s]], 1).tolist()).rank() == 1 for s in range(3))
+    assert _uniq_certificate_ok(jr.uniqueness)
+
+
+def test_jennrich_with_repeated_eigenvalues_is_unknown():
+    A = B = np.eye(3, dtype=np.int64)
+    C = np.array([[1, 2, 3], [2, 4, 1]])
+    assert jennrich(np.einsum("ir,jr,kr->ijk", A, B, C)).status == "unknown"
+
+
+def test_jennrich_irrational_factors_are_unknown():
+    # x^2 - 2 y^2 style slices: the eigenvalues of T1 T2^{-1} are +-sqrt(2)
+    T = np.zeros((2, 2, 2), dtype=np.int64)
+    T[:, :, 0] = [[1, 0], [0, 1]]
+    T[:, :, 1] = [[0, 2], [1, 0]]
+    assert jennrich(T).status == "unknown"
+
+
+@pytest.mark.parametrize("n, m, d, o, verdict", [
+    (4, 5, 3, 1, "identifiable"), (3, 4, 3, 1, "not identifiable"), (3, 2, 2, 1, "unknown"),
+    (3, 3, 2, 3, "identifiable"), (3, 5, 5, 1, "identifiable"),
+])
+def test_pnn(n, m, d, o, verdict):
+    res = pnn_identifiability(n, m, d, o)
+    assert res.verdict == verdict
+    assert res.values["params_mod_scaling"] == m * (n + o - 1)
+    assert res.values["ambient"] == o * math.comb(n + d - 1, d)
+    if verdict != "unknown":
+        assert _uniq_certificate_ok(res)
+
+
+def test_parameter_count_rule_rejects_a_false_count():
+    cert = {"format": "tnverify-certificate", "version": 1, "objects": {},
+            "steps": [{"id": "c", "rule": "parameter-count-not-identifiable", "inputs": 4, "width": 5,
+                       "outputs": 1, "degree": 3}],
+            "conclusion": [{"fact": "generic-pnn-identifiable",
+                            "subject": {"inputs": 4, "width": 5, "outputs": 1, "degree": 3}, "value": False}]}
+    assert check(cert).status == "NOT VERIFIED"  # 20 <= 20
+
+
+def test_pnn_rule_rebuilds_the_veronese_factors():
+    res = pnn_identifiability(3, 3, 3, 1, W=[[1, 0, 1], [0, 1, 1], [0, 0, 1]], V=[[1, 1, 1]])
+    assert res.verdict == "identifiable"
+    d = res.certificate.to_dict()
+    d["objects"]["W"]["entries"][0][0] = 2  # the factors no longer come from W
+    assert check(d).status == "NOT VERIFIED"
+
+
+def test_pnn_bad_input():
+    with pytest.raises(InputError):
+        pnn_identifiability(0, 3, 3)
+    with pytest.raises(ShapeError):
+        pnn_identifiability(3, 3, 3, W=np.eye(2, dtype=int))
+
+
+def _fast_instances():
+    out = []
+    for f in find_instances([ROOT / d for d in FOLDERS]):
+        if "slow = true" not in f.read_text():
+            out.append(f)
+    return out
+
+
+@pytest.mark.parametrize("path", _fast_instances(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_instances(path):
+    res = run_instance(path)
+    assert res.passed, res.message
