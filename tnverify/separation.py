@@ -143,12 +143,11 @@ def sketch_sizes(net: TensorNetwork, rows, upper: int, limit: int = MAX_SKETCH_E
 
 def network_object(net: TensorNetwork, with_values: bool) -> dict:
     """A ``network`` object of a certificate (values flat, core after core, C order)."""
-    K = sum(math.prod(net.core_shape(n)) for n in net.names)
     ent = []
     if with_values:
         for v in net.values:
             ent.extend(enc(x) for x in np.asarray(v).ravel().tolist())
-    o = {"type": "network", "shape": [K], "entries": ent, "names": list(net.names),
+    o = {"type": "network", "entries": ent, "names": list(net.names),
          "inputs": [list(ix) for ix in net.inputs], "output": list(net.output), "size_dict": dict(net.size_dict)}
     if net.shared:
         o["shared"] = [list(g) for g in net.shared]

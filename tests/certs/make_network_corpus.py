@@ -67,12 +67,12 @@ def main():
     def widen(d):
         fam = d["objects"]["family"]
         fam["size_dict"] = {**fam["size_dict"], "a0": 3}
-        fam["shape"] = [sum(_size(fam, ix) for ix in fam["inputs"])]
     bad("invalid", "point_not_in_family", widen)
 
     # ---- malformed: schema violations
     bad("malformed", "unknown_network_key", lambda d: d["objects"]["family"].update(colour="red"))
-    bad("malformed", "shape_not_total_size", lambda d: d["objects"]["family"].update(shape=[5]))
+    bad("malformed", "stray_shape_key", lambda d: d["objects"]["family"].update(shape=[5]))
+    bad("malformed", "entries_wrong_count", lambda d: d["objects"]["point"]["entries"].append(1))
     bad("malformed", "open_leg_on_two_cores", lambda d: d["objects"]["family"]["inputs"][-1].append("x0"))
     bad("malformed", "path_leaves_three_tensors", lambda d: _step(d, "network-rank-at-least")["path"].pop())
     bad("malformed", "rows_not_increasing", lambda d: _step(d, "cut-bound").update(rows=[2, 0, 4, 6]))
@@ -81,13 +81,6 @@ def main():
     bad("malformed", "sketch_wrong_width", lambda d: _step(d, "network-rank-at-least")["sketch"][0][0].append(1))
     bad("malformed", "minor_index_out_of_range", lambda d: _step(d, "network-rank-at-least")["minor"]["rows"]
         .__setitem__(-1, 10**6))
-
-
-def _size(net, ix):
-    out = 1
-    for x in ix:
-        out *= net["size_dict"][x]
-    return out
 
 
 if __name__ == "__main__":

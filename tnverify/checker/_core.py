@@ -256,6 +256,8 @@ def implied(ctx: Ctx, kind: str, subject: dict, value) -> bool:
 
 def parse_object(o: dict, where: str) -> dict:
     typ = field(o, "type", where, str)
+    if typ in OBJECT_TYPES:  # registered types (e.g. "network") parse their own schema
+        return OBJECT_TYPES[typ](o, where)
     shape = field(o, "shape", where, list)
     dims = [integer(d, f"{where}.shape[{i}]", 1) for i, d in enumerate(shape)]
     size = prod(dims)
@@ -279,8 +281,6 @@ def parse_object(o: dict, where: str) -> dict:
         if len(ents) != size:
             raise Malformed(f"{where}: shape {dims} needs {size} entries, got {len(ents)}")
         return {"type": "tensor", "shape": dims, "flat": [num(x, f"{where}.entries[{i}]") for i, x in enumerate(ents)]}
-    if typ in OBJECT_TYPES:
-        return OBJECT_TYPES[typ](o, where)
     raise Malformed(f"{where}: unknown object type {typ!r}")
 
 

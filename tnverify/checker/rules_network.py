@@ -2,12 +2,12 @@
 
 Object type ``network`` (the einsum form of a network)::
 
-    {"type": "network", "shape": [K], "entries": [K values] | [],
+    {"type": "network", "entries": [K values] | [],
      "names": [core names], "inputs": [[labels of core 0], ...], "output": [open legs],
      "size_dict": {label: dim}, "shared": [[tied core names], ...]}
 
 ``entries`` holds the core values flat, core after core, each in C order (K is the
-total size); an empty list means a family with free parameters. A label in
+total size of the cores); an empty or absent list means a family with free parameters. A label in
 ``output`` belongs to exactly one core; any other label joins two or more cores (a
 hyperedge when more). The represented tensor is T[output] = sum of the products.
 
@@ -55,7 +55,7 @@ except ImportError:  # pragma: no cover
 
 #: Largest number of multiply-adds of one contraction step the checker performs.
 MAX_WORK = 400_000_000
-_KEYS = {"type", "shape", "entries", "names", "inputs", "output", "size_dict", "shared"}
+_KEYS = {"type", "entries", "names", "inputs", "output", "size_dict", "shared"}
 
 
 def _parse_network(o: dict, where: str) -> dict:
@@ -109,10 +109,9 @@ def _parse_network(o: dict, where: str) -> dict:
             raise Malformed(f"{where}.shared: group {g} has cores of different shapes")
         groups.append(idx)
     K = sum(prod(s) for s in shapes)
-    shape = o["shape"]
-    if shape != [K]:
-        raise Malformed(f"{where}.shape: expected [{K}] (the total number of core entries), got {shape!r}")
-    ents = o["entries"]
+    ents = o.get("entries", [])
+    if not isinstance(ents, list):
+        raise Malformed(f"{where}.entries: expected a list of core values")
     values = None
     if ents:
         if len(ents) != K:
