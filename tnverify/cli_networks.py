@@ -185,8 +185,22 @@ def _cmd_sweep(args) -> int:
     sweep_plot(vals, series, png, xlabel=args.over,
                title=f"{args.partition} separation rank (proved values only)")
     emit(args, {"rows": rows_out, "csv": str(out_csv), "png": str(png)},
-         "\n".join(str(r) for r in rows_out) + f"\nwrote {out_csv} and {png}")
+         "\n".join(_sweep_line(args.over, r) for r in rows_out) + f"\nwrote {out_csv} and {png}")
     return 0
+
+
+def _sweep_line(over: str, rec: dict) -> str:
+    """One readable line per sweep point: the value, then each side's rank or bounds."""
+    parts = [f"{over}={rec[over]}"]
+    for tag in ("deep", "shallow"):
+        st = rec.get(f"{tag}_status")
+        if st == "proved":
+            parts.append(f"{tag}: {rec[f'{tag}_rank']} (proved)")
+        elif st == "error":
+            parts.append(f"{tag}: error: {rec[f'{tag}_error']}")
+        else:
+            parts.append(f"{tag}: in [{rec[f'{tag}_lower']}, {rec[f'{tag}_upper']}] ({st})")
+    return "  ".join(parts)
 
 
 def _cmd_draw(args) -> int:
