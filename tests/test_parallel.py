@@ -88,3 +88,27 @@ def test_unreachable_scheduler_is_a_one_line_error(capsys):
     code = main(["run", str(CLASSICAL / "hilbert_12.toml"), "--scheduler", "tcp://127.0.0.1:1"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "cannot reach the Dask scheduler" in err[0]
+
+
+def test_sweep_points_through_processes_match_serial(tmp_path, capsys):
+    base = ["sweep", "--arch", "convac", "--over", "inputs", "--values", "4,8", "-M", "2", "--widths", "2",
+            "--shallow", "cp", "--shallow-width", "4", "--json"]
+    assert main(base + ["-o", str(tmp_path / "a.csv")]) == 0
+    serial = json.loads(capsys.readouterr().out)["rows"]
+    assert main(base + ["-o", str(tmp_path / "b.csv"), "--jobs", "2"]) == 0
+    par = json.loads(capsys.readouterr().out)["rows"]
+    strip = lambda rows: [{k: v for k, v in r.items() if not k.endswith("seconds")} for r in rows]
+    assert strip(serial) == strip(par) and serial[1]["deep_rank"] == 16 and serial[1]["shallow_rank"] == 4
+
+
+def test_modular_primes_through_processes_match_serial():
+    import numpy as np
+
+    from tnverify.exact import rank
+
+    rng = np.random.default_rng(5)
+    P = rng.integers(-30, 31, (50, 20)) @ rng.integers(-30, 31, (20, 60))
+    a = rank(P, upper="modular", seed=4)
+    b = rank(P, upper="modular", seed=4, jobs=2)
+    assert (a.rank, a.status, a.primes) == (b.rank, b.status, b.primes) == (20, "proved", a.primes)
+    assert len(a.primes) >= 2

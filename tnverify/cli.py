@@ -65,7 +65,7 @@ def _cmd_rank(args) -> int:
         T = reduce_mod(T, F.p)
     rows = parse_modes(args.rows, T.ndim) if (T.ndim > 2 or args.rows) else (0,)
     M = T if (T.ndim == 2 and rows == (0,)) else flatten(T, rows)
-    res = rank(M, F, seed=args.seed, upper=args.upper)
+    res = rank(M, F, seed=args.seed, upper=args.upper, jobs=args.jobs, scheduler=args.scheduler)
     seconds = time.perf_counter() - t0
     out = res.to_dict()
     out.update({"shape": list(M.shape), "tensor_shape": list(T.shape), "rows": list(rows), "seconds": round(seconds, 6)})
@@ -135,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="upper-bound witness over Q")
     p.add_argument("--cert", help="write a certificate to this JSON file")
     p.add_argument("--allow-pickle", action="store_true", help="accept object .npy files (pickle can run code)")
+    p.add_argument("--jobs", type=int, default=1, help="local processes for the ranks modulo the upper-bound primes")
+    p.add_argument("--scheduler", help="Dask scheduler address for those ranks, e.g. tcp://127.0.0.1:8786")
     p.set_defaults(func=_cmd_rank)
 
     p = sub.add_parser("check", parents=[common], help="verify a certificate with the independent checker")

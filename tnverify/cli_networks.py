@@ -137,11 +137,35 @@ def _cmd_compare(args) -> int:
     return status_exit(status)
 
 
+def _sweep_point(task: dict) -> dict:
+    """One sweep point (module level, so an executor can ship it): deep and shallow ranks."""
+    from .network import build, parse_partition
+    from .separation import separation_rank
+
+    kw, over, v = task["kw"], task["over"], task["value"]
+    rec = {over: v}
+    for tag, arch, width in (("deep", task["arch"], None), ("shallow", task["shallow"], task["shallow_width"])):
+        t0 = time.perf_counter()
+        try:
+            w = kw["widths"] if width is None else (None if arch == "cp" else width)
+            r = kw["rank"] if width is None else (width if arch == "cp" else None)
+            tree = task["tree"] if (task["tree"] and width is None) else None
+            if tree is None and arch in ("convac", "ht") and (kw["inputs"] & (kw["inputs"] - 1)):
+                tree = "pairs"
+            net = build(arch, kw["inputs"], kw["features"], w, r, task["shared"] and width is None, tree,
+                        task["depth"])
+            res = separation_rank(net, parse_partition(task["partition"], net.order), seed=task["seed"])
+            rec.update({f"{tag}_status": res.status, f"{tag}_lower": res.lower, f"{tag}_upper": res.upper,
+                        f"{tag}_rank": res.rank, f"{tag}_seconds": round(time.perf_counter() - t0, 4)})
+        except InputError as e:
+            rec.update({f"{tag}_status": "error", f"{tag}_error": str(e)})
+    return rec
+
+
 def _cmd_sweep(args) -> int:
     from .cli import emit
-    from .network import build, parse_partition
+    from .parallel import TaskFailure, executor
     from .plot import sweep_plot
-    from .separation import separation_rank
 
     if args.over not in ("inputs", "features", "widths", "rank"):
         raise InputError(f"--over must be inputs, features, widths or rank, got {args.over!r}")
@@ -149,31 +173,26 @@ def _cmd_sweep(args) -> int:
     vals = [vals] if isinstance(vals, int) else vals
     if not vals:
         raise InputError("--values needs at least one value")
-    rows_out = []
-    series = {f"{args.arch}": [], f"{args.shallow} (width {args.shallow_width})": []}
+    tasks = []
     for v in vals:
         kw = {"inputs": args.inputs, "features": _ints(args.features), "widths": _ints(args.widths),
               "rank": args.rank}
         kw[args.over] = v
-        rec = {args.over: v}
-        for tag, arch, width in (("deep", args.arch, None), ("shallow", args.shallow, args.shallow_width)):
-            t0 = time.perf_counter()
-            try:
-                w = kw["widths"] if width is None else (None if arch == "cp" else width)
-                r = kw["rank"] if width is None else (width if arch == "cp" else None)
-                tree = args.tree if (args.tree and width is None) else None
-                if tree is None and arch in ("convac", "ht") and (kw["inputs"] & (kw["inputs"] - 1)):
-                    tree = "pairs"
-                net = build(arch, kw["inputs"], kw["features"], w, r, args.shared and width is None, tree,
-                            args.depth)
-                res = separation_rank(net, parse_partition(args.partition, net.order), seed=args.seed)
-                rec.update({f"{tag}_status": res.status, f"{tag}_lower": res.lower, f"{tag}_upper": res.upper,
-                            f"{tag}_rank": res.rank, f"{tag}_seconds": round(time.perf_counter() - t0, 4)})
-            except InputError as e:
-                rec.update({f"{tag}_status": "error", f"{tag}_error": str(e)})
-        rows_out.append(rec)
-        series[f"{args.arch}"].append(rec.get("deep_rank"))
-        series[f"{args.shallow} (width {args.shallow_width})"].append(rec.get("shallow_rank"))
+        tasks.append({"kw": kw, "over": args.over, "value": v, "arch": args.arch, "shallow": args.shallow,
+                      "shallow_width": args.shallow_width, "tree": args.tree, "shared": args.shared,
+                      "depth": args.depth, "partition": args.partition, "seed": args.seed})
+    ex = executor(args.jobs, args.scheduler)
+    rows_out = [None] * len(tasks)
+    try:
+        for i, rec in ex.map_unordered(_sweep_point, tasks):
+            if isinstance(rec, TaskFailure):
+                rec = {args.over: vals[i], "deep_status": "error", "deep_error": rec.message,
+                       "shallow_status": "error", "shallow_error": rec.message}
+            rows_out[i] = rec
+    finally:
+        ex.close()
+    deep_key, shallow_key = f"{args.arch}", f"{args.shallow} (width {args.shallow_width})"
+    series = {deep_key: [r.get("deep_rank") for r in rows_out], shallow_key: [r.get("shallow_rank") for r in rows_out]}
     keys = list(dict.fromkeys(k for r in rows_out for k in r))
     out_csv = Path(args.output)
     out_csv.parent.mkdir(parents=True, exist_ok=True)
@@ -245,6 +264,8 @@ def register(sub, common) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-o", "--output", required=True, help="CSV file")
     p.add_argument("--plot", help="PNG file (default: the CSV name with .png)")
+    p.add_argument("--jobs", type=int, default=1, help="local worker processes for the points")
+    p.add_argument("--scheduler", help="Dask scheduler address for the points, e.g. tcp://127.0.0.1:8786")
     p.set_defaults(func=_cmd_sweep, arch="convac")
 
     p = sub.add_parser("draw", parents=[common], help="PNG of a network with the partition and its min cut")

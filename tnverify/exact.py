@@ -427,6 +427,8 @@ def rank(
     upper: str = "auto",
     probable_primes: int = 2,
     modular_budget: float = MODULAR_BUDGET,
+    jobs: int = 1,
+    scheduler: str | None = None,
 ) -> RankResult:
     """Rank of a matrix over Q or GF(p), with a lower and an upper witness.
 
@@ -445,6 +447,9 @@ def rank(
         ``probable`` beyond.
     probable_primes : int
         Number of random primes for a ``probable`` upper bound.
+    jobs, scheduler : int, str
+        Executor for the independent ranks modulo the upper-bound primes
+        (:func:`tnverify.parallel.executor`: local processes or a Dask cluster).
 
     Returns
     -------
@@ -527,14 +532,17 @@ def rank(
     # probable: `probable_primes` fresh primes drawn uniformly from the 62-bit primes.
     if method == "probable":
         primes_used = []
+    fresh = []
     bits = sum(math.log2(q) for q in primes_used)
-    while (bits <= log2H) if method == "modular" else (len(primes_used) < probable_primes):
-        q = random_prime(rng, exclude=primes_used + [p0])
-        if rank_modp(M, q) > r:  # p0 was unlucky: restart the witness search with fresh primes
-            return rank(A, F, seed=(0 if seed is None else seed) + 1, upper=upper,
-                        probable_primes=probable_primes, modular_budget=modular_budget)
-        primes_used.append(q)
+    while (bits <= log2H) if method == "modular" else (len(fresh) < probable_primes):
+        q = random_prime(rng, exclude=primes_used + fresh + [p0])
+        fresh.append(q)
         bits += math.log2(q)
+    if _ranks_modulo(M, fresh, jobs, scheduler) > r:
+        # p0 was unlucky (it divides every r+1 minor): restart the witness search with fresh primes
+        return rank(A, F, seed=(0 if seed is None else seed) + 1, upper=upper, probable_primes=probable_primes,
+                    modular_budget=modular_budget, jobs=jobs, scheduler=scheduler)
+    primes_used += fresh
     res.primes = primes_used
     res.hadamard = hmode
     if method == "modular":
@@ -548,6 +556,31 @@ def rank(
         res.failure_probability = per ** len(primes_used)
     res.seconds = time.perf_counter() - t0
     return res
+
+
+def _rank_task(task) -> int:
+    M, q = task
+    return rank_modp(M, q)
+
+
+def _ranks_modulo(M: np.ndarray, primes: list[int], jobs: int, scheduler: str | None) -> int:
+    """Largest rank of ``M`` modulo the given primes, the primes handled by an executor."""
+    if not primes:
+        return 0
+    if jobs == 1 and not scheduler:
+        return max(rank_modp(M, q) for q in primes)
+    from .parallel import TaskFailure, executor
+
+    ex = executor(jobs, scheduler)
+    try:
+        out = []
+        for _, rp in ex.map_unordered(_rank_task, [(M, q) for q in primes]):
+            if isinstance(rp, TaskFailure):
+                raise InputError(f"a rank modulo a prime failed on a worker: {rp.message}")
+            out.append(rp)
+    finally:
+        ex.close()
+    return max(out)
 
 
 # ------------------------------------------------------------ other exact tools
