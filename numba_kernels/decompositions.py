@@ -1,0 +1,1355 @@
+"""Floating-point tensor decompositions: Khatri-Rao, MTTKRP, CP-ALS, Jennrich, HOSVD, TT-SVD,
+whitening and the symmetric tensor power method.
+
+All kernels work on float64, C-contiguous arrays (inputs are converted once by the wrappers,
+so every jitted kernel compiles for exactly one signature). The heavy lifting is BLAS
+(:func:`numpy.matmul`, multi-threaded) called from the Python-level wrappers; the jitted
+(numba, ``cache=True``) inner loops only do the cheap batched reductions, the Khatri-Rao
+products and the small power iterations. No kernel draws random numbers: random initial
+factors, projection vectors and starting vectors are passed in.
+
+Conventions
+-----------
+* **Unfolding** (as everywhere in tnverify, and as TensorLy's ``unfold``): the mode-``n``
+  unfolding ``X_(n)`` has rows indexed by ``i_n`` and columns by the C-order multi-index of the
+  remaining modes in increasing order (the last mode varies fastest). Kolda-Bader use the
+  Fortran order instead; convert by reversing the order of the other modes.
+* **Khatri-Rao** ``khatri_rao([A_1, ..., A_m])`` has row ``(i_1, ..., i_m)`` at the C-order
+  position (the last matrix varies fastest), so that ``X_(n) = A_n diag(w) KR(A_k, k != n)^T``
+  for ``X = [[w; A_0, ..., A_{N-1}]]`` (TensorLy's convention).
+* **CP values** are ``(weights, factors)`` with ``factors[n]`` of shape ``(I_n, R)``;
+  :func:`cp_als` returns unit-norm columns and the scales in ``weights``.
+* **Status codes** (:mod:`numba_kernels._jit`): ``OK`` (0), ``NOT_CONVERGED`` (1),
+  ``SINGULAR`` (2), ``BAD_INPUT`` (3); each function documents its meaning. Bad input never
+  raises: array-only functions return an empty ``(0, 0)`` array instead.
+
+References
+----------
+.. [1] T. G. Kolda, B. W. Bader, "Tensor decompositions and applications", SIAM Review 51(3),
+   2009.
+.. [2] A.-H. Phan, P. Tichavsky, A. Cichocki, "Fast alternating LS algorithms for high order
+   CANDECOMP/PARAFAC tensor factorizations", IEEE Trans. Signal Process. 61(19), 2013.
+.. [3] R. Bro, "Multi-way analysis in the food industry", PhD thesis, Univ. Amsterdam, 1998.
+.. [4] S. E. Leurgans, R. T. Ross, R. B. Abel, "A decomposition for three-way arrays",
+   SIAM J. Matrix Anal. Appl. 14(4), 1993.
+.. [5] L. De Lathauwer, B. De Moor, J. Vandewalle, "A multilinear singular value
+   decomposition", SIAM J. Matrix Anal. Appl. 21(4), 2000.
+.. [6] N. Vannieuwenhoven, R. Vandebril, K. Meerbergen, "A new truncation strategy for the
+   higher-order singular value decomposition", SIAM J. Sci. Comput. 34(2), 2012.
+.. [7] I. V. Oseledets, "Tensor-train decomposition", SIAM J. Sci. Comput. 33(5), 2011.
+.. [8] A. Anandkumar, R. Ge, D. Hsu, S. M. Kakade, M. Telgarsky, "Tensor decompositions for
+   learning latent variable models", JMLR 15, 2014.
+"""
+import numpy as np
+
+from ._jit import BAD_INPUT, NOT_CONVERGED, OK, SINGULAR, njit
+
+__all__ = [
+    "khatri_rao",
+    "unfold",
+    "mttkrp",
+    "cp_to_tensor",
+    "cp_als",
+    "jennrich",
+    "hosvd",
+    "st_hosvd",
+    "tucker_to_tensor",
+    "tt_svd",
+    "tt_to_tensor",
+    "whitening",
+    "symmetric_tensor_power_method",
+]
+
+_EPS = np.finfo(np.float64).eps
+#: Below this relative error the norm identity ||X||^2 - 2<X,Y> + ||Y||^2 loses too many digits
+#: (its absolute error is ~ eps ||X||^2, i.e. ~1e-8 on the relative error): cp_als then
+#: computes the residual explicitly.
+_EXACT_ERROR_BELOW = 1e-5
+#: Elements of one block of the explicit residual in cp_als (float64 scratch of 32 MB).
+_RESID_BLOCK = 1 << 22
+#: Elements (float64) of one block of the intermediate R x cols product in MTTKRP (1 MB): the
+#: block is reduced while it is still in cache.
+_BLOCK_ELEMS = 1 << 17
+
+
+# ----------------------------------------------------------------------------- jitted kernels
+
+
+@njit
+def _kr_pair(A, B):
+    """out[i*J + j, r] = A[i, r] * B[j, r]  (A: I x R, B: J x R, C-contiguous float64)."""
+    I, R = A.shape
+    J = B.shape[0]
+    out = np.empty((I * J, R))
+    for i in range(I):
+        for j in range(J):
+            row = i * J + j
+            for r in range(R):
+                out[row, r] = A[i, r] * B[j, r]
+    return out
+
+
+@njit(fastmath=True)
+def _reduce_trailing(Z, KRp, KRq):
+    """out[i, r] = sum_{p, q} Z[p, i, q, r] KRp[p, r] KRq[q, r]   (Z: P x I x Q x R)."""
+    P, I, Q, R = Z.shape
+    out = np.zeros((I, R))
+    w = np.empty((Q, R))
+    for p in range(P):
+        for q in range(Q):
+            for r in range(R):
+                w[q, r] = KRp[p, r] * KRq[q, r]
+        for i in range(I):
+            for q in range(Q):
+                for r in range(R):
+                    out[i, r] += Z[p, i, q, r] * w[q, r]
+    return out
+
+
+@njit(fastmath=True)
+def _reduce_leading(Y, KRpT, KRqT, outT, p_off, i_off):
+    """outT[r, i_off + i] += sum_{p, q} Y[r, p, i, q] KRpT[r, p_off + p] KRqT[r, q].
+
+    Y: R x Pb x Ib x Q (a block of the leading-contraction product), accumulated in place.
+    """
+    R, Pb, Ib, Q = Y.shape
+    if Q == 1:
+        for r in range(R):
+            for p in range(Pb):
+                c = KRpT[r, p_off + p] * KRqT[r, 0]
+                for i in range(Ib):
+                    outT[r, i_off + i] += c * Y[r, p, i, 0]
+    else:
+        for r in range(R):
+            for p in range(Pb):
+                c = KRpT[r, p_off + p]
+                for i in range(Ib):
+                    s = 0.0
+                    for q in range(Q):
+                        s += Y[r, p, i, q] * KRqT[r, q]
+                    outT[r, i_off + i] += c * s
+
+
+@njit
+def _t_ivv(T, v, out):
+    """out_i = T(I, v, v)_i = sum_{j,k} T[i, j, k] v_j v_k."""
+    d = T.shape[0]
+    for i in range(d):
+        s = 0.0
+        for j in range(d):
+            t = 0.0
+            for k in range(d):
+                t += T[i, j, k] * v[k]
+            s += t * v[j]
+        out[i] = s
+
+
+@njit
+def _power_iterate(T, v, n_iter, tol, zero_tol, u):
+    """Normalised power iterations v <- T(I,v,v)/||T(I,v,v)|| in place.
+
+    Returns (lam, converged, zero): lam = T(v, v, v) at the final v; zero when
+    ||T(I,v,v)|| <= zero_tol (the tensor vanishes numerically along v).
+    """
+    d = v.shape[0]
+    converged = False
+    zero = False
+    for _ in range(n_iter):
+        _t_ivv(T, v, u)
+        nrm = 0.0
+        for i in range(d):
+            nrm += u[i] * u[i]
+        nrm = np.sqrt(nrm)
+        if nrm <= zero_tol or not np.isfinite(nrm):
+            zero = True
+            break
+        diff = 0.0
+        for i in range(d):
+            u[i] /= nrm
+            diff += (u[i] - v[i]) ** 2
+            v[i] = u[i]
+        if np.sqrt(diff) <= tol:
+            converged = True
+            break
+    _t_ivv(T, v, u)
+    lam = 0.0
+    for i in range(d):
+        lam += u[i] * v[i]
+    return lam, converged, zero
+
+
+@njit
+def _power_method_kernel(T, inits, n_iter, k, tol):
+    """Robust tensor power method with deflation (Algorithm 1 of Anandkumar et al. 2014).
+
+    T: d x d x d (copied), inits: k x L x d. Returns (lams (k,), V (d, k), status).
+    """
+    d = T.shape[0]
+    L = inits.shape[1]
+    Tw = T.copy()
+    lams = np.zeros(k)
+    V = np.zeros((d, k))
+    u = np.empty(d)
+    v = np.empty(d)
+    best = np.empty(d)
+    status = 0
+    normT = 0.0
+    for i in range(d):
+        for j in range(d):
+            for kk in range(d):
+                normT += T[i, j, kk] * T[i, j, kk]
+    # deflation leaves roundoff of order d eps ||T||: below this the tensor is numerically zero
+    zero_tol = 64.0 * d * 2.220446049250313e-16 * np.sqrt(normT)
+    for c in range(k):
+        best_lam = -np.inf
+        have = False
+        for ell in range(L):
+            nrm = 0.0
+            for i in range(d):
+                v[i] = inits[c, ell, i]
+                nrm += v[i] * v[i]
+            nrm = np.sqrt(nrm)
+            if nrm == 0.0 or not np.isfinite(nrm):
+                continue
+            for i in range(d):
+                v[i] /= nrm
+            lam, conv, zero = _power_iterate(Tw, v, n_iter, tol, zero_tol, u)
+            if (not have) or lam > best_lam:
+                best_lam = lam
+                have = True
+                for i in range(d):
+                    best[i] = v[i]
+        if not have:
+            return lams, V, 3  # BAD_INPUT: every starting vector of this component is zero
+        for i in range(d):
+            v[i] = best[i]
+        lam, conv, zero = _power_iterate(Tw, v, n_iter, tol, zero_tol, u)
+        if zero or abs(lam) <= zero_tol:
+            status = 2  # SINGULAR: the deflated tensor vanishes on v (fewer than k components)
+        elif not conv and status == 0:
+            status = 1  # NOT_CONVERGED
+        if lam < 0.0:  # odd order: T(-v,-v,-v) = -T(v,v,v)
+            lam = -lam
+            for i in range(d):
+                v[i] = -v[i]
+        lams[c] = lam
+        for i in range(d):
+            V[i, c] = v[i]
+        for i in range(d):
+            a = lam * v[i]
+            for j in range(d):
+                b = a * v[j]
+                for kk in range(d):
+                    Tw[i, j, kk] -= b * v[kk]
+    return lams, V, status
+
+
+# ----------------------------------------------------------------------------- small helpers
+
+
+def _f64(a):
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
+def _prod(seq):
+    p = 1
+    for s in seq:
+        p *= int(s)
+    return p
+
+
+def _empty():
+    return np.empty((0, 0))
+
+
+def _is_int(x):
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
+def _kr_list(mats, R):
+    """Khatri-Rao of already-validated float64 C-contiguous matrices; ones((1, R)) if empty."""
+    if len(mats) == 0:
+        return np.ones((1, R))
+    out = mats[0]
+    for m in mats[1:]:
+        out = _kr_pair(out, m)
+    return out
+
+
+def _mode_dot_t(X, U, n):
+    """X x_n U^T: contract mode n of X (size I_n) with the rows of U (I_n x r)."""
+    shape = X.shape
+    L = _prod(shape[:n])
+    In = shape[n]
+    Rr = _prod(shape[n + 1:])
+    r = U.shape[1]
+    if L == 1:
+        out = U.T @ X.reshape(In, Rr)
+    elif Rr == 1:
+        out = X.reshape(L, In) @ U
+    else:
+        out = np.matmul(U.T, X.reshape(L, In, Rr))
+    return np.ascontiguousarray(out).reshape(shape[:n] + (r,) + shape[n + 1:])
+
+
+def _hadamard_grams(grams, skip, R):
+    V = np.ones((R, R))
+    for k, G in enumerate(grams):
+        if k != skip:
+            V *= G
+    return V
+
+
+def _spd_solve_right(M, V):
+    """U = M V^+ for a symmetric PSD V (R x R) via eigh; returns (U, singular)."""
+    lam, Q = np.linalg.eigh(V)
+    lmax = lam[-1] if lam.size else 0.0
+    thresh = max(lmax, 0.0) * V.shape[0] * _EPS
+    keep = lam > thresh
+    singular = (not bool(np.all(keep))) or lmax <= 0.0
+    inv = np.zeros_like(lam)
+    inv[keep] = 1.0 / lam[keep]
+    return (M @ Q) * inv @ Q.T, singular
+
+
+def _normalise_columns(U):
+    """Return (U / norms, norms); zero columns are left as they are (weight 0)."""
+    norms = np.sqrt(np.einsum("ir,ir->r", U, U))
+    safe = np.where(norms > 0.0, norms, 1.0)
+    return np.ascontiguousarray(U / safe), norms
+
+
+# ----------------------------------------------------------------------------- Khatri-Rao
+
+
+def khatri_rao(mats):
+    r"""Column-wise Kronecker (Khatri-Rao) product of any number of matrices.
+
+    For ``A_k`` of shape ``(I_k, R)``, ``KR(A_1, ..., A_m)`` has shape ``(I_1 ... I_m, R)``
+    and column ``r`` equal to ``kron(A_1[:, r], ..., A_m[:, r])``, i.e.
+
+    .. math:: KR[(i_1, \dots, i_m), r] = \prod_k A_k[i_k, r],
+
+    with the row multi-index in C order (the **last** matrix varies fastest), matching
+    TensorLy's ``khatri_rao``. Computed by a jitted pairwise kernel, left to right.
+
+    Parameters
+    ----------
+    mats : sequence of array_like
+        Two-dimensional matrices with the same number of columns ``R``.
+
+    Returns
+    -------
+    ndarray
+        ``(prod I_k, R)`` float64, C-contiguous. An empty ``(0, 0)`` array if ``mats`` is empty,
+        a matrix is not 2-D or the column counts differ (no exception).
+
+    Notes
+    -----
+    Cost ``R * sum_{j<=m} prod_{k<=j} I_k`` multiplications (``~ R prod I_k``), memory the
+    output. See [1]_.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = np.arange(6.0).reshape(3, 2); B = np.arange(4.0).reshape(2, 2) + 1
+    >>> K = khatri_rao([A, B])
+    >>> bool(np.array_equal(K[:, 1], np.kron(A[:, 1], B[:, 1])))
+    True
+    """
+    try:
+        mats = [_f64(m) for m in mats]
+    except (TypeError, ValueError):
+        return _empty()
+    if len(mats) == 0 or any(m.ndim != 2 for m in mats):
+        return _empty()
+    R = mats[0].shape[1]
+    if any(m.shape[1] != R for m in mats):
+        return _empty()
+    if len(mats) == 1:
+        return mats[0].copy()
+    return _kr_list(mats, R)
+
+
+def unfold(tensor, mode):
+    """Mode-``mode`` unfolding ``X_(n)`` (rows ``i_n``, columns C-order over the other modes).
+
+    Returns a float64 C-contiguous ``(I_n, prod_{k != n} I_k)`` copy, or an empty ``(0, 0)``
+    array for a bad mode.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.arange(24.0).reshape(2, 3, 4)
+    >>> bool(np.array_equal(unfold(X, 1)[:, 5], X[1, :, 1]))
+    True
+    """
+    X = _f64(tensor)
+    if not _is_int(mode) or not 0 <= mode < X.ndim:
+        return _empty()
+    return np.ascontiguousarray(np.moveaxis(X, mode, 0)).reshape(X.shape[mode], -1)
+
+
+# ----------------------------------------------------------------------------- MTTKRP
+
+
+def _check_cp(X, factors, skip=None):
+    """Validate factors against X; return (list of float64 factors (None at skip), R) or None."""
+    N = X.ndim
+    if N < 1:
+        return None
+    try:
+        factors = list(factors)
+    except TypeError:
+        return None
+    if len(factors) != N:
+        return None
+    out = []
+    R = None
+    for k, F in enumerate(factors):
+        if k == skip:
+            out.append(None)
+            continue
+        try:
+            F = _f64(F)
+        except (TypeError, ValueError):
+            return None
+        if F.ndim != 2 or F.shape[0] != X.shape[k]:
+            return None
+        if R is None:
+            R = F.shape[1]
+        elif F.shape[1] != R:
+            return None
+        out.append(F)
+    if R is None:
+        return None
+    return out, R
+
+
+def _lead_reduce_blocked(Xm, W, P, In, Q, KRpT, KRqT):
+    """outT (R, In) = reduction of Y = W^T Xm (W: Lp x R, Xm: Lp x (P In Q)) over p and q.
+
+    Y is produced in column blocks of about ``_BLOCK_ELEMS / R`` columns (whole p-slices, or
+    whole i-slices when P == 1) and reduced while it is still in cache.
+    """
+    R = W.shape[1]
+    WT = np.ascontiguousarray(W.T)
+    outT = np.zeros((R, In))
+    cols = max(1, _BLOCK_ELEMS // R)
+    if P > 1:
+        inner = In * Q
+        b = max(1, cols // inner)
+        for o0 in range(0, P, b):
+            o1 = min(P, o0 + b)
+            Yc = WT @ Xm[:, o0 * inner:o1 * inner]
+            _reduce_leading(Yc.reshape(R, o1 - o0, In, Q), KRpT, KRqT, outT, o0, 0)
+    else:
+        b = max(1, cols // Q)
+        for o0 in range(0, In, b):
+            o1 = min(In, o0 + b)
+            Yc = WT @ Xm[:, o0 * Q:o1 * Q]
+            _reduce_leading(Yc.reshape(R, 1, o1 - o0, Q), KRpT, KRqT, outT, 0, o0)
+    return outT
+
+
+def _mttkrp(X, A, n, R):
+    """Validated MTTKRP (X float64 C-contiguous of order N >= 2; A[k] (I_k, R) for k != n)."""
+    shape = X.shape
+    N = X.ndim
+    total = X.size
+    if n == 0:
+        # Trailing contraction of the last q modes with the output transposed,
+        # Y = KR(A_{N-q}..A_{N-1})^T X(I_0 * mid, T)^T of shape (R, I_0, mid), then a reduction
+        # over the middle modes. q minimises T + total / T, ties -> smaller q (a long output
+        # dimension makes the better GEMM). Done in row blocks of X so that Y stays in cache.
+        best = None
+        for q in range(1, N):
+            T = _prod(shape[N - q:])
+            cost = T + total // T
+            if best is None or cost < best[0]:
+                best = (cost, q)
+        q = best[1]
+        T = _prod(shape[N - q:])
+        I0 = shape[0]
+        mid = total // T // I0
+        KRtT = np.ascontiguousarray(_kr_list(A[N - q:], R).T)
+        KRmT = np.ascontiguousarray(_kr_list(A[1:N - q], R).T)
+        ones = np.ones((R, 1))
+        Xr = X.reshape(I0 * mid, T)
+        outT = np.zeros((R, I0))
+        b = max(1, (_BLOCK_ELEMS // R) // mid)
+        for o0 in range(0, I0, b):
+            o1 = min(I0, o0 + b)
+            Yc = KRtT @ Xr[o0 * mid:o1 * mid].T
+            _reduce_leading(Yc.reshape(R, 1, o1 - o0, mid), ones, KRmT, outT, 0, o0)
+        return np.ascontiguousarray(outT.T)
+    # Leading contraction of the first p <= n modes: Y = KR(A_0..A_{p-1})^T X(L_p, rest) has
+    # shape (R, rest); the GEMM with the short inner dimension and the long output runs near
+    # the memory bandwidth. p minimises L_p + total / L_p, ties -> smaller p.
+    best = None
+    for p in range(1, n + 1):
+        Lp = _prod(shape[:p])
+        cost = Lp + total // Lp
+        if best is None or cost < best[0]:
+            best = (cost, p)
+    p = best[1]
+    Lp = _prod(shape[:p])
+    KRl = _kr_list(A[:p], R)
+    P = _prod(shape[p:n])
+    In = shape[n]
+    Q = _prod(shape[n + 1:])
+    KRpT = np.ascontiguousarray(_kr_list(A[p:n], R).T)
+    KRqT = np.ascontiguousarray(_kr_list(A[n + 1:], R).T)
+    outT = _lead_reduce_blocked(X.reshape(Lp, total // Lp), KRl, P, In, Q, KRpT, KRqT)
+    return np.ascontiguousarray(outT.T)
+
+
+def mttkrp(tensor, factors, mode):
+    r"""Matricised tensor times Khatri-Rao product ``M = X_(n) KR(A_k, k != n)``.
+
+    .. math:: M[i_n, r] = \sum_{i_k,\,k \ne n} X[i_0, \dots, i_{N-1}] \prod_{k \ne n} A_k[i_k, r]
+
+    with the C-order unfolding and Khatri-Rao conventions of the module (this is TensorLy's
+    ``unfolding_dot_khatri_rao`` with unit weights). The full Khatri-Rao of the other modes is
+    never formed: the C-contiguous tensor is viewed as a matrix so that one contraction is a
+    single BLAS GEMM against a *partial* Khatri-Rao (leading modes for ``n >= 1``: an
+    ``(R, prod rest)`` product with a short inner dimension, which runs near the memory
+    bandwidth; trailing modes for ``n = 0``), and the remaining modes are reduced by a jitted
+    batched kernel [2]_.
+
+    Parameters
+    ----------
+    tensor : array_like
+        Order ``N >= 2`` real tensor (converted once to float64 C order).
+    factors : sequence of array_like
+        ``N`` matrices ``(I_k, R)``; ``factors[mode]`` is ignored (it may be ``None``).
+    mode : int
+        ``0 <= mode < N``.
+
+    Returns
+    -------
+    ndarray
+        ``(I_mode, R)`` float64. An empty ``(0, 0)`` array for inconsistent input (no exception).
+
+    Notes
+    -----
+    ``2 R prod(I_k)`` flops in one GEMM plus ``O(R prod(I_k) / L)`` for the reduction, where
+    ``L`` is the product of the contracted leading (or trailing) dimensions; extra memory
+    ``O(R (L + prod(I_k) / L))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((3, 4, 5)); F = [rng.standard_normal((s, 2)) for s in X.shape]
+    >>> ref = unfold(X, 1) @ khatri_rao([F[0], F[2]])
+    >>> bool(np.allclose(mttkrp(X, F, 1), ref))
+    True
+    """
+    try:
+        X = _f64(tensor)
+    except (TypeError, ValueError):
+        return _empty()
+    if X.ndim < 2 or not _is_int(mode) or not 0 <= mode < X.ndim:
+        return _empty()
+    chk = _check_cp(X, factors, skip=mode)
+    if chk is None:
+        return _empty()
+    A, R = chk
+    return _mttkrp(X, A, int(mode), R)
+
+
+# ----------------------------------------------------------------------------- CP
+
+
+def cp_to_tensor(weights, factors):
+    """Full tensor ``sum_r w_r a^0_r o ... o a^{N-1}_r`` of a CP value (one GEMM).
+
+    Returns an empty ``(0, 0)`` array for inconsistent input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> T = cp_to_tensor(np.ones(1), [np.ones((2, 1)), np.arange(3.0)[:, None]])
+    >>> T.tolist()
+    [[0.0, 1.0, 2.0], [0.0, 1.0, 2.0]]
+    """
+    try:
+        F = [_f64(f) for f in factors]
+        w = _f64(weights).ravel()
+    except (TypeError, ValueError):
+        return _empty()
+    if len(F) == 0 or any(f.ndim != 2 for f in F):
+        return _empty()
+    R = F[0].shape[1]
+    if any(f.shape[1] != R for f in F) or w.size != R:
+        return _empty()
+    shape = tuple(f.shape[0] for f in F)
+    if len(F) == 1:
+        return F[0] @ w
+    out = (F[0] * w) @ _kr_list(F[1:], R).T
+    return np.ascontiguousarray(out).reshape(shape)
+
+
+def _split_index(shape):
+    """Dimension-tree split s (1 <= s < N): minimise L + P/L with L = prod shape[:s]."""
+    N = len(shape)
+    total = _prod(shape)
+    best = None
+    for s in range(1, N):
+        L = _prod(shape[:s])
+        cost = L + total // L
+        if best is None or cost < best[0]:
+            best = (cost, s)
+    return best[1]
+
+
+def _group_mttkrp_left(ZL, lshape, A, n, R):
+    """MTTKRP for left-group mode n from ZL = X_mat @ KR(right factors), ZL: (prod lshape, R)."""
+    P = _prod(lshape[:n])
+    Q = _prod(lshape[n + 1:])
+    if P == 1 and Q == 1:
+        return ZL
+    KRp = _kr_list(A[:n], R)
+    KRq = _kr_list(A[n + 1:len(lshape)], R)
+    return _reduce_trailing(ZL.reshape(P, lshape[n], Q, R), KRp, KRq)
+
+
+def _group_mttkrp_right(ZR, rshape, A, s, n, R):
+    """MTTKRP for right-group mode n from ZR = KR(left factors)^T @ X_mat, ZR: (R, prod rshape)."""
+    j = n - s
+    P = _prod(rshape[:j])
+    Q = _prod(rshape[j + 1:])
+    if P == 1 and Q == 1:
+        return np.ascontiguousarray(ZR.T)
+    KRpT = np.ascontiguousarray(_kr_list(A[s:n], R).T)
+    KRqT = np.ascontiguousarray(_kr_list(A[n + 1:], R).T)
+    outT = np.zeros((R, rshape[j]))
+    _reduce_leading(ZR.reshape(R, P, rshape[j], Q), KRpT, KRqT, outT, 0, 0)
+    return np.ascontiguousarray(outT.T)
+
+
+def _cp_sq_error(normX2, M_last, U_last, V_last):
+    """||X - Xhat||^2 from the last-mode MTTKRP (norm identity)."""
+    iprod = float(np.vdot(M_last, U_last))
+    nh2 = float(np.sum((U_last.T @ U_last) * V_last))
+    return normX2 - 2.0 * iprod + nh2
+
+
+def _cp_residual_sq(Xmat, s, w, A, R):
+    """Explicit ||X - Xhat||^2, X viewed as (prod shape[:s], prod shape[s:]), in row blocks."""
+    KL = _kr_list(A[:s], R) * w
+    KRrT = np.ascontiguousarray(_kr_list(A[s:], R).T)
+    rows, cols = Xmat.shape
+    step = max(1, _RESID_BLOCK // max(cols, 1))
+    total = 0.0
+    for a in range(0, rows, step):
+        D = Xmat[a:a + step] - KL[a:a + step] @ KRrT
+        total += float(np.vdot(D, D))
+    return total
+
+
+def _cp_rel_error(normX2, Xmat, s, w, A, R, sq_estimate):
+    """Relative error; the explicit residual replaces the identity when the fit is near exact."""
+    normX = np.sqrt(normX2)
+    est = np.sqrt(max(sq_estimate, 0.0)) / normX
+    if est < _EXACT_ERROR_BELOW:
+        return np.sqrt(_cp_residual_sq(Xmat, s, w, A, R)) / normX
+    return est
+
+
+def cp_als(tensor, init_factors, n_iter_max=100, tol=1e-8, linesearch=False):
+    r"""CP decomposition by alternating least squares, any order ``N >= 2``.
+
+    Fits ``X ~ [[w; A_0, ..., A_{N-1}]] = sum_r w_r a^0_r o ... o a^{N-1}_r`` with unit-norm
+    columns. Mode ``n`` is updated by the normal equations of the linear least-squares problem
+
+    .. math:: U_n = X_{(n)} KR(A_k, k \ne n) \, V_n^{+}, \qquad
+              V_n = \mathop{\ast}_{k \ne n} A_k^T A_k,
+
+    then ``w`` = column norms of ``U_n`` and ``A_n = U_n diag(w)^{-1}`` (Gauss-Seidel order
+    ``0, ..., N-1``). ``V_n^+`` is applied through ``eigh`` (an ``R x R`` problem): eigenvalues
+    below ``R eps lambda_max`` are dropped (minimum-norm step) and flagged.
+
+    Speed: a *dimension tree* [2]_ splits the modes at ``s``; with ``X`` viewed as the matrix
+    ``X_mat`` of shape ``(prod I_{<s}, prod I_{>=s})``, the two BLAS products
+    ``Z_L = X_mat KR(A_s, ..., A_{N-1})`` and ``Z_R = KR(A_0, ..., A_{s-1})^T X_mat`` give the
+    MTTKRPs of all left (resp. right) modes by cheap jitted reductions, so one sweep costs
+    **two** GEMMs of ``2 R prod(I_k)`` flops (plain ALS needs ``N``), plus ``O(N R^3)``.
+    The error uses the norm identity
+    ``||X - Xhat||^2 = ||X||^2 - 2 <X, Xhat> + ||Xhat||^2`` with ``<X, Xhat>`` from the last
+    MTTKRP (no reconstruction); when the relative error drops below ``1e-5`` (where the identity
+    loses digits) the residual is computed explicitly (one more GEMM-sized pass).
+
+    Line search (``linesearch=True``) follows Bro [3]_ as in TensorLy: every second iteration
+    from the 6th on, the factors and weights are extrapolated along the last sweep,
+    ``F + (it^(1/p)) (F - F_prev)``, and accepted if the error decreases; ``p`` starts at 2 and
+    grows by 1 after 4 consecutive failures. The candidate's error costs one GEMM, which is
+    reused by the next sweep when accepted.
+
+    Parameters
+    ----------
+    tensor : array_like
+        Real tensor of order ``N >= 2``.
+    init_factors : sequence of array_like
+        ``N`` initial factors ``(I_n, R)`` (for instance random): the only randomness.
+    n_iter_max : int
+        Maximum number of sweeps.
+    tol : float
+        Stop when ``|rel_error_prev - rel_error| < tol`` (``tol <= 0`` runs ``n_iter_max`` sweeps).
+    linesearch : bool
+        Bro's extrapolation.
+
+    Returns
+    -------
+    weights : ndarray (R,)
+    factors : list of ndarray (I_n, R), unit-norm columns (zero columns keep weight 0)
+    n_iter : int
+        Completed sweeps.
+    rel_error : float
+        ``||X - Xhat||_F / ||X||_F`` of the returned model (0 for a zero tensor).
+    status : int
+        ``OK`` converged; ``NOT_CONVERGED`` ``n_iter_max`` reached; ``SINGULAR`` the normal
+        equations were numerically singular in the last sweep (rank-deficient factors, e.g. ``R``
+        too large), or the iterates stopped being finite (the last finite model is returned);
+        ``BAD_INPUT`` inconsistent shapes, ``N < 2``, non-finite data, ``n_iter_max < 0``
+        (the initial factors are returned as given).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> F = [rng.standard_normal((s, 2)) for s in (4, 5, 6)]
+    >>> X = cp_to_tensor(np.ones(2), F)
+    >>> init = [f + 0.1 * rng.standard_normal(f.shape) for f in F]
+    >>> w, A, it, err, status = cp_als(X, init, n_iter_max=200, tol=1e-14)
+    >>> bool(err < 1e-8), bool(np.allclose(cp_to_tensor(w, A), X))
+    (True, True)
+    """
+    try:
+        X = _f64(tensor)
+    except (TypeError, ValueError):
+        return np.zeros(0), [], 0, np.inf, BAD_INPUT
+    chk = _check_cp(X, init_factors) if X.ndim >= 2 else None
+    if chk is None or not _is_int(n_iter_max) or n_iter_max < 0 or not np.all(np.isfinite(X)):
+        try:
+            factors = [np.array(f, dtype=np.float64) for f in init_factors]
+        except (TypeError, ValueError):
+            factors = []
+        return np.zeros(0), factors, 0, np.inf, BAD_INPUT
+    A, R = chk
+    N = X.ndim
+    shape = X.shape
+    if not all(np.all(np.isfinite(f)) for f in A):
+        return np.zeros(R), [f.copy() for f in A], 0, np.inf, BAD_INPUT
+    w = np.ones(R)
+    for k in range(N):
+        A[k], nrm = _normalise_columns(A[k])
+        w = w * nrm
+    normX2 = float(np.dot(X.ravel(), X.ravel()))
+    if normX2 == 0.0:
+        return np.zeros(R), A, 0, 0.0, OK
+    s = _split_index(shape)
+    lshape, rshape = shape[:s], shape[s:]
+    Lp, Rp = _prod(lshape), _prod(rshape)
+    Xmat = X.reshape(Lp, Rp)
+    grams = [f.T @ f for f in A]
+
+    rel_prev = None
+    rel = np.inf
+    ZL_next = None
+    acc_pow, acc_fail, max_fail = 2.0, 0, 4
+    converged = False
+    singular_last = False
+    n_done = 0
+    for it in range(n_iter_max):
+        if linesearch and it % 2 == 0:
+            A_last = [f.copy() for f in A]
+            w_last = w.copy()
+        backup = ([f.copy() for f in A], w.copy(), [g.copy() for g in grams])
+        singular_last = False
+        # left group: Z_L = X_mat KR(A_s..A_{N-1})
+        if ZL_next is None:
+            ZL = np.ascontiguousarray(Xmat @ _kr_list(A[s:], R))
+        else:
+            ZL = ZL_next
+            ZL_next = None
+        for n in range(s):
+            M = _group_mttkrp_left(ZL, lshape, A, n, R)
+            V = _hadamard_grams(grams, n, R)
+            U, sing = _spd_solve_right(M, V)
+            singular_last |= sing
+            A[n], w = _normalise_columns(U)
+            grams[n] = A[n].T @ A[n]
+        # right group: Z_R = KR(A_0..A_{s-1})^T X_mat
+        ZR = np.ascontiguousarray(_kr_list(A[:s], R).T @ Xmat)
+        for n in range(s, N):
+            M = _group_mttkrp_right(ZR, rshape, A, s, n, R)
+            V = _hadamard_grams(grams, n, R)
+            U, sing = _spd_solve_right(M, V)
+            singular_last |= sing
+            A[n], w = _normalise_columns(U)
+            grams[n] = A[n].T @ A[n]
+        if not (np.all(np.isfinite(w)) and all(np.all(np.isfinite(f)) for f in A)):
+            A, w, grams = backup
+            rel = _cp_rel_error(normX2, Xmat, s, w, A, R, -1.0) if rel_prev is None else rel_prev
+            return w, A, n_done, float(rel), SINGULAR
+        n_done = it + 1
+        sq = _cp_sq_error(normX2, M, U, V)
+        rel = _cp_rel_error(normX2, Xmat, s, w, A, R, sq)
+
+        if linesearch and it % 2 == 0 and it > 5:
+            jump = it ** (1.0 / acc_pow)
+            cw = w_last + (w - w_last) * jump
+            cA = []
+            for k in range(N):
+                f, nrm = _normalise_columns(A_last[k] + (A[k] - A_last[k]) * jump)
+                cA.append(f)
+                cw = cw * nrm
+            if np.all(np.isfinite(cw)) and all(np.all(np.isfinite(f)) for f in cA):
+                cgrams = [f.T @ f for f in cA]
+                ZLc = np.ascontiguousarray(Xmat @ _kr_list(cA[s:], R))
+                iprod = float(np.einsum("lr,lr,r->", ZLc, _kr_list(cA[:s], R), cw))
+                Vall = _hadamard_grams(cgrams, -1, R)
+                sq_c = normX2 - 2.0 * iprod + float(cw @ Vall @ cw)
+                rel_c = _cp_rel_error(normX2, Xmat, s, cw, cA, R, sq_c)
+                if rel_c < rel:
+                    A, w, grams, rel = cA, cw, cgrams, rel_c
+                    ZL_next = ZLc
+                    acc_fail = 0
+                else:
+                    acc_fail += 1
+            else:
+                acc_fail += 1
+            if acc_fail == max_fail:
+                acc_pow += 1.0
+                acc_fail = 0
+
+        if rel_prev is not None and tol > 0 and abs(rel_prev - rel) < tol:
+            converged = True
+            break
+        rel_prev = rel
+    if n_done == 0:
+        sq = normX2 - 2.0 * float(np.einsum("lr,lr,r->", Xmat @ _kr_list(A[s:], R),
+                                            _kr_list(A[:s], R), w))
+        sq += float(w @ _hadamard_grams(grams, -1, R) @ w)
+        rel = _cp_rel_error(normX2, Xmat, s, w, A, R, sq)
+    if singular_last:
+        status = SINGULAR
+    elif converged:
+        status = OK
+    else:
+        status = NOT_CONVERGED
+    return w, A, n_done, float(rel), status
+
+
+# ----------------------------------------------------------------------------- Jennrich
+
+
+def jennrich(tensor3, z1, z2, rank):
+    r"""Simultaneous diagonalisation (Jennrich; Leurgans-Ross-Abel [4]_) of a 3-way tensor.
+
+    For ``T = sum_{r<R} a_r o b_r o c_r`` with ``A`` (I x R) and ``B`` (J x R) of full column
+    rank and ``R <= min(I, J)``, the slices ``T(z) = sum_k z_k T[:, :, k] = A diag(C^T z) B^T``
+    satisfy ``T(z1) T(z2)^+ = A D A^+`` with ``D = diag(C^T z1 / C^T z2)``: its eigenvectors
+    for the nonzero eigenvalues are the columns of ``A``, which is unique (up to permutation
+    and scale) when the ratios are distinct, true for generic ``z1, z2``.
+
+    Algorithm: ``U`` (I x R) and ``V`` (J x R) = leading singular vectors of
+    ``[T(z1), T(z2)]`` and ``[T(z1); T(z2)]`` (the column / row spaces of ``A`` / ``B``);
+    ``S_i = U^T T(z_i) V`` (R x R); eigenvectors ``W`` of ``S_1 S_2^{-1}``, ``A = U W``;
+    the rows of ``W^{-1} S_i = diag(C^T z_i) (V^T B)^T`` give ``B`` (from the slice with the
+    larger row); ``C`` by least squares, ``C^T = ((A^T A) * (B^T B))^{-1} KR(A, B)^T X_mat``
+    (one MTTKRP). ``A`` and ``B`` have unit columns; the scales are in ``C``.
+
+    Parameters
+    ----------
+    tensor3 : array_like (I, J, K)
+    z1, z2 : array_like (K,)
+        Random contraction vectors (passed in: no RNG inside).
+    rank : int
+        ``R``, the number of components (must be known).
+
+    Returns
+    -------
+    A : ndarray (I, R)
+    B : ndarray (J, R)
+    C : ndarray (K, R)
+        ``T ~ sum_r A[:, r] o B[:, r] o C[:, r]``; columns in the eigenvalue order of ``eig``.
+    status : int
+        ``OK``; ``SINGULAR`` when ``R > min(I, J)`` (zero factors returned), when
+        ``U^T T(z2) V`` is numerically singular (``R`` exceeds the rank of the slices, or
+        ``C^T z2`` has a zero), or when ``eig`` returns complex eigenvalues (ratios not
+        numerically distinct: the decomposition is not identifiable from these slices; the
+        real parts are used and the result is unreliable); ``BAD_INPUT`` for a non 3-way
+        tensor, wrong ``z`` length, ``rank < 1`` or non-finite data.
+
+    Notes
+    -----
+    Cost: two GEMVs ``O(IJK)`` for the slices, SVDs and an eigenproblem ``O((I + J) R^2 + R^3)``,
+    and one MTTKRP ``2 IJK R`` flops for ``C``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> F = [rng.standard_normal((s, 3)) for s in (4, 5, 6)]
+    >>> T = cp_to_tensor(np.ones(3), F)
+    >>> A, B, C, status = jennrich(T, rng.standard_normal(6), rng.standard_normal(6), 3)
+    >>> status, bool(np.allclose(cp_to_tensor(np.ones(3), [A, B, C]), T))
+    (0, True)
+    """
+    try:
+        X = _f64(tensor3)
+        z1 = _f64(z1).ravel()
+        z2 = _f64(z2).ravel()
+    except (TypeError, ValueError):
+        return _empty(), _empty(), _empty(), BAD_INPUT
+    if X.ndim != 3 or not _is_int(rank) or rank < 1:
+        return _empty(), _empty(), _empty(), BAD_INPUT
+    I, J, K = X.shape
+    R = int(rank)
+    zeros = (np.zeros((I, R)), np.zeros((J, R)), np.zeros((K, R)))
+    if z1.size != K or z2.size != K or not (np.all(np.isfinite(X)) and np.all(np.isfinite(z1))
+                                             and np.all(np.isfinite(z2))):
+        return zeros + (BAD_INPUT,)
+    if R > min(I, J):
+        return zeros + (SINGULAR,)
+    Xm = X.reshape(I * J, K)
+    T1 = (Xm @ z1).reshape(I, J)
+    T2 = (Xm @ z2).reshape(I, J)
+    U = np.linalg.svd(np.hstack([T1, T2]), full_matrices=False)[0][:, :R]
+    V = np.linalg.svd(np.vstack([T1, T2]), full_matrices=False)[2][:R].T
+    S1 = U.T @ T1 @ V
+    S2 = U.T @ T2 @ V
+    sv = np.linalg.svd(S2, compute_uv=False)
+    if not sv[0] > 0.0 or sv[-1] <= sv[0] * R * _EPS * 16:
+        return zeros + (SINGULAR,)
+    status = OK
+    M = np.linalg.solve(S2.T, S1.T).T  # S1 S2^{-1}
+    evals, W = np.linalg.eig(M)
+    if np.iscomplexobj(evals) or np.iscomplexobj(W):
+        if bool(np.any(evals.imag != 0.0)):  # a complex-conjugate pair from eig's real Schur form
+            status = SINGULAR
+        W = np.ascontiguousarray(W.real)
+    A, _ = _normalise_columns(U @ W)
+    try:
+        Winv_S1 = np.linalg.solve(W, S1)
+        Winv_S2 = np.linalg.solve(W, S2)
+    except np.linalg.LinAlgError:
+        return zeros + (SINGULAR,)
+    n1 = np.einsum("rj,rj->r", Winv_S1, Winv_S1)
+    n2 = np.einsum("rj,rj->r", Winv_S2, Winv_S2)
+    Bt = np.where((n1 > n2)[:, None], Winv_S1, Winv_S2)  # rows ~ b~_r^T
+    B, _ = _normalise_columns(V @ Bt.T)
+    # C^T = G^{-1} KR(A, B)^T X_mat   (the mode-2 MTTKRP, leading GEMM)
+    Mc = _mttkrp(X, [A, B, None], 2, R)
+    G = (A.T @ A) * (B.T @ B)
+    C, sing = _spd_solve_right(Mc, G)
+    if sing:
+        status = SINGULAR
+    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(B)) and np.all(np.isfinite(C))):
+        return zeros + (SINGULAR,)
+    return A, B, np.ascontiguousarray(C), status
+
+
+# ----------------------------------------------------------------------------- Tucker
+
+
+def _tucker_ranks(ranks, shape):
+    """int / None / sequence -> list of ints (None = full), or None when malformed."""
+    N = len(shape)
+    if ranks is None:
+        return list(shape)
+    if _is_int(ranks):
+        ranks = [int(ranks)] * N
+    try:
+        ranks = list(ranks)
+    except TypeError:
+        return None
+    if len(ranks) != N:
+        return None
+    out = []
+    for r, I in zip(ranks, shape):
+        if r is None:
+            r = I
+        if not _is_int(r) or r < 1:
+            return None
+        out.append(int(r))
+    return out
+
+
+def _leading_left_sv(M, r):
+    """r leading left singular vectors (completed to an orthonormal set if r > rank bound)."""
+    U = np.linalg.svd(M, full_matrices=M.shape[1] < r)[0]
+    return np.ascontiguousarray(U[:, :r])
+
+
+def hosvd(tensor, ranks=None):
+    r"""Truncated higher-order SVD (De Lathauwer, De Moor, Vandewalle [5]_).
+
+    ``U_n`` = the ``r_n`` leading left singular vectors of the unfolding ``X_(n)``;
+    ``core = X x_0 U_0^T x_1 ... x_{N-1} U_{N-1}^T``, so
+    ``X ~ core x_0 U_0 ... x_{N-1} U_{N-1}`` (exact when ``r_n >= rank X_(n)`` for all n;
+    in general ``||X - Xhat||^2 <= sum_n sum_{i > r_n} sigma_i(X_(n))^2``).
+
+    Parameters
+    ----------
+    tensor : array_like
+        Order ``N >= 1``.
+    ranks : None, int or sequence of int (or None entries)
+        Multilinear ranks; ``None`` = full; each is capped at ``I_n``.
+
+    Returns
+    -------
+    core : ndarray (r_0, ..., r_{N-1})
+    factors : list of ndarray (I_n, r_n) with orthonormal columns
+    status : int
+        ``OK``; ``NOT_CONVERGED`` if LAPACK's SVD did not converge; ``BAD_INPUT`` for
+        malformed ranks (wrong length, < 1), an empty or non-finite tensor (then
+        ``core`` is the input and ``factors`` is empty).
+
+    Notes
+    -----
+    Cost ``O(sum_n I_n prod(I_k))`` for the SVDs (one unfolding copy each) plus the core
+    contraction ``O(sum_n r_n prod(...))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).standard_normal((3, 4, 5))
+    >>> core, U, status = hosvd(X)
+    >>> bool(np.allclose(tucker_to_tensor(core, U), X))
+    True
+    """
+    return _hosvd(tensor, ranks, sequential=False)
+
+
+def st_hosvd(tensor, ranks=None):
+    r"""Sequentially truncated HOSVD (Vannieuwenhoven, Vandebril, Meerbergen [6]_).
+
+    Processes the modes in the order ``0, ..., N-1``: ``U_n`` = ``r_n`` leading left singular
+    vectors of the mode-``n`` unfolding of the *current* core, then ``core <- core x_n U_n^T``.
+    Cheaper than :func:`hosvd` (each SVD is on an already truncated core) with the same error
+    bound ``||X - Xhat||^2 <= sum_n sum_{i > r_n} sigma_i(X_(n))^2``.
+
+    Parameters, returns and status as :func:`hosvd` (``r_n`` is capped at ``I_n``; when ``r_n``
+    exceeds the rank bound of the current unfolding, ``U_n`` is completed to an orthonormal set
+    and the core gets zero slices, as in :func:`hosvd`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).standard_normal((3, 4, 5))
+    >>> core, U, status = st_hosvd(X, ranks=(3, 4, 5))
+    >>> bool(np.allclose(tucker_to_tensor(core, U), X))
+    True
+    """
+    return _hosvd(tensor, ranks, sequential=True)
+
+
+def _hosvd(tensor, ranks, sequential):
+    try:
+        X = _f64(tensor)
+    except (TypeError, ValueError):
+        return _empty(), [], BAD_INPUT
+    rk = _tucker_ranks(ranks, X.shape)
+    if X.ndim < 1 or X.size == 0 or rk is None or not np.all(np.isfinite(X)):
+        return X, [], BAD_INPUT
+    N = X.ndim
+    factors = []
+    core = X
+    try:
+        for n in range(N):
+            src = core if sequential else X
+            Un = _leading_left_sv(unfold(src, n), min(rk[n], src.shape[n]))
+            factors.append(Un)
+            if sequential:
+                core = _mode_dot_t(core, Un, n)
+    except np.linalg.LinAlgError:
+        return X, [], NOT_CONVERGED
+    if not sequential:
+        for n in range(N):
+            core = _mode_dot_t(core, factors[n], n)
+    return np.ascontiguousarray(core), factors, OK
+
+
+def tucker_to_tensor(core, factors):
+    """Full tensor ``core x_0 U_0 x_1 ... x_{N-1} U_{N-1}``; empty ``(0, 0)`` if inconsistent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tucker_to_tensor(np.ones((1, 1)), [np.ones((2, 1)), np.ones((3, 1))]).shape
+    (2, 3)
+    """
+    try:
+        G = _f64(core)
+        F = [_f64(f) for f in factors]
+    except (TypeError, ValueError):
+        return _empty()
+    if len(F) != G.ndim or any(f.ndim != 2 or f.shape[1] != G.shape[k] for k, f in enumerate(F)):
+        return _empty()
+    for n, f in enumerate(F):
+        G = _mode_dot_t(G, np.ascontiguousarray(f.T), n)
+    return G
+
+
+# ----------------------------------------------------------------------------- tensor train
+
+
+def tt_svd(tensor, max_ranks=None, eps=None):
+    r"""Tensor-train decomposition by sequential SVDs (TT-SVD, Oseledets [7]_ Alg. 1).
+
+    ``X[i_0, ..., i_{d-1}] = G_0[:, i_0, :] G_1[:, i_1, :] ... G_{d-1}[:, i_{d-1}, :]`` with
+    cores ``G_k`` of shape ``(r_{k-1}, n_k, r_k)``, ``r_{-1} = r_{d-1} = 1``. At step ``k`` the
+    remainder is reshaped to ``(r_{k-1} n_k, n_{k+1} ... n_{d-1})`` and split by a truncated SVD;
+    ``G_k`` holds the left singular vectors (left-orthonormal cores), ``Sigma V^T`` is carried on.
+
+    Truncation rank at step ``k``:
+
+    * ``eps`` given: the smallest ``r`` with ``sqrt(sum_{i >= r} sigma_i^2) <= delta``,
+      ``delta = eps ||X||_F / sqrt(d - 1)``, which guarantees ``||X - X_TT||_F <= eps ||X||_F``;
+    * otherwise the numerical rank with ``numpy.linalg.matrix_rank``'s tolerance
+      ``sigma_max max(m, n) eps_machine`` (exact TT: ``r_k`` = rank of the contiguous unfolding
+      ``X.reshape(n_0 ... n_k, -1)``);
+    * ``max_ranks`` (int or sequence of ``d - 1`` ints) caps the result (quasi-optimal, [7]_).
+
+    Every ``r_k >= 1`` (a zero tensor gives rank-one zero cores).
+
+    Parameters
+    ----------
+    tensor : array_like, order d >= 1
+    max_ranks : None, int or sequence of d-1 ints
+    eps : None or float >= 0
+
+    Returns
+    -------
+    cores : list of ndarray (r_{k-1}, n_k, r_k)
+    status : int
+        ``OK``; ``NOT_CONVERGED`` if an SVD did not converge; ``BAD_INPUT`` for malformed
+        ``max_ranks`` / ``eps`` or an empty / non-finite tensor (``cores`` empty).
+
+    Notes
+    -----
+    Cost ``O(sum_k r_{k-1} n_k min(r_{k-1} n_k, n_{k+1} ... n_{d-1}) n_{k+1} ... n_{d-1})``,
+    dominated by the first SVD, ``O(n_0 min(n_0, N/n_0) N)`` for ``N = prod n_k``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).standard_normal((2, 3, 4))
+    >>> cores, status = tt_svd(X)
+    >>> [c.shape for c in cores], bool(np.allclose(tt_to_tensor(cores), X))
+    ([(1, 2, 2), (2, 3, 4), (4, 4, 1)], True)
+    """
+    try:
+        X = _f64(tensor)
+    except (TypeError, ValueError):
+        return [], BAD_INPUT
+    d = X.ndim
+    if d < 1 or X.size == 0 or not np.all(np.isfinite(X)):
+        return [], BAD_INPUT
+    if max_ranks is None:
+        caps = [None] * (d - 1)
+    elif _is_int(max_ranks):
+        caps = [int(max_ranks)] * (d - 1)
+    else:
+        try:
+            caps = list(max_ranks)
+        except TypeError:
+            return [], BAD_INPUT
+        if len(caps) != d - 1:
+            return [], BAD_INPUT
+    if any(c is not None and (not _is_int(c) or c < 1) for c in caps):
+        return [], BAD_INPUT
+    if eps is not None:
+        try:
+            eps = float(eps)
+        except (TypeError, ValueError):
+            return [], BAD_INPUT
+        if not (eps >= 0.0 and np.isfinite(eps)):
+            return [], BAD_INPUT
+    shape = X.shape
+    if d == 1:
+        return [X.reshape(1, shape[0], 1).copy()], OK
+    delta = None
+    if eps is not None:
+        delta = eps * np.sqrt(float(np.dot(X.ravel(), X.ravel()))) / np.sqrt(d - 1)
+    cores = []
+    C = X
+    r_prev = 1
+    try:
+        for k in range(d - 1):
+            C = C.reshape(r_prev * shape[k], -1)
+            U, S, Vt = np.linalg.svd(C, full_matrices=False)
+            if delta is not None:
+                tail = np.sqrt(np.maximum(np.cumsum((S * S)[::-1])[::-1], 0.0))
+                # tail[r] = sqrt(sum_{i >= r} S_i^2); smallest r with tail[r] <= delta
+                ok = np.nonzero(tail <= delta)[0]
+                r = int(ok[0]) if ok.size else S.size
+            else:
+                tolr = S[0] * max(C.shape) * _EPS if S.size else 0.0
+                r = int(np.count_nonzero(S > tolr))
+            if caps[k] is not None:
+                r = min(r, caps[k])
+            r = max(r, 1)
+            cores.append(np.ascontiguousarray(U[:, :r]).reshape(r_prev, shape[k], r))
+            C = np.ascontiguousarray(S[:r, None] * Vt[:r])
+            r_prev = r
+    except np.linalg.LinAlgError:
+        return [], NOT_CONVERGED
+    cores.append(C.reshape(r_prev, shape[d - 1], 1))
+    return cores, OK
+
+
+def tt_to_tensor(cores):
+    """Full tensor of a TT (list of ``(r_{k-1}, n_k, r_k)`` cores); empty ``(0, 0)`` if bad.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tt_to_tensor([np.ones((1, 2, 1)), np.ones((1, 3, 1))]).shape
+    (2, 3)
+    """
+    try:
+        G = [_f64(g) for g in cores]
+    except (TypeError, ValueError):
+        return _empty()
+    if len(G) == 0 or any(g.ndim != 3 for g in G) or G[0].shape[0] != 1 or G[-1].shape[2] != 1:
+        return _empty()
+    if any(G[k].shape[2] != G[k + 1].shape[0] for k in range(len(G) - 1)):
+        return _empty()
+    out = G[0].reshape(G[0].shape[1], G[0].shape[2])
+    for g in G[1:]:
+        out = out @ g.reshape(g.shape[0], -1)
+        out = out.reshape(-1, g.shape[2])
+    return out.reshape(tuple(g.shape[1] for g in G))
+
+
+# ----------------------------------------------------------------------------- moments
+
+
+def whitening(M2, k):
+    r"""Whitening matrix ``W`` (d x k) with ``W^T M2 W = I_k`` (Anandkumar et al. [8]_ Sec. 4.3).
+
+    ``M2`` (symmetrised as ``(M2 + M2^T)/2``) has eigen-decomposition ``Q diag(lambda) Q^T``;
+    ``W = Q_k diag(lambda_k)^{-1/2}`` for the ``k`` largest eigenvalues. For
+    ``M2 = sum_j w_j a_j a_j^T`` with ``w_j > 0`` and independent ``a_j`` (k of them), the
+    vectors ``sqrt(w_j) W^T a_j`` are orthonormal, which makes the whitened third moment
+    ``M3(W, W, W)`` orthogonally decomposable.
+
+    Parameters
+    ----------
+    M2 : array_like (d, d), symmetric positive semi-definite of rank >= k
+    k : int, 1 <= k <= d
+
+    Returns
+    -------
+    W : ndarray (d, k)
+    status : int
+        ``OK``; ``SINGULAR`` when the k-th largest eigenvalue is ``<= d eps lambda_max``
+        (the corresponding columns of ``W`` are zero); ``BAD_INPUT`` for a non-square or
+        non-finite ``M2`` or a bad ``k`` (``W`` empty).
+
+    Notes
+    -----
+    One symmetric eigendecomposition, ``O(d^3)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = np.random.default_rng(0).standard_normal((5, 2)); M2 = A @ A.T
+    >>> W, status = whitening(M2, 2)
+    >>> status, bool(np.allclose(W.T @ M2 @ W, np.eye(2)))
+    (0, True)
+    """
+    try:
+        M = _f64(M2)
+    except (TypeError, ValueError):
+        return _empty(), BAD_INPUT
+    if M.ndim != 2 or M.shape[0] != M.shape[1] or M.shape[0] == 0 or not np.all(np.isfinite(M)):
+        return _empty(), BAD_INPUT
+    d = M.shape[0]
+    if not _is_int(k) or not 1 <= k <= d:
+        return _empty(), BAD_INPUT
+    try:
+        lam, Q = np.linalg.eigh(0.5 * (M + M.T))
+    except np.linalg.LinAlgError:
+        return _empty(), NOT_CONVERGED
+    lam = lam[::-1][:k]
+    Q = Q[:, ::-1][:, :k]
+    thresh = max(float(lam[0]), 0.0) * d * _EPS
+    good = lam > thresh
+    scale = np.zeros(k)
+    scale[good] = 1.0 / np.sqrt(lam[good])
+    W = np.ascontiguousarray(Q * scale)
+    return W, (OK if bool(np.all(good)) else SINGULAR)
+
+
+def symmetric_tensor_power_method(T3, init_vectors, n_iter, k, tol=1e-10):
+    r"""Robust tensor power method with deflation (Anandkumar et al. [8]_ Algorithm 1).
+
+    For an (approximately) orthogonally decomposable symmetric tensor
+    ``T = sum_j lambda_j v_j o v_j o v_j`` (orthonormal ``v_j``, ``lambda_j > 0``, typically the
+    whitened moment ``M3(W, W, W)``), each component is found by running the power map
+    ``v <- T(I, v, v) / ||T(I, v, v)||`` from ``L`` starting vectors for at most ``n_iter``
+    steps, keeping the one with the largest ``lambda = T(v, v, v)``, running ``n_iter`` more
+    steps from it, and deflating ``T <- T - lambda v o v o v``. Iterations stop early once
+    ``||v_new - v|| <= tol``.
+
+    Parameters
+    ----------
+    T3 : array_like (d, d, d)
+        Symmetric tensor (not checked; ``T(I, v, v)`` contracts the last two modes).
+    init_vectors : array_like (L, d) or (k, L, d)
+        Starting vectors (random, passed in); a 2-D array is reused for every component.
+    n_iter : int >= 1
+    k : int, 1 <= k <= d
+        Number of components.
+    tol : float
+        Convergence threshold on the step ``||v_new - v||_2``.
+
+    Returns
+    -------
+    eigenvalues : ndarray (k,), ``lambda_j >= 0`` in order of extraction
+    eigenvectors : ndarray (d, k), unit columns
+    status : int
+        ``OK``; ``NOT_CONVERGED`` some component's final run did not reach ``tol`` within
+        ``n_iter`` steps; ``SINGULAR`` the deflated tensor vanished numerically on the
+        iterate (``||T(I, v, v)|| <= 64 d eps ||T||_F``: ``T`` has fewer than ``k`` components); ``BAD_INPUT`` wrong shapes, ``k`` or ``n_iter``
+        out of range, non-finite data, or all starting vectors of a component zero.
+
+    Notes
+    -----
+    ``O(k (L + 1) n_iter d^3)`` flops (each power step is a ``d^3`` contraction), jitted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Q = np.linalg.qr(np.random.default_rng(0).standard_normal((4, 4)))[0]
+    >>> T = np.einsum('j,ij,kj,lj->ikl', [3.0, 2.0, 1.0, 0.5], Q, Q, Q)
+    >>> inits = np.random.default_rng(1).standard_normal((5, 4))
+    >>> lam, V, status = symmetric_tensor_power_method(T, inits, 100, 4)
+    >>> status, np.round(lam, 8).tolist()
+    (0, [3.0, 2.0, 1.0, 0.5])
+    """
+    try:
+        T = _f64(T3)
+        V0 = _f64(init_vectors)
+        tol = float(tol)
+    except (TypeError, ValueError):
+        return np.zeros(0), _empty(), BAD_INPUT
+    if T.ndim != 3 or not (T.shape[0] == T.shape[1] == T.shape[2]) or T.shape[0] == 0:
+        return np.zeros(0), _empty(), BAD_INPUT
+    d = T.shape[0]
+    if not _is_int(k) or not 1 <= k <= d or not _is_int(n_iter) or n_iter < 1:
+        return np.zeros(0), _empty(), BAD_INPUT
+    if V0.ndim == 2 and V0.shape[1] == d and V0.shape[0] >= 1:
+        V0 = np.ascontiguousarray(np.broadcast_to(V0, (int(k),) + V0.shape))
+    if V0.ndim != 3 or V0.shape[0] != k or V0.shape[2] != d or V0.shape[1] < 1:
+        return np.zeros(0), _empty(), BAD_INPUT
+    if not (np.all(np.isfinite(T)) and np.all(np.isfinite(V0)) and np.isfinite(tol)):
+        return np.zeros(0), _empty(), BAD_INPUT
+    lams, V, status = _power_method_kernel(T, V0, int(n_iter), int(k), max(tol, 0.0))
+    return lams, V, int(status)

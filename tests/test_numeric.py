@@ -1,0 +1,135 @@
+"""tnverify.numeric: validation, seeding, status messages, TensorLy interop (references: numpy)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tnverify import numeric
+from tnverify.errors import InputError, NumericalError, ShapeError
+
+
+def _planted(shape=(4, 5, 6), R=2, seed=0):
+    rng = np.random.default_rng(seed)
+    F = [rng.standard_normal((n, R)) for n in shape]
+    return np.einsum("ir,jr,kr->ijk", *F), F
+
+
+def test_cp_als_fits_planted_and_unpacks():
+    X, _ = _planted()
+    res = numeric.cp_als(X, 2, n_iter_max=500, tol=1e-14, seed=0)
+    weights, factors = res
+    assert [f.shape for f in factors] == [(4, 2), (5, 2), (6, 2)]
+    assert np.allclose(np.einsum("r,ir,jr,kr->ijk", weights, *factors), X, atol=1e-6)
+    assert res.rel_error < 1e-6 and res.status == "converged"
+
+
+def test_seed_makes_runs_reproducible_and_different_seeds_differ():
+    X, _ = _planted(R=3)
+    a = numeric.cp_als(X, 2, n_iter_max=3, tol=0, seed=5)
+    b = numeric.cp_als(X, 2, n_iter_max=3, tol=0, seed=5)
+    c = numeric.cp_als(X, 2, n_iter_max=3, tol=0, seed=6)
+    assert np.array_equal(a.factors[0], b.factors[0])
+    assert not np.allclose(a.factors[0], c.factors[0])
+
+
+def test_init_pair_is_used_and_checked():
+    X, F = _planted()
+    res = numeric.cp_als(X, 2, n_iter_max=0, init=(np.ones(2), F))
+    assert res.rel_error < 1e-12
+    with pytest.raises(ShapeError):
+        numeric.cp_als(X, 3, init=(np.ones(2), F))
+
+
+def test_not_converged_is_reported():
+    X, _ = _planted(R=3)
+    res = numeric.cp_als(X, 3, n_iter_max=1, tol=1e-30, seed=0)
+    assert res.status == "not converged" and "n_iter_max" in res.message
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+def test_rank_below_one_or_not_integer(bad):
+    with pytest.raises(InputError, match="rank"):
+        numeric.cp_als(np.ones((2, 2, 2)), bad)
+
+
+def test_nan_and_inf_refused():
+    X = np.ones((2, 2, 2))
+    X[0, 1, 0] = np.inf
+    with pytest.raises(InputError, match="NaN or Inf"):
+        numeric.cp_als(X, 1)
+    X[0, 1, 0] = np.nan
+    with pytest.raises(InputError, match="NaN or Inf"):
+        numeric.jennrich(X, 1)
+
+
+def test_order_checks():
+    with pytest.raises(ShapeError, match="order"):
+        numeric.cp_als(np.ones(3), 1)
+    with pytest.raises(ShapeError, match="order >= 3"):
+        numeric.jennrich(np.ones((2, 2)), 1)
+
+
+def test_jennrich_rank_above_min_ij_is_input_error():
+    with pytest.raises(ShapeError, match=r"min\(I, J\)"):
+        numeric.jennrich(np.ones((2, 3, 5)), 3)
+
+
+def test_jennrich_recovers_planted_columns():
+    X, F = _planted((5, 6, 4), R=3, seed=1)
+    res = numeric.jennrich(X, 3, seed=0)
+    cos = np.abs((F[0] / np.linalg.norm(F[0], axis=0)).T @ res.factors[0])
+    assert np.allclose(np.sort(cos.max(axis=1)), 1.0, atol=1e-8)
+    assert res.rel_error < 1e-8
+
+
+def test_jennrich_singular_raises_numerical_error():
+    X, _ = _planted((4, 4, 4), R=1)
+    with pytest.raises(NumericalError, match="singular"):
+        numeric.jennrich(X, 3, seed=0)
+
+
+def test_hosvd_and_tt_exact_at_full_rank():
+    X = np.random.default_rng(0).standard_normal((3, 4, 5))
+    core, F, err = numeric.hosvd(X)
+    assert err < 1e-12 and core.shape == (3, 4, 5)
+    cores, err = numeric.tt_svd(X)
+    assert err < 1e-12 and [c.shape[2] for c in cores] == [3, 5, 1]
+    with pytest.raises(InputError):
+        numeric.tt_svd(X, 0)
+
+
+def test_whitening_and_power_method_on_orthogonal_tensor():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((5, 3))
+    M2 = A @ A.T
+    W = numeric.whiten(M2, 3)
+    assert np.allclose(W.T @ M2 @ W, np.eye(3))
+    with pytest.raises(NumericalError):
+        numeric.whiten(-M2, 3)
+    Q = np.linalg.qr(rng.standard_normal((4, 4)))[0][:, :2]
+    T = np.einsum("j,ij,kj,lj->ikl", [3.0, 1.0], Q, Q, Q)
+    lam, V, status = numeric.tensor_power_method(T, 2, seed=0)
+    assert status == "converged" and np.allclose(lam, [3.0, 1.0])
+
+
+def test_tensorly_roundtrip():
+    tl = pytest.importorskip("tensorly")
+    from tensorly.cp_tensor import CPTensor
+
+    X, F = _planted()
+    res = numeric.cp_als(X, 2, n_iter_max=0, init=CPTensor((np.ones(2), F)))
+    cpt = res.to_tensorly()
+    assert np.allclose(tl.cp_to_tensor(cpt), res.to_tensor())
+
+
+def test_load_float_array_formats(tmp_path):
+    X = np.arange(8.0).reshape(2, 2, 2) / 3
+    np.save(tmp_path / "x.npy", X)
+    (tmp_path / "x.json").write_text("[[[0.5, 1], [2, 3]], [[4, 5], [6, 7]]]")
+    (tmp_path / "bad.json").write_text("[[NaN, 1]]")
+    assert np.array_equal(numeric.load_float_array(tmp_path / "x.npy"), X)
+    assert numeric.load_float_array(tmp_path / "x.json")[0, 0, 0] == 0.5
+    with pytest.raises(InputError, match="NaN or Inf"):
+        numeric.load_float_array(tmp_path / "bad.json")
+    with pytest.raises(InputError):
+        numeric.load_float_array(tmp_path / "missing.npy")
