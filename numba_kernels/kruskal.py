@@ -68,7 +68,8 @@ Compilation: everything is compiled with ``cache=True``; pass C-contiguous int64
 layout compiles a second specialisation of :func:`kruskal_search`).
 
 Public API (all jitted; see the docstrings): :func:`kruskal_search`, :func:`count_subsets`,
-:func:`n_choose_k`, :func:`rank_modp`, :func:`echelon_modp`. Status codes come from :mod:`numba_kernels._jit`.
+:func:`n_choose_k`, :func:`rank_modp`, :func:`echelon_modp`. Status codes come from
+:mod:`numba_kernels._jit`.
 """
 import numpy as np
 import numba
@@ -164,7 +165,8 @@ def _load_columns(V, A):
 
 @njit
 def n_choose_k(n, k):
-    """Binomial coefficient C(n, k) as int64, saturated at ``SATURATED = 2**62``; 0 if k<0 or k>n."""
+    """Binomial coefficient C(n, k) as int64; 0 if k < 0 or k > n. Saturates to
+    ``SATURATED = 2**62`` (conservatively: from about ``2**62 / k`` on)."""
     if k < 0 or k > n:
         return np.int64(0)
     if k > n - k:

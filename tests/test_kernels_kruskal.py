@@ -11,7 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numba_kernels._jit import BAD_INPUT, NOT_CONVERGED, OK
-from numba_kernels.kruskal import count_subsets, kruskal_search, n_choose_k, rank_modp
+from numba_kernels.kruskal import (
+    count_subsets,
+    echelon_modp,
+    kruskal_search,
+    n_choose_k,
+    rank_modp,
+)
 
 P_BIG = 2147483647  # 2**31 - 1, the largest admissible prime
 
@@ -140,7 +146,8 @@ def test_bad_input():
     A = np.eye(3, dtype=np.int64)
     assert run(A, 101, 3)[3] == OK
     for p in (1, 0, 9, 100, 2**31 + 11, 2**32):
-        assert kruskal_search(A, np.int64(p), np.int64(3), np.int64(0), np.int64(-1))[3] == BAD_INPUT
+        res = kruskal_search(A, np.int64(p), np.int64(3), np.int64(0), np.int64(-1))
+        assert res[3] == BAD_INPUT and res[0] == 0 and len(res[1]) == 0
     assert kruskal_search(A, np.int64(101), np.int64(-1), np.int64(0), np.int64(-1))[3] == BAD_INPUT
     B = A.copy()
     B[0, 0] = 101  # not reduced
@@ -157,6 +164,20 @@ def test_binomials():
     assert count_subsets(5, 99) == 31
     assert n_choose_k(200, 100) == 2**62  # saturated
     assert count_subsets(200, 100) == 2**62
+
+
+def test_echelon_and_rank():
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        p = int(rng.choice([2, 5, 101, P_BIG]))
+        I, R = (int(x) for x in rng.integers(1, 9, size=2))
+        A = planted(rng, I, R, 2, min(R, 2)) % p if R >= 2 else rng.integers(0, p, (I, R))
+        A = np.ascontiguousarray(A, dtype=np.int64)
+        r, E = echelon_modp(A, p)
+        assert r == rank_modp(A, p) == rank_p(A, range(R), p)
+        assert E.shape == (r, R) and E.flags.c_contiguous
+        if r:  # same row space: stacking adds no rank
+            assert rank_p(np.vstack([A, E]), range(R), p) == r == rank_p(E, range(R), p)
 
 
 # ------------------------------------------------------------------ budget

@@ -252,16 +252,21 @@ def fact_true(cert, fact) -> bool:
         p = _field_p(subj["field"])
         r = brute_krank(M, p) if kind.startswith("kruskal") else sympy_rank(M.tolist(), p)
         return r >= val if kind.endswith("at-least") else r <= val
-    if kind in ("cp-unique", "cp-rank", "tensor-rank") and "factors" in subj:
+    if kind in ("cp-unique", "cp-rank") and "factors" in subj:
         mats = [_obj(cert, r) for r in subj["factors"]]
         return _kruskal_sufficient(mats) and (val is True or val == mats[0].shape[1])
-    if kind in ("cp-unique", "tensor-rank"):
-        step = next(s for s in cert["steps"] if s.get("tensor") == subj["tensor"])
+    if kind in ("cp-unique", "cp-rank-at-least", "cp-rank-at-most"):
+        step = next(s for s in cert["steps"] if s.get("tensor") == subj["tensor"]["object"])
         mats = [_obj(cert, r) for r in step["factors"]]
-        T = _obj(cert, subj["tensor"])
+        T = _obj(cert, subj["tensor"]["object"])
         letters = "abcdefgh"[: len(mats)]
         rebuilt = np.einsum(",".join(f"{c}r" for c in letters) + "->" + letters, *mats)
-        return (rebuilt == T).all() and _kruskal_sufficient(mats) and (val is True or val == mats[0].shape[1])
+        R, exact = mats[0].shape[1], bool((rebuilt == T).all())
+        if kind == "cp-rank-at-most":
+            return exact and val >= R
+        if kind == "cp-rank-at-least":
+            return exact and _kruskal_sufficient(mats) and val <= R
+        return exact and _kruskal_sufficient(mats) and val is True
     if kind == "generic-cp-unique":
         return val is True and any(_kruskal_sufficient([_obj(cert, r) for r in s["factors"]])
                                    for s in cert["steps"] if "factors" in s and s["rule"] != "pnn-identifiable")

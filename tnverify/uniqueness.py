@@ -250,8 +250,9 @@ def factors_uniqueness(factors, *, seed: int = 0, tensor=None, max_subsets: int 
     cert.conclude("cp-unique", sub, True)
     cert.conclude("cp-rank", sub, R)
     if step:
-        cert.conclude("cp-unique", {"tensor": "T", "field": "C"}, True)
-        cert.conclude("tensor-rank", {"tensor": "T", "field": "Q"}, R)
+        cert.conclude("cp-unique", {"tensor": {"object": "T"}, "field": "C"}, True)
+        cert.conclude("cp-rank-at-least", {"tensor": {"object": "T"}, "field": "Q"}, R)
+        cert.conclude("cp-rank-at-most", {"tensor": {"object": "T"}, "field": "Q"}, R)
     if generic_format:
         cert.conclude("generic-cp-unique", {"format": values["format"], "rank": R, "symmetric": False}, True)
     return UniquenessResult("proved", "unique", conds, values, cert)

@@ -251,9 +251,11 @@ def _tensor_facts(step, ctx, refs, R: int) -> list:
         s = sum(prod(F[i][r] for F, i in zip(Fs, idx)) for r in range(R))
         if s != t:
             raise CheckFailure(f"T{list(idx)} = {t} but the CP factors give {s}")
-    sub = {"tensor": name}
-    return [("tensor-rank", {**sub, "field": "C"}, R), ("tensor-rank", {**sub, "field": "Q"}, R),
-            ("cp-unique", {**sub, "field": "C"}, True)]
+    # Kruskal: rank over C is R; the rational factors give rank <= R over Q, and rank over
+    # Q >= rank over R >= rank over C. So the CP rank is R over Q, R and C.
+    sub = {"tensor": {"object": name}}
+    facts = [(kind, {**sub, "field": f}, R) for f in ("Q", "R", "C") for kind in ("cp-rank-at-least", "cp-rank-at-most")]
+    return facts + [("cp-unique", {**sub, "field": "C"}, True)]
 
 
 def _unique_facts(step, ctx, refs, shapes, R: int) -> list:
