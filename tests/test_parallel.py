@@ -10,6 +10,7 @@ import pytest
 
 from tnverify.cli import main
 from tnverify.parallel import TaskFailure, executor
+from tests.helpers import sympy_rank
 
 CLASSICAL = Path(__file__).parent.parent / "proofs_checks" / "classical_ranks"
 
@@ -112,3 +113,33 @@ def test_modular_primes_through_processes_match_serial():
     b = rank(P, upper="modular", seed=4, jobs=2)
     assert (a.rank, a.status, a.primes) == (b.rank, b.status, b.primes) == (20, "proved", a.primes)
     assert len(a.primes) >= 2
+
+
+def test_kruskal_chunks_through_an_executor_match_one_search(dask_cluster):
+    import numpy as np
+
+    from tnverify.kruskal import kruskal_rank
+    from tnverify.modular_kruskal import kruskal_search, kruskal_search_chunked
+
+    rng = np.random.default_rng(8)
+    A = rng.integers(-3, 4, (4, 9))
+    A[:, 7] = A[:, 1] - A[:, 4]  # a planted dependency of size 3
+    p = 1000003
+    one = kruskal_search(A, p)
+    for ex in ({"jobs": 2}, {"scheduler": dask_cluster}):
+        ch = kruskal_search_chunked(A, p, **ex)
+        assert ch.k_lower == one.k_lower == 2 and len(ch.witness) == 3
+        assert sympy_rank(A[:, list(ch.witness)].tolist()) < 3
+    assert kruskal_rank(A, jobs=2).k_rank == 2
+
+
+def test_kruskal_chunks_agree_with_one_search_on_random_matrices():
+    import numpy as np
+
+    from tnverify.modular_kruskal import kruskal_search, kruskal_search_chunked
+
+    rng = np.random.default_rng(9)
+    for _ in range(60):
+        I, R = int(rng.integers(1, 6)), int(rng.integers(1, 9))
+        A = rng.integers(-2, 3, (I, R))
+        assert kruskal_search_chunked(A, 10007).k_lower == kruskal_search(A, 10007).k_lower

@@ -51,7 +51,8 @@ def _cmd_kruskal(args) -> int:
         if A.ndim != 2:
             raise InputError(f"expected a matrix in {args.file}, got an array of shape {A.shape}")
         res = kruskal_rank(A, args.field, k_max=args.k_max, max_subsets=args.max_subsets, timeout=args.timeout,
-                           seed=args.seed, progress=not args.no_progress and sys.stderr.isatty())
+                           seed=args.seed, progress=not args.no_progress and sys.stderr.isatty(),
+                           jobs=args.jobs, scheduler=args.scheduler)
         what = f"{args.file} ({A.shape[0]} x {A.shape[1]}) over {res.field}"
     out = res.to_dict()
     if args.cert:
@@ -174,6 +175,9 @@ def register(sub, common) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the primes / random point (recorded)")
     p.add_argument("--cert", help="write a certificate to this JSON file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--jobs", type=int, default=1, help="local processes for enumeration chunks (for clusters, "
+                   "see --scheduler; one process already uses every core)")
+    p.add_argument("--scheduler", help="Dask scheduler address for enumeration chunks")
     p.add_argument("--allow-pickle", action="store_true", help="accept object .npy files (pickle can run code)")
     p.set_defaults(func=_cmd_kruskal)
 

@@ -43,7 +43,7 @@ from .certificate import Certificate, enc, matrix_object
 from .errors import BudgetError, InputError, ShapeError
 from .exact import (Field, as_exact_array, integer_rows, nullspace, parse_field, random_prime, rank_modp,
                     reduce_mod)
-from .modular_kruskal import MAX_KERNEL_PRIME, count_subsets, kruskal_search
+from .modular_kruskal import MAX_KERNEL_PRIME, count_subsets, kruskal_search, kruskal_search_chunked
 
 __all__ = ["KruskalResult", "kruskal_rank", "kruskal_certificate", "generic_kruskal_rank", "random_point",
            "flint_kruskal_rank"]
@@ -198,7 +198,7 @@ def _bar_visible(bar) -> bool:
 
 def kruskal_rank(A, field: "str | Field" = "Q", *, k_max: int | None = None, max_subsets: int | None = None,
                  timeout: float | None = None, seed: int = 0, progress: bool = False,
-                 max_primes: int = 4) -> KruskalResult:
+                 max_primes: int = 4, jobs: int = 1, scheduler: str | None = None) -> KruskalResult:
     """Kruskal rank of a matrix over Q (default) or GF(p), with proved bounds.
 
     Parameters
@@ -213,6 +213,10 @@ def kruskal_rank(A, field: "str | Field" = "Q", *, k_max: int | None = None, max
     progress : show a tqdm bar on stderr
     max_primes : primes tried before a mod-p dependency that is not one over Q is
         reported as ``unknown``
+    jobs, scheduler : split the enumeration into chunks (one per smallest column,
+        :func:`tnverify.modular_kruskal.kruskal_search_chunked`) run by local processes
+        or a Dask cluster. For clusters: on one machine the kernel already uses every
+        core. A full search: no ``max_subsets`` or ``timeout`` with it.
 
     Returns
     -------
@@ -245,6 +249,10 @@ def kruskal_rank(A, field: "str | Field" = "Q", *, k_max: int | None = None, max
         raise BudgetError(f"expected a positive subset budget, got {max_subsets}")
     if timeout is not None and not timeout > 0:
         raise BudgetError(f"expected a positive timeout in seconds, got {timeout}")
+    chunked = jobs != 1 or scheduler is not None
+    if chunked and (max_subsets is not None or timeout is not None):
+        raise InputError("a chunked (--jobs/--scheduler) Kruskal search is a full search: "
+                         "drop --max-subsets/--timeout or run it in one process")
     km = R if k_max is None else min(int(k_max), R)
     rng = np.random.default_rng(seed)
     res = KruskalResult(None, "unknown", 0, min(I, R), F, (I, R), seed=seed)  # k <= rank <= min(I, R)
@@ -263,7 +271,12 @@ def kruskal_rank(A, field: "str | Field" = "Q", *, k_max: int | None = None, max
             if budget is not None and budget <= 0:
                 break
             try:
-                k, wit, n, converged = _search(M, p, km, lower, budget, timeout, t0, bar)
+                if chunked and p <= MAX_KERNEL_PRIME:
+                    out = kruskal_search_chunked(M, p, km, jobs=jobs, scheduler=scheduler)
+                    k, wit, n, converged = out.k_lower, out.witness, out.n_checked, True
+                    bar.update(n)
+                else:
+                    k, wit, n, converged = _search(M, p, km, lower, budget, timeout, t0, bar)
             except BudgetError:
                 if res.n_checked:
                     break

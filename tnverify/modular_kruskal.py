@@ -27,7 +27,7 @@ from numba_kernels._jit import BAD_INPUT, NOT_CONVERGED, OK
 from .errors import BudgetError, FieldError, InputError, ShapeError
 from .exact import is_prime
 
-__all__ = ["KruskalSearch", "kruskal_search", "count_subsets", "MAX_KERNEL_PRIME"]
+__all__ = ["KruskalSearch", "kruskal_search", "kruskal_search_chunked", "count_subsets", "MAX_KERNEL_PRIME"]
 
 #: Largest modulus the kernel accepts (products of two residues must fit in int64).
 MAX_KERNEL_PRIME = 2**31 - 1
@@ -135,3 +135,61 @@ def kruskal_search(A, p: int, k_max: int | None = None, start_k: int = 0,
     if status not in (OK, NOT_CONVERGED):
         raise InputError(f"the Kruskal kernel returned the unknown status {status}")
     return KruskalSearch(k, tuple(int(c) for c in wit), n, status == OK, p)
+
+
+def _chunk_task(task) -> tuple:
+    """Chunk ``c``: subsets whose smallest column is ``c`` (module level, for executors)."""
+    Ap, p, c, k_max = task
+    a = Ap[:, c]
+    nz = np.flatnonzero(a)
+    if nz.size == 0:
+        return c, 0, (c,), 1  # column c is zero: {c} is dependent
+    rest = Ap[:, c + 1:]
+    if rest.shape[1] == 0 or k_max <= 1:
+        return c, None, (), 1
+    # {c} + T is dependent mod p iff T is dependent modulo the span of column c:
+    # eliminate coordinate i0 with the pivot a[i0] (fraction-free) and drop it.
+    i0 = int(nz[0])
+    B = np.mod(np.int64(a[i0]) * rest - np.outer(a, rest[i0]) % p, p)
+    B = np.ascontiguousarray(np.delete(B, i0, axis=0))
+    if B.shape[0] == 0:  # one row: any second column depends on column c
+        return c, 1, (c, c + 1), 1
+    res = kruskal_search(B, p, k_max - 1)
+    if not res.witness:
+        return c, None, (), res.n_checked + 1
+    return c, 1 + res.k_lower, (c,) + tuple(c + 1 + j for j in res.witness), res.n_checked + 1
+
+
+def kruskal_search_chunked(A, p: int, k_max: int | None = None, *, jobs: int = 1,
+                           scheduler: str | None = None) -> KruskalSearch:
+    """:func:`kruskal_search` split into ``R`` chunks run by an executor.
+
+    Chunk ``c`` holds the column subsets whose smallest column is ``c``. With
+    ``a_c != 0`` such a subset ``{c} + T`` is dependent mod p iff ``T`` is dependent
+    after projecting every later column modulo ``a_c`` (one fraction-free elimination
+    step), so chunk ``c`` is a Kruskal-rank search on ``R - c - 1`` projected columns
+    and ``k = min(k_max, min_c (1 + k_c))``. Chunks run in local processes
+    (``jobs``) or on a Dask cluster (``scheduler``); a chunk whose worker fails is an
+    error, never silently dropped. No budget applies here (a full search).
+    """
+    from .parallel import TaskFailure, executor
+
+    p = int(p)
+    Ap = _residues(A, p)
+    R = Ap.shape[1]
+    k_max = R if k_max is None else min(int(k_max), R)
+    ex = executor(jobs, scheduler)
+    best = (k_max, ())
+    n = 0
+    try:
+        for _, out in ex.map_unordered(_chunk_task, [(Ap, p, c, k_max) for c in range(R)]):
+            if isinstance(out, TaskFailure):
+                raise InputError(f"a Kruskal enumeration chunk failed on a worker: {out.message}")
+            c, k_c, wit, n_c = out
+            n += n_c
+            if k_c is not None and (k_c < best[0] or (k_c == best[0] and best[1] and wit < best[1])):
+                best = (k_c, wit)
+    finally:
+        ex.close()
+    k, wit = best
+    return KruskalSearch(k, wit if k < k_max else (), n, True, p)

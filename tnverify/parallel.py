@@ -17,6 +17,7 @@ enumeration and independent primes.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import multiprocessing as mp
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
@@ -49,8 +50,13 @@ class Executor:
         pass
 
 
+#: Workers are forked from a clean server process: forking a process whose numba/OpenMP
+#: threads are running is unsafe (GNU OpenMP aborts the child).
+_CONTEXT = mp.get_context("forkserver")
+
+
 class ProcessExecutor(Executor):
-    """Local worker processes (one machine)."""
+    """Local worker processes (one machine), started by a fork server."""
 
     def __init__(self, jobs: int, retries: int = 1):
         self.jobs, self.retries = jobs, retries
@@ -61,7 +67,7 @@ class ProcessExecutor(Executor):
         attempts = {i: 0 for i in range(len(items))}
         pending = list(range(len(items)))
         while pending:
-            with cf.ProcessPoolExecutor(max_workers=self.jobs) as pool:
+            with cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=_CONTEXT) as pool:
                 futs = {pool.submit(fn, items[i]): i for i in pending}
                 pending = []
                 for fut in cf.as_completed(futs):
