@@ -84,7 +84,10 @@ def _cmd_run(args) -> int:
     skipped = len(insts) - len(chosen)
     if args.emit:
         Path(args.emit).mkdir(parents=True, exist_ok=True)
-    ex = executor(args.jobs, args.scheduler)
+    from .theorems import FAMILY_MODULES
+
+    ex = executor(args.jobs, args.scheduler,
+                  preload=("tnverify.cli_catalog",) + tuple(f"tnverify.theorems.{m}" for m in FAMILY_MODULES))
     t0 = time.perf_counter()
     results = [None] * len(chosen)
     tasks = [(str(i.path), args.emit) for i in chosen]
