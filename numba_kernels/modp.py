@@ -5,34 +5,43 @@ matrix products (BLAS through :func:`numpy.matmul`, multi-threaded) that are *ex
 all operands are integers in ``[0, p)`` and every partial sum stays below ``2**53``: with inner
 dimension ``k`` the sum is at most ``k (p-1)**2`` (the FFLAS-FFPACK idea [1]_). Each product is
 reduced mod p right after it is computed; inner dimensions longer than the exact bound are
-split into chunks. Pivot search, the small panel factorisations and the small triangular
-solves are jitted (numba) with *delayed reduction*: a panel of at most ``LEAF`` rows is updated
-up to ``LEAF`` times in float64 before its entries are reduced.
+split into chunks. Pivot search and the small panel factorisations are jitted (numba) with
+*delayed reduction*: a panel of at most ``LEAF`` rows is updated up to ``LEAF`` times in float64
+before its entries are reduced.
 
 Prime-size constraint
 ---------------------
-Let ``KC(p) = (2**53 - 2p) // (p-1)**2`` be the longest exact inner dimension (an addend in
-``[0, p)`` minus ``KC`` products of residues stays in ``(-2**53 + 2p, p)``, where the float
-reduction below is exact). The kernels require ``p`` prime and ``KC(p) >= KC_MIN = 64``
-(the jitted leaves use blocks of up to ``LEAF = 32`` rows/columns), i.e.
-``2 <= p <= P_MAX = 11863283``. Otherwise the status is ``BAD_INPUT``.
-Primes below ``2**20`` (``KC >= 8192``) are the fast path: for matrices with at most
-``2 * 8192`` columns every product is done in a single BLAS call. A smaller prime only makes an
-accidental rank drop more likely (Schwartz-Zippel: probability <= degree / p); it is never unsound,
-because a minor that is nonzero mod p is nonzero over Z.
+Let ``KC(p) = (2**53 - 2p) // (p-1)**2`` (:func:`inner_bound`) be the longest exact inner
+dimension: a residue minus a sum of ``k <= KC(p)`` products of residues lies in
+``[-(2**53 - 2p), p)``, every partial sum is an exactly representable integer, and the float
+reduction ``y - floor(y / p) p`` (corrected by one ``p``) is exact there. The kernels require
+``p`` prime and ``KC(p) >= KC_MIN = 64`` (panels of ``LEAF = 32`` rows, explicitly inverted
+triangular blocks of at most ``min(TRSM_LEAF, KC(p))`` columns), i.e.
+``2 <= p <= P_MAX = 11863284`` (largest admissible prime 11863279). Otherwise the status is
+``BAD_INPUT``. Primes below ``2**20`` are the fast path: ``KC >= 8192``, so for matrices with at
+most 16384 columns every product is a single BLAS call. A smaller prime only makes an accidental
+rank drop more likely (Schwartz-Zippel: probability <= degree / p); it is never unsound, because
+a minor that is nonzero mod p is nonzero over Z.
 
 Algorithm
 ---------
 The input ``A`` (m x n) is copied, transposed, into a float64 work array ``B = A^T`` (n x m,
 C order) so that a column of ``A`` is a contiguous row of ``B``. ``B`` is factorised by a
-recursive (Toledo-style) elimination that splits the rows of ``B`` in halves: factor the top
-half, solve a unit-triangular system for the bottom-left block (recursive TRSM), update the
-bottom-right Schur complement with one GEMM, factor it, and rotate the pivot rows of the
-second half next to those of the first. Pivoting takes the *first* nonzero entry (no numerical
-stability is needed mod p), so generic matrices need no swaps at all. The result is a PLUQ
-decomposition ``A[rows_perm][:, cols_perm] = L U`` with ``L`` unit lower triangular and ``U``
-upper triangular with ``r`` nonzero pivots, hence the ``r x r`` leading block is nonsingular.
-Cost ``O(m n r)`` field operations, almost all in BLAS; memory one float64 copy of ``A``.
+recursive (Toledo-style [2]_) elimination that splits the rows of ``B`` in halves: factor the
+top half, solve a unit-triangular system for the bottom-left block (recursive TRSM whose leaves
+multiply by an explicitly inverted triangle), update the bottom-right Schur complement with one
+GEMM, factor it, and rotate the pivot rows of the second half next to those of the first.
+Pivoting takes the *first* nonzero entry (no numerical stability is needed mod p), so generic
+matrices need no swaps at all. The result is a PLUQ decomposition
+``A[row_perm][:, col_perm] = L U`` with ``L`` unit lower triangular and ``U`` upper triangular
+with ``r`` nonzero pivots, so the leading ``r x r`` block is nonsingular: its rows and columns
+are the witness. Cost ``O(m n r)`` field operations, almost all in BLAS; memory one float64
+copy of ``A`` plus a 16 MB scratch buffer.
+
+The jitted kernels are deliberately sequential: numba's OpenMP workers spin between parallel
+regions and, interleaved with the BLAS threads on few cores, made the products 4x slower.
+All parallelism comes from BLAS. Under CPU oversubscription multi-threaded OpenBLAS degrades
+badly; callers that share the machine may prefer one BLAS thread (e.g. threadpoolctl).
 
 All public functions return a status code first (:mod:`numba_kernels._jit`): ``OK`` or
 ``BAD_INPUT`` (not 2-D, non-integer dtype, entry outside ``[0, p)``, ``p`` not an admissible
@@ -60,8 +69,10 @@ __all__ = [
     "LEAF",
 ]
 
-#: Rows (of ``A^T``) handled by one jitted panel factorisation / columns of one jitted TRSM.
+#: Rows (of ``A^T``, i.e. columns of ``A``) handled by one jitted panel factorisation.
 LEAF = 32
+#: Largest triangular block inverted explicitly (then applied with one BLAS product).
+TRSM_LEAF = 128
 #: Smallest admissible exact inner dimension ``KC(p)``; must be >= LEAF (delayed reduction).
 KC_MIN = 64
 #: Elements of the GEMM scratch buffer (float64): products are done in row chunks of this size.
@@ -79,8 +90,6 @@ def inner_bound(p):
     p = int(p)
     if p <= 1:
         return 0
-    if p == 2:
-        return _TWO53 - 4
     return (_TWO53 - 2 * p) // ((p - 1) * (p - 1))
 
 
@@ -120,13 +129,17 @@ def _is_prime(p):
     return True
 
 
+def _as_int(p):
+    """``p`` as a Python int if it is an integer (not a bool, not a float), else None."""
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, np.integer)):
+        return None
+    return int(p)
+
+
 def is_admissible_prime(p):
-    """True when ``p`` is a prime with ``p <= P_MAX`` (see the module docstring)."""
-    try:
-        p = int(p)
-    except (TypeError, ValueError):
-        return False
-    return 2 <= p <= P_MAX and bool(_is_prime(p))
+    """True when ``p`` is a prime integer with ``p <= P_MAX`` (see the module docstring)."""
+    p = _as_int(p)
+    return p is not None and 2 <= p <= P_MAX and bool(_is_prime(p))
 
 
 @njit
@@ -206,11 +219,8 @@ def reduce_modp(X, p):
     [4, 2, 2]
     """
     X = np.asarray(X)
-    try:
-        p = int(p)
-    except (TypeError, ValueError):
-        return BAD_INPUT, None
-    if p < 1 or p >= (1 << 62):
+    p = _as_int(p)
+    if p is None or p < 1 or p >= (1 << 62):
         return BAD_INPUT, None
     flat = np.ascontiguousarray(X).reshape(-1)
     out = np.empty(flat.size, dtype=np.int64)
@@ -352,17 +362,23 @@ def _apply_swaps(B, skip0, skip1, swaps, nsw):
 
 
 @njit
-def _trsm_leaf(B, i0, i1, c0, r0, k, pf, pinv):
-    """Rows i0..i1: solve X U = Y in place on B[i, c0:c0+k], U unit upper in B[r0:r0+k, c0:c0+k]."""
-    for i in range(i0, i1):
-        row = B[i]
-        for t in range(k):
-            x = _red(row[c0 + t], pf, pinv)
-            row[c0 + t] = x
-            if x != 0.0:
-                urow = B[r0 + t]
-                for q in range(c0 + t + 1, c0 + k):
-                    row[q] -= x * urow[q]
+def _unit_upper_inverse(B, r0, c0, k, pf, pinv):
+    """Inverse mod p of the unit upper triangular U with strict upper part B[r0:r0+k, c0:c0+k]."""
+    V = np.zeros((k, k), dtype=np.float64)
+    row = np.empty(k, dtype=np.float64)
+    for i in range(k - 1, -1, -1):
+        # V[i, :] = e_i - sum_{j > i} U[i, j] V[j, :]   (V is unit upper triangular)
+        for q in range(k):
+            row[q] = 0.0
+        row[i] = 1.0
+        for j in range(i + 1, k):
+            u = B[r0 + i, c0 + j]
+            if u != 0.0:
+                for q in range(j, k):
+                    row[q] -= u * V[j, q]
+        for q in range(i, k):
+            V[i, q] = _red(row[q], pf, pinv)
+    return V
 
 
 @njit
@@ -374,6 +390,17 @@ def _sub_reduce(B, i0, j0, T, pf, pinv):
         trow = T[a]
         for b in range(nj):
             row[j0 + b] = _red(row[j0 + b] - trow[b], pf, pinv)
+
+
+@njit
+def _set_reduce(B, i0, j0, T, pf, pinv):
+    """B[i0 + a, j0 + b] = T[a, b] mod p."""
+    ni, nj = T.shape
+    for a in range(ni):
+        row = B[i0 + a]
+        trow = T[a]
+        for b in range(nj):
+            row[j0 + b] = _red(trow[b], pf, pinv)
 
 
 @njit
@@ -408,7 +435,7 @@ def _perm_sign(perm):
 
 
 class _Elim:
-    __slots__ = ("B", "p", "pf", "pinv", "kc", "buf", "rowperm", "colperm", "swaps")
+    __slots__ = ("B", "p", "pf", "pinv", "kc", "tl", "buf", "rowperm", "colperm", "swaps")
 
     def __init__(self, B, p):
         n, m = B.shape
@@ -417,6 +444,7 @@ class _Elim:
         self.pf = float(p)
         self.pinv = 1.0 / float(p)
         self.kc = min(inner_bound(p), 1 << 40)
+        self.tl = min(TRSM_LEAF, self.kc)
         self.buf = np.empty(max(1, min(_BUF_ELEMS, n * m)), dtype=np.float64)
         self.rowperm = np.arange(n, dtype=np.int64)
         self.colperm = np.arange(m, dtype=np.int64)
@@ -442,8 +470,16 @@ class _Elim:
         """Rows i0..i1: B[i, c0:c0+k] <- B[i, c0:c0+k] U^{-1}, U unit upper at B[r0:, c0:]."""
         if i1 <= i0 or k <= 0:
             return
-        if k <= LEAF:
-            _trsm_leaf(self.B, i0, i1, c0, r0, k, self.pf, self.pinv)
+        if k <= self.tl:
+            # X = Y U^{-1} with one small exact product (k <= KC(p))
+            V = _unit_upper_inverse(self.B, r0, c0, k, self.pf, self.pinv)
+            B = self.B
+            rows = max(1, self.buf.size // k)
+            for a0 in range(i0, i1, rows):
+                a1 = min(i1, a0 + rows)
+                T = self.buf[: (a1 - a0) * k].reshape(a1 - a0, k)
+                np.matmul(B[a0:a1, c0:c0 + k], V, out=T)
+                _set_reduce(B, a0, c0, T, self.pf, self.pinv)
             return
         k1 = _split(k)
         self.trsm(i0, i1, c0, r0, k1)
@@ -492,12 +528,9 @@ def _split(m):
 
 def _prepare(A, p):
     """Validate; return (status, B = A^T as float64, p as int)."""
-    try:
-        p = int(p)
-    except (TypeError, ValueError):
-        return BAD_INPUT, None, 0
     if not is_admissible_prime(p):
-        return BAD_INPUT, None, p
+        return BAD_INPUT, None, 0
+    p = int(p)
     A = np.asarray(A)
     if A.ndim != 2:
         return BAD_INPUT, None, p

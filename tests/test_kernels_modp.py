@@ -145,12 +145,13 @@ def test_rank_modp_and_doc_examples():
 
 def test_bad_input():
     A = np.eye(3, dtype=np.int64)
-    for p in (0, 1, 4, 91, 2**20, modp.P_MAX + 1, 2**31 - 1, "x"):
+    for p in (0, 1, 4, 91, 2**20, modp.P_MAX + 1, 2**31 - 1, "x", 7.0, True, None):
         st, r, rows, cols = modp.rank_profile_modp(A, p)
         assert st == BAD_INPUT and r == -1 and rows.size == 0 and cols.size == 0
     assert not modp.is_admissible_prime(2**31 - 1)
     assert modp.is_admissible_prime(P20) and modp.is_admissible_prime(2)
     assert modp.is_admissible_prime(P_BIG) and flint.fmpz(P_BIG).is_prime()
+    assert modp.rank_modp(A, np.int64(7)) == (OK, 3)
     assert modp.rank_profile_modp(A * 6, 7)[:2] == (OK, 3)
     assert modp.rank_profile_modp(A * 7, 7)[0] == BAD_INPUT  # 7 is outside [0, 7)
     assert modp.rank_profile_modp(A * 8, 7)[0] == BAD_INPUT  # entry outside [0, p)
@@ -184,4 +185,6 @@ def test_reduce_modp():
     assert modp.reduce_modp(np.array([2.0**54]), 7)[0] == BAD_INPUT
     assert modp.reduce_modp(np.array([1, 2], dtype=np.int32), 2)[1].tolist() == [1, 0]
     assert modp.reduce_modp(x, 0)[0] == BAD_INPUT
+    assert modp.reduce_modp(x, 5.0)[0] == BAD_INPUT
+    assert modp.reduce_modp(x, np.int32(5))[1].tolist() == modp.reduce_modp(x, 5)[1].tolist()
     assert modp.reduce_modp(np.array(["a"]), 7)[0] == BAD_INPUT
