@@ -676,29 +676,26 @@ def solve(A, B, field: "str | Field" = "Q"):
     k = Bm.shape[1]
     aug = np.concatenate([M, Bm], axis=1).astype(object)
     if F.kind == "GF":
-        p = F.p
-        R, r = flint.nmod_mat(m, n + k, [int(x) for x in reduce_mod(aug, p).ravel()], p).rref()
-        piv = _rref_pivots(R, r, n + k)
-        if piv and piv[-1] >= n:
-            raise InputError("the system A X = B is inconsistent over " + str(F))
-        X = np.zeros((n, k), dtype=object)
-        for i, c in enumerate(piv):
-            for t in range(k):
-                X[c, t] = int(R[i, n + t])
+        R, r = flint.nmod_mat(m, n + k, [int(x) for x in reduce_mod(aug, F.p).ravel()], F.p).rref()
+
+        def entry(i, t):
+            return int(R[i, n + t])
     else:
         R, r = _to_fmpq_mat(aug).rref()
-        piv = _rref_pivots(R, r, n + k)
-        if piv and piv[-1] >= n:
-            raise InputError("the system A X = B is inconsistent over " + str(F))
-        X = np.zeros((n, k), dtype=object)
-        for i, c in enumerate(piv):
-            for t in range(k):
-                q = R[i, n + t]
-                f = Fraction(int(q.p), int(q.q))
-                X[c, t] = int(f) if f.denominator == 1 else f
-        if F.kind == "Z":
-            if r < n:
-                raise InputError(f"solve over Z needs a unique solution; the system has {n - r} free variables")
-            if any(isinstance(x, Fraction) for x in X.ravel()):
-                raise InputError("the system A X = B has no integer solution (its unique solution is not integral)")
+
+        def entry(i, t):
+            f = Fraction(int(R[i, n + t].p), int(R[i, n + t].q))
+            return int(f) if f.denominator == 1 else f
+    piv = _rref_pivots(R, r, n + k)
+    if piv and piv[-1] >= n:
+        raise InputError("the system A X = B is inconsistent over " + str(F))
+    X = np.zeros((n, k), dtype=object)
+    for i, c in enumerate(piv):
+        for t in range(k):
+            X[c, t] = entry(i, t)
+    if F.kind == "Z":
+        if r < n:
+            raise InputError(f"solve over Z needs a unique solution; the system has {n - r} free variables")
+        if any(isinstance(x, Fraction) for x in X.ravel()):
+            raise InputError("the system A X = B has no integer solution (its unique solution is not integral)")
     return X[:, 0] if vec else X

@@ -56,7 +56,7 @@ from .errors import InputError, NumericalError, ShapeError
 __all__ = ["Activation", "Network", "parse_activation", "random_network", "load_network", "sample",
            "empirical_moment", "min_samples", "recover", "recovery_error", "refit_test_error", "LearnResult",
            "learn", "identifiability_warnings", "exact_moment", "stein_weights", "moment_certificate",
-           "exact_recovery", "sweep", "plot_sweep"]
+           "exact_recovery", "sweep"]
 
 #: CP-ALS sweeps refining Jennrich's factors on the (noisy) empirical moment.
 REFINE_ITERATIONS = 200
@@ -535,31 +535,7 @@ def sweep(net: Network, ns, *, seed: int = 0, method: str = "jennrich", csv_path
             wr.writeheader()
             wr.writerows(rows)
     if png_path:
-        plot_sweep(rows, png_path, title=f"d={net.d}, k={net.k}, {net.activation.name}, {method}")
+        from .plot import learning_plot
+
+        learning_plot(rows, png_path, title=f"d={net.d}, k={net.k}, {net.activation.name}, {method}")
     return rows
-
-
-def plot_sweep(rows: list[dict], path, title: str = ""):
-    """Log-log plot of recovery and test error against the number of samples (matplotlib Agg)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ns = [r["samples"] for r in rows]
-    for key in ("recovery_error", "test_error"):
-        ys = [max(r[key], 1e-16) for r in rows]
-        ax.plot(ns, ys, marker="o", label=key.replace("_", " "))
-    ax.plot(ns, [rows[0]["recovery_error"] * ns[0] / n for n in ns], ls="--", color="gray", label="1/n reference")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("samples n")
-    ax.set_ylabel("error")
-    ax.set_title(title, fontsize=9)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path

@@ -1,4 +1,5 @@
-"""Figures: tensor networks with a bipartition and its minimum cut; separation-rank sweeps.
+"""Figures: tensor networks with a bipartition and its minimum cut; separation-rank sweeps;
+learning curves (recovery error against sample size).
 
 matplotlib with the Agg backend (files only, no display).
 """
@@ -12,7 +13,7 @@ import networkx as nx  # noqa: E402
 
 from .network import Cut, TensorNetwork, to_graph  # noqa: E402
 
-__all__ = ["draw_network", "sweep_plot"]
+__all__ = ["draw_network", "sweep_plot", "learning_plot"]
 
 
 def _layout(G: nx.MultiGraph, net: TensorNetwork) -> dict:
@@ -104,6 +105,24 @@ def sweep_plot(xs, series: dict, path, xlabel: str = "N", title: str = ""):
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("proved generic separation rank")
+    return _finish(fig, ax, path, title)
+
+
+def learning_plot(rows: list[dict], path, title: str = ""):
+    """Log-log plot of recovery and test error against the number of samples, with a 1/n guide."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ns = [r["samples"] for r in rows]
+    for key in ("recovery_error", "test_error"):
+        ax.plot(ns, [max(r[key], 1e-16) for r in rows], marker="o", label=key.replace("_", " "))
+    ax.plot(ns, [rows[0]["recovery_error"] * ns[0] / n for n in ns], ls="--", color="gray", label="1/n reference")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("samples n")
+    ax.set_ylabel("error")
+    return _finish(fig, ax, path, title)
+
+
+def _finish(fig, ax, path, title: str):
     ax.set_title(title, fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
