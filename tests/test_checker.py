@@ -202,3 +202,29 @@ def test_not_verified_names_step_rule_and_numbers():
 
 def test_missing_file_is_malformed():
     assert check("/nonexistent/cert.json").status == "MALFORMED"
+
+
+# ---------------------------------------------------------- round trips
+from hypothesis import given, strategies as st  # noqa: E402
+
+from tnverify.certificate import Certificate, enc, matrix_object, tensor_object  # noqa: E402
+from tnverify.checker._core import Ctx, loads  # noqa: E402
+
+big = st.one_of(st.integers(-10, 10), st.integers(-(2**200), 2**200),
+                st.builds(Fraction, st.integers(-(2**80), 2**80), st.integers(1, 2**70)))
+
+
+@given(st.lists(st.lists(big, min_size=3, max_size=3), min_size=1, max_size=4))
+def test_matrix_encode_decode_round_trip(rows):
+    M = np.array(rows, dtype=object)
+    text = Certificate(objects={"M": matrix_object(M)}).to_json()
+    parsed = Ctx(loads(text)["objects"]).obj("M", "test")
+    assert parsed["flat"] == list(M.ravel())
+    assert all(isinstance(enc(x), (int, str)) for x in M.ravel())  # never a float
+
+
+@given(st.lists(big, min_size=8, max_size=8))
+def test_tensor_encode_decode_round_trip(vals):
+    T = np.array(vals, dtype=object).reshape(2, 2, 2)
+    parsed = Ctx(loads(Certificate(objects={"T": tensor_object(T)}).to_json())["objects"]).obj("T", "test")
+    assert parsed["shape"] == [2, 2, 2] and parsed["flat"] == list(T.ravel())
