@@ -79,16 +79,21 @@ def _cmd_run(args) -> int:
     files = find_instances(args.paths)
     if not files:
         raise InputError(f"expected instance TOML files under {' '.join(args.paths)}, found none")
-    insts = [load_instance(f) for f in files]  # malformed input stops here (exit 2)
+    from .theorems import FAMILY_MODULES
+
+    t0 = time.perf_counter()
+    # workers start (and import the theorem families) while this process validates the instances
+    ex = executor(args.jobs, args.scheduler,
+                  preload=("tnverify.cli_catalog",) + tuple(f"tnverify.theorems.{m}" for m in FAMILY_MODULES))
+    try:
+        insts = [load_instance(f) for f in files]  # malformed input stops here (exit 2)
+    except BaseException:
+        ex.close()
+        raise
     chosen = [i for i in insts if args.runslow or not i.slow]
     skipped = len(insts) - len(chosen)
     if args.emit:
         Path(args.emit).mkdir(parents=True, exist_ok=True)
-    from .theorems import FAMILY_MODULES
-
-    ex = executor(args.jobs, args.scheduler,
-                  preload=("tnverify.cli_catalog",) + tuple(f"tnverify.theorems.{m}" for m in FAMILY_MODULES))
-    t0 = time.perf_counter()
     results = [None] * len(chosen)
     tasks = [(str(i.path), args.emit) for i in chosen]
     bar = tqdm(total=len(tasks), file=sys.stderr, disable=args.json or not sys.stderr.isatty(),

@@ -66,6 +66,10 @@ class ProcessExecutor(Executor):
         self.jobs, self.retries = jobs, retries
         if preload:
             _CONTEXT.set_forkserver_preload(list(preload))
+        # start the fork server (and its imports) now, in parallel with the caller's own set-up
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
         self.name = f"{jobs} local processes"
 
     def map_unordered(self, fn, items):
