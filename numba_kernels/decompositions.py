@@ -67,9 +67,9 @@ _EPS = np.finfo(np.float64).eps
 _EXACT_ERROR_BELOW = 1e-5
 #: Elements of one block of the explicit residual in cp_als (float64 scratch of 32 MB).
 _RESID_BLOCK = 1 << 22
-#: Elements (float64) of one block of the intermediate R x cols product in MTTKRP (1 MB): the
-#: block is reduced while it is still in cache.
-_BLOCK_ELEMS = 1 << 17
+#: Elements (float64) of one block of the intermediate R x cols product in MTTKRP (2 MB): the
+#: block is reduced while it is still in cache, and the scratch memory stays bounded.
+_BLOCK_ELEMS = 1 << 18
 
 
 # ----------------------------------------------------------------------------- jitted kernels
@@ -114,11 +114,16 @@ def _reduce_leading(Y, KRpT, KRqT, outT, p_off, i_off):
     """
     R, Pb, Ib, Q = Y.shape
     if Q == 1:
+        Y3 = Y.reshape(R, Pb, Ib)
+        acc = np.empty(Ib)
         for r in range(R):
+            acc[:] = 0.0
             for p in range(Pb):
                 c = KRpT[r, p_off + p] * KRqT[r, 0]
                 for i in range(Ib):
-                    outT[r, i_off + i] += c * Y[r, p, i, 0]
+                    acc[i] += c * Y3[r, p, i]
+            for i in range(Ib):
+                outT[r, i_off + i] += acc[i]
     else:
         for r in range(R):
             for p in range(Pb):
@@ -457,6 +462,8 @@ def _mttkrp(X, A, n, R):
     shape = X.shape
     N = X.ndim
     total = X.size
+    if R == 0 or total == 0:
+        return np.zeros((shape[n], R))
     if n == 0:
         # Trailing contraction of the last q modes with the output transposed,
         # Y = KR(A_{N-q}..A_{N-1})^T X(I_0 * mid, T)^T of shape (R, I_0, mid), then a reduction
@@ -511,11 +518,15 @@ def mttkrp(tensor, factors, mode):
 
     with the C-order unfolding and Khatri-Rao conventions of the module (this is TensorLy's
     ``unfolding_dot_khatri_rao`` with unit weights). The full Khatri-Rao of the other modes is
-    never formed: the C-contiguous tensor is viewed as a matrix so that one contraction is a
-    single BLAS GEMM against a *partial* Khatri-Rao (leading modes for ``n >= 1``: an
-    ``(R, prod rest)`` product with a short inner dimension, which runs near the memory
-    bandwidth; trailing modes for ``n = 0``), and the remaining modes are reduced by a jitted
-    batched kernel [2]_.
+    never formed and the tensor is never permuted: the C-contiguous tensor is viewed as a
+    matrix so that one contraction is a BLAS GEMM against a *partial* Khatri-Rao, and the
+    remaining modes are reduced by a jitted kernel while the product is still in cache [2]_:
+
+    * ``n >= 1``: ``Y = KR(A_0, ..., A_{p-1})^T X(I_0 ... I_{p-1}, rest)``, shape
+      ``(R, rest)`` (short inner dimension, long output: the fastest GEMM shape), then a
+      reduction over the other modes of ``rest``; ``1 <= p <= n`` minimises the scratch size.
+    * ``n = 0``: ``Y = KR(A_{N-q}, ..., A_{N-1})^T X(I_0 mid, T)^T`` (the last ``q`` modes,
+      product ``T``), shape ``(R, I_0, mid)``, then a reduction over the middle modes.
 
     Parameters
     ----------
@@ -533,9 +544,12 @@ def mttkrp(tensor, factors, mode):
 
     Notes
     -----
-    ``2 R prod(I_k)`` flops in one GEMM plus ``O(R prod(I_k) / L)`` for the reduction, where
-    ``L`` is the product of the contracted leading (or trailing) dimensions; extra memory
-    ``O(R (L + prod(I_k) / L))``.
+    ``2 R prod(I_k)`` flops in GEMMs plus ``O(R prod(I_k) / L)`` for the reduction, where
+    ``L`` is the product of the dimensions contracted by BLAS; extra memory
+    ``O(R (L + prod(I_k) / L))``, the second term in blocks of at most ``2**18`` entries.
+    Measured on 2 cores (OpenBLAS DGEMM ~105 GFLOP/s): ~50% of DGEMM for ``n >= 1`` and
+    ~42% for ``n = 0`` on ``200^3, R = 20`` (memory-bandwidth bound: ``2R`` flops per
+    8-byte tensor entry read).
 
     Examples
     --------
@@ -675,7 +689,10 @@ def cp_als(tensor, init_factors, n_iter_max=100, tol=1e-8, linesearch=False):
     ``X_mat`` of shape ``(prod I_{<s}, prod I_{>=s})``, the two BLAS products
     ``Z_L = X_mat KR(A_s, ..., A_{N-1})`` and ``Z_R = KR(A_0, ..., A_{s-1})^T X_mat`` give the
     MTTKRPs of all left (resp. right) modes by cheap jitted reductions, so one sweep costs
-    **two** GEMMs of ``2 R prod(I_k)`` flops (plain ALS needs ``N``), plus ``O(N R^3)``.
+    **two** GEMM passes of ``2 R prod(I_k)`` flops (plain ALS needs ``N``), plus ``O(N R^3)``
+    (``Z_L`` is the mode-0 :func:`mttkrp` of ``X`` with the left modes merged; ``s`` minimises
+    ``prod I_{<s} + prod I_{>=s}``). Measured on 2 cores: 1.6 ms per sweep for ``100^3, R = 10``
+    and 16 ms for ``200^3, R = 20``, 0.26x and 0.29x TensorLy 0.10 ``parafac`` (numpy).
     The error uses the norm identity
     ``||X - Xhat||^2 = ||X||^2 - 2 <X, Xhat> + ||Xhat||^2`` with ``<X, Xhat>`` from the last
     MTTKRP (no reconstruction); when the relative error drops below ``1e-5`` (where the identity
@@ -712,8 +729,9 @@ def cp_als(tensor, init_factors, n_iter_max=100, tol=1e-8, linesearch=False):
         ``OK`` converged; ``NOT_CONVERGED`` ``n_iter_max`` reached; ``SINGULAR`` the normal
         equations were numerically singular in the last sweep (rank-deficient factors, e.g. ``R``
         too large), or the iterates stopped being finite (the last finite model is returned);
-        ``BAD_INPUT`` inconsistent shapes, ``N < 2``, non-finite data, ``n_iter_max < 0``
-        (the initial factors are returned as given).
+        ``BAD_INPUT`` inconsistent shapes, ``N < 2``, ``R < 1``, an empty or non-finite
+        tensor, ``n_iter_max < 0`` or a non-numeric ``tol`` (the initial factors are returned
+        as given).
 
     Examples
     --------
@@ -731,7 +749,12 @@ def cp_als(tensor, init_factors, n_iter_max=100, tol=1e-8, linesearch=False):
     except (TypeError, ValueError):
         return np.zeros(0), [], 0, np.inf, BAD_INPUT
     chk = _check_cp(X, init_factors) if X.ndim >= 2 else None
-    if chk is None or not _is_int(n_iter_max) or n_iter_max < 0 or not np.all(np.isfinite(X)):
+    try:
+        tol = float(tol)
+    except (TypeError, ValueError):
+        chk = None
+    if (chk is None or chk[1] < 1 or not _is_int(n_iter_max) or n_iter_max < 0
+            or X.size == 0 or not np.all(np.isfinite(X)) or np.isnan(tol)):
         try:
             factors = [np.array(f, dtype=np.float64) for f in init_factors]
         except (TypeError, ValueError):
@@ -753,6 +776,7 @@ def cp_als(tensor, init_factors, n_iter_max=100, tol=1e-8, linesearch=False):
     lshape, rshape = shape[:s], shape[s:]
     Lp, Rp = _prod(lshape), _prod(rshape)
     Xmat = X.reshape(Lp, Rp)
+    Xl = X.reshape((Lp,) + rshape)  # left group merged: its mode-0 MTTKRP is Z_L
     grams = [f.T @ f for f in A]
 
     rel_prev = None
@@ -768,29 +792,33 @@ def cp_als(tensor, init_factors, n_iter_max=100, tol=1e-8, linesearch=False):
             w_last = w.copy()
         backup = ([f.copy() for f in A], w.copy(), [g.copy() for g in grams])
         singular_last = False
-        # left group: Z_L = X_mat KR(A_s..A_{N-1})
-        if ZL_next is None:
-            ZL = np.ascontiguousarray(Xmat @ _kr_list(A[s:], R))
-        else:
-            ZL = ZL_next
-            ZL_next = None
-        for n in range(s):
-            M = _group_mttkrp_left(ZL, lshape, A, n, R)
-            V = _hadamard_grams(grams, n, R)
-            U, sing = _spd_solve_right(M, V)
-            singular_last |= sing
-            A[n], w = _normalise_columns(U)
-            grams[n] = A[n].T @ A[n]
-        # right group: Z_R = KR(A_0..A_{s-1})^T X_mat
-        ZR = np.ascontiguousarray(_kr_list(A[:s], R).T @ Xmat)
-        for n in range(s, N):
-            M = _group_mttkrp_right(ZR, rshape, A, s, n, R)
-            V = _hadamard_grams(grams, n, R)
-            U, sing = _spd_solve_right(M, V)
-            singular_last |= sing
-            A[n], w = _normalise_columns(U)
-            grams[n] = A[n].T @ A[n]
-        if not (np.all(np.isfinite(w)) and all(np.all(np.isfinite(f)) for f in A)):
+        finite = True
+        try:
+            # left group: Z_L = X_mat KR(A_s..A_{N-1})
+            if ZL_next is None:
+                ZL = _mttkrp(Xl, [None] + A[s:], 0, R)
+            else:
+                ZL = ZL_next
+                ZL_next = None
+            for n in range(s):
+                M = _group_mttkrp_left(ZL, lshape, A, n, R)
+                V = _hadamard_grams(grams, n, R)
+                U, sing = _spd_solve_right(M, V)
+                singular_last |= sing
+                A[n], w = _normalise_columns(U)
+                grams[n] = A[n].T @ A[n]
+            # right group: Z_R = KR(A_0..A_{s-1})^T X_mat
+            ZR = np.ascontiguousarray(_kr_list(A[:s], R).T @ Xmat)
+            for n in range(s, N):
+                M = _group_mttkrp_right(ZR, rshape, A, s, n, R)
+                V = _hadamard_grams(grams, n, R)
+                U, sing = _spd_solve_right(M, V)
+                singular_last |= sing
+                A[n], w = _normalise_columns(U)
+                grams[n] = A[n].T @ A[n]
+        except np.linalg.LinAlgError:  # eigh on a non-finite Gram matrix
+            finite = False
+        if not (finite and np.all(np.isfinite(w)) and all(np.all(np.isfinite(f)) for f in A)):
             A, w, grams = backup
             rel = _cp_rel_error(normX2, Xmat, s, w, A, R, -1.0) if rel_prev is None else rel_prev
             return w, A, n_done, float(rel), SINGULAR
@@ -808,7 +836,7 @@ def cp_als(tensor, init_factors, n_iter_max=100, tol=1e-8, linesearch=False):
                 cw = cw * nrm
             if np.all(np.isfinite(cw)) and all(np.all(np.isfinite(f)) for f in cA):
                 cgrams = [f.T @ f for f in cA]
-                ZLc = np.ascontiguousarray(Xmat @ _kr_list(cA[s:], R))
+                ZLc = _mttkrp(Xl, [None] + cA[s:], 0, R)
                 iprod = float(np.einsum("lr,lr,r->", ZLc, _kr_list(cA[:s], R), cw))
                 Vall = _hadamard_grams(cgrams, -1, R)
                 sq_c = normX2 - 2.0 * iprod + float(cw @ Vall @ cw)
@@ -830,7 +858,7 @@ def cp_als(tensor, init_factors, n_iter_max=100, tol=1e-8, linesearch=False):
             break
         rel_prev = rel
     if n_done == 0:
-        sq = normX2 - 2.0 * float(np.einsum("lr,lr,r->", Xmat @ _kr_list(A[s:], R),
+        sq = normX2 - 2.0 * float(np.einsum("lr,lr,r->", _mttkrp(Xl, [None] + A[s:], 0, R),
                                             _kr_list(A[:s], R), w))
         sq += float(w @ _hadamard_grams(grams, -1, R) @ w)
         rel = _cp_rel_error(normX2, Xmat, s, w, A, R, sq)
@@ -880,9 +908,12 @@ def jennrich(tensor3, z1, z2, rank):
         ``OK``; ``SINGULAR`` when ``R > min(I, J)`` (zero factors returned), when
         ``U^T T(z2) V`` is numerically singular (``R`` exceeds the rank of the slices, or
         ``C^T z2`` has a zero), or when ``eig`` returns complex eigenvalues (ratios not
-        numerically distinct: the decomposition is not identifiable from these slices; the
-        real parts are used and the result is unreliable); ``BAD_INPUT`` for a non 3-way
-        tensor, wrong ``z`` length, ``rank < 1`` or non-finite data.
+        numerically distinct: the decomposition is not identifiable from these slices; each
+        conjugate pair contributes the real and imaginary parts of its eigenvector, and ``C``
+        is still the least-squares fit, but the model is unreliable; zero factors if the
+        eigenvector matrix is exactly singular); ``NOT_CONVERGED`` if LAPACK did not converge;
+        ``BAD_INPUT`` for a non 3-way tensor, wrong ``z`` length, ``rank < 1`` or non-finite
+        data.
 
     Notes
     -----
@@ -915,6 +946,14 @@ def jennrich(tensor3, z1, z2, rank):
         return zeros + (BAD_INPUT,)
     if R > min(I, J):
         return zeros + (SINGULAR,)
+    try:
+        return _jennrich(X, z1, z2, R, zeros)
+    except np.linalg.LinAlgError:  # LAPACK did not converge
+        return zeros + (NOT_CONVERGED,)
+
+
+def _jennrich(X, z1, z2, R, zeros):
+    I, J, K = X.shape
     Xm = X.reshape(I * J, K)
     T1 = (Xm @ z1).reshape(I, J)
     T2 = (Xm @ z2).reshape(I, J)
@@ -929,14 +968,26 @@ def jennrich(tensor3, z1, z2, rank):
     M = np.linalg.solve(S2.T, S1.T).T  # S1 S2^{-1}
     evals, W = np.linalg.eig(M)
     if np.iscomplexobj(evals) or np.iscomplexobj(W):
-        if bool(np.any(evals.imag != 0.0)):  # a complex-conjugate pair from eig's real Schur form
-            status = SINGULAR
-        W = np.ascontiguousarray(W.real)
+        # eig returns conjugate pairs (lambda, conj(lambda)) as consecutive columns (w, conj(w)):
+        # replace them by the real basis (Re w, Im w) of the invariant plane.
+        Wr = np.array(W.real)
+        im = np.asarray(evals).imag
+        j = 0
+        while j < R:
+            if im[j] != 0.0 and j + 1 < R:
+                Wr[:, j + 1] = W[:, j].imag
+                status = SINGULAR
+                j += 2
+            else:
+                if im[j] != 0.0:
+                    status = SINGULAR
+                j += 1
+        W = Wr
     A, _ = _normalise_columns(U @ W)
     try:
         Winv_S1 = np.linalg.solve(W, S1)
         Winv_S2 = np.linalg.solve(W, S2)
-    except np.linalg.LinAlgError:
+    except np.linalg.LinAlgError:  # defective eigenbasis (repeated eigenvalues)
         return zeros + (SINGULAR,)
     n1 = np.einsum("rj,rj->r", Winv_S1, Winv_S1)
     n2 = np.einsum("rj,rj->r", Winv_S2, Winv_S2)
@@ -980,8 +1031,18 @@ def _tucker_ranks(ranks, shape):
 
 
 def _leading_left_sv(M, r):
-    """r leading left singular vectors (completed to an orthonormal set if r > rank bound)."""
-    U = np.linalg.svd(M, full_matrices=M.shape[1] < r)[0]
+    """r leading left singular vectors (completed to an orthonormal set if r > rank bound).
+
+    For a wide M (m x n, n > 2m) the triangular factor of ``M^T = Q R`` is computed first and
+    ``U`` is taken from the SVD of the small ``R^T`` (same left singular vectors, backward
+    stable, without forming ``V``).
+    """
+    m, n = M.shape
+    if n > 2 * m:
+        Rf = np.linalg.qr(M.T, mode="r")
+        U = np.linalg.svd(Rf.T)[0]
+    else:
+        U = np.linalg.svd(M, full_matrices=n < r)[0]
     return np.ascontiguousarray(U[:, :r])
 
 
@@ -1182,7 +1243,11 @@ def tt_svd(tensor, max_ranks=None, eps=None):
     try:
         for k in range(d - 1):
             C = C.reshape(r_prev * shape[k], -1)
-            U, S, Vt = np.linalg.svd(C, full_matrices=False)
+            wide = C.shape[1] > 2 * C.shape[0]
+            if wide:  # singular values and U from the small triangular factor of C^T
+                U, S, _ = np.linalg.svd(np.linalg.qr(C.T, mode="r").T)
+            else:
+                U, S, Vt = np.linalg.svd(C, full_matrices=False)
             if delta is not None:
                 tail = np.sqrt(np.maximum(np.cumsum((S * S)[::-1])[::-1], 0.0))
                 # tail[r] = sqrt(sum_{i >= r} S_i^2); smallest r with tail[r] <= delta
@@ -1194,8 +1259,9 @@ def tt_svd(tensor, max_ranks=None, eps=None):
             if caps[k] is not None:
                 r = min(r, caps[k])
             r = max(r, 1)
-            cores.append(np.ascontiguousarray(U[:, :r]).reshape(r_prev, shape[k], r))
-            C = np.ascontiguousarray(S[:r, None] * Vt[:r])
+            Ur = np.ascontiguousarray(U[:, :r])
+            cores.append(Ur.reshape(r_prev, shape[k], r))
+            C = Ur.T @ C if wide else np.ascontiguousarray(S[:r, None] * Vt[:r])
             r_prev = r
     except np.linalg.LinAlgError:
         return [], NOT_CONVERGED
@@ -1317,8 +1383,9 @@ def symmetric_tensor_power_method(T3, init_vectors, n_iter, k, tol=1e-10):
     status : int
         ``OK``; ``NOT_CONVERGED`` some component's final run did not reach ``tol`` within
         ``n_iter`` steps; ``SINGULAR`` the deflated tensor vanished numerically on the
-        iterate (``||T(I, v, v)|| <= 64 d eps ||T||_F``: ``T`` has fewer than ``k`` components); ``BAD_INPUT`` wrong shapes, ``k`` or ``n_iter``
-        out of range, non-finite data, or all starting vectors of a component zero.
+        iterate (``||T(I, v, v)|| <= 64 d eps ||T||_F``: ``T`` has fewer than ``k``
+        components); ``BAD_INPUT`` wrong shapes, ``k`` or ``n_iter`` out of range, non-finite
+        data, or all starting vectors of a component zero.
 
     Notes
     -----

@@ -112,7 +112,9 @@ def test_khatri_rao_integer_input_and_bad_input():
 # ----------------------------------------------------------------------------- MTTKRP
 
 
-@pytest.mark.parametrize("shape", [(4, 5), (3, 4, 5), (5, 3, 4), (2, 3, 4, 3), (3, 2, 2, 3, 2), (1, 4, 3)])
+@pytest.mark.parametrize(
+    "shape", [(4, 5), (3, 4, 5), (5, 3, 4), (2, 3, 4, 3), (3, 2, 2, 3, 2), (1, 4, 3)]
+)
 def test_mttkrp_matches_unfold_times_khatri_rao(shape):
     rng = np.random.default_rng(sum(shape))
     X = rng.standard_normal(shape)
@@ -179,7 +181,9 @@ def test_cp_als_iterates_equal_plain_als():
         assert abs(err - rel(Xhat, X)) < 1e-10
 
 
-@pytest.mark.parametrize("shape,R", [((4, 5, 6), 3), ((3, 4, 3, 5), 2), ((6, 2, 5), 2), ((5, 6), 2)])
+@pytest.mark.parametrize(
+    "shape,R", [((4, 5, 6), 3), ((3, 4, 3, 5), 2), ((6, 2, 5), 2), ((5, 6), 2)]
+)
 @pytest.mark.parametrize("linesearch", [False, True])
 def test_cp_als_recovers_planted_low_rank(shape, R, linesearch):
     rng = np.random.default_rng(7)
@@ -220,6 +224,8 @@ def test_cp_als_status_codes():
     Xn[0, 0, 0] = np.nan
     assert cp_als(Xn, init)[4] == BAD_INPUT
     assert cp_als(X, init, n_iter_max=-1)[4] == BAD_INPUT
+    assert cp_als(X, init, tol=None)[4] == BAD_INPUT
+    assert cp_als(X, [f[:, :0] for f in init])[4] == BAD_INPUT
     # zero tensor
     w, A, n_iter, err, status = cp_als(np.zeros((3, 4, 5)), init)
     assert status == OK and err == 0.0 and np.all(w == 0)
@@ -235,7 +241,9 @@ def test_cp_als_status_codes():
 # ----------------------------------------------------------------------------- Jennrich
 
 
-@pytest.mark.parametrize("shape,R", [((5, 6, 7), 4), ((4, 4, 3), 4), ((6, 5, 2), 3), ((3, 3, 8), 1)])
+@pytest.mark.parametrize(
+    "shape,R", [((5, 6, 7), 4), ((4, 4, 3), 4), ((6, 5, 2), 3), ((3, 3, 8), 1)]
+)
 def test_jennrich_recovers_planted_factors(shape, R):
     rng = np.random.default_rng(R + sum(shape))
     F = [rng.standard_normal((s, R)) for s in shape]
@@ -261,7 +269,9 @@ def test_jennrich_status_codes():
     assert jennrich(X[0], z, z, 1)[3] == BAD_INPUT
     # complex pencil: slices span {I, J} with J a rotation (real rank 3, complex rank 2)
     T = np.stack([np.eye(2), np.array([[0.0, -1.0], [1.0, 0.0]])], axis=2)
-    assert jennrich(T, np.array([1.0, 0.3]), np.array([0.2, 1.0]), 2)[3] == SINGULAR
+    A, B, C, status = jennrich(T, np.array([1.0, 0.3]), np.array([0.2, 1.0]), 2)
+    assert status == SINGULAR and np.all(np.isfinite(A)) and A.shape == (2, 2)
+    assert np.linalg.matrix_rank(A) == 2  # Re w, Im w of the conjugate pair
     # the slice T(z2) is singular when R exceeds the rank of the tensor
     F = [rng.standard_normal((s, 2)) for s in (4, 4, 3)]
     assert jennrich(ref_cp(np.ones(2), F), z[:3], z[1:4], 3)[3] == SINGULAR
