@@ -30,7 +30,7 @@ def _als(X, R, args):
     from . import numeric
 
     work = X.size * R * max(args.n_iter_max, 1)
-    if args.no_progress or work < PROGRESS_WORK:
+    if args.no_progress or work < PROGRESS_WORK or not sys.stderr.isatty():
         return numeric.cp_als(X, R, n_iter_max=args.n_iter_max, tol=args.tol, seed=args.seed,
                               linesearch=args.linesearch)
     from tqdm import tqdm
@@ -169,7 +169,7 @@ def _cmd_learn(args) -> int:
                 raise InputError(f"expected at least {L.min_samples(net.d)} samples for the moment estimate with "
                                  f"{net.d} inputs, got {n} in --sweep")
         rows = L.sweep(net, ns, seed=args.seed, method=args.method, csv_path=args.csv, png_path=args.plot,
-                       progress=not args.no_progress and not args.json)
+                       progress=not args.no_progress and not args.json and sys.stderr.isatty())
         out = {"status": "numerical", "inputs": net.d, "hidden": net.k, "activation": net.activation.name,
                "method": args.method, "sweep": rows, "recovery_error": rows[-1]["recovery_error"],
                "csv": args.csv, "plot": args.plot}
