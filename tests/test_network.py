@@ -9,10 +9,8 @@ import numpy as np
 import pytest
 
 from tnverify.errors import InputError, ShapeError
-from tnverify.network import (
-    build, contract, convac, cp, cut_labels, from_graph, from_json, min_cut, parse_partition, parse_tree,
-    random_point, rac, to_graph, tt,
-)
+from tnverify.network import contract, cut_labels, from_graph, from_json, min_cut, random_point, to_graph
+from tnverify.architectures import build, convac, cp, parse_partition, parse_tree, rac, tt
 
 P = 1_000_003
 

@@ -8,7 +8,8 @@ import pytest
 
 from tests.helpers import sympy_rank
 from tnverify.checker import check
-from tnverify.network import build, contract, parse_partition, random_point, sketched
+from tnverify.network import contract, random_point, sketched
+from tnverify.architectures import build, parse_partition
 from tnverify.separation import separation_rank, sketch_sizes
 from tnverify.tensor import flatten
 

@@ -51,7 +51,7 @@ def _naive(net, rows, seed=0):
 
 @case("separation-deep-24", "networks")
 def _bench_deep24(repeat, quick):
-    from .network import build, parse_partition
+    from .architectures import build, parse_partition
 
     N = 16 if quick else 24
     net = build("convac", N, 2, 2, tree="pairs")
@@ -72,7 +72,7 @@ def _bench_deep24(repeat, quick):
 
 @case("separation-deep-16x8", "networks")
 def _bench_deep16x8(repeat, quick):
-    from .network import build, parse_partition
+    from .architectures import build, parse_partition
 
     M, w = (4, 2) if quick else (8, 3)
     net = build("convac", 16, M, w)
@@ -90,7 +90,7 @@ def _bench_deep16x8(repeat, quick):
 
 @case("separation-small", "networks")
 def _bench_small(repeat, quick):
-    from .network import build, parse_partition
+    from .architectures import build, parse_partition
     from .separation import separation_rank
 
     out = []

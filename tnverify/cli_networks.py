@@ -42,7 +42,8 @@ def _builder_args(p, file=True):
 
 
 def _network(args, arch=None, file=None):
-    from .network import build, load
+    from .network import load
+    from .architectures import build
 
     file = file if file is not None else getattr(args, "file", None)
     arch = arch or args.arch
@@ -73,7 +74,7 @@ def _checked(res, no_check: bool) -> tuple:
 def _cmd_separation(args) -> int:
     from . import certificate as C
     from .cli import emit, status_exit
-    from .network import parse_partition
+    from .architectures import parse_partition
     from .separation import separation_rank
 
     t0 = time.perf_counter()
@@ -103,7 +104,7 @@ _WIDTH_NAMES = {"cp": ("Z channels", "Z"), "tt": ("TT rank r", "r"), "tr": ("TR 
 def _cmd_compare(args) -> int:
     from . import certificate as C
     from .cli import emit, status_exit
-    from .network import parse_partition
+    from .architectures import parse_partition
     from .separation import separation_rank, shallow_width
 
     t0 = time.perf_counter()
@@ -139,7 +140,7 @@ def _cmd_compare(args) -> int:
 
 def _sweep_point(task: dict) -> dict:
     """One sweep point (module level, so an executor can ship it): deep and shallow ranks."""
-    from .network import build, parse_partition
+    from .architectures import build, parse_partition
     from .separation import separation_rank
 
     kw, over, v = task["kw"], task["over"], task["value"]
@@ -224,7 +225,8 @@ def _sweep_line(over: str, rec: dict) -> str:
 
 def _cmd_draw(args) -> int:
     from .cli import emit
-    from .network import min_cut, parse_partition
+    from .network import min_cut
+    from .architectures import parse_partition
     from .plot import draw_network
 
     net = _network(args)

@@ -233,7 +233,7 @@ def shallow_width(arch: str, inputs: int, features, rows, target: int, cert: Cer
     doubling and bisection search is exact. With ``cert``, a ``cut-bound`` step for
     the family at width w - 1 is added (object ``shallow_family``).
     """
-    from .network import build
+    from .architectures import build
 
     def net(w):
         return build(arch, inputs, features, None if arch == "cp" else w, w if arch == "cp" else None, depth=depth)
@@ -266,8 +266,8 @@ def shallow_width(arch: str, inputs: int, features, rows, target: int, cert: Cer
 
 
 def check_rows(net: TensorNetwork, rows) -> tuple:
-    """Validate a partition against a network (see :func:`tnverify.network.parse_partition`)."""
-    from .network import parse_partition
+    """Validate a partition against a network (see :func:`tnverify.architectures.parse_partition`)."""
+    from .architectures import parse_partition
 
     if isinstance(rows, str):
         return parse_partition(rows, net.order)

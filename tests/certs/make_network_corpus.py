@@ -9,7 +9,7 @@ import copy
 import json
 from pathlib import Path
 
-from tnverify.network import build, parse_partition
+from tnverify.architectures import build, parse_partition
 from tnverify.separation import separation_rank, shallow_width
 
 HERE = Path(__file__).parent

@@ -15,7 +15,8 @@
 from __future__ import annotations
 
 from ..certificate import Certificate
-from ..network import build, from_json, parse_partition
+from ..architectures import build, parse_partition
+from ..network import from_json
 from ..separation import separation_rank, shallow_width
 from . import Outcome, theorem
 
