@@ -63,7 +63,7 @@ def dask_cluster():
 
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, host="127.0.0.1")
+                                           dashboard_address=":0", host="127.0.0.1")
         yield cluster.scheduler_address
         cluster.close()
 
