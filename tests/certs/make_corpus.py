@@ -114,7 +114,12 @@ def invalid(v: dict) -> dict:
         d["steps"][0]["matrix"]["rows"] = [0, 1]
         d["conclusion"][0]["subject"]["matrix"]["rows"] = [0, 1]
 
+    gf_rational = Certificate(objects={"M": {"type": "matrix", "shape": [2, 2], "entries": [["1/7", 1], [0, 1]]}})
+    gf_rational.add_step("rank-at-least", id="lower", matrix={"object": "M"}, rank=1,
+                         minor={"rows": [1], "cols": [1]}, modulus=7)
+    gf_rational.conclude("rank-at-least", {"matrix": {"object": "M"}, "field": "GF(7)"}, 1)
     return {
+        "gf_fact_for_matrix_with_denominator_p": gf_rational.to_dict(),
         "singular_minor": _mut(v["rank_kernel"], f_singular_minor),
         "kernel_vector_wrong": _mut(v["rank_kernel"], f_kernel_entry),
         "kernel_vectors_dependent": _mut(v["rank_one_two_kernel_vectors"], f_not_diagonal),

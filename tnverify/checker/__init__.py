@@ -109,6 +109,9 @@ def check(source) -> Verdict:
                 return Verdict("NOT VERIFIED", f"step {sid} ({name}) fails: {e}", lines)
             except Malformed as e:
                 raise Malformed(f"steps[{i}] ({sid}, {name}): {e}") from None
+            except (TypeError, ValueError, KeyError, IndexError, AttributeError, ArithmeticError) as e:
+                # a value of the wrong type that a rule's schema check let through
+                raise Malformed(f"steps[{i}] ({sid}, {name}): ill-typed data ({type(e).__name__}: {e})") from None
             for kind, subject, value in facts:
                 ctx.add(kind, subject, value)
             lines.append(f"step {sid} ({name}): ok; " + "; ".join(f"{k} {v} [{canon(s)}]" for k, s, v in facts))
@@ -116,8 +119,11 @@ def check(source) -> Verdict:
             kind = field(fact, "fact", f"conclusion[{j}]", str)
             subject = field(fact, "subject", f"conclusion[{j}]", dict)
             value = field(fact, "value", f"conclusion[{j}]")
-            if isinstance(value, float):
-                raise Malformed(f"conclusion[{j}].value: floats are not allowed")
+            bound = kind.endswith("-at-least") or kind.endswith("-at-most")
+            if bound and (isinstance(value, bool) or not isinstance(value, int)):
+                raise Malformed(f"conclusion[{j}].value: a {kind} fact needs an integer, got {value!r}")
+            if not isinstance(value, (int, str, list, dict)) or isinstance(value, float):
+                raise Malformed(f"conclusion[{j}].value: expected an integer, a boolean or a string, got {value!r}")
             if not implied(ctx, kind, subject, value):
                 have = ctx.get(kind, subject)
                 return Verdict(

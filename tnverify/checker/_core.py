@@ -251,7 +251,7 @@ def implied(ctx: Ctx, kind: str, subject: dict, value) -> bool:
         return have >= value
     if kind.endswith("-at-most"):
         return have <= value
-    return have == value
+    return type(have) is type(value) and have == value  # True must not stand for 1
 
 
 def parse_object(o: dict, where: str) -> dict:
@@ -376,3 +376,9 @@ def clear_rows(M: list) -> list:
 
 def is_integer_matrix(M: list) -> bool:
     return all(isinstance(x, int) for row in M for x in row)
+
+
+def is_integer_object(ctx: Ctx, ref: dict, where: str) -> bool:
+    """Are ALL entries of the referenced matrix or tensor integers (so that "mod p" is defined)?"""
+    o = ctx.obj(matrix_ref(ref, where)["object"], where)
+    return all(isinstance(x, int) for x in o.get("flat", ()))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from ._core import (
     CheckFailure, Malformed, clear_rows, field, full_matrix, int_list, integer, is_integer_matrix,
-    matrix_ref, matrix_shape, num, prime, prod, rule, submatrix,
+    is_integer_object, matrix_ref, matrix_shape, num, prime, prod, rule, submatrix,
 )
 from .linalg import det_int, det_mod_p, rank_mod_p
 
@@ -47,9 +47,7 @@ def rank_at_least(step: dict, ctx) -> list:
     if r == 0:
         return [("rank-at-least", _subject(ref, "Q"), 0)]
     p = step.get("modulus")
-    B = submatrix(ctx, ref, rows, cols, "step.minor")
-    integral = is_integer_matrix(B)
-    B = clear_rows(B)
+    B = clear_rows(submatrix(ctx, ref, rows, cols, "step.minor"))
     if p is None:
         d = det_int(B)
         if d == 0:
@@ -62,7 +60,7 @@ def rank_at_least(step: dict, ctx) -> list:
             f"the {r} x {r} minor at rows {_short(rows)}, cols {_short(cols)} has determinant 0 mod {p}"
         )
     facts = [("rank-at-least", _subject(ref, "Q"), r)]
-    if integral:
+    if is_integer_object(ctx, ref, "step.matrix"):  # "M mod p" needs every entry integral
         facts.append(("rank-at-least", _subject(ref, f"GF({p})"), r))
     return facts
 
