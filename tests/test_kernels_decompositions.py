@@ -10,21 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numba_kernels._jit import BAD_INPUT, NOT_CONVERGED, OK, SINGULAR
-from numba_kernels.decompositions import (
-    cp_als,
-    cp_to_tensor,
-    hosvd,
-    jennrich,
-    khatri_rao,
-    mttkrp,
-    st_hosvd,
-    symmetric_tensor_power_method,
-    tt_svd,
-    tt_to_tensor,
-    tucker_to_tensor,
-    unfold,
-    whitening,
-)
+from numba_kernels.decompositions import cp_als, cp_to_tensor, jennrich, khatri_rao, mttkrp, unfold
+from numba_kernels.moments import symmetric_tensor_power_method, whitening
+from numba_kernels.tucker import hosvd, st_hosvd, tt_svd, tt_to_tensor, tucker_to_tensor
 
 # ----------------------------------------------------------------------------- references
 

@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from numba_kernels import decompositions as K
+from numba_kernels import moments as KM
+from numba_kernels import tucker as KT
 from numba_kernels._jit import BAD_INPUT, NOT_CONVERGED, OK, SINGULAR
 
 from .errors import InputError, NumericalError, ShapeError
@@ -230,7 +232,8 @@ def cp_als(tensor, rank: int, *, n_iter_max: int = 100, tol: float = 1e-8, init=
     Examples
     --------
     >>> import numpy as np
-    >>> F = [np.arange(1.0, 4.0)[:, None] ** np.arange(2) for _ in range(3)]
+    >>> rng = np.random.default_rng(1)
+    >>> F = [rng.standard_normal((s, 2)) for s in (3, 4, 5)]
     >>> X = cp_to_tensor(np.ones(2), F)
     >>> res = cp_als(X, 2, n_iter_max=500, tol=1e-14, seed=0)
     >>> weights, factors = res
@@ -325,10 +328,10 @@ def hosvd(tensor, ranks=None, *, sequential: bool = True):
                 check_rank(r, what="multilinear rank")
         if isinstance(ranks, (list, tuple)) and len(ranks) != X.ndim:
             raise ShapeError(f"expected {X.ndim} multilinear ranks, got {len(ranks)}")
-    core, F, status = (K.st_hosvd if sequential else K.hosvd)(X, ranks)
+    core, F, status = (KT.st_hosvd if sequential else KT.hosvd)(X, ranks)
     if status != OK:
         raise NumericalError(f"HOSVD failed: {STATUS_TEXT[status]} (LAPACK SVD did not converge)")
-    err = float(np.linalg.norm(X - K.tucker_to_tensor(core, F)) / max(np.linalg.norm(X), np.finfo(float).tiny))
+    err = float(np.linalg.norm(X - KT.tucker_to_tensor(core, F)) / max(np.linalg.norm(X), np.finfo(float).tiny))
     return core, F, err
 
 
@@ -340,12 +343,12 @@ def tt_svd(tensor, max_ranks=None, *, eps=None):
             check_rank(r, what="TT rank")
     if eps is not None and not (float(eps) >= 0.0):
         raise InputError(f"expected eps >= 0, got {eps!r}")
-    cores, status = K.tt_svd(X, max_ranks, eps)
+    cores, status = KT.tt_svd(X, max_ranks, eps)
     if status == BAD_INPUT:
         raise ShapeError(f"expected {X.ndim - 1} TT ranks for an order-{X.ndim} tensor, got {max_ranks!r}")
     if status != OK:
         raise NumericalError(f"TT-SVD failed: {STATUS_TEXT[status]}")
-    err = float(np.linalg.norm(X - K.tt_to_tensor(cores)) / max(np.linalg.norm(X), np.finfo(float).tiny))
+    err = float(np.linalg.norm(X - KT.tt_to_tensor(cores)) / max(np.linalg.norm(X), np.finfo(float).tiny))
     return cores, err
 
 
@@ -356,7 +359,7 @@ def whiten(M2, k: int) -> np.ndarray:
     k = check_rank(k, what="number of components")
     if M.ndim != 2 or M.shape[0] != M.shape[1] or k > M.shape[0]:
         raise ShapeError(f"expected a square matrix with at least {k} rows, got shape {M.shape}")
-    W, status = K.whitening(M, k)
+    W, status = KM.whitening(M, k)
     if status == SINGULAR:
         raise NumericalError(f"whitening failed: the second moment has fewer than {k} positive eigenvalues "
                              "(its weights are not all of one sign, or it has rank < k)")
@@ -376,7 +379,7 @@ def tensor_power_method(T3, k: int, *, n_init: int = 10, n_iter: int = 100, tol:
     if T.ndim != 3 or len(set(T.shape)) != 1 or k > T.shape[0]:
         raise ShapeError(f"expected a cubical d x d x d tensor with d >= {k}, got shape {T.shape}")
     inits = _rng(seed).standard_normal((k, n_init, T.shape[0]))
-    lam, V, status = K.symmetric_tensor_power_method(T, inits, int(n_iter), k, float(tol))
+    lam, V, status = KM.symmetric_tensor_power_method(T, inits, int(n_iter), k, float(tol))
     if status == BAD_INPUT:
         raise NumericalError("the tensor power method rejected its input after validation")
     return lam, V, STATUS_TEXT[status]
@@ -392,11 +395,11 @@ def cp_to_tensor(weights, factors) -> np.ndarray:
 
 
 def tucker_to_tensor(core, factors) -> np.ndarray:
-    return K.tucker_to_tensor(core, factors)
+    return KT.tucker_to_tensor(core, factors)
 
 
 def tt_to_tensor(cores) -> np.ndarray:
-    return K.tt_to_tensor(cores)
+    return KT.tt_to_tensor(cores)
 
 
 def khatri_rao(mats) -> np.ndarray:
