@@ -73,3 +73,14 @@ def test_no_tnverify_module_imports_the_checker_internals_except_faces():
     for f in (ROOT / "tnverify").glob("*.py"):
         for mod, level in _imports(f):
             assert "checker._core" not in mod and "checker.linalg" not in mod, f"{f.name} imports {mod}"
+
+
+def test_cli_start_up_does_not_import_the_numeric_stack():
+    """Every command (even --version) builds the parser: it must stay cheap."""
+    import subprocess
+
+    code = ("import sys, tnverify.cli as c; c.build_parser(); "
+            "heavy = [m for m in ('numba', 'flint', 'networkx', 'sympy', 'matplotlib') if m in sys.modules]; "
+            "print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]", out

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 
-from . import generic as G
 from .errors import InputError
 
 __all__ = ["register"]
@@ -50,6 +49,8 @@ def _format_args(args):
 
 
 def _cmd_generic_rank(args) -> int:
+    from . import generic as G
+
     from .cli import emit, status_exit
 
     r = G.generic_rank(**_format_args(args), seed=args.seed)
@@ -70,6 +71,8 @@ def _cmd_generic_rank(args) -> int:
 
 
 def _dim_text(title: str, r) -> str:
+    from . import generic as G
+
     d = r.to_dict()
     head = (f"{title} = {r.lower} (proved)" if r.status == "proved"
             else f"{title} in [{r.lower}, {r.upper}] (unknown)")
@@ -78,6 +81,8 @@ def _dim_text(title: str, r) -> str:
 
 
 def _cmd_secant(args) -> int:
+    from . import generic as G
+
     from .cli import emit, status_exit
 
     f = _format_args(args)
@@ -98,6 +103,8 @@ def _widths(args) -> list:
 
 
 def _cmd_neurovariety(args) -> int:
+    from . import generic as G
+
     from .cli import emit, status_exit
 
     r = G.neurovariety(_widths(args), args.degree, args.seed)
@@ -108,6 +115,8 @@ def _cmd_neurovariety(args) -> int:
 
 
 def _cmd_identifiable(args) -> int:
+    from . import generic as G
+
     from .cli import emit, status_exit
 
     d = G.deep_identifiability(_widths(args), args.degree, args.seed)
@@ -123,6 +132,8 @@ def _cmd_identifiable(args) -> int:
 
 
 def _cmd_ah_table(args) -> int:
+    from . import generic as G
+
     from .cli import emit
 
     rows, lines = [], [f"{'n':>3} {'d':>3} {'expected':>9} {'generic':>8} {'status':>8}  note"]
@@ -145,6 +156,8 @@ def _cmd_ah_table(args) -> int:
 
 
 def _cmd_neuro_plot(args) -> int:
+    from . import generic as G
+
     import matplotlib
 
     matplotlib.use("Agg")

@@ -11,6 +11,9 @@
 A task that raises, or whose worker dies, is retried (``retries``, default 1)
 and then reported as a :class:`TaskFailure` carrying the message: never lost
 silently. ``fn`` and the items must be picklable (module-level functions).
+Local processes start from a fork server, so a *script* that calls the library
+with ``jobs > 1`` needs the usual ``if __name__ == "__main__":`` guard (as with
+any non-fork multiprocessing start method); the ``tnverify`` command has it.
 Used for instances in ``tnverify run``, points of a sweep, chunks of a Kruskal
 enumeration and independent primes.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing as mp
+import os
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
@@ -53,6 +57,8 @@ class Executor:
 #: Workers are forked from a clean server process: forking a process whose numba/OpenMP
 #: threads are running is unsafe (GNU OpenMP aborts the child).
 _CONTEXT = mp.get_context("forkserver")
+#: Thread-count variables of the numeric libraries, set for worker processes.
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
 class ProcessExecutor(Executor):
@@ -66,10 +72,22 @@ class ProcessExecutor(Executor):
         self.jobs, self.retries = jobs, retries
         if preload:
             _CONTEXT.set_forkserver_preload(list(preload))
-        # start the fork server (and its imports) now, in parallel with the caller's own set-up
+        # Start the fork server (and its imports) now, in parallel with the caller's own
+        # set-up, with cores / jobs BLAS, OpenMP and numba threads per worker: two workers
+        # with two threads each on two cores lose ~40% to oversubscription.
         from multiprocessing import forkserver
 
-        forkserver.ensure_running()
+        threads = str(max(1, (os.cpu_count() or 1) // jobs))
+        saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+        os.environ.update({k: threads for k in _THREAD_VARS})
+        try:
+            forkserver.ensure_running()
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
         self.name = f"{jobs} local processes"
 
     def map_unordered(self, fn, items):
