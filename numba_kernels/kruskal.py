@@ -77,6 +77,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from ._modarith import inv_mod, is_prime_small
 from ._jit import BAD_INPUT, NOT_CONVERGED, OK, njit, pnjit
 
 #: Saturation value of :func:`n_choose_k` / :func:`count_subsets` (no int64 overflow in sums).
@@ -192,58 +193,10 @@ def count_subsets(R, k):
     return s
 
 
-@njit
-def _powmod(a, e, p):
-    r = np.int64(1)
-    a = a % p
-    while e > 0:
-        if e & 1:
-            r = r * a % p
-        a = a * a % p
-        e >>= 1
-    return r
 
 
-@njit
-def _is_prime(p):
-    """Deterministic Miller-Rabin for p < 3.2e9 (bases 2, 3, 5, 7)."""
-    if p < 2:
-        return False
-    for q in (2, 3, 5, 7, 11, 13):
-        if p % q == 0:
-            return p == q
-    d = p - 1
-    s = 0
-    while d % 2 == 0:
-        d //= 2
-        s += 1
-    for a in (2, 3, 5, 7):
-        x = _powmod(a, d, p)
-        if x == 1 or x == p - 1:
-            continue
-        comp = True
-        for _ in range(s - 1):
-            x = x * x % p
-            if x == p - 1:
-                comp = False
-                break
-        if comp:
-            return False
-    return True
 
 
-@njit
-def _modinv(a, p):
-    """Inverse of a (0 < a < p) mod prime p, extended Euclid."""
-    t, newt = np.int64(0), np.int64(1)
-    r, newr = p, a
-    while newr != 0:
-        q = r // newr
-        t, newt = newt, t - q * newt
-        r, newr = newr, r - q * newr
-    if t < 0:
-        t += p
-    return t
 
 
 @njit
@@ -271,7 +224,7 @@ def echelon_modp(A_modp, p):
                 t = M[r, j]
                 M[r, j] = M[piv, j]
                 M[piv, j] = t
-        inv = _modinv(M[r, c], p)
+        inv = inv_mod(M[r, c], p)
         for j in range(c, R):
             M[r, j] = M[r, j] * inv % p
         for i in range(I):
@@ -632,7 +585,7 @@ def kruskal_search(A_modp, p, k_max, start_k, max_subsets):
     """
     empty = np.empty(0, np.int64)
     I, R = A_modp.shape
-    if p < 2 or p >= 2147483648 or k_max < 0 or not _is_prime(p):
+    if p < 2 or p >= 2147483648 or k_max < 0 or not is_prime_small(p):
         return np.int64(0), empty, np.int64(0), np.int64(BAD_INPUT)
     for i in range(I):
         for c in range(R):

@@ -55,6 +55,7 @@ References
    SIAM J. Matrix Anal. Appl. 18(4), 1997.
 """
 import numpy as np
+from ._modarith import inv_mod, is_prime_small
 from ._jit import BAD_INPUT, OK, njit
 
 __all__ = [
@@ -113,20 +114,6 @@ P_MAX = _compute_pmax()
 # ----------------------------------------------------------------------------------------------
 
 
-@njit
-def _is_prime(p):
-    if p < 2:
-        return False
-    if p < 4:
-        return True
-    if p % 2 == 0:
-        return False
-    d = 3
-    while d * d <= p:
-        if p % d == 0:
-            return False
-        d += 2
-    return True
 
 
 def _as_int(p):
@@ -139,7 +126,7 @@ def _as_int(p):
 def is_admissible_prime(p):
     """True when ``p`` is a prime integer with ``p <= P_MAX`` (see the module docstring)."""
     p = _as_int(p)
-    return p is not None and 2 <= p <= P_MAX and bool(_is_prime(p))
+    return p is not None and 2 <= p <= P_MAX and bool(is_prime_small(p))
 
 
 @njit
@@ -154,18 +141,6 @@ def _red(y, pf, pinv):
     return r
 
 
-@njit
-def _inv_mod(a, p):
-    """Inverse of a in GF(p) (a != 0 mod p), extended Euclid in int64."""
-    t, newt = 0, 1
-    r, newr = p, a % p
-    while newr != 0:
-        q = r // newr
-        t, newt = newt, t - q * newt
-        r, newr = newr, r - q * newr
-    if t < 0:
-        t += p
-    return t
 
 
 # ----------------------------------------------------------------------------------------------
@@ -311,7 +286,7 @@ def _leaf(B, r0, m, c0, p, pf, pinv, rowperm, colperm, swaps):
             swaps[2 * nsw] = c
             swaps[2 * nsw + 1] = pc
             nsw += 1
-        inv = float(_inv_mod(np.int64(B[j, c]), p))
+        inv = float(inv_mod(np.int64(B[j, c]), p))
         rowj = B[j]
         for q in range(c + 1, mc):
             rowj[q] = _red(rowj[q] * inv, pf, pinv)

@@ -27,3 +27,13 @@ def sympy_rank(M, p=None) -> int:
 def sympy_det(M) -> Rational:
     rows = [[_q(x) for x in row] for row in M]
     return DomainMatrix(rows, (len(rows), len(rows)), QQ).det()
+
+
+def parse_number(x):
+    """A certificate number (JSON int, decimal string or "p/q") as an int or Fraction."""
+    if isinstance(x, int):
+        return x
+    if "/" in x:
+        a, b = x.split("/")
+        return Fraction(int(a), int(b))
+    return int(x)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tnverify.checker import check
-from tests.helpers import sympy_rank
+from tests.helpers import parse_number, sympy_rank
 
 CERTS = Path(__file__).parent / "certs"
 CHECKER = Path(__file__).parent.parent / "tnverify" / "checker"
@@ -50,20 +50,11 @@ def test_corpus_is_not_trivially_small():
 
 
 # ---------------------------------------------------------------- mutations
-def _num(x):
-    if isinstance(x, int):
-        return x
-    if "/" in x:
-        a, b = x.split("/")
-        return Fraction(int(a), int(b))
-    return int(x)
-
-
 def _subject_matrix(cert, ref):
     o = cert["objects"][ref["object"]]
     if o["type"] == "matrix":
-        return [[_num(x) for x in row] for row in o["entries"]]
-    T = np.array([_num(x) for x in o["entries"]], dtype=object).reshape(o["shape"])
+        return [[parse_number(x) for x in row] for row in o["entries"]]
+    T = np.array([parse_number(x) for x in o["entries"]], dtype=object).reshape(o["shape"])
     rows = ref["rows"]
     cols = [k for k in range(T.ndim) if k not in rows]
     M = np.transpose(T, rows + cols).reshape(int(np.prod([T.shape[k] for k in rows])), -1)
@@ -109,12 +100,12 @@ def _mutations(cert):
             cells = [(i, j) for i in range(len(o["entries"])) for j in range(len(o["entries"][0]))]
             for (i, j) in cells[:: max(1, len(cells) // 6)]:
                 def f(d, name=name, i=i, j=j):
-                    d["objects"][name]["entries"][i][j] = _num(d["objects"][name]["entries"][i][j]) + 1
+                    d["objects"][name]["entries"][i][j] = parse_number(d["objects"][name]["entries"][i][j]) + 1
                 yield f"{name}[{i}][{j}]+1", f
         else:
             for k in range(0, len(o["entries"]), max(1, len(o["entries"]) // 6)):
                 def f(d, name=name, k=k):
-                    d["objects"][name]["entries"][k] = _num(d["objects"][name]["entries"][k]) + 1
+                    d["objects"][name]["entries"][k] = parse_number(d["objects"][name]["entries"][k]) + 1
                 yield f"{name}[{k}]+1", f
     for s, step in enumerate(cert["steps"]):
         for key, val in step.items():  # every integer field: ranks, dimensions, widths, degrees
@@ -131,7 +122,7 @@ def _mutations(cert):
                 yield f"step{s}.minor.{side}", f
         if step.get("method") == "kernel":
             def f(d, s=s):
-                d["steps"][s]["kernel"][0][0] = _num(d["steps"][s]["kernel"][0][0]) + 1
+                d["steps"][s]["kernel"][0][0] = parse_number(d["steps"][s]["kernel"][0][0]) + 1
             yield f"step{s}.kernel", f
         if step.get("method") == "modular":
             def f(d, s=s):

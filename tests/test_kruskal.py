@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import sympy_rank
+from tests.helpers import parse_number, sympy_rank
 from tnverify.checker import check
 from tnverify.errors import BudgetError, FieldError, NotExactError, ShapeError
 from tnverify.kruskal import flint_kruskal_rank, generic_kruskal_rank, kruskal_certificate, kruskal_rank
@@ -200,22 +200,11 @@ def test_checker_malformed_kruskal_steps():
 CERTS = __import__("pathlib").Path(__file__).parent / "certs"
 
 
-def _num(x):
-    from fractions import Fraction
-
-    if isinstance(x, int):
-        return x
-    if "/" in x:
-        a, b = x.split("/")
-        return Fraction(int(a), int(b))
-    return int(x)
-
-
 def _obj(cert, ref):
     o = cert["objects"][ref["object"] if isinstance(ref, dict) else ref]
     if o["type"] == "matrix":
-        return np.array([[_num(x) for x in row] for row in o["entries"]], dtype=object)
-    return np.array([_num(x) for x in o["entries"]], dtype=object).reshape(o["shape"])
+        return np.array([[parse_number(x) for x in row] for row in o["entries"]], dtype=object)
+    return np.array([parse_number(x) for x in o["entries"]], dtype=object).reshape(o["shape"])
 
 
 def _field_p(f):
@@ -294,7 +283,7 @@ def _mutations(cert):
             cells = [(i, j) for i in range(len(o["entries"])) for j in range(len(o["entries"][0]))]
             for (i, j) in cells[:: max(1, len(cells) // 4)]:
                 def f(d, name=name, i=i, j=j):
-                    d["objects"][name]["entries"][i][j] = _num(d["objects"][name]["entries"][i][j]) + 1
+                    d["objects"][name]["entries"][i][j] = parse_number(d["objects"][name]["entries"][i][j]) + 1
                 yield f
     for s, step in enumerate(cert["steps"]):
         for key in ("k", "rank", "inputs", "width", "outputs", "degree"):
@@ -309,7 +298,7 @@ def _mutations(cert):
             yield f
         if step["rule"] == "kruskal-rank-at-most" and "kernel" in step:
             def f(d, s=s):
-                d["steps"][s]["kernel"][0] = _num(d["steps"][s]["kernel"][0]) + 1
+                d["steps"][s]["kernel"][0] = parse_number(d["steps"][s]["kernel"][0]) + 1
             yield f
     for c, fact in enumerate(cert["conclusion"]):
         if isinstance(fact["value"], bool):
