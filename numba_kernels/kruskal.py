@@ -193,12 +193,6 @@ def count_subsets(R, k):
     return s
 
 
-
-
-
-
-
-
 @njit
 def echelon_modp(A_modp, p):
     """(r, E): the rank r of A mod p and its reduced row echelon form E (r x R, C order).

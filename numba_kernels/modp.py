@@ -114,8 +114,6 @@ P_MAX = _compute_pmax()
 # ----------------------------------------------------------------------------------------------
 
 
-
-
 def _as_int(p):
     """``p`` as a Python int if it is an integer (not a bool, not a float), else None."""
     if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, np.integer)):
@@ -139,8 +137,6 @@ def _red(y, pf, pinv):
     elif r >= pf:
         r -= pf
     return r
-
-
 
 
 # ----------------------------------------------------------------------------------------------
