@@ -5,10 +5,11 @@ symmetric tensor power method in :mod:`numba_kernels.moments`.
 
 All kernels work on float64, C-contiguous arrays (inputs are converted once by the wrappers,
 so every jitted kernel compiles for exactly one signature). The heavy lifting is BLAS
-(:func:`numpy.matmul`, multi-threaded) called from the Python-level wrappers; the jitted
-(numba, ``cache=True``) inner loops only do the cheap batched reductions, the Khatri-Rao
-products and the small power iterations. No kernel draws random numbers: random initial
-factors, projection vectors and starting vectors are passed in.
+(:func:`numpy.matmul`, multi-threaded) called from the Python-level wrappers, except for the
+fused MTTKRP kernel (:mod:`numba_kernels._mttkrp_fused`, jitted and run on a thread pool); the
+other jitted (numba, ``cache=True``) inner loops only do the cheap batched reductions, the
+Khatri-Rao products and the small power iterations. No kernel draws random numbers: random
+initial factors, projection vectors and starting vectors are passed in.
 
 Conventions
 -----------
@@ -35,8 +36,10 @@ References
 .. [4] S. E. Leurgans, R. T. Ross, R. B. Abel, "A decomposition for three-way arrays",
    SIAM J. Matrix Anal. Appl. 14(4), 1993.
 """
+import numba
 import numpy as np
 
+from . import _mttkrp_fused
 from ._jit import BAD_INPUT, NOT_CONVERGED, OK, SINGULAR, njit
 from ._common import _EPS, _f64, _prod, _empty, _is_int
 
@@ -296,13 +299,47 @@ def _lead_reduce_blocked(Xm, W, P, In, Q, KRpT, KRqT):
     return outT
 
 
-def _mttkrp(X, A, n, R):
-    """Validated MTTKRP (X float64 C-contiguous of order N >= 2; A[k] (I_k, R) for k != n)."""
+def _mttkrp_fused_call(X, A, n, R):
+    """MTTKRP by the fused kernel of :mod:`numba_kernels._mttkrp_fused`, or None.
+
+    The rows run over the trailing modes ``s, ..., N-1`` with ``s > n`` as large as possible
+    such that the row length ``T`` is at least ``MIN_ROW``; None when no such split exists (in
+    particular for the last mode).
+    """
+    shape = X.shape
+    N = X.ndim
+    s = next((c for c in range(N - 1, n, -1) if _prod(shape[c:]) >= _mttkrp_fused.MIN_ROW), None)
+    if s is None:
+        return None
+    T = _prod(shape[s:])
+    off = np.zeros(s, dtype=np.int64)
+    mats = []
+    for k in range(s):
+        off[k] = sum(m.shape[0] for m in mats)
+        if k != n:
+            mats.append(A[k])
+    F = np.ascontiguousarray(np.vstack(mats)) if mats else np.zeros((0, R))
+    rshape = np.array(shape[:s], dtype=np.int64)
+    X2 = X.reshape(X.size // T, T)
+    CT = np.ascontiguousarray(_kr_list(A[s:], R).T)
+    return _mttkrp_fused.run_rows(_mttkrp_fused.dot_rows, X2, (rshape, n, F, off, CT), (shape[n], R),
+                                  numba.get_num_threads())
+
+
+def _mttkrp(X, A, n, R, fused=True):
+    """Validated MTTKRP (X float64 C-contiguous of order N >= 2; A[k] (I_k, R) for k != n).
+
+    ``fused=False`` forces the BLAS formulation (for callers that alternate MTTKRPs with large
+    multi-threaded GEMMs, see :func:`mttkrp`).
+    """
     shape = X.shape
     N = X.ndim
     total = X.size
     if R == 0 or total == 0:
         return np.zeros((shape[n], R))
+    M = _mttkrp_fused_call(X, A, n, R) if fused else None
+    if M is not None:
+        return M
     if n == 0:
         # Trailing contraction of the last q modes with the output transposed,
         # Y = KR(A_{N-q}..A_{N-1})^T X(I_0 * mid, T)^T of shape (R, I_0, mid), then a reduction
@@ -357,15 +394,21 @@ def mttkrp(tensor, factors, mode):
 
     with the C-order unfolding and Khatri-Rao conventions of the module (this is TensorLy's
     ``unfolding_dot_khatri_rao`` with unit weights). The full Khatri-Rao of the other modes is
-    never formed and the tensor is never permuted: the C-contiguous tensor is viewed as a
-    matrix so that one contraction is a BLAS GEMM against a *partial* Khatri-Rao, and the
-    remaining modes are reduced by a jitted kernel while the product is still in cache [2]_:
+    never formed and the tensor is never permuted. Two formulations:
 
-    * ``n >= 1``: ``Y = KR(A_0, ..., A_{p-1})^T X(I_0 ... I_{p-1}, rest)``, shape
+    * **fused** (``n < N - 1`` and a trailing block of modes after ``n`` with at least
+      ``MIN_ROW = 64`` entries): a jitted, multi-threaded kernel reads the tensor once as rows
+      over those trailing modes, takes 4 x 4 blocks of dot products of rows with the columns of
+      their Khatri-Rao and scatters them, weighted by the other factors, into ``M``
+      (:mod:`numba_kernels._mttkrp_fused`).
+    * **BLAS** (otherwise, in particular the last mode): the C-contiguous tensor is viewed as a
+      matrix so that one contraction is a BLAS GEMM against a *partial* Khatri-Rao, and the
+      remaining modes are reduced by a jitted kernel while the product is still in cache [2]_.
+      For ``n >= 1``, ``Y = KR(A_0, ..., A_{p-1})^T X(I_0 ... I_{p-1}, rest)`` of shape
       ``(R, rest)`` (short inner dimension, long output: the fastest GEMM shape), then a
-      reduction over the other modes of ``rest``; ``1 <= p <= n`` minimises the scratch size.
-    * ``n = 0``: ``Y = KR(A_{N-q}, ..., A_{N-1})^T X(I_0 mid, T)^T`` (the last ``q`` modes,
-      product ``T``), shape ``(R, I_0, mid)``, then a reduction over the middle modes.
+      reduction over the other modes of ``rest``, with ``1 <= p <= n`` minimising the scratch
+      size; for ``n = 0``, ``Y = KR(A_{N-q}, ..., A_{N-1})^T X(I_0 mid, T)^T`` (the last ``q``
+      modes, product ``T``) of shape ``(R, I_0, mid)``, then a reduction over the middle modes.
 
     Parameters
     ----------
@@ -383,12 +426,16 @@ def mttkrp(tensor, factors, mode):
 
     Notes
     -----
-    ``2 R prod(I_k)`` flops in GEMMs plus ``O(R prod(I_k) / L)`` for the reduction, where
-    ``L`` is the product of the dimensions contracted by BLAS; extra memory
+    ``2 R prod(I_k)`` flops. Fused: extra memory ``O(R (I_n + T) + threads * tile)``, plus
+    ``O(s R)`` per row for the row weights (``s`` row modes). BLAS: ``O(R prod(I_k) / L)`` for
+    the reduction, where ``L`` is the product of the dimensions contracted by BLAS; extra memory
     ``O(R (L + prod(I_k) / L))``, the second term in blocks of at most ``2**18`` entries.
-    Measured on 2 cores (OpenBLAS DGEMM ~105 GFLOP/s): ~50% of DGEMM for ``n >= 1`` and
-    ~42% for ``n = 0`` on ``200^3, R = 20`` (memory-bandwidth bound: ``2R`` flops per
-    8-byte tensor entry read).
+    Measured on 2 AVX-512 cores (OpenBLAS DGEMM 87-110 GFLOP/s) on ``200^3, R = 20``: fused
+    modes 0 and 1 ~66-68 GFLOP/s, BLAS last mode ~55 (``tnverify bench mttkrp-vs-dgemm``).
+    Large multi-threaded BLAS calls leave OpenBLAS worker threads spinning for a while; a fused
+    call right after one shares a core with them (measured 7.3 ms instead of 4.8 when each call
+    follows a 200 x 200 GEMM), so :func:`cp_als`, which alternates the two, uses the BLAS
+    formulation throughout.
 
     Examples
     --------
@@ -635,7 +682,7 @@ def cp_als(tensor, init_factors, n_iter_max=100, tol=1e-8, linesearch=False):
         try:
             # left group: Z_L = X_mat KR(A_s..A_{N-1})
             if ZL_next is None:
-                ZL = _mttkrp(Xl, [None] + A[s:], 0, R)
+                ZL = _mttkrp(Xl, [None] + A[s:], 0, R, fused=False)
             else:
                 ZL = ZL_next
                 ZL_next = None
@@ -675,7 +722,7 @@ def cp_als(tensor, init_factors, n_iter_max=100, tol=1e-8, linesearch=False):
                 cw = cw * nrm
             if np.all(np.isfinite(cw)) and all(np.all(np.isfinite(f)) for f in cA):
                 cgrams = [f.T @ f for f in cA]
-                ZLc = _mttkrp(Xl, [None] + cA[s:], 0, R)
+                ZLc = _mttkrp(Xl, [None] + cA[s:], 0, R, fused=False)
                 iprod = float(np.einsum("lr,lr,r->", ZLc, _kr_list(cA[:s], R), cw))
                 Vall = _hadamard_grams(cgrams, -1, R)
                 sq_c = normX2 - 2.0 * iprod + float(cw @ Vall @ cw)
@@ -697,7 +744,7 @@ def cp_als(tensor, init_factors, n_iter_max=100, tol=1e-8, linesearch=False):
             break
         rel_prev = rel
     if n_done == 0:
-        sq = normX2 - 2.0 * float(np.einsum("lr,lr,r->", _mttkrp(Xl, [None] + A[s:], 0, R),
+        sq = normX2 - 2.0 * float(np.einsum("lr,lr,r->", _mttkrp(Xl, [None] + A[s:], 0, R, fused=False),
                                             _kr_list(A[:s], R), w))
         sq += float(w @ _hadamard_grams(grams, -1, R) @ w)
         rel = _cp_rel_error(normX2, Xmat, s, w, A, R, sq)

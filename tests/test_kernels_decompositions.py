@@ -114,6 +114,70 @@ def test_mttkrp_matches_unfold_times_khatri_rao(shape):
         np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12)
 
 
+def ref_mttkrp_einsum(X, F, n):
+    """M[i_n, r] = sum over the other indices of X * prod_{k != n} F_k[i_k, r] (numpy.einsum)."""
+    letters = "abcdefgh"[:X.ndim]
+    ops = [X] + [F[k] for k in range(X.ndim) if k != n]
+    subs = [letters] + [letters[k] + "z" for k in range(X.ndim) if k != n]
+    return np.einsum(",".join(subs) + "->" + letters[n] + "z", *ops, optimize=True)
+
+
+# Shapes whose trailing modes hold >= 64 entries (the fused kernel); row counts and ranks that
+# leave remainders of the 4 x 4 register tile, several tiles, and order 2 to 5.
+FUSED_CASES = [((70, 66), 3), ((3, 4, 100), 5), ((7, 9, 65), 4), ((13, 5, 67, 3), 7),
+               ((2, 3, 2, 130), 1), ((9, 8, 8, 8), 6), ((1, 1, 64), 2), ((3, 700, 64), 9),
+               ((2, 3, 4, 5, 70), 3)]
+
+
+@pytest.mark.parametrize("shape,R", FUSED_CASES)
+def test_fused_mttkrp_matches_einsum(shape, R):
+    from numba_kernels.decompositions import _mttkrp_fused_call
+
+    rng = np.random.default_rng(sum(shape) + R)
+    X = rng.standard_normal(shape)
+    F = [rng.standard_normal((s, R)) for s in shape]
+    fused_modes = 0
+    for n in range(len(shape)):
+        ref = ref_mttkrp_einsum(X, F, n)
+        direct = _mttkrp_fused_call(X, F, n, R)
+        if np.prod(shape[n + 1:]) < 64:  # no trailing block long enough (e.g. the last mode)
+            assert direct is None
+        else:
+            fused_modes += 1
+            np.testing.assert_allclose(direct, ref, rtol=1e-11, atol=1e-11)
+        np.testing.assert_allclose(mttkrp(X, F, n), ref, rtol=1e-11, atol=1e-11)
+    assert fused_modes >= 1
+
+
+def test_fused_mttkrp_threads_agree_with_serial():
+    from numba_kernels import _mttkrp_fused as FZ
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((3, 331, 150))  # > SERIAL_BELOW entries; rows not a multiple of a piece
+    assert X.size >= FZ.SERIAL_BELOW
+    F = [rng.standard_normal((s, 6)) for s in X.shape]
+    X2 = X.reshape(-1, 150)
+    args = (np.array([3, 331]), 1, np.ascontiguousarray(F[0]), np.zeros(2, dtype=np.int64),
+            np.ascontiguousarray(F[2].T))
+    one = FZ.run_rows(FZ.dot_rows, X2, args, (331, 6), 1)
+    for threads in (2, 3):
+        np.testing.assert_allclose(FZ.run_rows(FZ.dot_rows, X2, args, (331, 6), threads), one,
+                                   rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(one, ref_mttkrp_einsum(X, F, 1), rtol=1e-11, atol=1e-11)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=3), st.integers(64, 90), st.integers(1, 9),
+       st.integers(0, 2**32 - 1))
+def test_fused_mttkrp_property(lead, last, R, seed):
+    shape = tuple(lead) + (last,)
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal(shape)
+    F = [rng.standard_normal((s, R)) for s in shape]
+    for n in range(len(shape)):
+        np.testing.assert_allclose(mttkrp(X, F, n), ref_mttkrp_einsum(X, F, n), rtol=1e-10, atol=1e-10)
+
+
 def test_mttkrp_ignores_own_factor_and_rejects_bad_input():
     rng = np.random.default_rng(1)
     X = rng.standard_normal((3, 4, 5))

@@ -113,6 +113,9 @@ X = rng.standard_normal((5, 6, 7))
 numeric.cp_als(X, 3, n_iter_max=3, seed=0, linesearch=True)
 numeric.jennrich(X, 3, seed=0, strict=False)
 numeric.mttkrp(X, [rng.standard_normal((s, 3)) for s in X.shape], 1)
+Y = rng.standard_normal((3, 4, 64))  # rows of >= 64 entries: the fused kernel
+for m in (0, 1):
+    numeric.mttkrp(Y, [rng.standard_normal((s, 3)) for s in Y.shape], m)
 numeric.tensor_power_method(rng.standard_normal((4, 4, 4)), 2, seed=0)
 print(time.perf_counter() - t0)
 """
