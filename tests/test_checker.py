@@ -219,3 +219,33 @@ def test_tensor_encode_decode_round_trip(vals):
     T = np.array(vals, dtype=object).reshape(2, 2, 2)
     parsed = Ctx(loads(Certificate(objects={"T": tensor_object(T)}).to_json())["objects"]).obj("T", "test")
     assert parsed["shape"] == [2, 2, 2] and parsed["flat"] == list(T.ravel())
+
+
+def test_shape_bound_needs_no_step_over_q_and_gf_p():
+    d = {"format": "tnverify-certificate", "version": 1, "claim": {},
+         "objects": {"M": {"type": "matrix", "shape": [2, 3], "entries": [[1, 2, 5], [3, 4, 6]]}}, "steps": [],
+         "conclusion": [{"fact": "rank-at-most", "subject": {"matrix": {"object": "M"}, "field": f}, "value": 2}
+                        for f in ("Q", "GF(7)")]}
+    assert check(d).status == "VERIFIED"
+    d["conclusion"][0]["value"] = 1  # below min(m, n): needs a step
+    assert check(d).status == "NOT VERIFIED"
+
+
+@pytest.mark.parametrize("where,status,code", [("id", "VERIFIED", 0), ("fact", "NOT VERIFIED", 1)])
+def test_lone_surrogates_in_certificate_text_are_printed_escaped(tmp_path, where, status, code):
+    import os
+    import subprocess
+
+    d = json.loads((CERTS / "valid" / "rank_kernel.json").read_text())
+    if where == "id":
+        d["steps"][0]["id"] = "\ud800"
+    else:
+        d["conclusion"][0]["fact"] += "\ud800"
+    path = tmp_path / "cert.json"
+    path.write_text(json.dumps(d))  # ensure_ascii keeps the lone surrogate as an escape
+    code_ = "import sys; from tnverify.cli import main; sys.exit(main(sys.argv[1:]))"
+    out = subprocess.run([sys.executable, "-c", code_, "check", str(path)], capture_output=True,
+                         text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert "Traceback" not in out.stderr
+    assert out.returncode == code and out.stdout.rstrip().endswith(f"s {status}")
+    assert "\\ud800" in out.stdout

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field as dc_field
 
 from . import rules_matrix  # noqa: F401  (registers rules)
 from ._core import (
-    FORMAT, MAX_FILE_BYTES, RULES, VERSIONS, CheckFailure, Ctx, Malformed, canon, field, implied, loads,
+    FORMAT, MAX_FILE_BYTES, RULES, VERSIONS, CheckFailure, Ctx, Malformed, canon, field, implied, loads, show,
 )
 
 __all__ = ["Verdict", "check", "RULES"]
@@ -29,6 +29,10 @@ for _name in _OPTIONAL_RULE_MODULES:
     except ModuleNotFoundError as _e:  # a rule family not shipped in this build
         if _e.name != f"{__name__}.{_name}":
             raise
+
+
+#: Exceptions that a value of the wrong type, which a schema check let through, can raise.
+_ILL_TYPED = (TypeError, ValueError, KeyError, IndexError, AttributeError, ArithmeticError)
 
 
 @dataclass
@@ -48,11 +52,16 @@ class Verdict:
         return self.status == "VERIFIED"
 
     def text(self) -> str:
+        """The verdict as ``c ...`` comment lines and one ``s STATUS`` line.
+
+        Text taken from the certificate (ids, names) may hold lone surrogates, which no
+        output encoding accepts: they are written as backslash escapes.
+        """
         out = [f"c {ln}" for ln in self.lines]
         if self.message:
             out.append(f"c {self.message}")
         out.append(f"s {self.status}")
-        return "\n".join(out)
+        return "\n".join(out).encode("utf-8", "backslashreplace").decode("utf-8")
 
     def to_dict(self) -> dict:
         return {"verdict": self.status, "message": self.message, "steps": self.lines}
@@ -83,13 +92,14 @@ def check(source) -> Verdict:
         if not isinstance(cert, dict):
             raise Malformed(f"expected a JSON object at the top level, got {type(cert).__name__}")
         if cert.get("format") != FORMAT:
-            raise Malformed(f"expected format {FORMAT!r}, got {cert.get('format')!r}")
-        if cert.get("version") not in VERSIONS:
-            raise Malformed(f"unsupported certificate version {cert.get('version')!r} (supported: {VERSIONS})")
+            raise Malformed(f"expected format {FORMAT!r}, got {show(cert.get('format'))}")
+        version = cert.get("version")
+        if isinstance(version, bool) or version not in VERSIONS:
+            raise Malformed(f"unsupported certificate version {show(version)} (supported: {VERSIONS})")
         known = {"format", "version", "claim", "objects", "steps", "conclusion", "meta"}
         extra = set(cert) - known
         if extra:
-            raise Malformed(f"unknown top-level fields {sorted(extra)}")
+            raise Malformed(f"unknown top-level fields {show(sorted(extra))}")
         objects = field(cert, "objects", "certificate", dict)
         steps = field(cert, "steps", "certificate", list)
         conclusion = field(cert, "conclusion", "certificate", list)
@@ -101,34 +111,43 @@ def check(source) -> Verdict:
                 raise Malformed(f"steps[{i}]: expected an object")
             name = step.get("rule")
             sid = step.get("id", str(i))
+            sid = sid if isinstance(sid, str) and len(sid) <= 80 else show(sid)
+            if not isinstance(name, str):
+                raise Malformed(f"steps[{i}] ({sid}): expected the rule name as a string, got {show(name)}")
             if name not in RULES:
-                raise Malformed(f"steps[{i}] ({sid}): unknown rule {name!r}; known rules: {', '.join(sorted(RULES))}")
+                raise Malformed(f"steps[{i}] ({sid}): unknown rule {show(name)}; known rules: {', '.join(sorted(RULES))}")
             try:
                 facts = RULES[name](step, ctx)
             except CheckFailure as e:
                 return Verdict("NOT VERIFIED", f"step {sid} ({name}) fails: {e}", lines)
             except Malformed as e:
                 raise Malformed(f"steps[{i}] ({sid}, {name}): {e}") from None
-            except (TypeError, ValueError, KeyError, IndexError, AttributeError, ArithmeticError) as e:
+            except _ILL_TYPED as e:
                 # a value of the wrong type that a rule's schema check let through
                 raise Malformed(f"steps[{i}] ({sid}, {name}): ill-typed data ({type(e).__name__}: {e})") from None
             for kind, subject, value in facts:
                 ctx.add(kind, subject, value)
             lines.append(f"step {sid} ({name}): ok; " + "; ".join(f"{k} {v} [{canon(s)}]" for k, s, v in facts))
         for j, fact in enumerate(conclusion):
+            if not isinstance(fact, dict):
+                raise Malformed(f"conclusion[{j}]: expected an object, got {show(fact)}")
             kind = field(fact, "fact", f"conclusion[{j}]", str)
             subject = field(fact, "subject", f"conclusion[{j}]", dict)
             value = field(fact, "value", f"conclusion[{j}]")
             bound = kind.endswith("-at-least") or kind.endswith("-at-most")
             if bound and (isinstance(value, bool) or not isinstance(value, int)):
-                raise Malformed(f"conclusion[{j}].value: a {kind} fact needs an integer, got {value!r}")
+                raise Malformed(f"conclusion[{j}].value: a {show(kind)} fact needs an integer, got {show(value)}")
             if not isinstance(value, (int, str, list, dict)) or isinstance(value, float):
-                raise Malformed(f"conclusion[{j}].value: expected an integer, a boolean or a string, got {value!r}")
-            if not implied(ctx, kind, subject, value):
+                raise Malformed(f"conclusion[{j}].value: expected an integer, a boolean or a string, got {show(value)}")
+            try:
+                holds = implied(ctx, kind, subject, value)
+            except _ILL_TYPED as e:
+                raise Malformed(f"conclusion[{j}]: ill-typed data ({type(e).__name__}: {e})") from None
+            if not holds:
                 have = ctx.get(kind, subject)
                 return Verdict(
                     "NOT VERIFIED",
-                    f"conclusion {kind} {value} for {canon(subject)} does not follow from the steps"
+                    f"conclusion {kind} {show(value)} for {canon(subject)} does not follow from the steps"
                     + (f" (derived: {have})" if have is not None else " (no step derives it)"),
                     lines,
                 )
@@ -140,3 +159,5 @@ def check(source) -> Verdict:
         return Verdict("NOT VERIFIED", str(e), lines)
     except (RecursionError, MemoryError) as e:
         return Verdict("MALFORMED", f"certificate too deep or too large to check: {type(e).__name__}", lines)
+    except _ILL_TYPED as e:  # data of the wrong type outside any rule (e.g. in a subject)
+        return Verdict("MALFORMED", f"ill-typed data ({type(e).__name__}: {show(str(e), 200)})", lines)

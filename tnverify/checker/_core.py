@@ -19,7 +19,8 @@ certificate is VERIFIED when every step checks and every conclusion fact is
 implied by a derived fact: kinds ending in ``-at-least`` by a fact with a value
 at least as large, ``-at-most`` by one at most as large, others by equality.
 Numbers are JSON integers, decimal strings or ``"p/q"`` strings; JSON floats,
-NaN and Infinity make a certificate MALFORMED.
+NaN and Infinity make a certificate MALFORMED, and so does a key repeated within
+one JSON object (two readers could otherwise see two different claims).
 """
 from __future__ import annotations
 
@@ -71,12 +72,34 @@ def _no_const(s):
     raise Malformed(f"JSON constant {s} is not allowed in an exact certificate")
 
 
+def _no_duplicates(pairs):
+    """object_pairs_hook: a repeated key would let two readers see two different claims."""
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise Malformed(f"duplicate JSON key {show(k)}")
+        out[k] = v
+    return out
+
+
+def show(x, limit: int = 80) -> str:
+    """A short, printable repr of certificate data for messages (huge integers, long strings)."""
+    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 200:
+        return f"<integer of {x.bit_length()} bits>"
+    try:
+        r = repr(x)
+    except (ValueError, RecursionError):  # nested huge integers, deep nesting
+        return f"<{type(x).__name__}>"
+    return r if len(r) <= limit else f"{r[:limit]}... ({len(r)} characters)"
+
+
 def loads(text: str):
     """Parse certificate text; floats/NaN/Infinity are Malformed."""
     old = sys.get_int_max_str_digits()
     sys.set_int_max_str_digits(0)
     try:
-        return json.loads(text, parse_float=_no_float, parse_constant=_no_const)
+        return json.loads(text, parse_float=_no_float, parse_constant=_no_const,
+                          object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as e:
         raise Malformed(f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
     except RecursionError:
@@ -114,9 +137,9 @@ def integer(x, where: str, lo: int | None = None, hi: int | None = None) -> int:
     """A JSON integer field (not a string) within [lo, hi]."""
     if isinstance(x, bool) or not isinstance(x, int):
         if isinstance(x, str) and _INT_RE.match(x):
-            x = int(x)
+            x = num(x, where)
         else:
-            raise Malformed(f"{where}: expected an integer, got {x!r}")
+            raise Malformed(f"{where}: expected an integer, got {show(x)}")
     if lo is not None and x < lo:
         raise Malformed(f"{where}: expected an integer >= {lo}, got {x}")
     if hi is not None and x > hi:
@@ -233,14 +256,29 @@ class Ctx:
 
 
 def canon(subject) -> str:
-    return json.dumps(subject, sort_keys=True, separators=(",", ":"))
+    """The canonical JSON text of a fact's subject (the key under which facts are stored)."""
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        return json.dumps(subject, sort_keys=True, separators=(",", ":"))
+    finally:
+        sys.set_int_max_str_digits(old)
 
 
 def implied(ctx: Ctx, kind: str, subject: dict, value) -> bool:
     have = ctx.get(kind, subject)
-    if kind == "rank-at-most" and "matrix" in subject:
+    if kind == "rank-at-most" and set(subject) == {"matrix", "field"}:
+        # the shape bounds the rank over any field, for a well-formed subject
         try:
             m, n = matrix_shape(ctx, subject["matrix"], "conclusion")
+            fld = subject["field"]
+            if fld != "Q":
+                if not (isinstance(fld, str) and fld.startswith("GF(") and fld.endswith(")")):
+                    raise Malformed(f"expected the field Q or GF(p), got {show(fld)}")
+                if fld != f"GF({prime(fld[3:-1], 'conclusion.field')})":
+                    raise Malformed(f"expected the field written GF(p), got {show(fld)}")
+                if not is_integer_object(ctx, subject["matrix"], "conclusion"):
+                    raise Malformed("a GF(p) fact needs a matrix with integer entries")
             if value >= min(m, n):
                 return True
         except (Malformed, CheckFailure):

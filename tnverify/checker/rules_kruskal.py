@@ -51,7 +51,8 @@ from __future__ import annotations
 import itertools
 
 from ._core import (
-    CheckFailure, Malformed, clear_rows, field, full_matrix, int_list, integer, is_integer_matrix, matrix_ref,
+    CheckFailure, Malformed, clear_rows, field, full_matrix, int_list, integer, is_integer_matrix,
+    is_integer_object, matrix_ref,
     matrix_shape, num, prime, prod, rule, submatrix,
 )
 from .linalg import det_mod_p
@@ -155,7 +156,7 @@ def kruskal_rank_at_least(step: dict, ctx) -> list:
         raise CheckFailure(f"{k} columns of length {m} cannot be independent")
     if k == 0:
         facts = [("kruskal-rank-at-least", _subject(ref, "Q"), 0)]
-        if step.get("modulus") is not None:
+        if step.get("modulus") is not None and is_integer_object(ctx, ref, "step.matrix"):
             facts.append(("kruskal-rank-at-least", _subject(ref, f"GF({prime(step['modulus'], 'step.modulus')})"), 0))
         return facts
     p = prime(field(step, "modulus", "step"), "step.modulus")
@@ -188,6 +189,8 @@ def kruskal_rank_at_most(step: dict, ctx) -> list:
             if not (fld.startswith("GF(") and fld.endswith(")")):
                 raise Malformed(f"step.field: expected Q or GF(p), got {fld!r}")
             fld = f"GF({prime(fld[3:-1], 'step.field')})"
+            if not is_integer_object(ctx, ref, "step.matrix"):
+                raise Malformed("step: a GF(p) fact needs a matrix with integer entries (M mod p is undefined)")
         return [("kruskal-rank-at-most", _subject(ref, fld), k)]
     subset = int_list(field(step, "subset", "step"), "step.subset", 0, n - 1)
     if len(subset) != k + 1:
@@ -200,7 +203,7 @@ def kruskal_rank_at_most(step: dict, ctx) -> list:
     B = submatrix(ctx, ref, range(m), subset, "step.subset")
     if p is not None:
         p = prime(p, "step.modulus")
-        if not is_integer_matrix(B) or not all(isinstance(x, int) for x in v):
+        if not is_integer_object(ctx, ref, "step.matrix") or not all(isinstance(x, int) for x in v):
             raise Malformed("step: a kernel vector mod p needs integer matrix and vector entries")
         if all(x % p == 0 for x in v):
             raise CheckFailure(f"the kernel vector is zero mod {p}")
