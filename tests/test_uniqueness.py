@@ -187,3 +187,38 @@ def _fast_instances():
 def test_instances(path):
     res = run_instance(path)
     assert res.passed, res.message
+
+
+def test_best_grouping_matches_brute_force_over_compositions():
+    import itertools
+    import math
+
+    from tnverify.uniqueness import _best_grouping
+
+    def compositions(d, parts):
+        for cuts in itertools.combinations(range(1, d), parts - 1):
+            b = (0,) + cuts + (d,)
+            yield tuple(b[i + 1] - b[i] for i in range(parts))
+
+    def gain(g, n, m):
+        return sum(min(math.comb(n + a - 1, a), m) - 1 for a in g)
+
+    for n, m, d, min_parts in itertools.product(range(1, 5), (1, 2, 5, 9), range(1, 11), (2, 3)):
+        brute = [gain(g, n, m) for parts in range(min_parts, d + 1) for g in compositions(d, parts)]
+        g = _best_grouping(n, m, d, min_parts)
+        if not brute:
+            assert g is None
+            continue
+        assert sum(g) == d and len(g) >= min_parts
+        assert gain(g, n, m) == max(brute), (n, m, d, min_parts, g)
+
+
+def test_pnn_identifiability_of_high_degree_is_fast():
+    import time
+
+    from tnverify.uniqueness import pnn_identifiability
+
+    t0 = time.perf_counter()
+    res = pnn_identifiability(2, 3, 40, seed=0)
+    assert time.perf_counter() - t0 < 20
+    assert res.status in ("proved", "unknown")

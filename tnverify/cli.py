@@ -16,7 +16,9 @@ import importlib
 import json
 import sys
 import time
+from pathlib import Path
 
+from . import cli_args
 from .errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_USAGE, InputError, TnverifyError
 
 #: Modules that add subcommands (each defines ``register(sub, common)``).
@@ -130,12 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="matrix or tensor: .npy, .json or .txt")
     p.add_argument("--rows", help="row modes of the flattening, e.g. 0,2 (default: mode 0)")
     p.add_argument("--field", default="Q", help="Q (default) or GF(p)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random primes (recorded)")
+    p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the random primes (recorded)")
     p.add_argument("--upper", default="auto", choices=["auto", "kernel", "modular", "probable"],
                    help="upper-bound witness over Q")
     p.add_argument("--cert", help="write a certificate to this JSON file")
     p.add_argument("--allow-pickle", action="store_true", help="accept object .npy files (pickle can run code)")
-    p.add_argument("--jobs", type=int, default=1, help="local processes for the ranks modulo the upper-bound primes")
+    p.add_argument("--jobs", type=cli_args.positive, default=1, help="local processes for the ranks modulo the upper-bound primes")
     p.add_argument("--scheduler", help="Dask scheduler address for those ranks, e.g. tcp://127.0.0.1:8786")
     p.set_defaults(func=_cmd_rank)
 
@@ -160,23 +162,76 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Options that name a file a command writes.
+OUTPUT_OPTIONS = ("cert", "out", "output", "csv", "plot")
+
+
+def _prepare_outputs(args) -> None:
+    """Before any work: an output option must not name a directory; missing parents are made."""
+    for name in OUTPUT_OPTIONS:
+        value = getattr(args, name, None)
+        if not isinstance(value, str):
+            continue
+        path = Path(value)
+        if path.is_dir():
+            raise InputError(f"expected a file name for --{name}, got the directory {value!r}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _fail(as_json: bool, message: str, code: int) -> int:
+    """Report a user error: one line on stderr and, with ``--json``, one JSON object on stdout."""
+    print(f"tnverify: error: {message}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({"status": "error", "exit_code": code, "message": message}))
+    return code
+
+
 def main(argv=None) -> int:
-    """Entry point of the ``tnverify`` console script; returns the exit code."""
+    """Entry point of the ``tnverify`` console script; returns the exit code.
+
+    Errors the user can cause end here as one line and exit code 2 (or the
+    :class:`~tnverify.errors.TnverifyError`'s own code), never as a traceback: tnverify's own
+    errors, files that cannot be read or written, text that is not UTF-8, input nested too
+    deeply and input too large for the memory. Python's limit on the digits of integer/text
+    conversions is lifted: exact input may hold integers of any size.
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        return _main(argv)
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
+def _main(argv: list) -> int:
+    as_json = "--json" in argv
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help(sys.stderr)
             return EXIT_USAGE
+        _prepare_outputs(args)
         return args.func(args)
     except TnverifyError as e:
-        print(f"tnverify: error: {e}", file=sys.stderr)
-        return e.exit_code
+        return _fail(as_json, str(e), e.exit_code)
     except KeyboardInterrupt:
         print("tnverify: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as e:  # a path the user gave: missing, a directory, no permission, exists
+        what = f" {e.filename!r}" if e.filename is not None else ""
+        return _fail(as_json, f"cannot use{what}: {e.strerror or e}", EXIT_USAGE)
+    except UnicodeDecodeError as e:
+        return _fail(as_json, f"expected UTF-8 text, got the byte 0x{e.object[e.start]:02x} at offset {e.start} "
+                              "(a binary file where a text file was expected?)", EXIT_USAGE)
+    except RecursionError:
+        return _fail(as_json, "expected input nested at most a few hundred levels deep, got deeper nesting",
+                     EXIT_USAGE)
+    except MemoryError:
+        return _fail(as_json, "the input needs more memory than is available; use smaller sizes", EXIT_USAGE)
 
 
 if __name__ == "__main__":  # pragma: no cover

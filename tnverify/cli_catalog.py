@@ -16,7 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import EXIT_FAILED, EXIT_OK, InputError
+from . import cli_args
+from .errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, InputError
+from .theorems import BAD_INPUT
 
 
 def _run_one(task):
@@ -67,6 +69,9 @@ def _cmd_prove(args) -> int:
         if res.certificate:
             print(f"  certificate: {res.certificate}")
         print("as expected" if res.passed else "NOT as expected")
+    if res.got == BAD_INPUT:
+        print(f"tnverify: error: {res.path}: {res.message}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK if res.passed else EXIT_FAILED
 
 
@@ -125,6 +130,11 @@ def _cmd_run(args) -> int:
                 print(f"FAILED {r['id']}: expected {r['expect']}, got {r['got']}: {r['message']}")
         tail = f", {skipped} skipped (slow; use --runslow)" if skipped else ""
         print(f"{passed} passed, {failed} failed{tail}  [{wall:.1f} s, {ex.name}]")
+    bad = [r for r in results if r["got"] == BAD_INPUT]
+    if bad:
+        print(f"tnverify: error: {len(bad)} instance(s) with [params] the theorem rejects, first "
+              f"{bad[0]['path']}: {bad[0]['message']}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK if failed == 0 else EXIT_FAILED
 
 
@@ -207,7 +217,7 @@ def register(sub, common) -> None:
     p = sub.add_parser("run", parents=[common], help="run theorem instances, check every certificate")
     p.add_argument("paths", nargs="+", help="instance files or folders")
     p.add_argument("--emit", help="write certificates to this folder")
-    p.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    p.add_argument("--jobs", type=cli_args.positive, default=1, help="local worker processes")
     p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
     p.add_argument("--runslow", action="store_true", help="include instances marked slow")
     p.set_defaults(func=_cmd_run)

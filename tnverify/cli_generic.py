@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from . import cli_args
 from .errors import InputError
 
 __all__ = ["register"]
@@ -138,10 +139,17 @@ def _cmd_ah_table(args) -> int:
 
     rows, lines = [], [f"{'n':>3} {'d':>3} {'expected':>9} {'generic':>8} {'status':>8}  note"]
     exceptions = {(3, 4), (4, 4), (5, 4), (5, 3)}
-    for n in range(_pos(args.n_min, "--n-min"), _pos(args.n_max, "--n-max") + 1):
-        for d in range(_pos(args.d_min, "--d-min"), _pos(args.d_max, "--d-max") + 1):
+    n_min, n_max = _pos(args.n_min, "--n-min"), _pos(args.n_max, "--n-max")
+    d_min, d_max = _pos(args.d_min, "--d-min"), _pos(args.d_max, "--d-max")
+    if n_min > n_max or d_min > d_max:
+        raise InputError(f"expected --n-min <= --n-max and --d-min <= --d-max, got n in {n_min}..{n_max} "
+                         f"and d in {d_min}..{d_max}")
+    for n in range(n_min, n_max + 1):
+        if math.comb(n + d_min - 1, d_min) > args.max_ambient:
+            break  # the space of forms grows with n and with d: nothing further fits
+        for d in range(d_min, d_max + 1):
             if math.comb(n + d - 1, d) > args.max_ambient:
-                continue
+                break
             r = G.generic_rank(symmetric=(n, d), seed=args.seed)
             exc = r.generic_rank != r.expected if r.generic_rank is not None else None
             ah = (d == 2 and n >= 3) or (n, d) in exceptions
@@ -197,7 +205,7 @@ def register(sub, common) -> None:
         p.add_argument("--symmetric", action="store_true", help="symmetric tensors (Waring): use --vars, --degree")
         p.add_argument("--vars", type=int, help="number of variables (symmetric)")
         p.add_argument("--degree", type=int, help="degree of the forms (symmetric)")
-        p.add_argument("--seed", type=int, default=0, help="seed of the random point and prime (recorded)")
+        p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the random point and prime (recorded)")
         p.add_argument("--cert", help="write the certificate to this JSON file")
 
     p = sub.add_parser("generic-rank", parents=[common], help="generic rank over C of a tensor format (proved)")
@@ -215,7 +223,7 @@ def register(sub, common) -> None:
         p = sub.add_parser(name, parents=[common], help=hlp)
         p.add_argument("--widths", required=True, help="d_0,...,d_h, e.g. 2,2,3,2")
         p.add_argument("--degree", type=int, required=True, help="activation degree r (s(t) = t^r)")
-        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--seed", type=cli_args.seed, default=0)
         p.add_argument("--cert", help="write the certificate to this JSON file")
         p.set_defaults(func=fn)
 
@@ -224,13 +232,13 @@ def register(sub, common) -> None:
     p.add_argument("--n-max", type=int, default=5)
     p.add_argument("--d-min", type=int, default=2)
     p.add_argument("--d-max", type=int, default=5)
-    p.add_argument("--max-ambient", type=int, default=2000, help="skip (n, d) with a larger space of forms")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-ambient", type=cli_args.positive, default=2000, help="skip (n, d) with a larger space of forms")
+    p.add_argument("--seed", type=cli_args.seed, default=0)
     p.set_defaults(func=_cmd_ah_table)
 
     p = sub.add_parser("neuro-plot", parents=[common], help="plot neurovariety dimension against activation degree")
     p.add_argument("--widths", required=True)
     p.add_argument("--max-degree", type=int, default=4)
-    p.add_argument("--output", default="neurovariety.png")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--output", type=cli_args.figure, default="neurovariety.png", help="figure file (default neurovariety.png)")
+    p.add_argument("--seed", type=cli_args.seed, default=0)
     p.set_defaults(func=_cmd_neuro_plot)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 
+from . import cli_args
 from .errors import InputError
 
 __all__ = ["register"]
@@ -41,8 +42,9 @@ def _cmd_kruskal(args) -> int:
     if (args.file is None) == (args.generic is None):
         raise InputError("expected a matrix FILE or --generic I,R (exactly one)")
     if args.generic is not None:
-        I, R = (_ints(args.generic, "--generic") + [0])[:2]
-        if R < 1:
+        vals = _ints(args.generic, "--generic")
+        I, R = (vals + [0])[:2]
+        if len(vals) != 2 or R < 1:
             raise InputError(f"expected --generic I,R with two positive integers, got {args.generic!r}")
         res, A = generic_kruskal_rank(I, R, seed=args.seed)
         what = f"generic {I} x {R} matrices (proved at a random point; valid over C)"
@@ -83,6 +85,9 @@ def _cmd_unique(args) -> int:
     modes = [args.factors is not None, args.shape is not None, args.tensor is not None]
     if sum(modes) != 1:
         raise InputError("expected exactly one of --factors A B C ..., --shape I,J,K --rank R, --tensor T")
+    if args.symmetric and args.shape is None:
+        raise InputError("--symmetric applies to --shape I,I,I --rank R only (for given factors, pass the "
+                         "same matrix several times)")
     if args.factors is not None:
         if len(args.factors) < 3:
             raise InputError(f"expected at least 3 factor matrices, got {len(args.factors)}")
@@ -170,12 +175,12 @@ def register(sub, common) -> None:
     p.add_argument("--generic", metavar="I,R", help="generic I x R matrices instead of a file")
     p.add_argument("--field", default="Q", help="Q (default) or GF(p)")
     p.add_argument("--k-max", type=int, help="stop at this size")
-    p.add_argument("--max-subsets", type=int, help="budget of subset tests")
+    p.add_argument("--max-subsets", type=cli_args.positive, help="budget of subset tests")
     p.add_argument("--timeout", type=float, help="time budget in seconds")
-    p.add_argument("--seed", type=int, default=0, help="seed of the primes / random point (recorded)")
+    p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the primes / random point (recorded)")
     p.add_argument("--cert", help="write a certificate to this JSON file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--jobs", type=int, default=1, help="local processes for enumeration chunks (for clusters, "
+    p.add_argument("--jobs", type=cli_args.positive, default=1, help="local processes for enumeration chunks (for clusters, "
                    "see --scheduler; one process already uses every core)")
     p.add_argument("--scheduler", help="Dask scheduler address for enumeration chunks")
     p.add_argument("--allow-pickle", action="store_true", help="accept object .npy files (pickle can run code)")
@@ -187,8 +192,8 @@ def register(sub, common) -> None:
     p.add_argument("--rank", type=int, help="rank R (with --shape)")
     p.add_argument("--symmetric", action="store_true", help="symmetric CP (all factors equal)")
     p.add_argument("--tensor", help="a 3-way tensor: exact Jennrich decomposition over Q, then uniqueness")
-    p.add_argument("--max-subsets", type=int, help="budget of each Kruskal enumeration")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-subsets", type=cli_args.positive, help="budget of each Kruskal enumeration")
+    p.add_argument("--seed", type=cli_args.seed, default=0)
     p.add_argument("--cert", help="write a certificate to this JSON file")
     p.add_argument("--allow-pickle", action="store_true")
     p.set_defaults(func=_cmd_unique)
@@ -199,7 +204,7 @@ def register(sub, common) -> None:
     p.add_argument("--degree", type=int, required=True, help="degree d of the activation t^d")
     p.add_argument("--weights", help="first-layer weights W (n x m); default: generic")
     p.add_argument("--outputs", help="output weights V (o x m); default all ones")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=cli_args.seed, default=0)
     p.add_argument("--cert", help="write a certificate to this JSON file")
     p.add_argument("--allow-pickle", action="store_true")
     p.set_defaults(func=_cmd_identifiable)

@@ -12,7 +12,8 @@ import csv
 import time
 from pathlib import Path
 
-from .errors import InputError
+from . import cli_args
+from .errors import EXIT_FAILED, EXIT_OK, InputError
 
 __all__ = ["register"]
 
@@ -168,8 +169,16 @@ def _cmd_sweep(args) -> int:
     from .parallel import TaskFailure, executor
     from .plot import sweep_plot
 
+    from .architectures import ARCHS
+    from .errors import UnknownNameError
+
     if args.over not in ("inputs", "features", "widths", "rank"):
         raise InputError(f"--over must be inputs, features, widths or rank, got {args.over!r}")
+    for name in (args.arch, args.shallow):
+        if name not in ARCHS:
+            raise UnknownNameError("architecture", name, ARCHS)
+    if args.shallow_width < 1:
+        raise InputError(f"expected --shallow-width >= 1, got {args.shallow_width}")
     vals = _ints(args.values)
     vals = [vals] if isinstance(vals, int) else vals
     if not vals:
@@ -192,6 +201,11 @@ def _cmd_sweep(args) -> int:
             rows_out[i] = rec
     finally:
         ex.close()
+    failed = [r for r in rows_out if "error" in (r.get("deep_status"), r.get("shallow_status"))]
+    if len(failed) == len(rows_out):
+        r = failed[0]
+        raise InputError(f"every sweep point failed; at {args.over} = {r[args.over]}: "
+                         f"{r.get('deep_error') or r.get('shallow_error')}")
     deep_key, shallow_key = f"{args.arch}", f"{args.shallow} (width {args.shallow_width})"
     series = {deep_key: [r.get("deep_rank") for r in rows_out], shallow_key: [r.get("shallow_rank") for r in rows_out]}
     keys = list(dict.fromkeys(k for r in rows_out for k in r))
@@ -206,7 +220,7 @@ def _cmd_sweep(args) -> int:
                title=f"{args.partition} separation rank (proved values only)")
     emit(args, {"rows": rows_out, "csv": str(out_csv), "png": str(png)},
          "\n".join(_sweep_line(args.over, r) for r in rows_out) + f"\nwrote {out_csv} and {png}")
-    return 0
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _sweep_line(over: str, rec: dict) -> str:
@@ -241,8 +255,8 @@ def _cmd_draw(args) -> int:
 def register(sub, common) -> None:
     p = sub.add_parser("separation", parents=[common], help="certified generic separation rank of an architecture")
     _builder_args(p)
-    p.add_argument("--seed", type=int, default=0, help="seed of the random point, test matrices and prime")
-    p.add_argument("--attempts", type=int, default=3, help="fresh seeds tried before reporting unknown")
+    p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the random point, test matrices and prime")
+    p.add_argument("--attempts", type=cli_args.positive, default=3, help="fresh seeds tried before reporting unknown")
     p.add_argument("--cert", help="write the certificate to this JSON file")
     p.add_argument("--no-check", action="store_true", help="skip the checker (status is then the prover's)")
     p.set_defaults(func=_cmd_separation)
@@ -251,26 +265,26 @@ def register(sub, common) -> None:
     p.add_argument("deep", help="deep architecture name (convac, ht, tt, ...) or a JSON network file")
     p.add_argument("shallow", help="shallow architecture name (cp, tt, ...)")
     _builder_args(p, file=False)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--attempts", type=int, default=3)
+    p.add_argument("--seed", type=cli_args.seed, default=0)
+    p.add_argument("--attempts", type=cli_args.positive, default=3)
     p.add_argument("--cert", help="write the certificate to this JSON file")
     p.add_argument("--no-check", action="store_true")
     p.set_defaults(func=_cmd_compare)
 
-    p = sub.add_parser("sweep", parents=[common], help="proved separation ranks over a parameter: CSV + PNG")
+    p = sub.add_parser("sweep", parents=[common], help="proved separation ranks over a parameter: CSV + PNG (--arch defaults to convac)")
     _builder_args(p, file=False)
     p.add_argument("--over", default="inputs", help="parameter swept: inputs, features, widths or rank")
     p.add_argument("--values", required=True, help="values, e.g. 4,8,16")
     p.add_argument("--shallow", default="cp", help="shallow architecture plotted against --arch")
     p.add_argument("--shallow-width", type=int, default=16, help="its width (Z for cp)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=cli_args.seed, default=0)
     p.add_argument("-o", "--output", required=True, help="CSV file")
-    p.add_argument("--plot", help="PNG file (default: the CSV name with .png)")
-    p.add_argument("--jobs", type=int, default=1, help="local worker processes for the points")
+    p.add_argument("--plot", type=cli_args.figure, help="PNG, PDF or SVG file (default: the CSV name with .png)")
+    p.add_argument("--jobs", type=cli_args.positive, default=1, help="local worker processes for the points")
     p.add_argument("--scheduler", help="Dask scheduler address for the points, e.g. tcp://127.0.0.1:8786")
     p.set_defaults(func=_cmd_sweep, arch="convac")
 
     p = sub.add_parser("draw", parents=[common], help="PNG of a network with the partition and its min cut")
     _builder_args(p)
-    p.add_argument("-o", "--output", required=True, help="PNG file")
+    p.add_argument("-o", "--output", type=cli_args.figure, required=True, help="PNG, PDF or SVG file")
     p.set_defaults(func=_cmd_draw)

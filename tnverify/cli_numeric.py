@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 
+from . import cli_args
 from .errors import EXIT_OK, InputError
 
 #: Work (entries x rank x iterations) above which CP-ALS runs in chunks behind a progress bar.
@@ -68,6 +69,8 @@ def _cmd_decompose(args) -> int:
     from . import numeric
     from .cli import emit, status_exit
 
+    if args.cert and not args.prove:
+        raise InputError("--cert writes the certificate of --prove; add --prove")
     t0 = time.perf_counter()
     X = numeric.load_float_array(args.file)
     R = numeric.check_rank(args.rank)
@@ -154,6 +157,10 @@ def _cmd_learn(args) -> int:
 
     from . import learning as L
 
+    if args.cert and not args.exact:
+        raise InputError("--cert writes the certificate of --exact; add --exact")
+    if (args.csv or args.plot) and not args.sweep:
+        raise InputError("--csv and --plot write the table and figure of --sweep; add --sweep N1,N2,...")
     net = _network(args)
     if args.exact:
         return _learn_exact(args, net)
@@ -221,7 +228,7 @@ def register(sub, common) -> None:
     p.add_argument("--method", default="als", choices=["als", "jennrich", "hosvd", "tt"])
     p.add_argument("--n-iter-max", type=_int("--n-iter-max"), default=100, help="CP-ALS sweeps (default 100)")
     p.add_argument("--tol", type=float, default=1e-8, help="stop when the relative error changes less (default 1e-8)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random initialisation (recorded)")
+    p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the random initialisation (recorded)")
     p.add_argument("--linesearch", action="store_true", help="Bro's extrapolation in CP-ALS")
     p.add_argument("--out", help="write factors / core / cores to this .npz file")
     p.add_argument("--prove", action="store_true",
@@ -236,11 +243,11 @@ def register(sub, common) -> None:
     p.add_argument("--weights", help="network JSON: {'weights': d x k, 'bias': [k], 'output': [k], 'activation': ...}")
     p.add_argument("--activation", help="sigmoid, tanh (default), cube, square, quartic, poly:c0,c1,...")
     p.add_argument("--samples", type=_int("--samples"), help="number of samples n")
-    p.add_argument("--seed", type=int, default=0, help="seed of the network and the samples")
+    p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the network and the samples")
     p.add_argument("--method", default="jennrich", choices=["jennrich", "power"])
     p.add_argument("--sweep", help="comma-separated sample sizes, e.g. 1000,3000,10000")
     p.add_argument("--csv", help="with --sweep: write the table to this CSV file")
-    p.add_argument("--plot", help="with --sweep: write a log-log PNG")
+    p.add_argument("--plot", type=cli_args.figure, help="with --sweep: write a log-log figure (.png, .pdf or .svg)")
     p.add_argument("--exact", action="store_true",
                    help="polynomial activation: exact population moment, checked identity, exact recovery")
     p.add_argument("--cert", help="with --exact: write the moment-identity certificate here")

@@ -182,10 +182,9 @@ def as_exact_array(data, *, name: str = "input") -> np.ndarray:
                 return np.array([int(x) for x in data.ravel()], dtype=object).reshape(data.shape)
             return np.ascontiguousarray(data, dtype=np.int64)
         kind = {"f": "floating-point", "c": "complex", "b": "boolean"}.get(data.dtype.kind, str(data.dtype))
-        raise NotExactError(
-            f"expected integer or rational entries in {name}, got a {kind} array (dtype {data.dtype}); "
-            "exact paths never take floats"
-        )
+        why = "; exact paths never take floats" if data.dtype.kind in "fc" else ""
+        raise NotExactError(f"expected integer or rational entries in {name}, got a {kind} array "
+                            f"(dtype {data.dtype}){why}")
     arr = _nested_to_object(data, name)
     if arr.size == 0:
         raise ShapeError(f"expected a nonempty {name}, got shape {arr.shape}")
@@ -193,7 +192,10 @@ def as_exact_array(data, *, name: str = "input") -> np.ndarray:
     out = np.empty(flat.shape, dtype=object)
     all_int = True
     for i, x in enumerate(flat):
-        v = _exact_scalar(x, f"{name} entry {np.unravel_index(i, arr.shape)}")
+        try:
+            v = _exact_scalar(x, name)
+        except NotExactError:  # say where (the position is formatted only on error)
+            v = _exact_scalar(x, f"{name} entry {tuple(int(k) for k in np.unravel_index(i, arr.shape))}")
         all_int &= isinstance(v, int)
         out[i] = v
     out = out.reshape(arr.shape)

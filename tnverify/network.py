@@ -450,7 +450,11 @@ def contract(net: TensorNetwork, values=None, modulus: int | None = None, path=N
 
 def _einsum(terms, res, *ops):
     """np.einsum on local one-letter symbols (numpy accepts only 52 distinct letters)."""
-    loc = {lab: oe.get_symbol(k) for k, lab in enumerate(dict.fromkeys([x for t in terms for x in t]))}
+    labels = list(dict.fromkeys([x for t in terms for x in t]))
+    if len(labels) > 52:
+        raise InputError(f"one contraction step of this network joins {len(labels)} distinct indices; "
+                         "at most 52 are supported (use fewer inputs)")
+    loc = {lab: oe.get_symbol(k) for k, lab in enumerate(labels)}
     eq = ",".join("".join(loc[x] for x in t) for t in terms) + "->" + "".join(loc[x] for x in res)
     return np.einsum(eq, *ops)
 

@@ -57,6 +57,8 @@ def as_float_tensor(data, *, name: str = "tensor", min_order: int = 1) -> np.nda
     ShapeError
         An empty array or an order below ``min_order``.
     """
+    if np.iscomplexobj(data):
+        raise InputError(f"expected a real {name}, got complex entries (dtype {np.asarray(data).dtype})")
     try:
         X = np.ascontiguousarray(np.asarray(data, dtype=np.float64))
     except (TypeError, ValueError) as e:
@@ -68,6 +70,10 @@ def as_float_tensor(data, *, name: str = "tensor", min_order: int = 1) -> np.nda
     if not np.all(np.isfinite(X)):
         bad = int(np.count_nonzero(~np.isfinite(X)))
         raise InputError(f"expected finite entries in the {name}, got {bad} NaN or Inf value(s)")
+    with np.errstate(over="ignore"):
+        if not np.isfinite(np.dot(X.ravel(), X.ravel())):
+            raise InputError(f"expected entries whose squares sum to a finite float64, got a {name} with "
+                             f"max |entry| {float(np.max(np.abs(X))):.3g} (rescale it)")
     return X
 
 
@@ -244,6 +250,8 @@ def cp_als(tensor, rank: int, *, n_iter_max: int = 100, tol: float = 1e-8, init=
     R = check_rank(rank)
     if isinstance(n_iter_max, bool) or not isinstance(n_iter_max, (int, np.integer)) or n_iter_max < 0:
         raise InputError(f"expected n_iter_max >= 0, got {n_iter_max!r}")
+    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating)) or not 0 <= tol < np.inf:
+        raise InputError(f"expected a finite tol >= 0, got {tol!r}")
     F0 = _init_factors(X, R, init, _rng(seed))
     w, F, it, err, status = K.cp_als(X, F0, int(n_iter_max), float(tol), bool(linesearch))
     if status == BAD_INPUT:

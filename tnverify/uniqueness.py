@@ -287,6 +287,20 @@ def generic_uniqueness(shape, R: int, *, symmetric: bool = False, seed: int = 0,
         elif res.verdict == "not identifiable":
             res.verdict = "not unique"
         return res
+    N, need = len(shape), 2 * R + len(shape) - 1
+    cap = [min(I, R) for I in shape]
+    if R > math.prod(shape) and sum(cap) < need:
+        # (R above the ambient dimension: no random point is drawn) no sufficient condition can hold
+        # at any point: k_n <= min(I_n, R), and Jennrich and the compound condition need a factor
+        # of full column rank
+        name = "Kruskal k_A + k_B + k_C >= 2R + 2" if N == 3 else "Sidiropoulos-Bro sum k_n >= 2R + N - 1"
+        conds = [Condition(name, False, f"k_n <= min(I_n, R) = {cap} at every point: sum {sum(cap)} < {need}")]
+        if N == 3:
+            conds.append(Condition("Jennrich / compound C2(A)(.)C2(B): a factor of full column rank", False,
+                                   f"R = {R} exceeds every dimension {shape}"))
+        values = {"rank": R, "format": shape, "k_ranks": None, "k_expected": cap, "order": N, "symmetric": False}
+        return UniquenessResult("unknown", "unknown", conds, values, None,
+                                "generic essential uniqueness of the CP decomposition, over C")
     best = None
     for t in range(tries):
         Fs = [random_point((I, R), seed + 101 * t + n, POINT_BITS) for n, I in enumerate(shape)]
@@ -301,10 +315,40 @@ def generic_uniqueness(shape, R: int, *, symmetric: bool = False, seed: int = 0,
 
 
 # ------------------------------------------------------------------ polynomial networks
-def _compositions(d: int, parts: int):
-    for cuts in itertools.combinations(range(1, d), parts - 1):
-        b = (0,) + cuts + (d,)
-        yield tuple(b[i + 1] - b[i] for i in range(parts))
+def _best_grouping(n: int, m: int, d: int, min_parts: int):
+    """Grouping of the ``d`` symmetric modes with the largest expected Kruskal slack.
+
+    Maximises ``sum_g (k(a_g) - 1)`` with ``k(a) = min(C(n+a-1, a), m)`` (the generic k-rank
+    of the ``a``-th Veronese factor) over partitions of ``d`` into at least ``min_parts`` groups,
+    fewer groups first on ties. Only part sizes up to ``a* = min {a : C(n+a-1, a) >= m}``
+    are needed: splitting a larger part into ``a*`` and the rest never lowers the sum. Dynamic
+    programming over (degree used, groups so far capped at ``min_parts``): ``O(d a* min_parts)``.
+    Returns the group sizes (non-increasing), or None when ``d < min_parts``.
+    """
+    if d < min_parts:
+        return None
+    a_star = 1
+    while a_star < d and math.comb(n + a_star - 1, a_star) < m:
+        a_star += 1
+    gain = [0] + [min(math.comb(n + a - 1, a), m) - 1 for a in range(1, a_star + 1)]
+    best = [[None] * (d + 1) for _ in range(min_parts + 1)]  # (sum of gains, -groups), parent
+    best[0][0] = ((0, 0), None)
+    for j in range(d):
+        for c in range(min_parts + 1):
+            if best[c][j] is None:
+                continue
+            (g, ng), _ = best[c][j]
+            for a in range(1, min(a_star, d - j) + 1):
+                c2, val = min(c + 1, min_parts), (g + gain[a], ng - 1)
+                cur = best[c2][j + a]
+                if cur is None or val > cur[0]:
+                    best[c2][j + a] = (val, (c, j, a))
+    groups, c, j = [], min_parts, d
+    while j > 0:
+        pc, pj, a = best[c][j][1]
+        groups.append(a)
+        c, j = pc, pj
+    return tuple(sorted(groups, reverse=True))
 
 
 def pnn_identifiability(n: int, m: int, d: int, outputs: int = 1, *, seed: int = 0, W=None, V=None,
@@ -324,6 +368,8 @@ def pnn_identifiability(n: int, m: int, d: int, outputs: int = 1, *, seed: int =
         if not isinstance(x, (int, np.integer)) or isinstance(x, bool) or x < 1:
             raise InputError(f"expected a positive integer number of {name}, got {x!r}")
     o = outputs
+    if W is not None:
+        W, V = _pnn_weights(W, V, n, m, o)  # wrong shapes are bad input whatever the verdict
     params, ambient = m * (n + o - 1), o * math.comb(n + d - 1, d)
     values = {"inputs": n, "width": m, "outputs": o, "degree": d, "params_mod_scaling": params,
               "ambient": ambient}
@@ -339,11 +385,10 @@ def pnn_identifiability(n: int, m: int, d: int, outputs: int = 1, *, seed: int =
         return UniquenessResult("proved", "not identifiable", conds, values, cert, notion)
     conds.append(Condition("parameter count m(n+o-1) > o C(n+d-1,d)", False, f"{params} <= {ambient}"))
     plans = []
-    for parts in range(2 if o > 1 else 3, d + 1):
-        for g in _compositions(d, parts):
-            ks = [min(math.comb(n + a - 1, a), m) for a in g] + ([min(o, m)] if o > 1 else [])
-            plans.append((sum(ks) - (2 * m + len(ks) - 1), g, ks))
-    plans.sort(key=lambda t: (-t[0], len(t[1])))
+    g = _best_grouping(n, m, d, 2 if o > 1 else 3)
+    if g is not None:
+        ks = [min(math.comb(n + a - 1, a), m) for a in g] + ([min(o, m)] if o > 1 else [])
+        plans.append((sum(ks) - (2 * m + len(ks) - 1), g, ks))
     if not plans or plans[0][0] < 0:
         detail = ("no grouping into >= 3 factors" if not plans else
                   f"best grouping {plans[0][1]}: expected k-ranks {plans[0][2]} fall short by {-plans[0][0]}")

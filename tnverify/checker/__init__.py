@@ -13,6 +13,7 @@ imports only the standard library and, for large modular problems, python-flint.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field as dc_field
 
 from . import rules_matrix  # noqa: F401  (registers rules)
@@ -79,13 +80,29 @@ def _load(source):
         size = os.path.getsize(path)
         if size > MAX_FILE_BYTES:
             raise Malformed(f"certificate of {size} bytes exceeds the limit of {MAX_FILE_BYTES}")
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            source = fh.read()
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                source = fh.read()
+        except OSError as e:
+            raise Malformed(f"cannot read the certificate file {path!r}: {e.strerror or e}") from None
     return loads(source)
 
 
 def check(source) -> Verdict:
-    """Check a certificate given as a path, JSON text or a parsed dict."""
+    """Check a certificate given as a path, JSON text or a parsed dict.
+
+    Python's limit on integer/text conversions is lifted while checking, so that the verdict
+    never depends on that process-wide setting.
+    """
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        return _check(source)
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
+def _check(source) -> Verdict:
     lines: list = []
     try:
         cert = _load(source)

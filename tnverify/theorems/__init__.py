@@ -39,6 +39,8 @@ __all__ = ["Outcome", "Theorem", "theorem", "registry", "load_instance", "run_in
            "STATUSES", "find_instances"]
 
 STATUSES = ("proved", "refuted", "probable", "unknown", "numerical")
+#: The outcome of an instance whose [params] the theorem rejects (exit code 2, not a failure).
+BAD_INPUT = "bad input"
 #: Theorem family modules; each registers its theorems on import.
 FAMILY_MODULES = ("ranks", "networks", "kruskal", "generic", "numeric")
 
@@ -145,6 +147,8 @@ def load_instance(path) -> Instance:
         raise InputError(f"{where}: [claim].expect must be one of {'/'.join(STATUSES)}, got {claim['expect']!r}")
     reg = registry()
     name = claim["theorem"]
+    if not isinstance(name, str):
+        raise InputError(f"{where}: [claim].theorem must be a theorem name (a string), got {name!r}")
     if name not in reg:
         err = UnknownNameError("theorem", name, reg)
         raise InputError(f"{where}: [claim].theorem: {err}") from None
@@ -220,6 +224,16 @@ def run_instance(path, emit_dir=None, cert_path=None) -> InstanceResult:
                          "error", False, 0.0, expected=inst.expected, params=inst.params)
     try:
         out = thm.fn(**inst.params)
+    except InputError as e:  # [params] values the theorem rejects: the instance file is at fault
+        res.got = BAD_INPUT
+        res.seconds = time.perf_counter() - t0
+        res.message = f"[params]: {e}"
+        return res
+    except (TypeError, ValueError) as e:  # a [params] value of a type the theorem cannot use
+        res.got = BAD_INPUT
+        res.seconds = time.perf_counter() - t0
+        res.message = f"[params]: a value of the wrong type for {inst.theorem!r}? ({type(e).__name__}: {e})"
+        return res
     except TnverifyError as e:
         res.seconds = time.perf_counter() - t0
         res.message = f"{type(e).__name__}: {e}"

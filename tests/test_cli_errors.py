@@ -1,0 +1,125 @@
+"""Bad input across subcommands: one line on stderr, exit code 2, JSON on stdout with --json, no traceback.
+
+Each case is a user mistake found by an adversarial audit of the command line.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tnverify.cli import main
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(code, err, expect_code=2):
+    assert code == expect_code, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tnverify: error: "), err
+    return lines[0]
+
+
+@pytest.fixture
+def mat(tmp_path):
+    f = tmp_path / "m.npy"
+    np.save(f, np.array([[1, 2], [3, 4]]))
+    return f
+
+
+@pytest.mark.parametrize("cmd", [["rank", "{mat}"], ["kruskal", "{mat}"], ["kruskal", "--generic", "3,4"],
+                                 ["unique", "--shape", "3,3,3", "--rank", "2"], ["secant", "--rank", "2", "3", "3", "3"],
+                                 ["identifiable", "--widths", "3,4", "--degree", "3"],
+                                 ["separation", "--arch", "cp", "-N", "4", "--rank", "2"]])
+def test_negative_seed_is_rejected_up_front(capsys, mat, cmd):
+    code, _, err = run(capsys, *[c.format(mat=mat) for c in cmd], "--seed", "-1")
+    assert "expected a seed >= 0, got -1" in one_line_error(code, err)
+
+
+def test_json_errors_are_json_on_stdout(capsys, tmp_path):
+    code, out, err = run(capsys, "rank", tmp_path / "missing.npy", "--json")
+    one_line_error(code, err)
+    d = json.loads(out)
+    assert d["status"] == "error" and d["exit_code"] == 2 and "does not exist" in d["message"]
+
+
+def test_output_option_naming_a_directory_fails_before_any_work(capsys, mat, tmp_path):
+    code, out, err = run(capsys, "rank", mat, "--cert", tmp_path)
+    assert "got the directory" in one_line_error(code, err) and out == ""
+
+
+def test_missing_parent_folders_of_outputs_are_made(capsys, mat, tmp_path):
+    cert = tmp_path / "a" / "b" / "c.json"
+    code, _, err = run(capsys, "rank", mat, "--cert", cert)
+    assert code == 0, err
+    assert cert.is_file()
+
+
+@pytest.mark.parametrize("content,needle", [(b"\xff\xfe not text", "expected UTF-8 text"),
+                                            (b"[" * 100000 + b"]" * 100000, "nested")])
+def test_unreadable_json_text_is_bad_input(capsys, tmp_path, content, needle):
+    f = tmp_path / "x.json"
+    f.write_bytes(content)
+    code, _, err = run(capsys, "rank", f)
+    assert needle in one_line_error(code, err)
+
+
+def test_integers_beyond_python_default_digit_limit_are_exact_input(capsys, tmp_path):
+    big = "1" + "0" * 4999 + "1"  # 10^5000 + 1, written without converting a huge int to text
+    f = tmp_path / "big.json"
+    f.write_text(f"[[{big}, 1], [1, 1]]")
+    code, out, err = run(capsys, "rank", f, "--json")
+    assert code == 0, err
+    assert json.loads(out)["rank"] == 2
+
+
+@pytest.mark.parametrize("cmd", [["draw", "--arch", "cp", "-N", "4", "--rank", "2", "-o", "{tmp}/x.txt"],
+                                 ["neuro-plot", "--widths", "2,2,1", "--output", "{tmp}/x.frob"]])
+def test_figure_outputs_need_a_figure_suffix(capsys, tmp_path, cmd):
+    code, _, err = run(capsys, *[c.format(tmp=tmp_path) for c in cmd])
+    assert "expected a .png, .pdf, .svg file name" in one_line_error(code, err)
+
+
+@pytest.mark.parametrize("cmd,needle", [
+    (["sweep", "--arch", "frob", "-N", "4", "--over", "rank", "--values", "1", "-o", "{tmp}/s.csv"], "unknown architecture"),
+    (["kruskal", "--generic", "3,4,5"], "two positive integers"),
+    (["ah-table", "--n-min", "5", "--n-max", "2"], "--n-min <= --n-max"),
+    (["rank", "--jobs", "0", "{tmp}/m.npy"], "expected an integer >= 1, got 0"),
+    (["separation", "--arch", "cp", "-N", "52", "--rank", "2"], "at most 52 are supported"),
+    (["unique", "--factors", "{tmp}/m.npy", "{tmp}/m.npy", "{tmp}/m.npy", "--symmetric"], "--symmetric applies"),
+    (["identifiable", "--widths", "3,2", "--degree", "3", "--weights", "{tmp}/w.npy"], "expected W of shape (3, 2)"),
+    (["decompose", "--rank", "2", "{tmp}/c.npy"], "complex"),
+    (["decompose", "--rank", "2", "--tol", "nan", "{tmp}/t.npy"], "finite tol"),
+    (["decompose", "--rank", "2", "--cert", "{tmp}/x.json", "{tmp}/t.npy"], "add --prove"),
+    (["learn", "--inputs", "3", "--hidden", "2", "--samples", "100", "--csv", "{tmp}/l.csv"], "add --sweep"),
+])
+def test_bad_options_and_values_are_one_line_errors(capsys, tmp_path, cmd, needle):
+    np.save(tmp_path / "m.npy", np.array([[1, 2], [3, 4]]))
+    np.save(tmp_path / "w.npy", np.ones((2, 3), dtype=np.int64))  # transposed: W must be 3 x 2
+    np.save(tmp_path / "c.npy", np.ones((3, 3, 3), dtype=complex))
+    np.save(tmp_path / "t.npy", np.random.default_rng(0).standard_normal((3, 3, 3)))
+    code, _, err = run(capsys, *[c.format(tmp=tmp_path) for c in cmd])
+    assert needle in one_line_error(code, err)
+
+
+def _instance(tmp_path, theorem, params):
+    f = tmp_path / "i.toml"
+    f.write_text(f'[claim]\ntheorem = {theorem}\nstatement = "s"\nsource = "t"\nexpect = "proved"\n'
+                 f"[params]\n{params}\n")
+    return f
+
+
+@pytest.mark.parametrize("theorem,params,needle", [
+    ('"matrix-rank"', 'family = "matmul"\nn = "two"', "needs a positive integer n"),
+    ('"matrix-rank"', 'family = "matmul"\nn = 2\nfield = "GF(4)"', "not prime"),
+    ("5", 'family = "matmul"', "must be a theorem name"),
+])
+def test_prove_with_bad_params_exits_2(capsys, tmp_path, theorem, params, needle):
+    code, _, err = run(capsys, "prove", _instance(tmp_path, theorem, params))
+    assert code == 2 and needle in err, err
+    assert "Traceback" not in err

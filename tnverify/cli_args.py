@@ -1,0 +1,41 @@
+"""argparse value types shared by the subcommands (one-line errors, exit code 2)."""
+from __future__ import annotations
+
+import argparse
+
+
+def _int(text: str, what: str, lo: int) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if v < lo:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {v}")
+    return v
+
+
+def seed(text: str) -> int:
+    """``--seed``: an integer >= 0 (numpy's seed sequences take no negative seeds)."""
+    return _int(text, "a seed >= 0", 0)
+
+
+def positive(text: str) -> int:
+    """A count such as ``--jobs`` or ``--attempts``: an integer >= 1."""
+    return _int(text, "an integer >= 1", 1)
+
+
+def nonnegative(text: str) -> int:
+    """A size or bound that may be 0: an integer >= 0."""
+    return _int(text, "an integer >= 0", 0)
+
+
+#: Figure formats the plotting commands write (matplotlib backends available everywhere).
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
+
+
+def figure(text: str) -> str:
+    """A figure file name: ``.png``, ``.pdf`` or ``.svg``."""
+    suffix = text[text.rfind("."):].lower() if "." in text.rsplit("/", 1)[-1] else ""
+    if suffix not in FIGURE_SUFFIXES:
+        raise argparse.ArgumentTypeError(f"expected a {', '.join(FIGURE_SUFFIXES)} file name, got {text!r}")
+    return text
