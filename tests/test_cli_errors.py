@@ -123,3 +123,29 @@ def test_prove_with_bad_params_exits_2(capsys, tmp_path, theorem, params, needle
     code, _, err = run(capsys, "prove", _instance(tmp_path, theorem, params))
     assert code == 2 and needle in err, err
     assert "Traceback" not in err
+
+
+def test_network_file_with_unknown_field_is_rejected(capsys, tmp_path):
+    f = tmp_path / "net.json"
+    f.write_text(json.dumps({"weights": [[1, 0], [0, 1], [1, 1]], "activation": "cube", "frob": 1}))
+    code, _, err = run(capsys, "learn", "--weights", f, "--samples", "1000")
+    assert "unknown field(s) ['frob']" in one_line_error(code, err)
+
+
+def test_report_lists_undecodable_and_odd_certificates_as_malformed(capsys, tmp_path):
+    d = tmp_path / "certs"
+    d.mkdir()
+    (d / "binary.json").write_bytes(b"\xff\xfe\x00garbage")
+    (d / "claim_is_text.json").write_text(json.dumps({"format": "tnverify-certificate", "claim": "x"}))
+    code, out, err = run(capsys, "report", d, "-o", tmp_path / "R.md", "--json")
+    assert code == 1, err
+    assert sorted(json.loads(out)["not_verified"]) == ["binary.json", "claim_is_text.json"]
+    assert "MALFORMED" in (tmp_path / "R.md").read_text()
+
+
+def test_list_without_paths_lists_theorems_from_any_folder(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "list", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert len(d["theorems"]) > 0 and d["instances"] == []

@@ -39,3 +39,10 @@ def figure(text: str) -> str:
     if suffix not in FIGURE_SUFFIXES:
         raise argparse.ArgumentTypeError(f"expected a {', '.join(FIGURE_SUFFIXES)} file name, got {text!r}")
     return text
+
+
+def npz(text: str) -> str:
+    """A ``.npz`` file name (numpy would otherwise append ``.npz`` silently)."""
+    if not text.lower().endswith(".npz"):
+        raise argparse.ArgumentTypeError(f"expected a .npz file name, got {text!r}")
+    return text

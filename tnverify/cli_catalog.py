@@ -34,7 +34,8 @@ def _cmd_list(args) -> int:
 
     reg = registry()
     instances = []
-    for f in find_instances(args.paths):
+    paths = args.paths or (["proofs_checks"] if Path("proofs_checks").is_dir() else [])
+    for f in find_instances(paths):
         inst = load_instance(f)
         instances.append({"id": inst.id, "theorem": inst.theorem, "expect": inst.expect, "slow": inst.slow,
                           "statement": inst.statement, "source": inst.source})
@@ -158,10 +159,10 @@ def _cmd_report(args) -> int:
     for f in files:
         v = check(f)
         try:
-            claim = json.loads(f.read_text()).get("claim", {})
-        except (json.JSONDecodeError, AttributeError):
+            claim = json.loads(f.read_text(encoding="utf-8", errors="replace")).get("claim", {})
+        except (json.JSONDecodeError, AttributeError, RecursionError, ValueError):
             claim = {}
-        rows.append((f, claim, v))
+        rows.append((f, claim if isinstance(claim, dict) else {}, v))
     import flint
 
     from . import __version__
@@ -172,7 +173,11 @@ def _cmd_report(args) -> int:
     text = _html(rows, env) if out.suffix.lower() in (".html", ".htm") else _markdown(rows, env)
     out.write_text(text)
     bad = sum(not v.ok for _, _, v in rows)
-    print(f"wrote {out} ({len(rows)} certificates, {len(rows) - bad} verified)")
+    from .cli import emit
+
+    emit(args, {"report": str(out), "certificates": len(rows), "verified": len(rows) - bad,
+                "not_verified": [f.name for f, _, v in rows if not v.ok]},
+         f"wrote {out} ({len(rows)} certificates, {len(rows) - bad} verified)")
     return EXIT_OK if bad == 0 else EXIT_FAILED
 
 
@@ -206,7 +211,7 @@ def _html(rows, env) -> str:
 
 def register(sub, common) -> None:
     p = sub.add_parser("list", parents=[common], help="registered theorems and instances")
-    p.add_argument("paths", nargs="*", default=["proofs_checks"], help="instance files or folders")
+    p.add_argument("paths", nargs="*", help="instance files or folders (default: proofs_checks, if present)")
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("prove", parents=[common], help="run one theorem instance")

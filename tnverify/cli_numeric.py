@@ -135,6 +135,8 @@ def _cmd_decompose(args) -> int:
         text += (f"\n  exact CP rank over Q/R/C: {p['rank']} (proved)" if p["status"] == "proved"
                  else f"\n  exact CP rank in [{p['lower']}, {p['upper']}] (unknown)")
         text += f"\n  lower: {p['lower_method']}\n  upper: {p['upper_method'] or 'none'}"
+    if args.out:
+        text += f"\n  wrote {args.out}"
     emit(args, out, text)
     return status_exit(status) if args.prove else EXIT_OK
 
@@ -230,7 +232,7 @@ def register(sub, common) -> None:
     p.add_argument("--tol", type=float, default=1e-8, help="stop when the relative error changes less (default 1e-8)")
     p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the random initialisation (recorded)")
     p.add_argument("--linesearch", action="store_true", help="Bro's extrapolation in CP-ALS")
-    p.add_argument("--out", help="write factors / core / cores to this .npz file")
+    p.add_argument("--out", type=cli_args.npz, help="write factors / core / cores to this .npz file")
     p.add_argument("--prove", action="store_true",
                    help="prove the exact CP rank (rationalised factors + flattening lower bound)")
     p.add_argument("--cert", help="with --prove: write the certificate to this JSON file")

@@ -64,6 +64,9 @@ def load_array(path: "str | os.PathLike", *, allow_pickle: bool = False) -> np.n
             data = strict_json_loads(p.read_text())
         except json.JSONDecodeError as e:
             raise InputError(f"expected valid JSON in {p.name}, got a parse error at line {e.lineno}: {e.msg}") from None
+        if not isinstance(data, list):
+            kind = {dict: "an object", str: "a string", bool: "a boolean", type(None): "null"}.get(type(data), "a number")
+            raise ShapeError(f"expected a JSON array (nested lists of numbers) in {p.name}, got {kind}")
         return as_exact_array(data, name=p.name)
     if ext == ".txt":
         rows = [ln.split() for ln in p.read_text().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
@@ -87,7 +90,9 @@ def _load_npy(p: Path, allow_pickle: bool) -> np.ndarray:
             shape, _, dtype = read(fh)  # the header only: sizes are checked before loading
     except Exception as e:  # noqa: BLE001 - any header problem is bad input
         raise InputError(f"expected a .npy file, could not read the header of {p.name}: {e}") from None
-    n = int(np.prod(shape)) if shape else 1
+    if not shape:
+        raise ShapeError(f"expected a matrix or tensor in {p.name}, got a 0-d array (a single number)")
+    n = int(np.prod(shape))
     if n > MAX_ENTRIES:
         raise InputError(f"expected at most {MAX_ENTRIES} entries in {p.name}, got shape {shape} ({n} entries)")
     if dtype.hasobject and not allow_pickle:

@@ -172,6 +172,9 @@ def load_network(path, activation: str | None = None) -> Network:
         raise InputError(f"expected valid JSON in {p.name}: {e.msg} at line {e.lineno}") from None
     if not isinstance(data, dict) or "weights" not in data:
         raise InputError(f"expected a JSON object with 'weights' (d x k) in {p.name}")
+    extra = sorted(set(data) - {"weights", "bias", "output", "activation"})
+    if extra:
+        raise InputError(f"{p.name}: unknown field(s) {extra} (expected weights, bias, output, activation)")
 
     def arr(x, name):
         vals = np.array(x, dtype=object)

@@ -134,7 +134,7 @@ def num(x, where: str):
 
 
 def integer(x, where: str, lo: int | None = None, hi: int | None = None) -> int:
-    """A JSON integer field (not a string) within [lo, hi]."""
+    """An integer field within [lo, hi]: a JSON integer, or a decimal string (as integers beyond 2^53 are written)."""
     if isinstance(x, bool) or not isinstance(x, int):
         if isinstance(x, str) and _INT_RE.match(x):
             x = num(x, where)
