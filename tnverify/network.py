@@ -244,6 +244,11 @@ def from_json(data: dict, where: str = "network") -> TensorNetwork:
     if not isinstance(inputs, list) or not all(isinstance(ix, (list, str)) for ix in inputs):
         raise InputError(f"{where}.inputs: expected a list of label lists")
     inputs = [list(ix) for ix in inputs]
+    if not isinstance(output, list):
+        raise InputError(f"{where}.output: expected a list of open leg labels, got {type(output).__name__}")
+    names = data.get("names")
+    if names is not None and (not isinstance(names, list) or len(names) != len(inputs)):
+        raise InputError(f"{where}.names: expected a list of {len(inputs)} core names")
     if not isinstance(size_dict, dict):
         raise InputError(f"{where}.size_dict: expected an object label -> dimension")
     names = data.get("names") or [f"c{i}" for i in range(len(inputs))]

@@ -118,6 +118,16 @@ def rank_profile(F: np.ndarray, p: int) -> tuple:
     return res.rank, list(res.rows), list(res.cols)
 
 
+#: Most open legs (inputs) a network may have here: the dense sketched tensor keeps one numpy
+#: einsum index per input, and numpy accepts 52.
+MAX_INPUTS = 52
+
+
+def _magnitude(n: int) -> str:
+    """``n`` in full up to 10^12, else as a power of ten (messages stay one short line)."""
+    return str(n) if n < 10**12 else f"~10^{int(n.bit_length() * math.log10(2))}"
+
+
 def sketch_sizes(net: TensorNetwork, rows, upper: int, limit: int = MAX_SKETCH_ENTRIES) -> list:
     """Test-matrix heights s_k = min(M_k, min cut of leg k), shrunk to fit ``limit``.
 
@@ -165,8 +175,14 @@ def separation_rank(net: TensorNetwork, rows, seed: int = 0, attempts: int = 3, 
     """
     t0 = time.perf_counter()
     rows = tuple(sorted(rows))
+    if net.order > MAX_INPUTS:
+        raise BudgetError(f"separation ranks are computed for at most {MAX_INPUTS} inputs (the sketched tensor "
+                          f"keeps one index per input), got {net.order}")
     fam = net.structure()
     cut = min_cut(fam, rows)
+    if cut.value * cut.value > limit:  # the sketch is at least cut x cut: fail before the per-leg cuts
+        raise BudgetError(f"showing rank {_magnitude(cut.value)} needs a sketched flattening of at least "
+                          f"its square, {_magnitude(cut.value ** 2)} entries, over the limit {limit}")
     s = sketch_sizes(fam, rows, cut.value, limit)
     best = None
     seeds, primes = [], []
