@@ -149,3 +149,14 @@ def test_list_without_paths_lists_theorems_from_any_folder(capsys, tmp_path, mon
     assert code == 0, err
     d = json.loads(out)
     assert len(d["theorems"]) > 0 and d["instances"] == []
+
+
+def test_oversized_separation_fails_before_the_per_leg_cuts(capsys):
+    import time
+
+    t0 = time.perf_counter()
+    code, _, err = run(capsys, "separation", "--arch", "cp", "-N", "400", "--rank", "2")
+    assert "at most 52 inputs" in one_line_error(code, err)
+    code, _, err = run(capsys, "separation", "--arch", "convac", "-N", "32", "-M", "100", "--widths", "100")
+    assert "over the limit" in one_line_error(code, err)
+    assert time.perf_counter() - t0 < 30
