@@ -9,7 +9,8 @@ modes*. The MTTKRP of mode ``n`` (see :func:`numba_kernels.decompositions.mttkrp
 
 with ``CT = KR(A_s, ..., A_{N-1})^T`` of shape ``(R, T)`` and the row weight
 ``w[row, r] = prod_{k < s, k != n} A_k[i_k, r]``. No Khatri-Rao product of more than the
-trailing modes and no intermediate of the size of the tensor is formed.
+trailing modes (at most :data:`MAX_KR_ENTRIES` entries) and no intermediate of the size of the
+tensor is formed.
 
 The rows are processed in tiles of about :data:`TILE_ELEMS` entries. Each tile is first read
 once sequentially (a vectorised sum: the software prefetch that numba otherwise lacks; it
@@ -42,6 +43,9 @@ TILE_ELEMS = 1 << 15
 #: The kernel needs rows of at least this length to vectorise well; shorter rows go to the
 #: BLAS formulation.
 MIN_ROW = 64
+#: Largest trailing Khatri-Rao (``R x T`` entries, 1 MB) the kernel takes: it is read once per
+#: row, so it must stay in cache; larger ones go to the BLAS formulation.
+MAX_KR_ENTRIES = 1 << 17
 #: Below this many tensor entries the kernels run on the calling thread only.
 SERIAL_BELOW = 1 << 17
 #: Pieces of rows handed out per thread (dynamic scheduling: a thread that shares its core with

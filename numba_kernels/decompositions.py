@@ -303,8 +303,9 @@ def _mttkrp_fused_call(X, A, n, R):
     """MTTKRP by the fused kernel of :mod:`numba_kernels._mttkrp_fused`, or None.
 
     The rows run over the trailing modes ``s, ..., N-1`` with ``s > n`` as large as possible
-    such that the row length ``T`` is at least ``MIN_ROW``; None when no such split exists (in
-    particular for the last mode).
+    such that the row length ``T`` is at least ``MIN_ROW``. None when no such split exists (in
+    particular for the last mode), when the trailing Khatri-Rao ``R x T`` has more than
+    ``MAX_KR_ENTRIES`` entries, or when there are fewer than 4 rows.
     """
     shape = X.shape
     N = X.ndim
@@ -312,6 +313,8 @@ def _mttkrp_fused_call(X, A, n, R):
     if s is None:
         return None
     T = _prod(shape[s:])
+    if R * T > _mttkrp_fused.MAX_KR_ENTRIES or X.size // T < 4:
+        return None  # the trailing Khatri-Rao would not stay in cache, or too few rows to tile
     off = np.zeros(s, dtype=np.int64)
     mats = []
     for k in range(s):
@@ -396,8 +399,8 @@ def mttkrp(tensor, factors, mode):
     ``unfolding_dot_khatri_rao`` with unit weights). The full Khatri-Rao of the other modes is
     never formed and the tensor is never permuted. Two formulations:
 
-    * **fused** (``n < N - 1`` and a trailing block of modes after ``n`` with at least
-      ``MIN_ROW = 64`` entries): a jitted, multi-threaded kernel reads the tensor once as rows
+    * **fused** (``n < N - 1``, a trailing block of modes after ``n`` with ``T >= 64`` entries,
+      ``R T <= 2**17`` and at least 4 rows): a jitted, multi-threaded kernel reads the tensor once as rows
       over those trailing modes, takes 4 x 4 blocks of dot products of rows with the columns of
       their Khatri-Rao and scatters them, weighted by the other factors, into ``M``
       (:mod:`numba_kernels._mttkrp_fused`).
@@ -426,8 +429,9 @@ def mttkrp(tensor, factors, mode):
 
     Notes
     -----
-    ``2 R prod(I_k)`` flops. Fused: extra memory ``O(R (I_n + T) + threads * tile)``, plus
-    ``O(s R)`` per row for the row weights (``s`` row modes). BLAS: ``O(R prod(I_k) / L)`` for
+    ``2 R prod(I_k)`` flops. Fused: extra memory ``O(R (T + threads I_n + threads tile))``
+    (the trailing Khatri-Rao, one output and one tile of row weights per thread), plus ``O(s R)``
+    work per row for the row weights (``s`` row modes). BLAS: ``O(R prod(I_k) / L)`` for
     the reduction, where ``L`` is the product of the dimensions contracted by BLAS; extra memory
     ``O(R (L + prod(I_k) / L))``, the second term in blocks of at most ``2**18`` entries.
     Measured on 2 AVX-512 cores (OpenBLAS DGEMM 87-110 GFLOP/s) on ``200^3, R = 20``: fused

@@ -105,3 +105,20 @@ def test_identifiable(capsys, files):
     np.save(w, np.array([[1, 0, 1], [0, 1, 1], [0, 0, 1]]))
     code, out, _ = run(capsys, "identifiable", "--widths", "3,3", "--degree", "3", "--weights", str(w), "--json")
     assert code == 0 and json.loads(out)["verdict"] == "identifiable"
+
+
+def test_gf_p_certificate_of_a_rational_matrix_stores_it_reduced_and_verifies(tmp_path, capsys):
+    from fractions import Fraction
+
+    f = tmp_path / "r.json"
+    f.write_text(json.dumps([[1, "1/2", 3], ["2/3", 1, 1]]))
+    cert = tmp_path / "c.json"
+    code, out, err = run(capsys, "kruskal", str(f), "--field", "GF(7)", "--cert", str(cert))
+    assert code == 0, err
+    d = json.loads(cert.read_text())
+    entries = d["objects"]["A"]["entries"]
+    red = [[(Fraction(x).numerator * pow(Fraction(x).denominator, -1, 7)) % 7 for x in row]
+           for row in [[1, "1/2", 3], ["2/3", 1, 1]]]
+    assert entries == red
+    code, out, _ = run(capsys, "check", str(cert))
+    assert code == 0 and out.strip().endswith("s VERIFIED")

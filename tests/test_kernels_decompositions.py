@@ -125,8 +125,18 @@ def ref_mttkrp_einsum(X, F, n):
 # Shapes whose trailing modes hold >= 64 entries (the fused kernel); row counts and ranks that
 # leave remainders of the 4 x 4 register tile, several tiles, and order 2 to 5.
 FUSED_CASES = [((70, 66), 3), ((3, 4, 100), 5), ((7, 9, 65), 4), ((13, 5, 67, 3), 7),
-               ((2, 3, 2, 130), 1), ((9, 8, 8, 8), 6), ((1, 1, 64), 2), ((3, 700, 64), 9),
+               ((2, 3, 2, 130), 1), ((9, 8, 8, 8), 6), ((2, 2, 64), 2), ((3, 700, 64), 9),
                ((2, 3, 4, 5, 70), 3)]
+
+
+def test_fused_mttkrp_declines_a_trailing_khatri_rao_larger_than_the_cache():
+    from numba_kernels.decompositions import _mttkrp_fused_call
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2, 20000, 20))  # trailing block after mode 0: 400000 entries
+    F = [rng.standard_normal((s, 4)) for s in X.shape]
+    assert _mttkrp_fused_call(X, F, 0, 4) is None
+    np.testing.assert_allclose(mttkrp(X, F, 0), ref_mttkrp_einsum(X, F, 0), rtol=1e-10, atol=1e-9)
 
 
 @pytest.mark.parametrize("shape,R", FUSED_CASES)
@@ -140,7 +150,11 @@ def test_fused_mttkrp_matches_einsum(shape, R):
     for n in range(len(shape)):
         ref = ref_mttkrp_einsum(X, F, n)
         direct = _mttkrp_fused_call(X, F, n, R)
-        if np.prod(shape[n + 1:]) < 64:  # no trailing block long enough (e.g. the last mode)
+        # the dispatch rule: the shortest trailing block after n with >= 64 entries, its
+        # Khatri-Rao of at most 2**17 entries, and at least 4 rows
+        T = next((int(np.prod(shape[c:])) for c in range(len(shape) - 1, n, -1)
+                  if np.prod(shape[c:]) >= 64), None)
+        if T is None or R * T > 2**17 or X.size // T < 4:
             assert direct is None
         else:
             fused_modes += 1

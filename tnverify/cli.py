@@ -206,6 +206,9 @@ def main(argv=None) -> int:
 
 def _main(argv: list) -> int:
     as_json = "--json" in argv
+    for stream in (sys.stdout, sys.stderr):  # text from a certificate may hold lone surrogates
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

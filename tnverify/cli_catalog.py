@@ -171,7 +171,7 @@ def _cmd_report(args) -> int:
            f"{platform.platform()}")
     out = Path(args.output)
     text = _html(rows, env) if out.suffix.lower() in (".html", ".htm") else _markdown(rows, env)
-    out.write_text(text)
+    out.write_text(text, encoding="utf-8", errors="backslashreplace")  # certificate text may hold lone surrogates
     bad = sum(not v.ok for _, _, v in rows)
     from .cli import emit
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -35,9 +36,23 @@ def _reject_constant(s):
     raise NotExactError(f"expected integers or rational strings, got the JSON constant {s}")
 
 
+#: Longest integer literal read from JSON (int() of a literal takes time quadratic in its length).
+MAX_INT_DIGITS = 100_000
+
+
+def _int_literal(s: str) -> int:
+    if len(s) > MAX_INT_DIGITS:
+        raise InputError(f"expected integers of at most {MAX_INT_DIGITS} digits in JSON input, got one of {len(s)}")
+    try:
+        return int(s)
+    except ValueError:  # Python's int/text digit limit is on (the CLI lifts it)
+        raise InputError(f"an integer of {len(s)} digits exceeds this process's int_max_str_digits "
+                         f"({sys.get_int_max_str_digits()}); call sys.set_int_max_str_digits(0)") from None
+
+
 def strict_json_loads(text: str):
-    """``json.loads`` that refuses floats, NaN and Infinity (never evaluates anything)."""
-    return json.loads(text, parse_float=_reject_float, parse_constant=_reject_constant)
+    """``json.loads`` that refuses floats, NaN, Infinity and overlong integers (never evaluates anything)."""
+    return json.loads(text, parse_float=_reject_float, parse_constant=_reject_constant, parse_int=_int_literal)
 
 
 def load_array(path: "str | os.PathLike", *, allow_pickle: bool = False) -> np.ndarray:

@@ -35,6 +35,7 @@ import math
 import sys
 import time
 from dataclasses import dataclass, field as dc_field
+from fractions import Fraction
 
 import flint
 import numpy as np
@@ -334,7 +335,12 @@ def kruskal_certificate(res: KruskalResult, A, ref: dict | None = None, cert: Ce
         cert = Certificate()
     if ref is None:
         ref = {"object": name}
-        cert.objects[name] = matrix_object(as_exact_array(A, name="matrix"))
+        M = as_exact_array(A, name="matrix")
+        if res.field.kind == "GF" and M.dtype == object and any(isinstance(x, Fraction) for x in M.ravel()):
+            # a GF(p) fact is about M mod p: store that integer matrix (a/b -> a b^-1 mod p)
+            M = reduce_mod(M, res.field.p)
+            cert.claim.setdefault("note", f"matrix {name} is stored reduced mod {res.field.p}")
+        cert.objects[name] = matrix_object(M)
     fld = str(res.field)
     subject = {"matrix": ref, "field": fld}
     sid = ref["object"]

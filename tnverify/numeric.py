@@ -250,7 +250,7 @@ def cp_als(tensor, rank: int, *, n_iter_max: int = 100, tol: float = 1e-8, init=
     R = check_rank(rank)
     if isinstance(n_iter_max, bool) or not isinstance(n_iter_max, (int, np.integer)) or n_iter_max < 0:
         raise InputError(f"expected n_iter_max >= 0, got {n_iter_max!r}")
-    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating)) or not 0 <= tol < np.inf:
+    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)) or not 0 <= tol < np.inf:
         raise InputError(f"expected a finite tol >= 0, got {tol!r}")
     F0 = _init_factors(X, R, init, _rng(seed))
     w, F, it, err, status = K.cp_als(X, F0, int(n_iter_max), float(tol), bool(linesearch))

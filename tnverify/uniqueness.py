@@ -320,8 +320,9 @@ def _best_grouping(n: int, m: int, d: int, min_parts: int):
 
     Maximises ``sum_g (k(a_g) - 1)`` with ``k(a) = min(C(n+a-1, a), m)`` (the generic k-rank
     of the ``a``-th Veronese factor) over partitions of ``d`` into at least ``min_parts`` groups,
-    fewer groups first on ties. Only part sizes up to ``a* = min {a : C(n+a-1, a) >= m}``
-    are needed: splitting a larger part into ``a*`` and the rest never lowers the sum. Dynamic
+    preferring fewer groups among equal sums of the part sizes considered. Only part sizes up to
+    ``a* = min {a : C(n+a-1, a) >= m}`` are considered: splitting a larger part into ``a*`` and
+    the rest never lowers the sum (it may add a group, e.g. when ``m = 1``). Dynamic
     programming over (degree used, groups so far capped at ``min_parts``): ``O(d a* min_parts)``.
     Returns the group sizes (non-increasing), or None when ``d < min_parts``.
     """

@@ -13,12 +13,12 @@ imports only the standard library and, for large modular problems, python-flint.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field as dc_field
 
 from . import rules_matrix  # noqa: F401  (registers rules)
 from ._core import (
-    FORMAT, MAX_FILE_BYTES, RULES, VERSIONS, CheckFailure, Ctx, Malformed, canon, field, implied, loads, show,
+    FORMAT, MAX_FILE_BYTES, RULES, VERSIONS, CheckFailure, Ctx, Malformed, canon, field, implied, loads,
+    no_int_digit_limit, show,
 )
 
 __all__ = ["Verdict", "check", "RULES"]
@@ -94,12 +94,8 @@ def check(source) -> Verdict:
     Python's limit on integer/text conversions is lifted while checking, so that the verdict
     never depends on that process-wide setting.
     """
-    old = sys.get_int_max_str_digits()
-    sys.set_int_max_str_digits(0)
-    try:
+    with no_int_digit_limit():
         return _check(source)
-    finally:
-        sys.set_int_max_str_digits(old)
 
 
 def _check(source) -> Verdict:

@@ -24,9 +24,11 @@ one JSON object (two readers could otherwise see two different claims).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
+import threading
 from fractions import Fraction
 
 FORMAT = "tnverify-certificate"
@@ -93,19 +95,49 @@ def show(x, limit: int = 80) -> str:
     return r if len(r) <= limit else f"{r[:limit]}... ({len(r)} characters)"
 
 
+_digits_lock = threading.Lock()
+_digits_users = 0
+_digits_saved = 0
+
+
+@contextlib.contextmanager
+def no_int_digit_limit():
+    """Lift Python's limit on int/text conversions while any check in this process runs.
+
+    Reference-counted under a lock: overlapping checks in several threads keep the limit lifted
+    until the last one ends, which then restores the saved value.
+    """
+    global _digits_users, _digits_saved
+    with _digits_lock:
+        if _digits_users == 0:
+            _digits_saved = sys.get_int_max_str_digits()
+            sys.set_int_max_str_digits(0)
+        _digits_users += 1
+    try:
+        yield
+    finally:
+        with _digits_lock:
+            _digits_users -= 1
+            if _digits_users == 0:
+                sys.set_int_max_str_digits(_digits_saved)
+
+
+def _int_literal(s: str) -> int:
+    if len(s) > MAX_DIGITS:  # int() of a long literal takes time quadratic in its length
+        raise Malformed(f"integer literal with more than {MAX_DIGITS} digits")
+    return int(s)
+
+
 def loads(text: str):
     """Parse certificate text; floats/NaN/Infinity are Malformed."""
-    old = sys.get_int_max_str_digits()
-    sys.set_int_max_str_digits(0)
-    try:
-        return json.loads(text, parse_float=_no_float, parse_constant=_no_const,
-                          object_pairs_hook=_no_duplicates)
-    except json.JSONDecodeError as e:
-        raise Malformed(f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
-    except RecursionError:
-        raise Malformed("JSON nested too deeply") from None
-    finally:
-        sys.set_int_max_str_digits(old)
+    with no_int_digit_limit():
+        try:
+            return json.loads(text, parse_float=_no_float, parse_constant=_no_const, parse_int=_int_literal,
+                              object_pairs_hook=_no_duplicates)
+        except json.JSONDecodeError as e:
+            raise Malformed(f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+        except RecursionError:
+            raise Malformed("JSON nested too deeply") from None
 
 
 def num(x, where: str):
@@ -117,9 +149,7 @@ def num(x, where: str):
     if isinstance(x, str):
         if len(x) > MAX_DIGITS:
             raise Malformed(f"{where}: number with more than {MAX_DIGITS} characters")
-        old = sys.get_int_max_str_digits()
-        sys.set_int_max_str_digits(0)
-        try:
+        with no_int_digit_limit():
             if _INT_RE.match(x):
                 return int(x)
             if _RAT_RE.match(x):
@@ -128,8 +158,6 @@ def num(x, where: str):
                     raise Malformed(f"{where}: zero denominator in {x!r}")
                 f = Fraction(int(a), int(b))
                 return f.numerator if f.denominator == 1 else f
-        finally:
-            sys.set_int_max_str_digits(old)
     raise Malformed(f"{where}: expected an integer, a decimal string or 'p/q', got {x!r}")
 
 
@@ -257,12 +285,8 @@ class Ctx:
 
 def canon(subject) -> str:
     """The canonical JSON text of a fact's subject (the key under which facts are stored)."""
-    old = sys.get_int_max_str_digits()
-    sys.set_int_max_str_digits(0)
-    try:
+    with no_int_digit_limit():
         return json.dumps(subject, sort_keys=True, separators=(",", ":"))
-    finally:
-        sys.set_int_max_str_digits(old)
 
 
 def implied(ctx: Ctx, kind: str, subject: dict, value) -> bool:

@@ -156,8 +156,10 @@ def kruskal_rank_at_least(step: dict, ctx) -> list:
         raise CheckFailure(f"{k} columns of length {m} cannot be independent")
     if k == 0:
         facts = [("kruskal-rank-at-least", _subject(ref, "Q"), 0)]
-        if step.get("modulus") is not None and is_integer_object(ctx, ref, "step.matrix"):
-            facts.append(("kruskal-rank-at-least", _subject(ref, f"GF({prime(step['modulus'], 'step.modulus')})"), 0))
+        if step.get("modulus") is not None:
+            p = prime(step["modulus"], "step.modulus")
+            if is_integer_object(ctx, ref, "step.matrix"):
+                facts.append(("kruskal-rank-at-least", _subject(ref, f"GF({p})"), 0))
         return facts
     p = prime(field(step, "modulus", "step"), "step.modulus")
     if _count_subsets(n, k) > MAX_KRANK_SUBSETS:
@@ -190,7 +192,7 @@ def kruskal_rank_at_most(step: dict, ctx) -> list:
                 raise Malformed(f"step.field: expected Q or GF(p), got {fld!r}")
             fld = f"GF({prime(fld[3:-1], 'step.field')})"
             if not is_integer_object(ctx, ref, "step.matrix"):
-                raise Malformed("step: a GF(p) fact needs a matrix with integer entries (M mod p is undefined)")
+                raise Malformed("step: a GF(p) fact needs a matrix with integer entries (store it reduced mod p)")
         return [("kruskal-rank-at-most", _subject(ref, fld), k)]
     subset = int_list(field(step, "subset", "step"), "step.subset", 0, n - 1)
     if len(subset) != k + 1:

@@ -211,8 +211,11 @@ class InstanceResult:
 def run_instance(path, emit_dir=None, cert_path=None) -> InstanceResult:
     """Run one instance: theorem, checker, comparison with ``expect`` and ``[expected]``.
 
-    Input errors in the instance file raise :class:`InputError`; errors raised by
-    the theorem itself are reported as a failed instance with their message.
+    Input errors in the instance file raise :class:`InputError`. When the theorem rejects
+    the ``[params]`` values (an :class:`InputError`, including a budget overrun, or a
+    ``TypeError``/``ValueError`` from a value of the wrong type) the result is
+    :data:`BAD_INPUT` (exit code 2). Other tnverify errors raised by the theorem are reported
+    as a failed instance with their message.
     """
     from .. import certificate as C
     from ..checker import check
@@ -232,7 +235,8 @@ def run_instance(path, emit_dir=None, cert_path=None) -> InstanceResult:
     except (TypeError, ValueError) as e:  # a [params] value of a type the theorem cannot use
         res.got = BAD_INPUT
         res.seconds = time.perf_counter() - t0
-        res.message = f"[params]: a value of the wrong type for {inst.theorem!r}? ({type(e).__name__}: {e})"
+        res.message = (f"[params]: theorem {inst.theorem!r} failed on these values; check their types "
+                       f"({type(e).__name__}: {e})")
         return res
     except TnverifyError as e:
         res.seconds = time.perf_counter() - t0
