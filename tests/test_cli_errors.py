@@ -160,3 +160,9 @@ def test_oversized_separation_fails_before_the_per_leg_cuts(capsys):
     code, _, err = run(capsys, "separation", "--arch", "convac", "-N", "32", "-M", "100", "--widths", "100")
     assert "over the limit" in one_line_error(code, err)
     assert time.perf_counter() - t0 < 30
+
+
+def test_expected_value_the_theorem_never_produces_exits_2(capsys, tmp_path):
+    f = _instance(tmp_path, '"matrix-rank"', 'family = "explicit"\nentries = [[1, 2], [3, 4]]\n[expected]\nfoo = 3')
+    code, out, err = run(capsys, "prove", f)
+    assert code == 2 and "produces no value 'foo'" in err, err

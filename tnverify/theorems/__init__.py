@@ -267,6 +267,12 @@ def run_instance(path, emit_dir=None, cert_path=None) -> InstanceResult:
         got = "unknown"
     res.got = got
     res.seconds = time.perf_counter() - t0
+    unknown = sorted(k for k in inst.expected if k not in res.values)
+    if unknown and got != "unknown":  # a finished run that never produces these values: the file is at fault
+        res.got = BAD_INPUT
+        res.message = (f"[expected]: theorem {inst.theorem!r} produces no value {', '.join(map(repr, unknown))} "
+                       f"(it produces: {', '.join(sorted(res.values)) or 'none'})")
+        return res
     mismatched = {k: (v, res.values.get(k)) for k, v in inst.expected.items() if res.values.get(k) != v}
     res.passed = got == inst.expect and not mismatched
     if mismatched:
