@@ -316,11 +316,12 @@ def _mttkrp_fused_call(X, A, n, R):
     if R * T > _mttkrp_fused.MAX_KR_ENTRIES or X.size // T < 4:
         return None  # the trailing Khatri-Rao would not stay in cache, or too few rows to tile
     off = np.zeros(s, dtype=np.int64)
-    mats = []
+    mats, pos = [], 0
     for k in range(s):
-        off[k] = sum(m.shape[0] for m in mats)
+        off[k] = pos
         if k != n:
             mats.append(A[k])
+            pos += shape[k]
     F = np.ascontiguousarray(np.vstack(mats)) if mats else np.zeros((0, R))
     rshape = np.array(shape[:s], dtype=np.int64)
     X2 = X.reshape(X.size // T, T)

@@ -14,6 +14,14 @@ def _int(text: str, what: str, lo: int) -> int:
     return v
 
 
+def integer(text: str) -> int:
+    """Any integer (the command checks its range and says what it needs)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+
+
 def seed(text: str) -> int:
     """``--seed``: an integer >= 0 (numpy's seed sequences take no negative seeds)."""
     return _int(text, "a seed >= 0", 0)

@@ -210,7 +210,6 @@ def _cmd_sweep(args) -> int:
     series = {deep_key: [r.get("deep_rank") for r in rows_out], shallow_key: [r.get("shallow_rank") for r in rows_out]}
     keys = list(dict.fromkeys(k for r in rows_out for k in r))
     out_csv = Path(args.output)
-    out_csv.parent.mkdir(parents=True, exist_ok=True)
     with open(out_csv, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=keys)
         w.writeheader()

@@ -16,16 +16,6 @@ PROGRESS_WORK = 5e8
 CHUNK = 10
 
 
-def _int(name):
-    def parse(s):
-        try:
-            v = int(s)
-        except ValueError:
-            raise InputError(f"expected an integer for {name}, got {s!r}") from None
-        return v
-    return parse
-
-
 # ------------------------------------------------------------------ decompose
 def _als(X, R, args):
     from . import numeric
@@ -226,9 +216,9 @@ def _learn_exact(args, net) -> int:
 def register(sub, common) -> None:
     p = sub.add_parser("decompose", parents=[common], help="numeric CP / Tucker / TT decomposition (optionally proved)")
     p.add_argument("file", help="tensor: .npy (any numeric dtype), .json (nested lists) or .txt")
-    p.add_argument("--rank", type=_int("--rank"), required=True, help="CP rank (Tucker / TT: rank cap)")
+    p.add_argument("--rank", type=cli_args.integer, required=True, help="CP rank (Tucker / TT: rank cap)")
     p.add_argument("--method", default="als", choices=["als", "jennrich", "hosvd", "tt"])
-    p.add_argument("--n-iter-max", type=_int("--n-iter-max"), default=100, help="CP-ALS sweeps (default 100)")
+    p.add_argument("--n-iter-max", type=cli_args.integer, default=100, help="CP-ALS sweeps (default 100)")
     p.add_argument("--tol", type=float, default=1e-8, help="stop when the relative error changes less (default 1e-8)")
     p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the random initialisation (recorded)")
     p.add_argument("--linesearch", action="store_true", help="Bro's extrapolation in CP-ALS")
@@ -240,11 +230,11 @@ def register(sub, common) -> None:
     p.set_defaults(func=_cmd_decompose)
 
     p = sub.add_parser("learn", parents=[common], help="learn a 2-layer network's weights from its third moment")
-    p.add_argument("--inputs", type=_int("--inputs"), help="input dimension d of a random network")
-    p.add_argument("--hidden", type=_int("--hidden"), help="hidden units k of a random network")
+    p.add_argument("--inputs", type=cli_args.integer, help="input dimension d of a random network")
+    p.add_argument("--hidden", type=cli_args.integer, help="hidden units k of a random network")
     p.add_argument("--weights", help="network JSON: {'weights': d x k, 'bias': [k], 'output': [k], 'activation': ...}")
     p.add_argument("--activation", help="sigmoid, tanh (default), cube, square, quartic, poly:c0,c1,...")
-    p.add_argument("--samples", type=_int("--samples"), help="number of samples n")
+    p.add_argument("--samples", type=cli_args.integer, help="number of samples n")
     p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the network and the samples")
     p.add_argument("--method", default="jennrich", choices=["jennrich", "power"])
     p.add_argument("--sweep", help="comma-separated sample sizes, e.g. 1000,3000,10000")

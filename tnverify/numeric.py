@@ -67,13 +67,14 @@ def as_float_tensor(data, *, name: str = "tensor", min_order: int = 1) -> np.nda
         raise ShapeError(f"expected a {name} of order >= {min_order}, got order {X.ndim} (shape {X.shape})")
     if X.size == 0:
         raise ShapeError(f"expected a nonempty {name}, got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = np.isfinite(np.dot(X.ravel(), X.ravel()))  # one pass: NaN, Inf and overflow all show here
+    if not finite:
         bad = int(np.count_nonzero(~np.isfinite(X)))
-        raise InputError(f"expected finite entries in the {name}, got {bad} NaN or Inf value(s)")
-    with np.errstate(over="ignore"):
-        if not np.isfinite(np.dot(X.ravel(), X.ravel())):
-            raise InputError(f"expected entries whose squares sum to a finite float64, got a {name} with "
-                             f"max |entry| {float(np.max(np.abs(X))):.3g} (rescale it)")
+        if bad:
+            raise InputError(f"expected finite entries in the {name}, got {bad} NaN or Inf value(s)")
+        raise InputError(f"expected entries whose squares sum to a finite float64, got a {name} with "
+                         f"max |entry| {float(np.max(np.abs(X))):.3g} (rescale it)")
     return X
 
 

@@ -227,16 +227,11 @@ def run_instance(path, emit_dir=None, cert_path=None) -> InstanceResult:
                          "error", False, 0.0, expected=inst.expected, params=inst.params)
     try:
         out = thm.fn(**inst.params)
-    except InputError as e:  # [params] values the theorem rejects: the instance file is at fault
+    except (InputError, TypeError, ValueError) as e:  # [params] the theorem rejects: the file is at fault
         res.got = BAD_INPUT
         res.seconds = time.perf_counter() - t0
-        res.message = f"[params]: {e}"
-        return res
-    except (TypeError, ValueError) as e:  # a [params] value of a type the theorem cannot use
-        res.got = BAD_INPUT
-        res.seconds = time.perf_counter() - t0
-        res.message = (f"[params]: theorem {inst.theorem!r} failed on these values; check their types "
-                       f"({type(e).__name__}: {e})")
+        res.message = f"[params]: {e}" if isinstance(e, InputError) else (
+            f"[params]: theorem {inst.theorem!r} failed on these values; check their types ({type(e).__name__}: {e})")
         return res
     except TnverifyError as e:
         res.seconds = time.perf_counter() - t0
