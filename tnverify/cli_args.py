@@ -2,24 +2,22 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 
-def _int(text: str, what: str, lo: int) -> int:
+def _int(text: str, what: str, lo: int | None = None) -> int:
     try:
         v = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-    if v < lo:
+    if lo is not None and v < lo:
         raise argparse.ArgumentTypeError(f"expected {what}, got {v}")
     return v
 
 
 def integer(text: str) -> int:
     """Any integer (the command checks its range and says what it needs)."""
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    return _int(text, "an integer")
 
 
 def seed(text: str) -> int:
@@ -32,19 +30,13 @@ def positive(text: str) -> int:
     return _int(text, "an integer >= 1", 1)
 
 
-def nonnegative(text: str) -> int:
-    """A size or bound that may be 0: an integer >= 0."""
-    return _int(text, "an integer >= 0", 0)
-
-
 #: Figure formats the plotting commands write (matplotlib backends available everywhere).
 FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
 
 
 def figure(text: str) -> str:
     """A figure file name: ``.png``, ``.pdf`` or ``.svg``."""
-    suffix = text[text.rfind("."):].lower() if "." in text.rsplit("/", 1)[-1] else ""
-    if suffix not in FIGURE_SUFFIXES:
+    if os.path.splitext(text)[1].lower() not in FIGURE_SUFFIXES:
         raise argparse.ArgumentTypeError(f"expected a {', '.join(FIGURE_SUFFIXES)} file name, got {text!r}")
     return text
 

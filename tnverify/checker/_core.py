@@ -141,7 +141,7 @@ def loads(text: str):
 
 
 def num(x, where: str):
-    """An exact number: int or Fraction."""
+    """An exact number: int or Fraction (inside :func:`no_int_digit_limit`, as :func:`check` runs it)."""
     if isinstance(x, bool):
         raise Malformed(f"{where}: expected a number, got a boolean")
     if isinstance(x, int):
@@ -149,15 +149,14 @@ def num(x, where: str):
     if isinstance(x, str):
         if len(x) > MAX_DIGITS:
             raise Malformed(f"{where}: number with more than {MAX_DIGITS} characters")
-        with no_int_digit_limit():
-            if _INT_RE.match(x):
-                return int(x)
-            if _RAT_RE.match(x):
-                a, b = x.split("/")
-                if int(b) == 0:
-                    raise Malformed(f"{where}: zero denominator in {x!r}")
-                f = Fraction(int(a), int(b))
-                return f.numerator if f.denominator == 1 else f
+        if _INT_RE.match(x):  # long decimal strings rely on check() lifting the int digit limit
+            return int(x)
+        if _RAT_RE.match(x):
+            a, b = x.split("/")
+            if int(b) == 0:
+                raise Malformed(f"{where}: zero denominator in {x!r}")
+            f = Fraction(int(a), int(b))
+            return f.numerator if f.denominator == 1 else f
     raise Malformed(f"{where}: expected an integer, a decimal string or 'p/q', got {x!r}")
 
 
