@@ -72,9 +72,16 @@ def test_shared_convac_ties_cores_of_a_level():
 
 
 def test_rac_structure_and_sharing():
+    """A deep RAC reads the value h^{1,t} twice: each reader gets its own copy, no hidden index is shared."""
     net = rac(4, 3, 2, L=2)
     assert net.order == 4 and len(net.shared) == 4
-    assert net.bonds()["h0_1"] == ["WI0_1", "WH0_1", "WH0_2", "WI1_1"]
+    for lab, cores in net.bonds().items():
+        if lab.startswith("h"):
+            l, t = map(int, lab[1:].split(".")[0].split("_"))
+            writers = [c for c in cores if c.split(".")[0] in (f"WI{l}_{t}", f"WH{l}_{t}")]
+            assert len(writers) == 1 + (t > 0) and len(cores) == len(writers) + 1, (lab, cores)
+    readers = net.bonds()["d0"]  # the template index d_1, copied to every copy of W^{I,1} at time 1
+    assert "in0" in readers and len(readers) > 2 and all(c.split(".")[0] in ("WI0_0", "in0") for c in readers)
 
 
 def test_json_and_graph_round_trip():

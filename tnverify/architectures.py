@@ -34,11 +34,12 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import InputError, ShapeError, UnknownNameError
+from .errors import BudgetError, InputError, ShapeError, UnknownNameError
+from .forward import Arch
 from .network import TensorNetwork
 
 __all__ = ["cp", "tucker", "tt", "tr", "ht", "convac", "rac", "parse_tree", "balanced_tree", "pairs_tree",
-           "build", "ARCHS", "parse_partition"]
+           "build", "spec", "network", "ARCHS", "parse_partition", "mirror_tree", "odd_even_tree"]
 
 
 def _pos(x, what: str) -> int:
@@ -150,13 +151,29 @@ def pairs_tree(N: int):
     return nodes[0]
 
 
+def mirror_tree(N: int):
+    """The mirror pooling tree of Cohen & Shashua [2]_: input i is pooled first with its mirror N-1-i.
+
+    Level 1 pools (0, N-1), (1, N-2), ...; higher levels pool neighbouring pairs, i.e.
+    the balanced tree over the leaf order 0, N-1, 1, N-2, ... (N a power of 2).
+    """
+    order = [x for i in range(N // 2) for x in (i, N - 1 - i)]
+    return balanced_tree(order)
+
+
+def odd_even_tree(N: int):
+    """Pool the even inputs among themselves and the odd ones among themselves (balanced tree over 0,2,4,...,1,3,5,...)."""
+    return balanced_tree(list(range(0, N, 2)) + list(range(1, N, 2)))
+
+
 def parse_tree(spec, N: int):
     """A binary pooling tree over inputs 0..N-1.
 
     ``spec`` is None (the balanced tree over 0..N-1), a nested pair structure
     (``"((0,1),(2,3))"`` or nested lists), or a permutation of the inputs
     (``"0,2,1,3"``: the balanced tree over the leaves in that order, the pooling
-    geometry of [2]_), or ``"pairs"``: pool neighbours (0,1), (2,3), ... level by
+    geometry of [2]_), ``"mirror"`` (:func:`mirror_tree`), ``"odd-even"``
+    (:func:`odd_even_tree`), or ``"pairs"``: pool neighbours (0,1), (2,3), ... level by
     level, an odd node out moving up unpooled (any N >= 2). Raises
     :class:`ShapeError` for a tree that is not binary or does not cover each input
     exactly once.
@@ -167,6 +184,10 @@ def parse_tree(spec, N: int):
         s = spec.strip()
         if s == "pairs":
             return pairs_tree(N)
+        if s == "mirror":
+            return mirror_tree(N)
+        if s == "odd-even":
+            return odd_even_tree(N)
         if "(" in s or "[" in s:
             try:
                 spec = json.loads(s.replace("(", "[").replace(")", "]"))
@@ -308,9 +329,20 @@ def rac(T: int, M: int, R, L: int = 1, shared: bool = True) -> TensorNetwork:
     h^{l,t} = (W^{H,l} h^{l,t-1}) * (W^{I,l} u^{l,t}) (elementwise), with u^{1,t}
     the M-dimensional representation of input t and u^{l,t} = h^{l-1,t}; the output
     is <w, h^{L,T}>. The initial state enters as W^{H,l} h^{l,0} = 1 (all ones), so
-    h^{l,1} = W^{I,l} u^{l,1}. The elementwise product makes the hidden index a
-    hyperedge. ``shared`` (default) ties each W^{I,l}, W^{H,l} across time.
-    ``R`` is the hidden width (one value or one per layer).
+    h^{l,1} = W^{I,l} u^{l,1}. The elementwise product makes the hidden index of
+    h^{l,t} a hyperedge joining W^{I,l}, W^{H,l} and the ONE reader of that value.
+
+    For L >= 2 the value h^{l-1,t} has two readers (layer l at time t, layer l-1 at
+    time t+1). A shared summed index is not a copy of a vector, so each reader gets
+    its own copy of the sub-network that computes the value (cores ``WI0_3.1``,
+    ``WI0_3.2``, ... all carry the weight ``WI0_3``), and the template index d_t is
+    copied instead: an identity core ``in{t}`` joins the open leg x_t to a hyperedge
+    ``d{t}`` read by every copy of W^{I,1} at time t. On one-hot inputs this
+    network's contraction is the grid tensor of the forward pass
+    (:func:`tnverify.forward.forward`, tested entry by entry); it has O(T^L) cores.
+    For L = 1 every value has one reader and the network is the tensor train.
+    ``shared`` (default) ties each W^{I,l}, W^{H,l} across time; copies of one
+    weight are always tied. ``R`` is the hidden width (one value or one per layer).
     """
     T = _pos(T, "number of time steps")
     M = _pos(M, "feature dimension")
@@ -318,65 +350,139 @@ def rac(T: int, M: int, R, L: int = 1, shared: bool = True) -> TensorNetwork:
     Rs = _widths(R, L, "hidden widths")
     if T < 2:
         raise ShapeError(f"a recurrent network needs at least 2 time steps, got {T}")
-    names, inputs, size = [], [], {}
-    groups: dict = {}
-    for t in range(T):
-        size[f"x{t}"] = M
-    for l in range(L):
-        for t in range(T):
-            c = f"h{l}_{t}"
-            size[c] = Rs[l]
-            below = f"x{t}" if l == 0 else f"h{l - 1}_{t}"
-            names.append(f"WI{l}_{t}")
-            inputs.append((c, below))
-            groups.setdefault(f"WI{l}", []).append(f"WI{l}_{t}")
-            if t > 0:
-                names.append(f"WH{l}_{t}")
-                inputs.append((c, f"h{l}_{t - 1}"))
-                groups.setdefault(f"WH{l}", []).append(f"WH{l}_{t}")
+    if L > 1 and _rac_cores(T, L) > MAX_RAC_CORES:
+        raise BudgetError(f"the grid-tensor network of a depth-{L} RAC with T={T} has {_rac_cores(T, L)} cores "
+                          f"(copies of reused sub-networks), over the limit {MAX_RAC_CORES}")
+    names, inputs, size = [], [], {f"x{t}": M for t in range(T)}
+    copies: dict = {}
+    readers = {t: 0 for t in range(T)}
+
+    def fresh(base):
+        k = copies.get(base, 0)
+        copies[base] = k + 1
+        return base if k == 0 else f"{base}.{k}"
+
+    def state(l, t):
+        """Add a copy of the sub-network computing h^{l,t}; return the label of its hidden index."""
+        c = fresh(f"h{l}_{t}")
+        size[c] = Rs[l]
+        if l == 0:
+            readers[t] += 1
+            below = f"d{t}"
+        else:
+            below = state(l - 1, t)
+        names.append(fresh(f"WI{l}_{t}"))
+        inputs.append((c, below))
+        if t > 0:
+            prev = state(l, t - 1)
+            names.append(fresh(f"WH{l}_{t}"))
+            inputs.append((c, prev))
+        return c
+
+    top = state(L - 1, T - 1)
     names.append("w")
-    inputs.append((f"h{L - 1}_{T - 1}",))
-    shared_g = [tuple(g) for g in groups.values() if shared and len(g) > 1]
+    inputs.append((top,))
+    for t in range(T):  # an index read once needs no copy core
+        if readers[t] == 1:
+            inputs = [tuple(f"x{t}" if x == f"d{t}" else x for x in ix) for ix in inputs]
+        else:
+            size[f"d{t}"] = M
+            names.append(f"in{t}")
+            inputs.append((f"x{t}", f"d{t}"))
+    groups: dict = {}
+    for n in names:
+        base = n.split(".")[0]
+        if base.startswith(("WI", "WH")):
+            groups.setdefault(base.split("_")[0] if shared else base, []).append(n)
+    shared_g = [tuple(g) for g in groups.values() if len(g) > 1]
     return TensorNetwork(names, inputs, [f"x{t}" for t in range(T)], size, shared=shared_g,
                          meta={"arch": "rac", "N": T, "M": M, "R": Rs, "L": L, "shared": shared})
+
+
+#: Most cores of a deep-RAC grid network (it grows like T^L).
+MAX_RAC_CORES = 20_000
+
+
+def _rac_cores(T: int, L: int) -> int:
+    """Cores of the deep-RAC grid network: c(l, t) = 1 + [t > 0] + c(l-1, t) + c(l, t-1)."""
+    c = [[0] * T for _ in range(L)]
+    for l in range(L):
+        for t in range(T):
+            c[l][t] = 1 + (c[l - 1][t] if l else 0) + ((1 + c[l][t - 1]) if t else 0)
+            if c[l][t] > 10 * MAX_RAC_CORES:
+                return c[l][t]
+    return c[L - 1][T - 1] + 1 + T
 
 
 ARCHS = ("cp", "tucker", "tt", "tr", "ht", "convac", "rac")
 
 
-def build(arch: str, inputs: int, features=2, widths=None, rank: int | None = None, shared: bool = False,
-          tree=None, depth: int = 1) -> TensorNetwork:
-    """Build a named architecture from CLI-style parameters.
+def spec(arch: str, inputs: int, features=2, widths=None, rank: int | None = None, shared: bool = False,
+         tree=None, depth: int = 1) -> Arch:
+    """The :class:`tnverify.forward.Arch` named by CLI-style parameters (validated).
 
     ``widths`` are per level (ht, convac), the TT/TR ranks (tt, tr), the Tucker
-    ranks, or the RAC hidden width; ``rank`` is Z for cp (and the default width
-    elsewhere). ConvAC/HT need a power-of-2 ``inputs`` unless ``tree`` is given.
+    ranks, or the RAC hidden widths (one per layer, or one for all); ``rank`` is Z
+    for cp (and the default width elsewhere). ConvAC/HT need a power-of-2
+    ``inputs`` unless ``tree`` is given (``pairs``, ``mirror``, ``odd-even``, a
+    permutation or nested pairs).
     """
-    from .errors import UnknownNameError
-
     if arch not in ARCHS:
         raise UnknownNameError("architecture", arch, ARCHS)
+    N = _pos(inputs, "number of inputs")
     w = widths if widths is not None else rank
     if arch == "cp":
         if rank is None:
             raise InputError("cp needs --rank Z (the number of channels)")
-        return cp(inputs, features, rank, shared)
+        return Arch("cp", N, tuple(_feature_dims(N, features)), (_pos(rank, "number of channels Z"),),
+                    shared=bool(shared))
     if w is None:
         raise InputError(f"{arch} needs --widths (or --rank)")
-    if arch == "tucker":
-        return tucker(inputs, features, w)
-    if arch == "tt":
-        return tt(inputs, features, w, shared)
-    if arch == "tr":
-        return tr(inputs, features, w, shared)
     if arch == "rac":
-        return rac(inputs, features, w, depth, shared)
-    if tree is None:
-        n = _pos(inputs, "number of inputs")
-        if n < 2 or n & (n - 1):
-            raise ShapeError(f"--arch {arch} needs --inputs a power of 2 (got {n}) or an explicit --tree")
-    fn = ht if arch == "ht" else convac
-    return fn(inputs, features, w, tree, shared)
+        if isinstance(features, (list, tuple)):
+            raise ShapeError(f"a RAC reads the same M templates at every time step; expected one M, got {features}")
+        M = _pos(features, "feature dimension")
+        L = _pos(depth, "depth L")
+        if N < 2:
+            raise ShapeError(f"a recurrent network needs at least 2 time steps, got {N}")
+        return Arch("rac", N, (M,) * N, tuple(_widths(w, L, "hidden widths")), shared=bool(shared), depth=L)
+    Ms = tuple(_feature_dims(N, features))
+    if arch == "tucker":
+        return Arch("tucker", N, Ms, tuple(_widths(w, N, "Tucker ranks")))
+    if arch in ("tt", "tr"):
+        if N < 2:
+            raise ShapeError(f"a tensor {'train' if arch == 'tt' else 'ring'} needs at least 2 inputs, got {N}")
+        return Arch(arch, N, Ms, tuple(_widths(w, N - 1 if arch == "tt" else N, f"{arch.upper()} ranks")),
+                    shared=bool(shared))
+    if tree is None and (N < 2 or N & (N - 1)):
+        raise ShapeError(f"--arch {arch} needs --inputs a power of 2 (got {N}) or an explicit --tree")
+    if N < 2:
+        raise ShapeError(f"a tree network needs at least 2 inputs, got {N}")
+    t = parse_tree(tree, N)
+    return Arch(arch, N, Ms, tuple(_widths(w, _height(t), "widths (one per level below the root)")), tree=t,
+                shared=bool(shared))
+
+
+def network(a: Arch) -> TensorNetwork:
+    """The builder's tensor network of an architecture (its contraction is the grid tensor)."""
+    if a.family == "cp":
+        return cp(a.N, list(a.M), a.widths[0], a.shared)
+    if a.family == "tucker":
+        return tucker(a.N, list(a.M), list(a.widths))
+    if a.family == "tt":
+        return tt(a.N, list(a.M), list(a.widths), a.shared)
+    if a.family == "tr":
+        return tr(a.N, list(a.M), list(a.widths), a.shared)
+    if a.family == "rac":
+        return rac(a.N, a.M[0], list(a.widths), a.depth, a.shared)
+    fn = ht if a.family == "ht" else convac
+    return fn(a.N, list(a.M), list(a.widths), a.tree, a.shared)
+
+
+def build(arch: str, inputs: int, features=2, widths=None, rank: int | None = None, shared: bool = False,
+          tree=None, depth: int = 1) -> TensorNetwork:
+    """The tensor network of a named architecture: ``network(spec(...))``."""
+    return network(spec(arch, inputs, features, widths, rank, shared, tree, depth))
 
 
 def parse_partition(spec, N: int) -> tuple:

@@ -42,9 +42,10 @@ def _builder_args(p, file=True):
     p.add_argument("--partition", default="interleaved", help="interleaved, left-right, or row legs like 0,2,4,6")
 
 
-def _network(args, arch=None, file=None):
+def _subject(args, arch=None, file=None):
+    """The claim's object: an architecture (:class:`tnverify.forward.Arch`, its grid tensor) or a network FILE."""
     from .network import load
-    from .architectures import build
+    from .architectures import spec
 
     file = file if file is not None else getattr(args, "file", None)
     arch = arch or args.arch
@@ -56,8 +57,23 @@ def _network(args, arch=None, file=None):
         raise InputError("expected a network FILE or --arch cp|tucker|tt|tr|ht|convac|rac")
     if args.inputs is None:
         raise InputError(f"--arch {arch} needs --inputs N")
-    return build(arch, args.inputs, _ints(args.features), _ints(args.widths), args.rank, args.shared, args.tree,
-                 args.depth)
+    return spec(arch, args.inputs, _ints(args.features), _ints(args.widths), args.rank, args.shared, args.tree,
+                args.depth)
+
+
+def _order(subject) -> int:
+    from .forward import Arch
+
+    return subject.N if isinstance(subject, Arch) else subject.order
+
+
+def _network(args, arch=None, file=None):
+    """The tensor network of the subject (the builder's grid network for an architecture)."""
+    from .architectures import network
+    from .forward import Arch
+
+    subject = _subject(args, arch, file)
+    return network(subject) if isinstance(subject, Arch) else subject
 
 
 def _checked(res, no_check: bool) -> tuple:
@@ -76,12 +92,12 @@ def _cmd_separation(args) -> int:
     from . import certificate as C
     from .cli import emit, status_exit
     from .architectures import parse_partition
-    from .separation import separation_rank
+    from .separation import separation
 
     t0 = time.perf_counter()
-    net = _network(args)
-    rows = parse_partition(args.partition, net.order)
-    res = separation_rank(net, rows, seed=args.seed, attempts=args.attempts)
+    subject = _subject(args)
+    rows = parse_partition(args.partition, _order(subject))
+    res = separation(subject, rows, seed=args.seed, attempts=args.attempts)
     status, verdict = _checked(res, args.no_check)
     out = res.to_dict()
     out.update({"status": status, "checker": verdict, "seconds": round(time.perf_counter() - t0, 6)})
@@ -106,13 +122,14 @@ def _cmd_compare(args) -> int:
     from . import certificate as C
     from .cli import emit, status_exit
     from .architectures import parse_partition
-    from .separation import separation_rank, shallow_width
+    from .separation import separation, shallow_width
 
     t0 = time.perf_counter()
     deep_file = args.deep if args.deep.endswith(".json") else None
-    net = _network(args, arch=None if deep_file else args.deep, file=deep_file)
-    rows = parse_partition(args.partition, net.order)
-    res = separation_rank(net, rows, seed=args.seed, attempts=args.attempts, prefix="deep_")
+    subject = _subject(args, arch=None if deep_file else args.deep, file=deep_file)
+    rows = parse_partition(args.partition, _order(subject))
+    res = separation(subject, rows, seed=args.seed, attempts=args.attempts, prefix="deep_")
+    net = res.network
     feats = _ints(args.features)
     need, below = shallow_width(args.shallow, net.order, feats, rows, res.lower, cert=res.certificate)
     status, verdict = _checked(res, args.no_check)
@@ -141,8 +158,8 @@ def _cmd_compare(args) -> int:
 
 def _sweep_point(task: dict) -> dict:
     """One sweep point (module level, so an executor can ship it): deep and shallow ranks."""
-    from .architectures import build, parse_partition
-    from .separation import separation_rank
+    from .architectures import parse_partition, spec
+    from .separation import architecture_separation
 
     kw, over, v = task["kw"], task["over"], task["value"]
     rec = {over: v}
@@ -154,9 +171,9 @@ def _sweep_point(task: dict) -> dict:
             tree = task["tree"] if (task["tree"] and width is None) else None
             if tree is None and arch in ("convac", "ht") and (kw["inputs"] & (kw["inputs"] - 1)):
                 tree = "pairs"
-            net = build(arch, kw["inputs"], kw["features"], w, r, task["shared"] and width is None, tree,
-                        task["depth"])
-            res = separation_rank(net, parse_partition(task["partition"], net.order), seed=task["seed"])
+            a = spec(arch, kw["inputs"], kw["features"], w, r, task["shared"] and width is None, tree,
+                     task["depth"])
+            res = architecture_separation(a, parse_partition(task["partition"], a.N), seed=task["seed"])
             rec.update({f"{tag}_status": res.status, f"{tag}_lower": res.lower, f"{tag}_upper": res.upper,
                         f"{tag}_rank": res.rank, f"{tag}_seconds": round(time.perf_counter() - t0, 4)})
         except InputError as e:

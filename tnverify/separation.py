@@ -50,10 +50,11 @@ import numpy as np
 from .certificate import Certificate, enc
 from .errors import BudgetError, InputError
 from .exact import random_prime
+from .forward import Arch, boundary_bound, grid_block, network_values, random_weights
 from .network import Cut, TensorNetwork, contract, contraction_path, min_cut, random_point, sketched
 from .tensor import flatten
 
-__all__ = ["SeparationResult", "separation_rank", "sketch_sizes", "network_object", "rank_profile",
+__all__ = ["SeparationResult", "separation_rank", "architecture_separation", "separation", "sketch_sizes", "network_object", "rank_profile",
            "PRIME_BITS", "MAX_SKETCH_ENTRIES", "shallow_width", "separation_certificate"]
 
 #: Bits of the random primes (p < 2^20: exact int64 contraction and the fast float64 mod-p kernel).
@@ -83,19 +84,39 @@ class SeparationResult:
     primes: list = field(default_factory=list)
     seconds: float = 0.0
     certificate: Certificate | None = None
+    arch: Arch | None = None
+    bounds: dict = field(default_factory=dict)
+
+    @property
+    def subject(self) -> str:
+        """What the claim is about: the architecture's grid tensor, or the given network."""
+        if self.arch is not None:
+            return f"the grid tensor of {self.arch.describe()}"
+        return f"the given tensor network ({self.network.describe()})"
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "status": self.status, "notion": "generic separation rank (rank of the flattening over C "
-            "for generic parameters)", "rank": self.rank, "lower": self.lower, "upper": self.upper,
-            "rows": list(self.rows), "cut": self.cut.labels, "cut_side": self.cut.side,
+            "for generic parameters)", "subject": self.subject, "rank": self.rank, "lower": self.lower,
+            "upper": self.upper, "rows": list(self.rows), "cut": self.cut.labels, "cut_side": self.cut.side,
             "sketch_shape": list(self.sketch_shape), "seeds": self.seeds, "primes": self.primes,
             "network": self.network.describe(), "seconds": round(self.seconds, 6),
         }
+        if self.arch is not None:
+            d["architecture"] = self.arch.params()
+            d["upper_bounds"] = dict(self.bounds)
+        return d
+
+    def _upper_text(self) -> str:
+        if not self.bounds:
+            return f"min cut {self.upper} over bonds {', '.join(self.cut.labels)}"
+        parts = [f"cut {self.bounds['cut']} over {', '.join(self.cut.labels)}"]
+        parts += [f"{k} {v}" for k, v in self.bounds.items() if k != "cut"]
+        return f"{self.upper} = min({'; '.join(parts)})"
 
     def text(self) -> str:
-        head = f"{self.network.describe()}, partition I={list(self.rows)}"
-        cut = f"min cut {self.upper} over bonds {', '.join(self.cut.labels)}"
+        head = f"{self.subject}, partition I={list(self.rows)}"
+        cut = self._upper_text()
         if self.status == "proved":
             return (f"{head}\ngeneric separation rank = {self.rank} (proved)\n  upper: {cut}\n"
                     f"  lower: nonzero {self.lower}x{self.lower} minor of a {self.sketch_shape[0]}x"
@@ -246,16 +267,17 @@ def shallow_width(arch: str, inputs: int, features, rows, target: int, cert: Cer
     or ``(None, bound at max_width)``. Below w, every network of the family has
     separation rank < target, so it cannot equal a network of separation rank
     ``target`` (a necessary condition, [1]_ Cor. 1). The cut is monotone in w, so a
-    doubling and bisection search is exact. With ``cert``, a ``cut-bound`` step for
-    the family at width w - 1 is added (object ``shallow_family``).
+    doubling and bisection search is exact. With ``cert``, a ``grid-cut-bound`` step
+    for the architecture at width w - 1 is added (object ``shallow_family``); the
+    checker builds that architecture's network itself.
     """
-    from .architectures import build
+    from .architectures import network, spec
 
-    def net(w):
-        return build(arch, inputs, features, None if arch == "cp" else w, w if arch == "cp" else None, depth=depth)
+    def arch_at(w):
+        return spec(arch, inputs, features, None if arch == "cp" else w, w if arch == "cp" else None, depth=depth)
 
     def cut(w):
-        return min_cut(net(w), rows).value
+        return min_cut(network(arch_at(w)), rows).value
 
     if cut(max_width) < target:
         return None, cut(max_width)
@@ -271,14 +293,183 @@ def shallow_width(arch: str, inputs: int, features, rows, target: int, cert: Cer
             lo = mid
     if hi == 1:
         return 1, 0
-    below = net(hi - 1)
-    c = min_cut(below, rows)
+    below = arch_at(hi - 1)
+    c = min_cut(network(below), rows)
     if cert is not None:
-        cert.objects["shallow_family"] = network_object(below, False)
-        cert.add_step("cut-bound", id="shallow_upper", network="shallow_family", rows=list(rows), side=c.side,
-                      cut=c.labels, rank=c.value)
-        cert.conclude("generic-rank-at-most", {"network": "shallow_family", "rows": list(rows)}, c.value)
+        cert.objects["shallow_family"] = architecture_object(below)
+        cert.add_step("grid-cut-bound", id="shallow_upper", architecture="shallow_family", rows=list(rows),
+                      side=c.side, cut=c.labels, rank=c.value)
+        cert.conclude("generic-rank-at-most", {"architecture": "shallow_family", "rows": list(rows)}, c.value)
     return hi, c.value
+
+
+# ------------------------------------------------------------------ architectures
+def architecture_object(a: Arch, weights: dict | None = None) -> dict:
+    """An ``architecture`` object of a certificate: the family's parameters (and a point's weights)."""
+    o = {"type": "architecture", **a.params()}
+    if weights is not None:
+        o["weights"] = {n: [enc(x) for x in np.asarray(v).ravel().tolist()] for n, v in weights.items()}
+    return o
+
+
+def _index(seq, base) -> int:
+    """C-order index of a multi-index ``seq`` with radices ``base`` (Python int: no overflow)."""
+    out = 0
+    for d, b in zip(seq, base):
+        out = out * b + int(d)
+    return out
+
+
+def _sample_sequences(rng, base, s: int) -> np.ndarray:
+    """``s`` distinct template sequences (rows of an array) with radices ``base``; all of them when fewer."""
+    total = math.prod(base)
+    if total <= s:
+        return np.array(np.unravel_index(np.arange(total), base)).T.reshape(total, len(base))
+    seen: dict = {}
+    while len(seen) < s:
+        draw = np.stack([rng.integers(0, b, 2 * s) for b in base], axis=1)
+        for row in map(tuple, draw.tolist()):
+            seen.setdefault(row, None)
+            if len(seen) == s:
+                break
+    return np.array(list(seen), dtype=np.int64)
+
+
+def _grid_lower(a: Arch, weights: dict, rows, upper: int, rng, p: int):
+    """Rank of a block of the grid flattening on sampled template sequences (deep RACs: not multilinear).
+
+    Starts from 64 x 64 sequences per side and doubles the block while its rank still
+    grows and is below ``upper`` (at most 2 upper + 64 sequences per side, or all of them).
+    Returns (rank, row indices, column indices, block shape).
+    """
+    cols = [k for k in range(a.N) if k not in rows]
+    rb, cb = [a.M[k] for k in rows], [a.M[k] for k in cols]
+    cap = min(math.prod(rb), math.prod(cb), 2 * upper + 64)
+    s, last = min(64, cap), -1
+    while True:
+        if s * s > MAX_SKETCH_ENTRIES:
+            raise BudgetError(f"a {s} x {s} block of the grid flattening exceeds the limit {MAX_SKETCH_ENTRIES}")
+        R, C = _sample_sequences(rng, rb, s), _sample_sequences(rng, cb, s)
+        F = grid_block(a, weights, rows, R, C, p)
+        r, pr, pc = rank_profile(F, p)
+        if r >= upper or s >= cap or (r < s and r == last):
+            break
+        last, s = r, min(2 * s, cap)
+    return r, [_index(R[i], rb) for i in pr], [_index(C[j], cb) for j in pc], F.shape
+
+
+def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, certificate: bool = True,
+                            prefix: str = "", limit: int = MAX_SKETCH_ENTRIES) -> SeparationResult:
+    """Certified generic separation rank of an architecture's grid tensor for the partition ``rows`` | rest.
+
+    The object is the grid tensor of the architecture's forward pass
+    (:mod:`tnverify.forward`). Upper bounds, each valid for every weight: the min cut
+    of the builder's grid network (:func:`tnverify.architectures.network`, tested
+    against the forward pass), the shape min(prod_I M, prod_J M), and for a deep RAC
+    with a Start-End partition the boundary-state count
+    (:func:`tnverify.forward.boundary_bound`). Lower bound at a random point (weights
+    uniform mod a random prime p, 2^19 < p < 2^20): for a multilinear family the rank
+    of the sketched flattening (the network contracted with random test vectors on
+    each input); for a deep RAC the rank of a block on sampled distinct template
+    sequences. The certificate gives the checker the family's parameters and the
+    point's weights; the checker recomputes the minor by its own forward pass and the
+    cut on its own network. Cost per attempt: one sketch contraction (or m n forward
+    passes) and one rank profile mod p.
+    """
+    from .architectures import network
+
+    t0 = time.perf_counter()
+    rows = tuple(sorted(rows))
+    if a.N > MAX_INPUTS and a.multilinear:
+        raise BudgetError(f"separation ranks are computed for at most {MAX_INPUTS} inputs (the sketched tensor "
+                          f"keeps one index per input), got {a.N}")
+    fam = network(a).structure()
+    cut = min_cut(fam, rows)
+    cols = [k for k in range(a.N) if k not in rows]
+    bounds = {"cut": cut.value, "shape": min(math.prod(a.M[k] for k in rows), math.prod(a.M[k] for k in cols))}
+    bb = boundary_bound(a, rows)
+    if bb is not None:
+        bounds["boundary states"] = bb
+    upper = min(bounds.values())
+    if a.multilinear:
+        if upper * upper > limit:
+            raise BudgetError(f"showing rank {_magnitude(upper)} needs a sketched flattening of at least "
+                              f"its square, {_magnitude(upper ** 2)} entries, over the limit {limit}")
+        s = sketch_sizes(fam, rows, upper, limit)
+    best = None
+    seeds, primes = [], []
+    for att in range(max(1, attempts)):
+        sd = seed + att
+        rng = np.random.default_rng(sd)
+        p = random_prime(rng, bits=PRIME_BITS)
+        W = random_weights(a, rng, p)
+        if a.multilinear:
+            point = fam.with_values(network_values(a, W, fam.names))
+            mats = [rng.integers(0, p, (sk, mk), dtype=np.int64) for sk, mk in zip(s, fam.shape)]
+            snet = sketched(point, mats)
+            holder = {lab: n for n, ix in zip(fam.names, fam.inputs) for lab in ix if lab in fam.output}
+            path = contraction_path(snet, first=[(holder[lab], f"S~{k}") for k, lab in enumerate(fam.output)])
+            F = flatten(contract(snet, modulus=p, path=path), rows)
+            r, pr, pc = rank_profile(F, p)
+            shp = F.shape
+            del F
+        else:
+            mats = None
+            r, pr, pc, shp = _grid_lower(a, W, rows, upper, rng, p)
+        seeds.append(sd)
+        primes.append(p)
+        if best is None or r > best[0]:
+            best = (r, pr, pc, p, W, mats, shp)
+        if r >= upper:
+            break
+    r, pr, pc, p, W, mats, shp = best
+    status = "proved" if r == upper else "unknown"
+    res = SeparationResult(status, r, upper, r if status == "proved" else None, cut, rows, fam, tuple(shp),
+                           seeds, primes, arch=a, bounds=bounds)
+    if certificate:
+        res.certificate = architecture_certificate(res, W, mats, p, pr, pc, prefix=prefix)
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def architecture_certificate(res: SeparationResult, weights: dict, mats, p: int, pr, pc, prefix: str = "",
+                             cert: Certificate | None = None) -> Certificate:
+    """Certificate: upper bounds the checker re-derives from the parameters; a forward-pass minor at a point."""
+    cert = cert or Certificate()
+    fam, pt = f"{prefix}family", f"{prefix}point"
+    rows = list(res.rows)
+    cert.objects[fam] = architecture_object(res.arch)
+    cert.objects[pt] = architecture_object(res.arch, weights)
+    cert.add_step("grid-cut-bound", id=f"{prefix}upper-cut", architecture=fam, rows=rows, side=res.cut.side,
+                  cut=res.cut.labels, rank=res.bounds["cut"])
+    cert.add_step("grid-shape-bound", id=f"{prefix}upper-shape", architecture=fam, rows=rows,
+                  rank=res.bounds["shape"])
+    if "boundary states" in res.bounds:
+        cert.add_step("grid-boundary-bound", id=f"{prefix}upper-boundary", architecture=fam, rows=rows,
+                      rank=res.bounds["boundary states"])
+    step = {"grid": pt, "rows": rows, "modulus": p, "minor": {"rows": [int(i) for i in pr],
+                                                               "cols": [int(j) for j in pc]}, "rank": res.lower}
+    if mats is not None:
+        step["vectors"] = [[[int(x) for x in row] for row in S.tolist()] for S in mats]
+    if res.lower > 0:
+        cert.add_step("grid-rank-at-least", id=f"{prefix}point-lower", **step)
+        cert.add_step("grid-generic-from-point", id=f"{prefix}lower", point=pt, family=fam, rows=rows,
+                      rank=res.lower)
+    subject = {"architecture": fam, "rows": rows}
+    if res.lower > 0:
+        cert.conclude("generic-rank-at-least", subject, res.lower)
+    cert.conclude("generic-rank-at-most", subject, res.upper)
+    cert.claim.update({"architecture": res.arch.params(), "object": res.subject, "rows": rows,
+                       "status": res.status, "seeds": res.seeds, "primes": [str(q) for q in res.primes],
+                       "notion": "generic separation rank over C (rank of the grid tensor's flattening)"})
+    return cert
+
+
+def separation(subject, rows, **kw) -> SeparationResult:
+    """:func:`architecture_separation` for an :class:`Arch`, :func:`separation_rank` for a user's network."""
+    if isinstance(subject, Arch):
+        return architecture_separation(subject, rows, **kw)
+    return separation_rank(subject, rows, **kw)
 
 
 def check_rows(net: TensorNetwork, rows) -> tuple:

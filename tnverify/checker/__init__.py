@@ -23,7 +23,7 @@ from ._core import (
 
 __all__ = ["Verdict", "check", "RULES"]
 
-_OPTIONAL_RULE_MODULES = ("rules_network", "rules_kruskal", "rules_jacobian", "rules_cp")
+_OPTIONAL_RULE_MODULES = ("rules_network", "rules_arch", "rules_kruskal", "rules_jacobian", "rules_cp")
 for _name in _OPTIONAL_RULE_MODULES:
     try:
         __import__(f"{__name__}.{_name}")

@@ -94,6 +94,13 @@ def det_mod_p(M: list, p: int) -> int:
     return d % p
 
 
+def det_mod(entries: list, r: int, p: int) -> int:
+    """Determinant mod p of the r x r matrix given by its flat row-major ``entries`` (FLINT when large)."""
+    if flint is not None and r**3 > PURE_PYTHON_WORK:
+        return int(flint.nmod_mat(r, r, [x % p for x in entries], p).det())
+    return det_mod_p([entries[i * r:(i + 1) * r] for i in range(r)], p)
+
+
 def det_int(M: list) -> int:
     """Exact integer determinant (Bareiss; FLINT's fmpz_mat for large n)."""
     n = len(M)

@@ -44,14 +44,9 @@ from __future__ import annotations
 import gc
 
 from ._core import (
-    MAX_ENTRIES, CheckFailure, Malformed, OBJECT_TYPES, field, int_list, integer, num, prime, prod, rule,
+    MAX_ENTRIES, CheckFailure, Malformed, OBJECT_TYPES, field, int_list, integer, num, prime, prod, rule, show,
 )
-from .linalg import PURE_PYTHON_WORK, det_mod_p
-
-try:
-    import flint
-except ImportError:  # pragma: no cover
-    flint = None
+from .linalg import det_mod
 
 #: Largest number of multiply-adds of one contraction step the checker performs.
 MAX_WORK = 400_000_000
@@ -147,16 +142,14 @@ def _rows(step, net, where="step.rows") -> list:
 
 
 # ------------------------------------------------------------------ cut-bound
-@rule("cut-bound")
-def cut_bound(step: dict, ctx) -> list:
-    name = field(step, "network", "step", str)
-    net = _net(ctx, name, "step.network")
-    rows = _rows(step, net)
-    side = field(step, "side", "step", list)
-    if any(n not in net["names"] for n in side) or len(set(side)) != len(side):
-        raise Malformed("step.side: expected distinct core names of the network")
-    claimed = field(step, "cut", "step", list)
-    value = integer(field(step, "rank", "step"), "step.rank", 1)
+def crossing_value(net: dict, rows: list, side: list, claimed: list) -> int:
+    """Check that ``claimed`` are exactly the labels the cut (cores ``side`` on the I side) crosses.
+
+    ``net`` has ``names``, ``inputs``, ``output``, ``dims``. A label crosses when it is
+    held by cores on both sides, or it is an open leg of I on a core outside ``side``
+    (or of J inside). Returns the product of the crossing dimensions: every
+    flattening [T]_{I,J} of the network factors through the crossing labels.
+    """
     A = set(side)
     holders = {}
     for n, ix in zip(net["names"], net["inputs"]):
@@ -165,9 +158,21 @@ def cut_bound(step: dict, ctx) -> list:
     for k, lab in enumerate(net["output"]):
         holders[lab].add(k in rows)
     crossing = sorted(lab for lab, s in holders.items() if len(s) == 2)
-    if sorted(claimed) != crossing:
-        raise CheckFailure(f"the cut with side {sorted(side)} crosses {crossing}, not {sorted(claimed)}")
-    P = prod(net["dims"][x] for x in crossing)
+    if not isinstance(claimed, list) or not all(isinstance(x, str) for x in claimed) or sorted(claimed) != crossing:
+        raise CheckFailure(f"the cut with side {show(sorted(side))} crosses {show(crossing)}, not {show(claimed)}")
+    return prod(net["dims"][x] for x in crossing)
+
+
+@rule("cut-bound")
+def cut_bound(step: dict, ctx) -> list:
+    name = field(step, "network", "step", str)
+    net = _net(ctx, name, "step.network")
+    rows = _rows(step, net)
+    side = field(step, "side", "step", list)
+    if any(n not in net["names"] for n in side) or len(set(side)) != len(side):
+        raise Malformed("step.side: expected distinct core names of the network")
+    value = integer(field(step, "rank", "step"), "step.rank", 1)
+    P = crossing_value(net, rows, side, field(step, "cut", "step", list))
     if P != value:
         raise CheckFailure(f"the cut's bond dimensions multiply to {P}, not {value}")
     facts = [("generic-rank-at-most", {"network": name, "rows": rows}, P)]
@@ -293,10 +298,7 @@ def network_rank_at_least(step: dict, ctx) -> list:
     gc.disable()  # millions of short-lived tuples: the cyclic collector would only rescan the big lists
     try:
         entries = _minor_entries(tensors, rows, cols, leg, dims, mr, mc, p)
-        if r ** 3 <= PURE_PYTHON_WORK or flint is None:
-            d = det_mod_p([entries[i * r:(i + 1) * r] for i in range(r)], p)
-        else:
-            d = int(flint.nmod_mat(r, r, entries, p).det())
+        d = det_mod(entries, r, p)
         del entries
     finally:
         if enabled:
