@@ -40,6 +40,10 @@ def _builder_args(p, file=True):
     p.add_argument("--tree", help="pooling tree: ((0,1),(2,3)), a permutation 0,2,1,3, or 'pairs'")
     p.add_argument("--depth", type=int, default=1, help="depth L (rac)")
     p.add_argument("--partition", default="interleaved", help="interleaved, left-right, or row legs like 0,2,4,6")
+    if file:
+        p.add_argument("--forward", metavar="FILE.py:FUNCTION",
+                       help="your own architecture's forward pass (docs/grid_tensors.md); FILE is then an optional "
+                            "network for a probable upper bound")
 
 
 def _subject(args, arch=None, file=None):
@@ -88,12 +92,51 @@ def _checked(res, no_check: bool) -> tuple:
     return res.status, v.status
 
 
+def _cmd_forward(args) -> int:
+    """``separation --forward FILE.py:FUNCTION``: bounds for the grid tensor of the user's own function."""
+    from . import certificate as C
+    from .architectures import parse_partition
+    from .cli import emit, status_exit
+    from .network import load
+    from .user_forward import forward_separation, load_forward
+
+    t0 = time.perf_counter()
+    if args.arch:
+        raise InputError("give either --forward or --arch, not both")
+    if args.inputs is None:
+        raise InputError("--forward needs --inputs N (the number of inputs of the function)")
+    M = _ints(args.features)
+    if not isinstance(M, int):
+        raise InputError(f"--forward reads the same M templates at every input; expected one --features M, got {M}")
+    uf = load_forward(args.forward)
+    net = load(args.file) if args.file else None
+    rows = parse_partition(args.partition, args.inputs)
+    res = forward_separation(uf, args.inputs, M, rows, seed=args.seed, attempts=args.attempts, network=net)
+    verdict = None
+    status = res.status
+    if not args.no_check and res.certificate is not None:
+        from .checker import check
+
+        verdict = check(res.certificate.to_dict(), allow_code=True).status
+        if verdict != "VERIFIED" and status in ("proved", "probable"):
+            status = "unknown"
+    out = res.to_dict()
+    out.update({"status": status, "checker": verdict, "seconds": round(time.perf_counter() - t0, 6)})
+    if args.cert:
+        C.write(res.certificate, args.cert)
+        out["certificate"] = str(args.cert)
+    emit(args, out, res.text() + (f"\n  checker: {verdict} (ran the user's code)" if verdict else "\n  checker: not run"))
+    return status_exit(status)
+
+
 def _cmd_separation(args) -> int:
     from . import certificate as C
     from .cli import emit, status_exit
     from .architectures import parse_partition
     from .separation import separation
 
+    if args.forward:
+        return _cmd_forward(args)
     t0 = time.perf_counter()
     subject = _subject(args)
     rows = parse_partition(args.partition, _order(subject))
@@ -259,6 +302,8 @@ def _cmd_draw(args) -> int:
     from .architectures import parse_partition
     from .plot import draw_network
 
+    if args.forward:
+        raise InputError("draw needs a network (--arch or FILE); a forward pass alone has no drawing")
     net = _network(args)
     rows = parse_partition(args.partition, net.order)
     cut = min_cut(net, rows)

@@ -118,9 +118,10 @@ class SeparationResult:
         head = f"{self.subject}, partition I={list(self.rows)}"
         cut = self._upper_text()
         if self.status == "proved":
-            return (f"{head}\ngeneric separation rank = {self.rank} (proved)\n  upper: {cut}\n"
-                    f"  lower: nonzero {self.lower}x{self.lower} minor of a {self.sketch_shape[0]}x"
-                    f"{self.sketch_shape[1]} sketch mod {self.primes[-1]} (seed {self.seeds[-1]})\n"
+            what = "sketch" if self.arch is None or self.arch.multilinear else "block on sampled template sequences"
+        return (f"{head}\ngeneric separation rank = {self.rank} (proved)\n  upper: {cut}\n"
+                f"  lower: nonzero {self.lower}x{self.lower} minor of a {self.sketch_shape[0]}x"
+                f"{self.sketch_shape[1]} {what} mod {self.primes[-1]} (seed {self.seeds[-1]})\n"
                     f"  {self.seconds:.3f} s")
         return (f"{head}\ngeneric separation rank unknown: {self.lower} <= rank <= {self.upper}\n  upper: {cut}\n"
                 f"  lower: best sketch rank {self.lower}; seeds {self.seeds}, primes {self.primes}\n"
@@ -335,27 +336,38 @@ def _sample_sequences(rng, base, s: int) -> np.ndarray:
     return np.array(list(seen), dtype=np.int64)
 
 
-def _grid_lower(a: Arch, weights: dict, rows, upper: int, rng, p: int):
-    """Rank of a block of the grid flattening on sampled template sequences (deep RACs: not multilinear).
+def _sampled_lower(rb, cb, upper: int, rng, block, p: int):
+    """Rank mod p of a block of a flattening on sampled distinct template sequences.
 
-    Starts from 64 x 64 sequences per side and doubles the block while its rank still
-    grows and is below ``upper`` (at most 2 upper + 64 sequences per side, or all of them).
-    Returns (rank, row indices, column indices, block shape).
+    ``rb``, ``cb``: template counts of the row and column inputs; ``block(R, C)``
+    returns the block on row sequences R and column sequences C. Starts from 64
+    sequences per side and doubles while the rank still grows and is below
+    ``upper`` (at most 2 upper + 64 per side, or all of them). Returns
+    (rank, R, C, pivot rows, pivot cols, block shape).
     """
-    cols = [k for k in range(a.N) if k not in rows]
-    rb, cb = [a.M[k] for k in rows], [a.M[k] for k in cols]
     cap = min(math.prod(rb), math.prod(cb), 2 * upper + 64)
     s, last = min(64, cap), -1
     while True:
         if s * s > MAX_SKETCH_ENTRIES:
             raise BudgetError(f"a {s} x {s} block of the grid flattening exceeds the limit {MAX_SKETCH_ENTRIES}")
         R, C = _sample_sequences(rng, rb, s), _sample_sequences(rng, cb, s)
-        F = grid_block(a, weights, rows, R, C, p)
+        F = block(R, C)
         r, pr, pc = rank_profile(F, p)
         if r >= upper or s >= cap or (r < s and r == last):
-            break
+            return r, R, C, pr, pc, F.shape
         last, s = r, min(2 * s, cap)
-    return r, [_index(R[i], rb) for i in pr], [_index(C[j], cb) for j in pc], F.shape
+
+
+def _grid_lower(a: Arch, weights: dict, rows, upper: int, rng, p: int):
+    """:func:`_sampled_lower` on the grid tensor's forward pass (deep RACs: not multilinear).
+
+    Returns (rank, row indices, column indices, block shape), indices in C order over the templates.
+    """
+    cols = [k for k in range(a.N) if k not in rows]
+    rb, cb = [a.M[k] for k in rows], [a.M[k] for k in cols]
+    r, R, C, pr, pc, shp = _sampled_lower(rb, cb, upper, rng,
+                                          lambda R, C: grid_block(a, weights, rows, R, C, p), p)
+    return r, [_index(R[i], rb) for i in pr], [_index(C[j], cb) for j in pc], shp
 
 
 def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, certificate: bool = True,

@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass, field as dc_field
 
 from . import rules_matrix  # noqa: F401  (registers rules)
+from .rules_forward import ALLOW_CODE
 from ._core import (
     FORMAT, MAX_FILE_BYTES, RULES, VERSIONS, CheckFailure, Ctx, Malformed, canon, field, implied, loads,
     no_int_digit_limit, show,
@@ -88,14 +89,20 @@ def _load(source):
     return loads(source)
 
 
-def check(source) -> Verdict:
+def check(source, allow_code: bool = False) -> Verdict:
     """Check a certificate given as a path, JSON text or a parsed dict.
 
     Python's limit on integer/text conversions is lifted while checking, so that the verdict
-    never depends on that process-wide setting.
+    never depends on that process-wide setting. ``allow_code`` lets a certificate about a
+    user's own forward pass (object type ``forward``) run that code, after its SHA-256 is
+    checked; without it such a certificate is MALFORMED with a message saying so.
     """
-    with no_int_digit_limit():
-        return _check(source)
+    token = ALLOW_CODE.set(bool(allow_code))
+    try:
+        with no_int_digit_limit():
+            return _check(source)
+    finally:
+        ALLOW_CODE.reset(token)
 
 
 def _check(source) -> Verdict:
