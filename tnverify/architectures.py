@@ -35,7 +35,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import BudgetError, InputError, ShapeError, UnknownNameError
-from .forward import Arch
+from .forward import Arch, tree_str as _tree_str
 from .network import TensorNetwork
 
 __all__ = ["cp", "tucker", "tt", "tr", "ht", "convac", "rac", "parse_tree", "balanced_tree", "pairs_tree",
@@ -240,8 +240,6 @@ def _height(t) -> int:
     return 0 if isinstance(t, int) else 1 + max(_height(t[0]), _height(t[1]))
 
 
-def _tree_str(t) -> str:
-    return str(t) if isinstance(t, int) else f"({_tree_str(t[0])},{_tree_str(t[1])})"
 
 
 def ht(N: int, M, widths, tree=None, shared: bool = False) -> TensorNetwork:

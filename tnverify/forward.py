@@ -89,12 +89,10 @@ class Arch:
 
     def params(self) -> dict:
         """The JSON form (what a certificate records and the checker rebuilds from)."""
-        from .architectures import _tree_str
-
         d = {"family": self.family, "inputs": self.N, "features": list(self.M), "widths": list(self.widths),
              "shared": bool(self.shared)}
         if self.family in ("ht", "convac"):
-            d["tree"] = _tree_str(self.tree)
+            d["tree"] = tree_str(self.tree)
         if self.family == "rac":
             d["depth"] = self.depth
         return d
@@ -113,6 +111,11 @@ class Arch:
 
 
 MULTILINEAR = tuple(f for f in FAMILIES if f != "rac")
+
+
+def tree_str(t) -> str:
+    """A pooling tree as text: ``((0,1),(2,3))`` (what certificates record)."""
+    return str(t) if isinstance(t, int) else f"({tree_str(t[0])},{tree_str(t[1])})"
 
 
 def _leaves(t):

@@ -117,14 +117,14 @@ class SeparationResult:
     def text(self) -> str:
         head = f"{self.subject}, partition I={list(self.rows)}"
         cut = self._upper_text()
+        what = "sketch" if self.arch is None or self.arch.multilinear else "block on sampled template sequences"
         if self.status == "proved":
-            what = "sketch" if self.arch is None or self.arch.multilinear else "block on sampled template sequences"
-        return (f"{head}\ngeneric separation rank = {self.rank} (proved)\n  upper: {cut}\n"
-                f"  lower: nonzero {self.lower}x{self.lower} minor of a {self.sketch_shape[0]}x"
-                f"{self.sketch_shape[1]} {what} mod {self.primes[-1]} (seed {self.seeds[-1]})\n"
+            return (f"{head}\ngeneric separation rank = {self.rank} (proved)\n  upper: {cut}\n"
+                    f"  lower: nonzero {self.lower}x{self.lower} minor of a {self.sketch_shape[0]}x"
+                    f"{self.sketch_shape[1]} {what} mod {self.primes[-1]} (seed {self.seeds[-1]})\n"
                     f"  {self.seconds:.3f} s")
         return (f"{head}\ngeneric separation rank unknown: {self.lower} <= rank <= {self.upper}\n  upper: {cut}\n"
-                f"  lower: best sketch rank {self.lower}; seeds {self.seeds}, primes {self.primes}\n"
+                f"  lower: best {what} rank {self.lower}; seeds {self.seeds}, primes {self.primes}\n"
                 f"  {self.seconds:.3f} s")
 
 
