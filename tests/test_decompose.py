@@ -1,4 +1,4 @@
-"""tnverify.decompose and checker/rules_cp: exact CP-rank proofs checked against definitions and sympy."""
+"""tnverify.theory.cp_rank and checker/rules_cp: exact CP-rank proofs checked against definitions and sympy."""
 from __future__ import annotations
 
 import itertools
@@ -9,7 +9,7 @@ import pytest
 import sympy
 
 from tnverify.checker import check
-from tnverify.decompose import (border_rank_certificate, cp_certificate, cp_rank_bounds, fiber_decomposition,
+from tnverify.theory.cp_rank import (border_rank_certificate, cp_certificate, cp_rank_bounds, fiber_decomposition,
                                 flattening_lower_bound, matmul_tensor, pencil_lower_bound, rational_cp, rationalize,
                                 slice_decomposition, strassen_2x2, w_curve, w_tensor)
 from tnverify.errors import ShapeError

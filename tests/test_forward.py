@@ -1,6 +1,6 @@
 """Reference forward passes: against the builders' networks, against the papers' equations, and bounds.
 
-* every builder of :mod:`tnverify.architectures` contracts to the grid tensor of the
+* every builder of :mod:`tnverify.networks.architectures` contracts to the grid tensor of the
   forward pass, entry by entry (mod p and over Z), for every family;
 * the forward pass itself against independent definitions written here (einsum of
   outer products, matrix chains, traces, the explicit pooling formula, plain-Python
@@ -17,14 +17,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.helpers import sympy_rank
-from tnverify.architectures import ARCHS, network, parse_tree, spec
-from tnverify.forward import (
+from tnverify.networks.architectures import ARCHS, network, parse_tree, spec
+from tnverify.networks.forward import (
     FAMILIES, MULTILINEAR, boundary_bound, forward, grid_block, grid_tensor, network_values, random_weights,
     tied_groups, weight_shapes,
 )
-from tnverify.modular import rank_profile
-from tnverify.network import TensorNetwork, contract, min_cut
-from tnverify.tensor import flatten
+from tnverify.numeric.modp import rank_profile
+from tnverify.networks.network import TensorNetwork, contract, min_cut
+from tnverify.exact.tensor import flatten
 
 PRIMES = (101, 65_537, 1_000_003)
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

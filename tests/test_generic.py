@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tnverify import generic as G
-from tnverify import jacobian as J
+from tnverify.theory import terracini as G
+from tnverify.theory import jacobian as J
 from tnverify.checker import check
-from tnverify.modular import pick_prime, rank_profile
+from tnverify.numeric.modp import pick_prime, rank_profile
 from tnverify.theorems import run_instance
 
 ROOT = Path(__file__).parent.parent / "proofs_checks"

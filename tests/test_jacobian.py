@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import sympy
 
-from tnverify import jacobian as J
+from tnverify.theory import jacobian as J
 from tnverify.errors import BudgetError, InputError, ShapeError
 
 P = 10007
@@ -63,7 +63,7 @@ def test_tucker_matches_sympy():
 @pytest.mark.parametrize("dims", [[2, 3], [2, 2, 3], [3, 3, 3]])
 def test_segre_dimension_rank_one(dims):
     spec = J.cp_spec(dims, 1)
-    from tnverify.modular import rank
+    from tnverify.numeric.modp import rank
 
     assert rank(J.build(spec, P, J.random_point(spec, P, 0)).matrix, P) == sum(dims) - len(dims) + 1
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from tests.helpers import parse_number, sympy_rank
 from tnverify.checker import check
 from tnverify.errors import BudgetError, FieldError, NotExactError, ShapeError
-from tnverify.kruskal import flint_kruskal_rank, generic_kruskal_rank, kruskal_certificate, kruskal_rank
-from tnverify.modular_kruskal import kruskal_search
+from tnverify.theory.kruskal import flint_kruskal_rank, generic_kruskal_rank, kruskal_certificate, kruskal_rank
+from tnverify.numeric.kruskal_search import kruskal_search
 
 
 def brute_krank(A, p=None) -> int:
@@ -81,7 +81,7 @@ def test_unlucky_prime_is_not_taken_for_a_dependency(monkeypatch):
     res = kruskal_search(np.array(A), q)
     assert res.k_lower == 0 and res.witness == (1,)
     primes = iter([q, 1000003])
-    monkeypatch.setattr("tnverify.kruskal.random_prime", lambda *a, **k: next(primes))
+    monkeypatch.setattr("tnverify.theory.kruskal.random_prime", lambda *a, **k: next(primes))
     out = kruskal_rank(A)
     assert out.k_rank == 2 and out.primes == [q, 1000003] and out.prime == 1000003
     assert check(kruskal_certificate(out, A).to_dict()).ok
@@ -213,7 +213,7 @@ def _field_p(f):
 
 def _kruskal_sufficient(mats) -> bool:
     """Brute-force k-ranks satisfy the N-way Kruskal inequality, or (N = 3) the compound condition holds."""
-    from tnverify.uniqueness import compound2, khatri_rao
+    from tnverify.theory.uniqueness import compound2, khatri_rao
 
     R = mats[0].shape[1]
     ks = [brute_krank(M) for M in mats]
@@ -233,7 +233,7 @@ def fact_true(cert, fact) -> bool:
     """Independent truth (brute force, sympy) of a conclusion fact of a Kruskal-family certificate."""
     import math
 
-    from tnverify.uniqueness import veronese
+    from tnverify.theory.uniqueness import veronese
 
     kind, subj, val = fact["fact"], fact["subject"], fact["value"]
     if kind.startswith("kruskal-rank") or kind.startswith("rank-at"):

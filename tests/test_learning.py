@@ -1,4 +1,4 @@
-"""tnverify.learning: moments against definitions (Monte Carlo identities, sympy), recovery, warnings."""
+"""tnverify.theory.learning: moments against definitions (Monte Carlo identities, sympy), recovery, warnings."""
 from __future__ import annotations
 
 import csv
@@ -12,7 +12,7 @@ import sympy
 
 from tnverify.checker import check
 from tnverify.errors import InputError
-from tnverify.learning import (Network, empirical_moment, exact_moment, exact_recovery, identifiability_warnings, learn,
+from tnverify.theory.learning import (Network, empirical_moment, exact_moment, exact_recovery, identifiability_warnings, learn,
                                min_samples, moment_certificate, parse_activation, random_network, recovery_error,
                                stein_weights, sweep)
 
@@ -99,9 +99,12 @@ def test_warnings_for_overcomplete_and_invisible_neurons():
 
 
 def test_sweep_writes_csv_and_png(tmp_path):
+    from tnverify.cli import main
+
     net = random_network(3, 2, "tanh", seed=0)
-    rows = sweep(net, [200, 400], seed=0, csv_path=tmp_path / "s.csv", png_path=tmp_path / "s.png")
-    assert len(rows) == 2
+    assert [r["samples"] for r in sweep(net, [200, 400], seed=0)] == [200, 400]
+    assert main(["learn", "--inputs", "3", "--hidden", "2", "--activation", "tanh", "--sweep", "200,400",
+                 "--csv", str(tmp_path / "s.csv"), "--plot", str(tmp_path / "s.png"), "--no-progress"]) == 0
     with open(tmp_path / "s.csv") as fh:
         assert [int(r["samples"]) for r in csv.DictReader(fh)] == [200, 400]
     assert (tmp_path / "s.png").read_bytes()[:4] == b"\x89PNG"

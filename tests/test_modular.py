@@ -1,4 +1,4 @@
-"""tnverify.modular: ranks mod p against sympy, witnesses, fallback, errors."""
+"""tnverify.numeric.modp: ranks mod p against sympy, witnesses, fallback, errors."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ from hypothesis import given, strategies as st
 
 from tnverify import modular
 from tnverify.errors import FieldError, NotExactError, ShapeError
-from tnverify.exact import det
+from tnverify.exact.rank import det
 from tests.helpers import sympy_rank
 
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from tnverify.errors import InputError, ShapeError
-from tnverify.network import contract, cut_labels, from_graph, from_json, min_cut, random_point, to_graph
-from tnverify.architectures import build, convac, cp, parse_partition, parse_tree, rac, tt
+from tnverify.networks.network import contract, cut_labels, from_graph, from_json, min_cut, random_point, to_graph
+from tnverify.networks.architectures import build, convac, cp, parse_partition, parse_tree, rac, tt
 
 P = 1_000_003
 
@@ -133,7 +133,7 @@ def test_min_cut_equals_brute_force_over_all_core_bipartitions(arch, kw, part):
 
 def test_min_cut_bounds_dense_rank():
     from tests.helpers import sympy_rank
-    from tnverify.tensor import flatten
+    from tnverify.exact.tensor import flatten
 
     net = convac(4, 3, [2, 2])
     T = contract(net.with_values(_vals(net, 5)))

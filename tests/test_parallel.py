@@ -105,7 +105,7 @@ def test_sweep_points_through_processes_match_serial(tmp_path, capsys):
 def test_modular_primes_through_processes_match_serial():
     import numpy as np
 
-    from tnverify.exact import rank
+    from tnverify.exact.rank import rank
 
     rng = np.random.default_rng(5)
     P = rng.integers(-30, 31, (50, 20)) @ rng.integers(-30, 31, (20, 60))
@@ -118,8 +118,8 @@ def test_modular_primes_through_processes_match_serial():
 def test_kruskal_chunks_through_an_executor_match_one_search(dask_cluster):
     import numpy as np
 
-    from tnverify.kruskal import kruskal_rank
-    from tnverify.modular_kruskal import kruskal_search, kruskal_search_chunked
+    from tnverify.theory.kruskal import kruskal_rank
+    from tnverify.numeric.kruskal_search import kruskal_search, kruskal_search_chunked
 
     rng = np.random.default_rng(8)
     A = rng.integers(-3, 4, (4, 9))
@@ -136,7 +136,7 @@ def test_kruskal_chunks_through_an_executor_match_one_search(dask_cluster):
 def test_kruskal_chunks_agree_with_one_search_on_random_matrices():
     import numpy as np
 
-    from tnverify.modular_kruskal import kruskal_search, kruskal_search_chunked
+    from tnverify.numeric.kruskal_search import kruskal_search, kruskal_search_chunked
 
     rng = np.random.default_rng(9)
     for _ in range(60):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tnverify.checker import check
 from tnverify.errors import InputError, NotExactError, ShapeError
 from tnverify.theorems import find_instances, run_instance
-from tnverify.uniqueness import (
+from tnverify.theory.uniqueness import (
     compound2, factors_uniqueness, generic_uniqueness, jennrich, khatri_rao, pnn_identifiability, veronese,
 )
 
@@ -193,7 +193,7 @@ def test_best_grouping_matches_brute_force_over_compositions():
     import itertools
     import math
 
-    from tnverify.uniqueness import _best_grouping
+    from tnverify.theory.uniqueness import _best_grouping
 
     def compositions(d, parts):
         for cuts in itertools.combinations(range(1, d), parts - 1):
@@ -216,7 +216,7 @@ def test_best_grouping_matches_brute_force_over_compositions():
 def test_pnn_identifiability_of_high_degree_is_fast():
     import time
 
-    from tnverify.uniqueness import pnn_identifiability
+    from tnverify.theory.uniqueness import pnn_identifiability
 
     t0 = time.perf_counter()
     res = pnn_identifiability(2, 3, 40, seed=0)

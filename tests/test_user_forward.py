@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tnverify.architectures import parse_partition, rac, spec
+from tnverify.networks.architectures import parse_partition, rac, spec
 from tnverify.checker import check
 from tnverify.errors import InputError
-from tnverify.forward import grid_tensor, random_weights
-from tnverify.modular import rank_profile
-from tnverify.network import TensorNetwork
-from tnverify.user_forward import forward_separation, load_forward
+from tnverify.networks.forward import grid_tensor, random_weights
+from tnverify.numeric.modp import rank_profile
+from tnverify.networks.network import TensorNetwork
+from tnverify.theory.user_forward import forward_separation, load_forward
 
 DATA = Path(__file__).parent / "data"
 SPEC = f"{DATA / 'user_rac2.py'}:score"
@@ -102,7 +102,7 @@ def test_cli_forward(capsys, tmp_path):
 
 
 def test_probable_when_only_the_network_cut_meets_the_lower_bound():
-    from tnverify.architectures import tt
+    from tnverify.networks.architectures import tt
 
     uf = load_forward(f"{DATA / 'user_tt.py'}:score")
     base = tt(4, 3, 2)  # cores G0..G3; the user ties the middle cores: G2 is a copy of G1

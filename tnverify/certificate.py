@@ -3,7 +3,7 @@
 A certificate (format ``tnverify-certificate``, version 1) holds the objects (a
 matrix, a tensor, a network with integer values), a list of steps, each naming a
 rule of the checker's closed vocabulary with its data and hints, and the
-conclusion as a list of facts. See :mod:`tnverify.checker._core` for the schema
+conclusion as a list of facts. See :mod:`tnverify.checker.kernel` for the schema
 the checker enforces. Numbers: integers are JSON integers when |x| < 2^53 and
 decimal strings otherwise; rationals are ``"p/q"`` strings; no floats ever.
 """
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .errors import InputError
+from tnverify import __version__
+from tnverify.errors import InputError
 
 __all__ = ["Certificate", "enc", "matrix_object", "tensor_object", "rank_certificate", "write"]
 
@@ -110,7 +110,7 @@ def write(cert: "Certificate | dict", path) -> Path:
 
 
 def rank_certificate(res, M, ref: dict, cert: "Certificate | None" = None, *, name: str = "M") -> Certificate:
-    """Certificate for a :class:`tnverify.exact.RankResult` of the matrix ``ref`` points to.
+    """Certificate for a :class:`tnverify.exact.rank.RankResult` of the matrix ``ref`` points to.
 
     ``ref`` is ``{"object": NAME}`` or ``{"object": NAME, "rows": [...]}``; when
     ``cert`` is None a new certificate is made holding ``M`` as a matrix object.

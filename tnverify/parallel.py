@@ -25,7 +25,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
-from .errors import InputError, SchedulerError
+from tnverify.errors import InputError, SchedulerError
 
 __all__ = ["executor", "TaskFailure", "Executor"]
 

@@ -50,7 +50,7 @@ def pytest_collect_file(parent, file_path: Path):
 
 class InstanceFile(pytest.File):
     def collect(self):
-        from .theorems import load_instance
+        from tnverify.theorems import load_instance
 
         try:
             inst = load_instance(self.path)
@@ -73,7 +73,7 @@ class InstanceItem(pytest.Item):
         self.load_error = load_error
 
     def runtest(self):
-        from .theorems import run_instance
+        from tnverify.theorems import run_instance
 
         if self.load_error:
             raise InstanceFailure(self.load_error)
@@ -115,9 +115,9 @@ def _explain(res) -> str:
 def assert_certified():
     """Assert that a certificate (path, JSON text, dict or Certificate) verifies,
     or that an instance TOML file runs as expected."""
-    from .certificate import Certificate
-    from .checker import check
-    from .theorems import run_instance
+    from tnverify.certificate import Certificate
+    from tnverify.checker import check
+    from tnverify.theorems import run_instance
 
     def _assert(obj):
         if isinstance(obj, (str, Path)) and str(obj).endswith(".toml"):

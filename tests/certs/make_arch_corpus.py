@@ -1,7 +1,7 @@
 """Generate the architecture certificate corpus: tests/certs/{valid,invalid,malformed}/arch_*.json.
 
 Run from the repository root: ``python tests/certs/make_arch_corpus.py``. The valid files
-are certificates of :func:`tnverify.separation.architecture_separation` (claims about the
+are certificates of :func:`tnverify.theory.separation.architecture_separation` (claims about the
 grid tensor of an architecture); each invalid or malformed file is a valid certificate
 with one deliberate defect.
 """
@@ -11,8 +11,8 @@ import copy
 import json
 from pathlib import Path
 
-from tnverify.architectures import parse_partition, spec
-from tnverify.separation import architecture_separation, shallow_width
+from tnverify.networks.architectures import parse_partition, spec
+from tnverify.theory.separation import architecture_separation, shallow_width
 
 HERE = Path(__file__).parent
 LOWER_RULES = ("grid-rank-at-least", "grid-generic-from-point")

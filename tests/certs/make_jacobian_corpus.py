@@ -1,6 +1,6 @@
 """Regenerate the Jacobian part of the certificate corpus: ``python -m tests.certs.make_jacobian_corpus``.
 
-valid/jacobian_*.json      made by the prover (tnverify.generic);
+valid/jacobian_*.json      made by the prover (tnverify.theory.terracini);
 invalid/jacobian_*.json    well-formed, a false step or conclusion (NOT VERIFIED);
 malformed/jacobian_*.json  schema violations (MALFORMED).
 """
@@ -10,8 +10,8 @@ import copy
 import json
 from pathlib import Path
 
-from tnverify import generic as G
-from tnverify import jacobian as J
+from tnverify.theory import terracini as G
+from tnverify.theory import jacobian as J
 
 HERE = Path(__file__).parent
 

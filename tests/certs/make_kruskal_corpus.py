@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from tnverify.certificate import Certificate
-from tnverify.kruskal import kruskal_certificate, kruskal_rank
-from tnverify.uniqueness import factors_uniqueness, generic_uniqueness, jennrich, pnn_identifiability
+from tnverify.theory.kruskal import kruskal_certificate, kruskal_rank
+from tnverify.theory.uniqueness import factors_uniqueness, generic_uniqueness, jennrich, pnn_identifiability
 
 HERE = Path(__file__).parent
 E3 = [[1, 0, 1, 0], [0, 1, 1, 0], [0, 0, 0, 1]]

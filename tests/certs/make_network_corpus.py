@@ -9,8 +9,8 @@ import copy
 import json
 from pathlib import Path
 
-from tnverify.architectures import build, parse_partition
-from tnverify.separation import separation_rank, shallow_width
+from tnverify.networks.architectures import build, parse_partition
+from tnverify.theory.separation import separation_rank, shallow_width
 
 HERE = Path(__file__).parent
 

@@ -7,7 +7,7 @@ the conclusion fails; the message names the step, its rule and the numbers) or
 
 The checker never searches: hints in the certificate (minor indices, kernel
 vectors, primes, cuts) move all search to the prover, and the checker only
-re-derives. See :mod:`tnverify.checker._core` for the format. This package
+re-derives. See :mod:`tnverify.checker.kernel` for the format. This package
 imports only the standard library and, for large modular problems, python-flint.
 """
 from __future__ import annotations
@@ -15,22 +15,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field as dc_field
 
-from . import rules_matrix  # noqa: F401  (registers rules)
-from .rules_forward import ALLOW_CODE
-from ._core import (
+from tnverify.checker import rules_matrix  # noqa: F401  (registers rules)
+from tnverify.checker.families.forward import ALLOW_CODE
+from tnverify.checker.kernel import (
     FORMAT, MAX_FILE_BYTES, RULES, VERSIONS, CheckFailure, Ctx, Malformed, canon, field, implied, loads,
     no_int_digit_limit, show,
 )
 
-__all__ = ["Verdict", "check", "RULES"]
+from tnverify.checker.families import (  # noqa: F401  (each family registers its rules)
+    architecture, cp, forward, kruskal, network, terracini,
+)
 
-_OPTIONAL_RULE_MODULES = ("rules_network", "rules_arch", "rules_kruskal", "rules_jacobian", "rules_cp")
-for _name in _OPTIONAL_RULE_MODULES:
-    try:
-        __import__(f"{__name__}.{_name}")
-    except ModuleNotFoundError as _e:  # a rule family not shipped in this build
-        if _e.name != f"{__name__}.{_name}":
-            raise
+__all__ = ["Verdict", "check", "RULES"]
 
 
 #: Exceptions that a value of the wrong type, which a schema check let through, can raise.

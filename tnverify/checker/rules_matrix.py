@@ -23,11 +23,11 @@
 """
 from __future__ import annotations
 
-from ._core import (
+from tnverify.checker.kernel import (
     CheckFailure, Malformed, clear_rows, field, full_matrix, int_list, integer, is_integer_matrix,
     is_integer_object, matrix_ref, matrix_shape, num, prime, prod, rule, submatrix,
 )
-from .linalg import det_int, det_mod_p, rank_mod_p
+from tnverify.checker.linalg import det_int, det_mod_p, rank_mod_p
 
 
 def _subject(ref: dict, fld: str) -> dict:

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
-from ..exact import as_exact_array
-from ..kruskal import generic_kruskal_rank, kruskal_certificate, kruskal_rank
-from ..uniqueness import factors_uniqueness, generic_uniqueness, jennrich, pnn_identifiability
-from . import Outcome, theorem
+from tnverify.errors import InputError
+from tnverify.exact.rank import as_exact_array
+from tnverify.theory.kruskal import generic_kruskal_rank, kruskal_certificate, kruskal_rank
+from tnverify.theory.uniqueness import factors_uniqueness, generic_uniqueness, jennrich, pnn_identifiability
+from tnverify.theorems import Outcome, theorem
 
 MATRIX_FAMILIES = ("explicit", "planted", "vandermonde", "generic")
 

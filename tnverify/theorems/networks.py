@@ -14,13 +14,13 @@
 """
 from __future__ import annotations
 
-from ..certificate import Certificate
-from ..architectures import parse_partition, spec
-from ..errors import InputError
-from ..forward import Arch
-from ..network import from_json
-from ..separation import architecture_separation, separation as separate, shallow_width
-from . import Outcome, theorem
+from tnverify.certificate import Certificate
+from tnverify.networks.architectures import parse_partition, spec
+from tnverify.errors import InputError
+from tnverify.networks.forward import Arch
+from tnverify.networks.network import from_json
+from tnverify.theory.separation import architecture_separation, separation as separate, shallow_width
+from tnverify.theorems import Outcome, theorem
 
 
 def _subject(arch, inputs, features, widths, rank, shared, tree, depth, network):

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..certificate import Certificate, rank_certificate, tensor_object
-from ..errors import InputError
-from ..exact import as_exact_array, parse_field, rank, reduce_mod
-from ..tensor import flatten, parse_modes
-from . import Outcome, theorem
+from tnverify.certificate import Certificate, rank_certificate, tensor_object
+from tnverify.errors import InputError
+from tnverify.exact.rank import as_exact_array, parse_field, rank, reduce_mod
+from tnverify.exact.tensor import flatten, parse_modes
+from tnverify.theorems import Outcome, theorem
 
 FAMILIES = ("vandermonde", "hilbert", "product", "matmul", "w-state", "explicit")
 

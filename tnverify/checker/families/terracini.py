@@ -1,0 +1,582 @@
+"""Rules about dimensions of images of parameter maps (Terracini), generic ranks and networks.
+
+Varieties (the ``variety`` / ``map`` field; facts use the subject ``{"variety": V}``):
+
+* ``{"format": "partial-symmetric", "blocks": [[n, d], ...], "rank": R}``: the closure of
+  ``{sum_r (x)_k l_{k,r}^{(x)d_k}}`` (CP when every d = 1, Waring with one block).
+  Coordinates: per block the multisets of size d of range(n) in
+  ``itertools.combinations_with_replacement`` order, C order over the blocks;
+  parameters ``L_k`` (n_k x R) in C order, block after block.
+* ``{"format": "tensor-network", "cores": [{"shape", "labels"}], "outputs": [...]}`` (optional
+  ``"kind"``): the full tensor (C order over outputs) as a multilinear map of the cores.
+* ``{"format": "polynet", "widths": [d_0..d_h], "degree": r}``: ``W_h s(... s(W_1 x))``,
+  ``s(t) = t^r``; the point's last block holds evaluation points (d_0 x K).
+
+Rules:
+
+``jacobian-rank-at-least`` {map, point, modulus, rank, minor}
+    Rebuilds the hinted minor of the Jacobian at the integer point by this module's own
+    code and checks det != 0 mod p. Fact dim-at-least r. (Terracini: the dimension is
+    the generic Jacobian rank; rank at any point mod p <= generic rank.)
+``dim-at-most`` {variety, method, rank}
+    ``ambient``; ``parameters`` (parameters minus a symmetry group acting freely at
+    generic points: per rank-one term sum n_k - (K-1) scalings; hidden-neuron rescalings
+    ``(c, c^{-r})``, one per hidden neuron); ``bottleneck`` (first hidden width 1 at layer
+    i: outputs are ``v u^e`` with u the scalar output of the first i layers, so
+    dim <= sum_{l<=i} d_l d_{l-1} - sum_{0<l<i} d_l + d_h - 1); ``gauge`` {point, modulus,
+    minor}: the gauge orbit lies in the fibre, so dim <= parameters - rank of the
+    infinitesimal gauge action at a point (checked by a minor).
+``secant-not-filling`` {variety, tensor, flattening, rank, minor, modulus}
+    A tensor of the ambient space (checked: shape, symmetric within blocks) whose
+    flattening (``{"rows": modes}``, bound 1 per rank-one term) or Strassen-Koszul matrix
+    (``{"koszul": {"mode", "projection" (3 x n)}}`` of an order-3 tensor, bound 2 per term)
+    has a nonzero hinted minor of size > bound x R. Axiom: these ranks are <= 1 (resp. 2)
+    on rank-one tensors, hence <= R (2R) on sigma_R, a closed condition [Strassen 1983;
+    Landsberg, Ottaviani 2013]. Fact dim-at-most ambient - 1.
+``dimension``, ``defectivity``, ``filling``, ``local-identifiability``, ``generic-rank``
+    Derived facts from dim-at-least / dim-at-most facts (see each function).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+
+from tnverify.checker.kernel import CheckFailure, Malformed, field, int_list, integer, prime, rule
+from tnverify.checker.linalg import det_mod_p
+
+MAX_DIM = 10_000_000
+MAX_WORK = 60_000_000
+
+
+def _keys(step: dict, allowed: set) -> None:
+    extra = set(step) - allowed - {"id", "rule"}
+    if extra:
+        raise Malformed(f"unknown keys {sorted(extra)}")
+
+
+# ------------------------------------------------------------------ varieties
+def variety(v, where: str) -> dict:
+    """Validate a variety spec; returns it (canonical data is the JSON itself)."""
+    fmt = field(v, "format", where, str)
+    if fmt == "partial-symmetric":
+        if set(v) - {"format", "blocks", "rank"}:
+            raise Malformed(f"{where}: unknown keys {sorted(set(v) - {'format', 'blocks', 'rank'})}")
+        blocks = field(v, "blocks", where, list)
+        if not blocks:
+            raise Malformed(f"{where}.blocks: expected at least one block")
+        for i, b in enumerate(blocks):
+            if not isinstance(b, list) or len(b) != 2:
+                raise Malformed(f"{where}.blocks[{i}]: expected [n, d]")
+            integer(b[0], f"{where}.blocks[{i}][0]", 1, 10_000)
+            integer(b[1], f"{where}.blocks[{i}][1]", 1, 100)
+        integer(field(v, "rank", where), f"{where}.rank", 1, 100_000)
+        if _ambient(v) > MAX_DIM:
+            raise Malformed(f"{where}: ambient dimension exceeds the checker limit {MAX_DIM}")
+    elif fmt == "tensor-network":
+        if set(v) - {"format", "kind", "cores", "outputs"}:
+            raise Malformed(f"{where}: unknown keys")
+        cores = field(v, "cores", where, list)
+        if not cores:
+            raise Malformed(f"{where}.cores: expected at least one core")
+        dims: dict = {}
+        for i, c in enumerate(cores):
+            if not isinstance(c, dict) or set(c) != {"shape", "labels"}:
+                raise Malformed(f"{where}.cores[{i}]: expected {{shape, labels}}")
+            shape = [integer(x, f"{where}.cores[{i}].shape", 1, 10_000) for x in field(c, "shape", where, list)]
+            labels = field(c, "labels", where, list)
+            if len(labels) != len(shape) or not all(isinstance(x, str) for x in labels) or len(set(labels)) != len(labels):
+                raise Malformed(f"{where}.cores[{i}]: labels must be distinct strings, one per axis")
+            for lab, s in zip(labels, shape):
+                if dims.setdefault(lab, s) != s:
+                    raise Malformed(f"{where}: label {lab!r} has two dimensions")
+        outs = field(v, "outputs", where, list)
+        if not outs or len(set(map(str, outs))) != len(outs) or any(o not in dims for o in outs):
+            raise Malformed(f"{where}.outputs: expected distinct labels of the cores")
+        counts: dict = {}
+        for c in cores:
+            for lab in c["labels"]:
+                counts[lab] = counts.get(lab, 0) + 1
+        if any(counts[o] != 1 for o in outs) or any(n != 2 for lab, n in counts.items() if lab not in outs):
+            raise Malformed(f"{where}: outputs must appear on one core, bonds on exactly two")
+        if math.prod(dims.values()) * len(cores) > MAX_WORK or _ambient(v) > MAX_DIM:
+            raise Malformed(f"{where}: network too large for the checker")
+    elif fmt == "polynet":
+        if set(v) - {"format", "widths", "degree"}:
+            raise Malformed(f"{where}: unknown keys")
+        w = int_list(field(v, "widths", where), f"{where}.widths", 1, 10_000, distinct=False)
+        if len(w) < 2:
+            raise Malformed(f"{where}.widths: expected at least 2 widths")
+        r = integer(field(v, "degree", where), f"{where}.degree", 1, 100)
+        if len(w) > 2 and (r > 1 and (len(w) - 2) * math.log2(r) > 12):
+            raise Malformed(f"{where}: output degree r^(h-1) exceeds the checker limit 4096")
+        if _ambient(v) > MAX_DIM:
+            raise Malformed(f"{where}: ambient dimension exceeds the checker limit {MAX_DIM}")
+    else:
+        raise Malformed(f"{where}.format: unknown format {fmt!r}")
+    return v
+
+
+def _ambient(v: dict) -> int:
+    if v["format"] == "partial-symmetric":
+        return math.prod(math.comb(n + d - 1, d) for n, d in v["blocks"])
+    if v["format"] == "tensor-network":
+        dims = {lab: s for c in v["cores"] for lab, s in zip(c["labels"], c["shape"])}
+        return math.prod(dims[o] for o in v["outputs"])
+    w, r = v["widths"], v["degree"]
+    D = r ** (len(w) - 2)
+    return w[-1] * math.comb(w[0] + D - 1, D)
+
+
+def _params(v: dict) -> int:
+    if v["format"] == "partial-symmetric":
+        return v["rank"] * sum(n for n, _ in v["blocks"])
+    if v["format"] == "tensor-network":
+        return sum(math.prod(c["shape"]) for c in v["cores"])
+    w = v["widths"]
+    return sum(w[i] * w[i + 1] for i in range(len(w) - 1))
+
+
+def _symmetric_params(v: dict) -> int:
+    """Parameters minus a generically free symmetry group (the 'parameters' bound)."""
+    if v["format"] == "partial-symmetric":
+        return v["rank"] * (sum(n for n, _ in v["blocks"]) - (len(v["blocks"]) - 1))
+    if v["format"] == "polynet":
+        return _params(v) - sum(v["widths"][1:-1])
+    return _params(v)
+
+
+def _point_shapes(v: dict, npoints: int | None = None) -> list:
+    if v["format"] == "partial-symmetric":
+        return [[n, v["rank"]] for n, _ in v["blocks"]]
+    if v["format"] == "tensor-network":
+        return [list(c["shape"]) for c in v["cores"]]
+    w = v["widths"]
+    return [[w[i + 1], w[i]] for i in range(len(w) - 1)]
+
+
+def _flat_ints(x, shape, where):
+    """Flatten a nested list of the given shape into Python ints."""
+    if not shape:
+        if isinstance(x, bool) or not isinstance(x, int):
+            raise Malformed(f"{where}: expected an integer, got {x!r}")
+        return [x]
+    if not isinstance(x, list) or len(x) != shape[0]:
+        raise Malformed(f"{where}: expected a list of length {shape[0]}")
+    out = []
+    for i, y in enumerate(x):
+        out.extend(_flat_ints(y, shape[1:], f"{where}[{i}]"))
+    return out
+
+
+def _point(step: dict, v: dict, p: int, where: str) -> list:
+    pt = field(step, "point", where, list)
+    shapes = _point_shapes(v)
+    extra = 1 if v["format"] == "polynet" else 0
+    if len(pt) != len(shapes) + extra:
+        raise Malformed(f"{where}.point: expected {len(shapes) + extra} parameter blocks, got {len(pt)}")
+    out = [[x % p for x in _flat_ints(b, s, f"{where}.point[{i}]")] for i, (b, s) in enumerate(zip(pt, shapes))]
+    if extra:
+        d0 = v["widths"][0]
+        X = pt[-1]
+        if not isinstance(X, list) or len(X) != d0 or not X or not isinstance(X[0], list):
+            raise Malformed(f"{where}.point[-1]: expected {d0} rows of evaluation points")
+        K = len(X[0])
+        if K < 1 or K * _params(v) * max(v["widths"]) > MAX_WORK:
+            raise Malformed(f"{where}.point[-1]: bad number of evaluation points {K}")
+        out.append([x % p for x in _flat_ints(X, [d0, K], f"{where}.point[-1]")])
+    return out
+
+
+def _minor(step: dict, m: int, n: int, r: int, where: str):
+    minor = field(step, "minor", where, dict)
+    if set(minor) != {"rows", "cols"}:
+        raise Malformed(f"{where}.minor: expected exactly rows and cols")
+    rows = int_list(field(minor, "rows", where), f"{where}.minor.rows", 0, m - 1)
+    cols = int_list(field(minor, "cols", where), f"{where}.minor.cols", 0, n - 1)
+    if len(rows) != r or len(cols) != r:
+        raise Malformed(f"{where}.minor: expected {r} rows and {r} columns, got {len(rows)} and {len(cols)}")
+    if r * r > MAX_WORK:
+        raise Malformed(f"{where}.minor: {r} x {r} exceeds the checker limit")
+    return rows, cols
+
+
+def _check_det(M: list, p: int, what: str) -> None:
+    if M and det_mod_p(M, p) == 0:
+        raise CheckFailure(f"the hinted {len(M)} x {len(M)} minor of the {what} is singular mod {p}")
+
+
+# ------------------------------------------------------------------ Jacobian builders
+def _monos(n: int, d: int) -> list:
+    return list(itertools.combinations_with_replacement(range(n), d))
+
+
+def _partial_minor(v: dict, pt: list, p: int, rows: list, cols: list) -> list:
+    blocks, R = v["blocks"], v["rank"]
+    monos = [_monos(n, d) for n, d in blocks]
+    sizes = [len(m) for m in monos]
+    offs = [0]
+    for n, _ in blocks:
+        offs.append(offs[-1] + n * R)
+
+    def split(i):
+        out = []
+        for s in reversed(sizes):
+            i, a = divmod(i, s)
+            out.append(a)
+        return out[::-1]
+
+    def val(k, a, r):  # l_{k,r}^a for multiset a
+        L, n = pt[k], blocks[k][0]
+        x = 1
+        for t in monos[k][a]:
+            x = x * L[t * R + r] % p
+        return x
+
+    def der(k, a, j, r):  # a_j l^(a - e_j)
+        mono = list(monos[k][a])
+        if j not in mono:
+            return 0
+        c = mono.count(j)
+        mono.remove(j)
+        L = pt[k]
+        x = c
+        for t in mono:
+            x = x * L[t * R + r] % p
+        return x
+
+    colinfo = []
+    for c in cols:
+        k = max(i for i in range(len(blocks)) if offs[i] <= c)
+        j, r = divmod(c - offs[k], R)
+        colinfo.append((k, j, r))
+    M = []
+    for i in rows:
+        a = split(i)
+        row = []
+        for k, j, r in colinfo:
+            x = der(k, a[k], j, r)
+            for l in range(len(blocks)):
+                if l != k and x:
+                    x = x * val(l, a[l], r) % p
+            row.append(x)
+        M.append(row)
+    return M
+
+
+def _network_jacobian(v: dict, pt: list, p: int) -> list:
+    """Full Jacobian (N x params) of the contraction, by enumerating label assignments."""
+    cores, outs = v["cores"], v["outputs"]
+    dims = {lab: s for c in cores for lab, s in zip(c["labels"], c["shape"])}
+    labels = sorted(dims)
+    N = _ambient(v)
+    offs = [0]
+    for c in cores:
+        offs.append(offs[-1] + math.prod(c["shape"]))
+    J = [[0] * offs[-1] for _ in range(N)]
+    pos = {lab: i for i, lab in enumerate(labels)}
+    for assign in itertools.product(*[range(dims[lab]) for lab in labels]):
+        out = 0
+        for o in outs:
+            out = out * dims[o] + assign[pos[o]]
+        idx, vals = [], []
+        for c in cores:
+            f = 0
+            for lab, s in zip(c["labels"], c["shape"]):
+                f = f * s + assign[pos[lab]]
+            idx.append(f)
+        vals = [pt[k][idx[k]] for k in range(len(cores))]
+        for k in range(len(cores)):
+            x = 1
+            for l in range(len(cores)):
+                if l != k:
+                    x = x * vals[l] % p
+            J[out][offs[k] + idx[k]] = (J[out][offs[k] + idx[k]] + x) % p
+    return J
+
+
+def _polynet_jacobian(v: dict, pt: list, p: int) -> list:
+    """Rows (output j, point t), columns parameters; forward mode mod p."""
+    w, r = v["widths"], v["degree"]
+    h = len(w) - 1
+    d0 = w[0]
+    X = pt[h]
+    K = len(X) // d0
+    P = _params(v)
+    rows = []
+    for t in range(K):
+        z = [X[b * K + t] for b in range(d0)]
+        dz = [[0] * P for _ in range(d0)]
+        off = 0
+        for i in range(h):
+            W = pt[i]
+            a, da = [], []
+            for aa in range(w[i + 1]):
+                s = sum(W[aa * w[i] + bb] * z[bb] for bb in range(w[i])) % p
+                ds = [sum(W[aa * w[i] + bb] * dz[bb][q] for bb in range(w[i])) % p for q in range(P)]
+                for bb in range(w[i]):
+                    ds[off + aa * w[i] + bb] = (ds[off + aa * w[i] + bb] + z[bb]) % p
+                a.append(s)
+                da.append(ds)
+            off += w[i + 1] * w[i]
+            if i == h - 1:
+                z, dz = a, da
+                break
+            z = [pow(x, r, p) for x in a]
+            dz = [[r * pow(x, r - 1, p) * y % p for y in dx] for x, dx in zip(a, da)]
+        rows.append(dz)
+    return [rows[t][j] for j in range(w[h]) for t in range(K)]
+
+
+def _jacobian_minor(v: dict, pt: list, p: int, rows: list, cols: list) -> list:
+    if v["format"] == "partial-symmetric":
+        return _partial_minor(v, pt, p, rows, cols)
+    J = _network_jacobian(v, pt, p) if v["format"] == "tensor-network" else _polynet_jacobian(v, pt, p)
+    return [[J[i][j] for j in cols] for i in rows]
+
+
+def _jac_rows(v: dict, pt: list) -> int:
+    if v["format"] == "polynet":
+        return v["widths"][-1] * (len(pt[-1]) // v["widths"][0])
+    return _ambient(v)
+
+
+@rule("jacobian-rank-at-least")
+def jacobian_rank_at_least(step: dict, ctx) -> list:
+    _keys(step, {"map", "point", "modulus", "rank", "minor"})
+    v = variety(field(step, "map", "step"), "step.map")
+    p = prime(field(step, "modulus", "step"), "step.modulus")
+    if p >= 2**62:
+        raise Malformed("step.modulus: expected a prime below 2^62")
+    r = integer(field(step, "rank", "step"), "step.rank", 0)
+    pt = _point(step, v, p, "step")
+    rows, cols = _minor(step, _jac_rows(v, pt), _params(v), r, "step")
+    if v["format"] == "polynet" and _params(v) * _jac_rows(v, pt) * max(v["widths"]) > MAX_WORK:
+        raise Malformed("step: network Jacobian too large for the checker")
+    _check_det(_jacobian_minor(v, pt, p, rows, cols), p, "Jacobian")
+    return [("dim-at-least", {"variety": v}, r)]
+
+
+# ------------------------------------------------------------------ upper bounds
+def _gauge_matrix(v: dict, pt: list, p: int) -> list:
+    """Parameters x (sum over bonds of r^2): A -> A E_uv on one end, B -> -E_uv B on the other."""
+    cores, outs = v["cores"], v["outputs"]
+    offs = [0]
+    for c in cores:
+        offs.append(offs[-1] + math.prod(c["shape"]))
+    ends: dict = {}
+    for ci, c in enumerate(cores):
+        for ax, lab in enumerate(c["labels"]):
+            if lab not in outs:
+                ends.setdefault(lab, []).append((ci, ax))
+    cols = []
+    for lab in sorted(ends):
+        (c0, a0), (c1, a1) = ends[lab]
+        r = cores[c0]["shape"][a0]
+        for u in range(r):
+            for w in range(r):
+                col = [0] * offs[-1]
+                for side, (ci, ax) in enumerate(((c0, a0), (c1, a1))):
+                    shape = cores[ci]["shape"]
+                    src, dst = (u, w) if side == 0 else (w, u)
+                    for idx in itertools.product(*[range(s) for s in shape]):
+                        if idx[ax] != dst:
+                            continue
+                        sidx = list(idx)
+                        sidx[ax] = src
+                        f = g = 0
+                        for s, a, b in zip(shape, idx, sidx):
+                            f, g = f * s + a, g * s + b
+                        x = pt[ci][g]
+                        col[offs[ci] + f] = (col[offs[ci] + f] + (x if side == 0 else -x)) % p
+                cols.append(col)
+    return [[cols[j][i] for j in range(len(cols))] for i in range(offs[-1])]
+
+
+@rule("dim-at-most")
+def dim_at_most(step: dict, ctx) -> list:
+    method = field(step, "method", "step", str)
+    allowed = {"variety", "method", "rank"} | ({"point", "modulus", "minor"} if method == "gauge" else set())
+    _keys(step, allowed)
+    v = variety(field(step, "variety", "step"), "step.variety")
+    u = integer(field(step, "rank", "step"), "step.rank", 0)
+    if method == "ambient":
+        bound = _ambient(v)
+    elif method == "parameters":
+        bound = _symmetric_params(v)
+    elif method == "bottleneck":
+        if v["format"] != "polynet":
+            raise Malformed("step.method: bottleneck applies to polynet")
+        w = v["widths"]
+        i = next((i for i in range(1, len(w) - 1) if w[i] == 1), None)
+        if i is None:
+            raise CheckFailure(f"no hidden layer of width 1 in {w}")
+        bound = sum(w[l] * w[l - 1] for l in range(1, i + 1)) - sum(w[1:i]) + w[-1] - 1
+    elif method == "gauge":
+        if v["format"] != "tensor-network":
+            raise Malformed("step.method: gauge applies to tensor-network")
+        p = prime(field(step, "modulus", "step"), "step.modulus")
+        pt = _point(step, v, p, "step")
+        s = _params(v) - u
+        if s < 0:
+            raise CheckFailure(f"bound {u} exceeds the parameter count {_params(v)}")
+        G = _gauge_matrix(v, pt, p)
+        ncols = len(G[0]) if G else 0
+        rows, cols = _minor(step, len(G), ncols, s, "step")
+        _check_det([[G[i][j] for j in cols] for i in rows], p, "gauge action")
+        bound = u
+    else:
+        raise Malformed(f"step.method: expected ambient, parameters, bottleneck or gauge, got {method!r}")
+    if u < bound:
+        raise CheckFailure(f"the {method} bound is {bound}, not {u}")
+    return [("dim-at-most", {"variety": v}, u)]
+
+
+def _partial_tensor(ctx, name, v, where):
+    o = ctx.obj(name, where)
+    if o["type"] != "tensor":
+        raise Malformed(f"{where}: {name!r} is not a tensor")
+    shape = [n for n, d in v["blocks"] for _ in range(d)]
+    if o["shape"] != shape:
+        raise Malformed(f"{where}: tensor shape {o['shape']} is not the format's {shape}")
+    flat = o["flat"]
+    if not all(isinstance(x, int) for x in flat):
+        raise Malformed(f"{where}: expected integer entries")
+    strides = [1] * len(shape)
+    for k in range(len(shape) - 2, -1, -1):
+        strides[k] = strides[k + 1] * shape[k + 1]
+    pos = 0
+    for n, d in v["blocks"]:
+        for t in range(pos, pos + d - 1):
+            for idx in itertools.product(*[range(s) for s in shape]):
+                if idx[t] < idx[t + 1]:
+                    f = sum(a * s for a, s in zip(idx, strides))
+                    g = f + (idx[t + 1] - idx[t]) * (strides[t] - strides[t + 1])
+                    if flat[f] != flat[g]:
+                        raise CheckFailure(f"{where}: tensor {name!r} is not symmetric in modes {t}, {t + 1}")
+        pos += d
+    return shape, flat, strides
+
+
+@rule("secant-not-filling")
+def secant_not_filling(step: dict, ctx) -> list:
+    _keys(step, {"variety", "tensor", "flattening", "rank", "minor", "modulus"})
+    v = variety(field(step, "variety", "step"), "step.variety")
+    if v["format"] != "partial-symmetric":
+        raise Malformed("step.variety: secant-not-filling applies to partial-symmetric formats")
+    p = prime(field(step, "modulus", "step"), "step.modulus")
+    b = integer(field(step, "rank", "step"), "step.rank", 0)
+    shape, flat, strides = _partial_tensor(ctx, field(step, "tensor", "step", str), v, "step.tensor")
+    fl = field(step, "flattening", "step", dict)
+    N = len(shape)
+    if set(fl) == {"rows"}:
+        rmodes = int_list(fl["rows"], "step.flattening.rows", 0, N - 1)
+        if not rmodes or len(rmodes) == N:
+            raise Malformed("step.flattening.rows: both sides must be nonempty")
+        cmodes = [k for k in range(N) if k not in rmodes]
+        m, n, k = math.prod(shape[a] for a in rmodes), math.prod(shape[a] for a in cmodes), 1
+
+        def split(i, modes):
+            out = 0
+            for a in reversed(modes):
+                i, x = divmod(i, shape[a])
+                out += x * strides[a]
+            return out
+
+        def at(i, j):
+            return flat[split(i, rmodes) + split(j, cmodes)]
+    elif set(fl) == {"koszul"}:
+        kz = field(fl, "koszul", "step.flattening", dict)
+        if set(kz) != {"mode", "projection"} or N != 3:
+            raise Malformed("step.flattening.koszul: expected {mode, projection} on an order-3 tensor")
+        a = integer(kz["mode"], "step.flattening.koszul.mode", 0, 2)
+        P = kz["projection"]
+        if not isinstance(P, list) or len(P) != 3:
+            raise Malformed("step.flattening.koszul.projection: expected 3 rows")
+        proj = [_flat_ints(row, [shape[a]], "step.flattening.koszul.projection") for row in P]
+        bm, cm = [x for x in range(3) if x != a]
+        nb, nc = shape[bm], shape[cm]
+        m, n, k = 3 * nb, 3 * nc, 2
+        sign = {(0, 1): (2, 1), (0, 2): (1, -1), (1, 0): (2, -1), (1, 2): (0, 1), (2, 0): (1, 1), (2, 1): (0, -1)}
+
+        def at(i, j):
+            (I, x), (Jb, y) = divmod(i, nb), divmod(j, nc)
+            if I == Jb:
+                return 0
+            s, sg = sign[(I, Jb)]
+            return sg * sum(proj[s][t] * flat[t * strides[a] + x * strides[bm] + y * strides[cm]]
+                            for t in range(shape[a]))
+    else:
+        raise Malformed("step.flattening: expected {rows: [...]} or {koszul: {...}}")
+    rows, cols = _minor(step, m, n, b, "step")
+    if b <= k * v["rank"]:
+        raise CheckFailure(f"a flattening rank {b} does not exceed {k} x R = {k * v['rank']}")
+    _check_det([[at(i, j) % p for j in cols] for i in rows], p, "flattening")
+    return [("dim-at-most", {"variety": v}, _ambient(v) - 1)]
+
+
+# ------------------------------------------------------------------ derived facts
+@rule("dimension")
+def dimension(step: dict, ctx) -> list:
+    """dim-at-least d and dim-at-most d give dim d."""
+    _keys(step, {"variety", "rank"})
+    v = variety(field(step, "variety", "step"), "step.variety")
+    d = integer(field(step, "rank", "step"), "step.rank", 0)
+    ctx.require("dim-at-least", {"variety": v}, d, "step")
+    ctx.require("dim-at-most", {"variety": v}, d, "step")
+    return [("dim", {"variety": v}, d)]
+
+
+def _bool_from_bound(step, ctx, v, threshold: int, kind: str):
+    """rank >= threshold needs dim-at-least rank (True); rank < threshold needs dim-at-most rank (False)."""
+    u = integer(field(step, "rank", "step"), "step.rank", 0)
+    if u >= threshold:
+        ctx.require("dim-at-least", {"variety": v}, u, "step")
+        return [(kind, {"variety": v}, True)]
+    ctx.require("dim-at-most", {"variety": v}, u, "step")
+    return [(kind, {"variety": v}, False)]
+
+
+@rule("filling")
+def filling(step: dict, ctx) -> list:
+    """Fact filling true (dim >= ambient) or false (dim <= rank < ambient)."""
+    _keys(step, {"variety", "rank"})
+    v = variety(field(step, "variety", "step"), "step.variety")
+    return _bool_from_bound(step, ctx, v, _ambient(v), "filling")
+
+
+@rule("defectivity")
+def defectivity(step: dict, ctx) -> list:
+    """Defective: dim <= rank < expected = min(ambient, R * (sum n_k - K + 1))."""
+    _keys(step, {"variety", "rank"})
+    v = variety(field(step, "variety", "step"), "step.variety")
+    if v["format"] != "partial-symmetric":
+        raise Malformed("step.variety: defectivity applies to partial-symmetric formats")
+    expected = min(_ambient(v), _symmetric_params(v))
+    facts = _bool_from_bound(step, ctx, v, expected, "defective")
+    return [(k, s, not val) for k, s, val in facts]
+
+
+@rule("local-identifiability")
+def local_identifiability(step: dict, ctx) -> list:
+    """Polynet: dim = params - hidden widths (finite fibres mod rescaling) or dim < that (positive-dim fibres)."""
+    _keys(step, {"variety", "rank"})
+    v = variety(field(step, "variety", "step"), "step.variety")
+    if v["format"] != "polynet":
+        raise Malformed("step.variety: local-identifiability applies to polynet")
+    return _bool_from_bound(step, ctx, v, _symmetric_params(v), "locally-identifiable")
+
+
+@rule("generic-rank")
+def generic_rank(step: dict, ctx) -> list:
+    """Least R with sigma_R = ambient: dim sigma_R >= N and dim sigma_{R-1} <= N - 1 (or R = 1)."""
+    _keys(step, {"format", "rank"})
+    fmt = field(step, "format", "step", dict)
+    if set(fmt) != {"format", "blocks"}:
+        raise Malformed("step.format: expected {format, blocks}")
+    R = integer(field(step, "rank", "step"), "step.rank", 1)
+    v = variety({**fmt, "rank": R}, "step.format")
+    N = _ambient(v)
+    ctx.require("dim-at-least", {"variety": v}, N, "step")
+    if R > 1:
+        ctx.require("dim-at-most", {"variety": {**fmt, "rank": R - 1}}, N - 1, "step")
+    return [("generic-rank", {"format": fmt}, R)]

@@ -1,0 +1,113 @@
+"""The ``tnverify`` command line.
+
+Results go to stdout (text for people, one JSON object with ``--json``); errors
+go to stderr as one line; progress bars go to stderr. Exit codes, shared by every
+subcommand: 0 proved / as expected, 1 refuted or a check failed, 2 usage or bad
+input, 3 inconclusive where a definite answer is demanded.
+
+Each command module of this package (``rank``, ``check``, ``catalog``, ``networks``,
+``kruskal``, ``terracini``, ``numeric``, ``bench``) registers its subcommands with a
+``register(sub, common)`` function; :mod:`tnverify.cli._output` holds what they share.
+This module parses, prepares output paths and turns user errors into one line.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tnverify.cli._output import fail as _fail
+from tnverify.errors import EXIT_OK, EXIT_USAGE, InputError, TnverifyError
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit code 2."""
+
+    def error(self, message):  # noqa: D401 - argparse API
+        raise InputError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser = _Parser(prog="tnverify", description="Certified facts from the tensor theory of deep networks.")
+    from tnverify import __version__
+
+    parser.add_argument("--version", action="version", version=f"tnverify {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    from tnverify.cli import bench, catalog, check, kruskal, networks, numeric, rank, terracini
+
+    for module in (rank, check, catalog, networks, kruskal, terracini, numeric, bench):
+        module.register(sub, common)
+    return parser
+
+
+#: Options that name a file a command writes.
+OUTPUT_OPTIONS = ("cert", "out", "output", "csv", "plot")
+
+
+def _prepare_outputs(args) -> None:
+    """Before any work: an output option must not name a directory; missing parents are made."""
+    for name in OUTPUT_OPTIONS:
+        value = getattr(args, name, None)
+        if not isinstance(value, str):
+            continue
+        path = Path(value)
+        if path.is_dir():
+            raise InputError(f"expected a file name for --{name}, got the directory {value!r}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``tnverify`` console script; returns the exit code.
+
+    Errors the user can cause end here as one line and exit code 2 (or the
+    :class:`~tnverify.errors.TnverifyError`'s own code), never as a traceback: tnverify's own
+    errors, files that cannot be read or written, text that is not UTF-8, input nested too
+    deeply and input too large for the memory. Python's limit on the digits of integer/text
+    conversions is lifted: exact input may hold integers of any size.
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        return _main(argv)
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
+def _main(argv: list) -> int:
+    as_json = "--json" in argv
+    for stream in (sys.stdout, sys.stderr):  # text from a certificate may hold lone surrogates
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        _prepare_outputs(args)
+        return args.func(args)
+    except TnverifyError as e:
+        return _fail(as_json, str(e), e.exit_code)
+    except KeyboardInterrupt:
+        print("tnverify: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except OSError as e:  # a path the user gave: missing, a directory, no permission, exists
+        what = f" {e.filename!r}" if e.filename is not None else ""
+        return _fail(as_json, f"cannot use{what}: {e.strerror or e}", EXIT_USAGE)
+    except UnicodeDecodeError as e:
+        return _fail(as_json, f"expected UTF-8 text, got the byte 0x{e.object[e.start]:02x} at offset {e.start} "
+                              "(a binary file where a text file was expected?)", EXIT_USAGE)
+    except RecursionError:
+        return _fail(as_json, "expected input nested at most a few hundred levels deep, got deeper nesting",
+                     EXIT_USAGE)
+    except MemoryError:
+        return _fail(as_json, "the input needs more memory than is available; use smaller sizes", EXIT_USAGE)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""``tnverify bench``: our times against baselines, measured side by side."""
+from __future__ import annotations
+
+import json
+
+from tnverify.errors import EXIT_FAILED, EXIT_OK
+
+__all__ = ["register"]
+
+
+def _cmd_bench(args) -> int:
+    from tnverify import bench
+
+    rows = bench.run(args.cases, repeat=args.repeat, quick=args.quick)
+    if args.json:
+        print(json.dumps(rows))
+    else:
+        print(bench.table(rows))
+    return EXIT_OK if all(r.get("met", True) is not False for r in rows) else EXIT_FAILED
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("bench", parents=[common], help="benchmarks against baselines, side by side")
+    p.add_argument("cases", nargs="*", help="case names or groups (default: all)")
+    p.add_argument("--repeat", type=int, default=3, help="repetitions (median reported)")
+    p.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run, not the targets)")
+    p.set_defaults(func=_cmd_bench)

@@ -1,0 +1,235 @@
+"""Catalog commands: ``list``, ``prove``, ``run`` and ``report``.
+
+``tnverify run PATH... [--emit DIR] [--jobs N] [--scheduler ADDRESS] [--runslow] [--json]``
+runs theorem instances (see :mod:`tnverify.theorems`), one line per instance on
+stdout and a progress bar on stderr, then ``N passed, N failed``. Every
+certificate goes through the independent checker before an instance counts as
+passed. Exit 0 when every outcome matches ``expect``, 1 otherwise, 2 on
+malformed input.
+"""
+from __future__ import annotations
+
+import html
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+from tnverify.cli import args as cli_args
+from tnverify.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, InputError
+from tnverify.theorems import BAD_INPUT
+
+
+def _run_one(task):
+    """Module-level (picklable) worker: run one instance, return a plain dict."""
+    from tnverify.theorems import run_instance
+
+    path, emit = task
+    return run_instance(path, emit_dir=emit).to_dict()
+
+
+def _cmd_list(args) -> int:
+    from tnverify.theorems import find_instances, load_instance, registry
+
+    reg = registry()
+    instances = []
+    paths = args.paths or (["proofs_checks"] if Path("proofs_checks").is_dir() else [])
+    for f in find_instances(paths):
+        inst = load_instance(f)
+        instances.append({"id": inst.id, "theorem": inst.theorem, "expect": inst.expect, "slow": inst.slow,
+                          "statement": inst.statement, "source": inst.source})
+    if args.json:
+        print(json.dumps({"theorems": [{"name": t.name, "statement": t.statement, "reference": t.reference,
+                                        "params": list(t.params)} for t in reg.values()],
+                          "instances": instances}))
+        return EXIT_OK
+    print(f"{len(reg)} theorems:")
+    for t in sorted(reg.values(), key=lambda t: t.name):
+        print(f"  {t.name:28} {t.statement}\n  {'':28} [{t.reference}]")
+    print(f"{len(instances)} instances:")
+    for i in instances:
+        print(f"  {i['id']:60} {i['theorem']:24} expect {i['expect']}{' (slow)' if i['slow'] else ''}")
+    return EXIT_OK
+
+
+def _cmd_prove(args) -> int:
+    from tnverify.theorems import run_instance
+
+    res = run_instance(args.instance, cert_path=args.cert)
+    if args.json:
+        print(json.dumps(res.to_dict()))
+    else:
+        print(f"{res.id}: {res.statement}")
+        print(f"  source: {res.source}")
+        print(f"  expected {res.expect}, got {res.got} ({res.seconds:.2f} s); checker: {res.verdict or 'no certificate'}")
+        if res.values:
+            print(f"  values: {json.dumps(res.values)}")
+        if res.message:
+            print(f"  {res.message}")
+        if res.certificate:
+            print(f"  certificate: {res.certificate}")
+        print("as expected" if res.passed else "NOT as expected")
+    if res.got == BAD_INPUT:
+        print(f"tnverify: error: {res.path}: {res.message}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK if res.passed else EXIT_FAILED
+
+
+#: Modules a worker process imports while it waits for work (names, as the executor's preload takes them).
+_WORKER_PRELOAD = ("tnverify.cli.catalog", "tnverify.theorems.ranks", "tnverify.theorems.networks",
+                   "tnverify.theorems.kruskal", "tnverify.theorems.terracini", "tnverify.theorems.cp")
+
+
+def _cmd_run(args) -> int:
+    from tqdm import tqdm
+
+    from tnverify.parallel import TaskFailure, executor
+    from tnverify.theorems import find_instances, load_instance
+
+    files = find_instances(args.paths)
+    if not files:
+        raise InputError(f"expected instance TOML files under {' '.join(args.paths)}, found none")
+    t0 = time.perf_counter()
+    # workers start (and import the theorem families) while this process validates the instances
+    ex = executor(args.jobs, args.scheduler, preload=_WORKER_PRELOAD)
+    try:
+        insts = [load_instance(f) for f in files]  # malformed input stops here (exit 2)
+    except BaseException:
+        ex.close()
+        raise
+    chosen = [i for i in insts if args.runslow or not i.slow]
+    skipped = len(insts) - len(chosen)
+    if args.emit:
+        Path(args.emit).mkdir(parents=True, exist_ok=True)
+    results = [None] * len(chosen)
+    tasks = [(str(i.path), args.emit) for i in chosen]
+    bar = tqdm(total=len(tasks), file=sys.stderr, disable=args.json or not sys.stderr.isatty(),
+               desc="instances", unit="inst")
+    try:
+        for k, out in ex.map_unordered(_run_one, tasks):
+            if isinstance(out, TaskFailure):
+                i = chosen[k]
+                out = {"id": i.id, "path": str(i.path), "theorem": i.theorem, "statement": i.statement,
+                       "source": i.source, "expect": i.expect, "got": out.kind, "passed": False, "seconds": 0.0,
+                       "values": {}, "expected": i.expected, "verdict": None, "certificate": None,
+                       "message": out.message, "params": i.params}
+            results[k] = out
+            bar.update(1)
+            if not args.json:
+                bar.write(_line(out), file=sys.stdout)
+    finally:
+        bar.close()
+        ex.close()
+    passed = sum(r["passed"] for r in results)
+    failed = len(results) - passed
+    wall = time.perf_counter() - t0
+    if args.json:
+        print(json.dumps({"results": results, "passed": passed, "failed": failed, "skipped": skipped,
+                          "seconds": round(wall, 3), "executor": ex.name}))
+    else:
+        for r in results:
+            if not r["passed"]:
+                print(f"FAILED {r['id']}: expected {r['expect']}, got {r['got']}: {r['message']}")
+        tail = f", {skipped} skipped (slow; use --runslow)" if skipped else ""
+        print(f"{passed} passed, {failed} failed{tail}  [{wall:.1f} s, {ex.name}]")
+    bad = [r for r in results if r["got"] == BAD_INPUT]
+    if bad:
+        print(f"tnverify: error: {len(bad)} instance(s) with [params] the theorem rejects, first "
+              f"{bad[0]['path']}: {bad[0]['message']}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK if failed == 0 else EXIT_FAILED
+
+
+def _line(r) -> str:
+    mark = "ok  " if r["passed"] else "FAIL"
+    cert = f"  {r['certificate']}" if r.get("certificate") else ""
+    return (f"{mark} {r['id']:58} expect {r['expect']:8} got {r['got']:8} "
+            f"{r['seconds']:7.2f} s  checker {r['verdict'] or '-'}{cert}")
+
+
+def _cmd_report(args) -> int:
+    from tnverify.checker import check
+
+    d = Path(args.dir)
+    if not d.is_dir():
+        raise InputError(f"expected a folder of certificates (from tnverify run --emit), got {str(d)!r}")
+    files = sorted(d.glob("*.json"))
+    if not files:
+        raise InputError(f"expected certificates (*.json) in {str(d)!r}, found none")
+    rows = []
+    for f in files:
+        v = check(f)
+        try:
+            claim = json.loads(f.read_text(encoding="utf-8", errors="replace")).get("claim", {})
+        except (json.JSONDecodeError, AttributeError, RecursionError, ValueError):
+            claim = {}
+        rows.append((f, claim if isinstance(claim, dict) else {}, v))
+    import flint
+
+    from tnverify import __version__
+
+    env = (f"tnverify {__version__}, python-flint {flint.__version__}, Python {platform.python_version()}, "
+           f"{platform.platform()}")
+    out = Path(args.output)
+    text = _html(rows, env) if out.suffix.lower() in (".html", ".htm") else _markdown(rows, env)
+    out.write_text(text, encoding="utf-8", errors="backslashreplace")  # certificate text may hold lone surrogates
+    bad = sum(not v.ok for _, _, v in rows)
+    from tnverify.cli._output import emit
+
+    emit(args, {"report": str(out), "certificates": len(rows), "verified": len(rows) - bad,
+                "not_verified": [f.name for f, _, v in rows if not v.ok]},
+         f"wrote {out} ({len(rows)} certificates, {len(rows) - bad} verified)")
+    return EXIT_OK if bad == 0 else EXIT_FAILED
+
+
+def _markdown(rows, env) -> str:
+    lines = ["# tnverify verification report", "", f"Environment: {env}", "",
+             "| instance | statement | source | status | values | checker |", "|---|---|---|---|---|---|"]
+    for f, c, v in rows:
+        vals = ", ".join(f"{k}={w}" for k, w in (c.get("values") or {}).items())
+        lines.append(f"| {f.stem} | {c.get('statement', '')} | {c.get('source', '')} | {c.get('status', '')} "
+                     f"| {vals} | {v.status} |")
+    lines += ["", "## Parameters and seeds", ""]
+    for f, c, _ in rows:
+        lines.append(f"- `{f.stem}` ({c.get('theorem', '')}): `{json.dumps(c.get('params', {}))}`")
+    lines += ["", "Every certificate was re-checked by the independent checker (`tnverify check`) "
+              "while writing this report."]
+    return "\n".join(lines) + "\n"
+
+
+def _html(rows, env) -> str:
+    e = html.escape
+    body = "".join(
+        f"<tr><td>{e(f.stem)}</td><td>{e(str(c.get('statement', '')))}</td><td>{e(str(c.get('source', '')))}</td>"
+        f"<td>{e(str(c.get('status', '')))}</td><td>{e(json.dumps(c.get('values', {})))}</td>"
+        f"<td>{e(v.status)}</td><td><code>{e(json.dumps(c.get('params', {})))}</code></td></tr>"
+        for f, c, v in rows)
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>tnverify report</title></head><body>"
+            f"<h1>tnverify verification report</h1><p>{e(env)}</p><table border='1'><tr><th>instance</th>"
+            f"<th>statement</th><th>source</th><th>status</th><th>values</th><th>checker</th><th>parameters</th>"
+            f"</tr>{body}</table></body></html>\n")
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("list", parents=[common], help="registered theorems and instances")
+    p.add_argument("paths", nargs="*", help="instance files or folders (default: proofs_checks, if present)")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("prove", parents=[common], help="run one theorem instance")
+    p.add_argument("instance", help="instance TOML file")
+    p.add_argument("--cert", help="write the certificate to this file")
+    p.set_defaults(func=_cmd_prove)
+
+    p = sub.add_parser("run", parents=[common], help="run theorem instances, check every certificate")
+    p.add_argument("paths", nargs="+", help="instance files or folders")
+    p.add_argument("--emit", help="write certificates to this folder")
+    p.add_argument("--jobs", type=cli_args.positive, default=1, help="local worker processes")
+    p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+    p.add_argument("--runslow", action="store_true", help="include instances marked slow")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("report", parents=[common], help="Markdown/HTML report from a folder of certificates")
+    p.add_argument("dir", help="folder of certificates (tnverify run --emit DIR)")
+    p.add_argument("-o", "--output", default="REPORT.md", help="REPORT.md or REPORT.html")
+    p.set_defaults(func=_cmd_report)

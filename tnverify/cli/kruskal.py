@@ -1,0 +1,201 @@
+"""CLI: ``kruskal`` (Kruskal rank), ``unique`` (CP uniqueness), ``identifiable`` (polynomial networks).
+
+Exit codes: 0 proved (unique / identifiable / not identifiable / k-rank determined),
+3 unknown (bounds do not meet, no sufficient condition holds), 2 bad input.
+"""
+from __future__ import annotations
+
+import sys
+
+from tnverify.cli import args as cli_args
+from tnverify.errors import InputError
+
+__all__ = ["register"]
+
+
+def _ints(spec: str, what: str) -> list:
+    try:
+        out = [int(x) for x in spec.replace("x", ",").split(",") if x.strip()]
+    except ValueError:
+        raise InputError(f"expected comma-separated integers for {what}, got {spec!r}") from None
+    if not out or min(out) < 1:
+        raise InputError(f"expected positive integers for {what}, got {spec!r}")
+    return out
+
+
+def _write_cert(args, cert, claim: dict, out: dict) -> None:
+    from tnverify import certificate as C
+
+    if args.cert and cert is not None:
+        cert.claim.update(claim)
+        C.write(cert, args.cert)
+        out["certificate"] = str(args.cert)
+
+
+# ------------------------------------------------------------------ kruskal
+def _cmd_kruskal(args) -> int:
+    from tnverify.cli._output import emit, status_exit
+    from tnverify.exact.io import load_array
+    from tnverify.theory.kruskal import generic_kruskal_rank, kruskal_certificate, kruskal_rank
+
+    if (args.file is None) == (args.generic is None):
+        raise InputError("expected a matrix FILE or --generic I,R (exactly one)")
+    if args.generic is not None:
+        vals = _ints(args.generic, "--generic")
+        I, R = (vals + [0])[:2]
+        if len(vals) != 2 or R < 1:
+            raise InputError(f"expected --generic I,R with two positive integers, got {args.generic!r}")
+        res, A = generic_kruskal_rank(I, R, seed=args.seed)
+        what = f"generic {I} x {R} matrices (proved at a random point; valid over C)"
+    else:
+        A = load_array(args.file, allow_pickle=args.allow_pickle)
+        if A.ndim != 2:
+            raise InputError(f"expected a matrix in {args.file}, got an array of shape {A.shape}")
+        res = kruskal_rank(A, args.field, k_max=args.k_max, max_subsets=args.max_subsets, timeout=args.timeout,
+                           seed=args.seed, progress=not args.no_progress and sys.stderr.isatty(),
+                           jobs=args.jobs, scheduler=args.scheduler)
+        what = f"{args.file} ({A.shape[0]} x {A.shape[1]}) over {res.field}"
+    out = res.to_dict()
+    if args.cert:
+        cert = kruskal_certificate(res, A)
+        if args.generic is not None:
+            cert.meta["generic"] = f"the point is a random {A.shape[0]} x {A.shape[1]} matrix; k >= lower is open"
+        _write_cert(args, cert, {"statement": f"Kruskal rank of {what}", "status": res.status}, out)
+    if res.status == "proved":
+        text = f"Kruskal rank of {what} = {res.k_rank} (proved)"
+    else:
+        text = f"Kruskal rank of {what} in [{res.lower}, {res.upper}] (unknown: {res.reason})"
+    text += f"\n  lower: every {res.lower} columns independent mod {res.prime}"
+    if res.witness:
+        text += f"\n  upper: columns {res.witness} dependent, exact kernel vector {res.kernel}"
+    else:
+        text += f"\n  upper: {res.upper} (shape)"
+    text += f"\n  {res.n_checked} subsets checked, {res.seconds:.3f} s"
+    emit(args, out, text)
+    return status_exit(res.status)
+
+
+# ------------------------------------------------------------------ unique
+def _cmd_unique(args) -> int:
+    from tnverify.cli._output import emit, status_exit
+    from tnverify.exact.io import load_array
+    from tnverify.theory.uniqueness import factors_uniqueness, generic_uniqueness, jennrich
+
+    modes = [args.factors is not None, args.shape is not None, args.tensor is not None]
+    if sum(modes) != 1:
+        raise InputError("expected exactly one of --factors A B C ..., --shape I,J,K --rank R, --tensor T")
+    if args.symmetric and args.shape is None:
+        raise InputError("--symmetric applies to --shape I,I,I --rank R only (for given factors, pass the "
+                         "same matrix several times)")
+    if args.factors is not None:
+        if len(args.factors) < 3:
+            raise InputError(f"expected at least 3 factor matrices, got {len(args.factors)}")
+        Fs = [load_array(f, allow_pickle=args.allow_pickle) for f in args.factors]
+        res = factors_uniqueness(Fs, seed=args.seed, max_subsets=args.max_subsets)
+        what = "the CP decomposition with factors " + ", ".join(args.factors)
+    elif args.shape is not None:
+        if args.rank is None:
+            raise InputError("--shape needs --rank R")
+        res = generic_uniqueness(_ints(args.shape, "--shape"), args.rank, symmetric=args.symmetric, seed=args.seed)
+        what = f"generic rank-{args.rank} {'symmetric ' if args.symmetric else ''}CP of format {args.shape}"
+    else:
+        T = load_array(args.tensor, allow_pickle=args.allow_pickle)
+        jr = jennrich(T, seed=args.seed)
+        if jr.uniqueness is None:
+            out = {"status": "unknown", "verdict": "unknown", "method": "jennrich", "message": jr.message}
+            emit(args, out, f"Jennrich on {args.tensor}: unknown -- {jr.message}")
+            return 3
+        res = jr.uniqueness
+        res.values.update({"method": "jennrich", "factors": [[[str(x) for x in row] for row in F]
+                                                             for F in jr.factors]})
+        what = f"the tensor {args.tensor} (Jennrich: exact rank-{jr.rank} decomposition over Q)"
+    out = res.to_dict()
+    _write_cert(args, res.certificate, {"statement": f"uniqueness of {what}", "status": res.status}, out)
+    emit(args, out, f"{what}:\n{res.text()}")
+    return status_exit(res.status)
+
+
+# ------------------------------------------------------------------ identifiable
+def _cmd_identifiable(args) -> int:
+    from tnverify.cli._output import emit, status_exit
+    from tnverify.exact.io import load_array
+    from tnverify.theory.uniqueness import pnn_identifiability
+
+    widths = _ints(args.widths, "--widths")
+    if len(widths) < 2:
+        raise InputError(f"expected --widths n,m[,o] (inputs, neurons, outputs), got {args.widths!r}")
+    if args.degree < 1:
+        raise InputError(f"expected --degree >= 1, got {args.degree}")
+    if len(widths) > 3:
+        return _deep(args, widths)
+    n, m = widths[:2]
+    o = widths[2] if len(widths) == 3 else 1
+    W = V = None
+    if args.weights:
+        W = load_array(args.weights, allow_pickle=args.allow_pickle)
+        V = load_array(args.outputs, allow_pickle=args.allow_pickle) if args.outputs else None
+    res = pnn_identifiability(n, m, args.degree, o, seed=args.seed, W=W, V=V)
+    out = res.to_dict()
+    what = f"2-layer polynomial network widths {widths}, degree {args.degree}"
+    _write_cert(args, res.certificate, {"statement": f"identifiability of the {what}", "status": res.status}, out)
+    emit(args, out, f"{what}:\n{res.text()}")
+    return status_exit(res.status)
+
+
+def _deep(args, widths) -> int:
+    from tnverify.cli._output import emit
+    from tnverify.theory.terracini import deep_identifiability
+
+    d = deep_identifiability(widths, args.degree, args.seed)
+    cert = d.pop("certificate_obj", None)
+    ident = d.get("identifiable")
+    status = d.get("identifiability_status", "unknown")
+    _write_cert(args, cert, {"statement": f"local identifiability of the polynomial network {widths}",
+                             "status": status}, d)
+    verdict = {True: "locally identifiable", False: "NOT identifiable (positive-dimensional fibres)",
+               None: "unknown"}[ident]
+    emit(args, d, f"deep polynomial network widths {widths}, degree {args.degree}: {verdict} ({status}) "
+                  f"-- {d.get('notion', '')} [tnverify.theory.terracini]")
+    return 0 if status == "proved" else 3
+
+
+def register(sub, common) -> None:
+    """Add the ``kruskal``, ``unique`` and ``identifiable`` subcommands."""
+    p = sub.add_parser("kruskal", parents=[common], help="Kruskal rank of a matrix with certified bounds")
+    p.add_argument("file", nargs="?", help="matrix: .npy, .json or .txt")
+    p.add_argument("--generic", metavar="I,R", help="generic I x R matrices instead of a file")
+    p.add_argument("--field", default="Q", help="Q (default) or GF(p)")
+    p.add_argument("--k-max", type=int, help="stop at this size")
+    p.add_argument("--max-subsets", type=cli_args.positive, help="budget of subset tests")
+    p.add_argument("--timeout", type=float, help="time budget in seconds")
+    p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the primes / random point (recorded)")
+    p.add_argument("--cert", help="write a certificate to this JSON file")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--jobs", type=cli_args.positive, default=1, help="local processes for enumeration chunks (for clusters, "
+                   "see --scheduler; one process already uses every core)")
+    p.add_argument("--scheduler", help="Dask scheduler address for enumeration chunks")
+    p.add_argument("--allow-pickle", action="store_true", help="accept object .npy files (pickle can run code)")
+    p.set_defaults(func=_cmd_kruskal)
+
+    p = sub.add_parser("unique", parents=[common], help="essential uniqueness of a CP decomposition")
+    p.add_argument("--factors", nargs="+", metavar="FILE", help="factor matrices (same number of columns)")
+    p.add_argument("--shape", help="format I,J,K,... for generic factors")
+    p.add_argument("--rank", type=int, help="rank R (with --shape)")
+    p.add_argument("--symmetric", action="store_true", help="symmetric CP (all factors equal)")
+    p.add_argument("--tensor", help="a 3-way tensor: exact Jennrich decomposition over Q, then uniqueness")
+    p.add_argument("--max-subsets", type=cli_args.positive, help="budget of each Kruskal enumeration")
+    p.add_argument("--seed", type=cli_args.seed, default=0)
+    p.add_argument("--cert", help="write a certificate to this JSON file")
+    p.add_argument("--allow-pickle", action="store_true")
+    p.set_defaults(func=_cmd_unique)
+
+    p = sub.add_parser("identifiable", parents=[common],
+                       help="identifiability of a polynomial network f(x) = V (W^T x)^d")
+    p.add_argument("--widths", required=True, help="n,m[,o]: inputs, neurons, outputs (more: a deep network)")
+    p.add_argument("--degree", type=int, required=True, help="degree d of the activation t^d")
+    p.add_argument("--weights", help="first-layer weights W (n x m); default: generic")
+    p.add_argument("--outputs", help="output weights V (o x m); default all ones")
+    p.add_argument("--seed", type=cli_args.seed, default=0)
+    p.add_argument("--cert", help="write a certificate to this JSON file")
+    p.add_argument("--allow-pickle", action="store_true")
+    p.set_defaults(func=_cmd_identifiable)

@@ -1,0 +1,257 @@
+"""CLI: ``tnverify decompose`` (numeric decompositions, optionally proved exactly) and
+``tnverify learn`` (learning a 2-layer network by the method of moments)."""
+from __future__ import annotations
+
+import csv
+import sys
+import time
+
+import numpy as np
+
+from tnverify.cli import args as cli_args
+from tnverify.errors import EXIT_OK, InputError
+
+#: Work (entries x rank x iterations) above which CP-ALS runs in chunks behind a progress bar.
+PROGRESS_WORK = 5e8
+#: Sweeps per chunk of a long CP-ALS run.
+CHUNK = 10
+
+
+# ------------------------------------------------------------------ decompose
+def _als(X, R, args):
+    from tnverify import numeric
+
+    work = X.size * R * max(args.n_iter_max, 1)
+    if args.no_progress or work < PROGRESS_WORK or not sys.stderr.isatty():
+        return numeric.cp_als(X, R, n_iter_max=args.n_iter_max, tol=args.tol, seed=args.seed,
+                              linesearch=args.linesearch)
+    from tqdm import tqdm
+
+    init, done, res = "random", 0, None
+    with tqdm(total=args.n_iter_max, desc="CP-ALS", unit="sweep", file=sys.stderr) as bar:
+        while done < args.n_iter_max:
+            step = min(CHUNK, args.n_iter_max - done)
+            res = numeric.cp_als(X, R, n_iter_max=step, tol=args.tol, seed=args.seed, init=init,
+                                 linesearch=args.linesearch)
+            done += res.n_iter
+            bar.update(res.n_iter)
+            bar.set_postfix(rel_error=f"{res.rel_error:.3e}")
+            init = res
+            if res.status != "not converged":
+                break
+    res.n_iter = done
+    return res
+
+
+def _exact_tensor(path, X):
+    """The exact tensor behind a file, for --prove (integer-valued floats are accepted)."""
+    from tnverify.exact.io import load_array
+
+    try:
+        return load_array(path)
+    except InputError:
+        if np.all(X == np.round(X)) and np.max(np.abs(X)) < 2.0**53:
+            return X.astype(np.int64)
+        raise InputError("--prove needs an integer or rational tensor (.npy int, or .json with ints / 'p/q'); "
+                         f"{path} holds non-integer floats") from None
+
+
+def _cmd_decompose(args) -> int:
+    from tnverify import numeric
+    from tnverify.cli._output import emit, status_exit
+
+    if args.cert and not args.prove:
+        raise InputError("--cert writes the certificate of --prove; add --prove")
+    t0 = time.perf_counter()
+    X = numeric.load_float_array(args.file)
+    R = numeric.check_rank(args.rank)
+    if args.method in ("als", "jennrich") and X.ndim < 3:
+        raise InputError(f"--method {args.method} needs a tensor of order >= 3 (for a matrix, the SVD gives the rank), "
+                         f"got order {X.ndim}")
+    if args.n_iter_max < 0:
+        raise InputError(f"expected --n-iter-max >= 0, got {args.n_iter_max}")
+    out = {"rank": R, "method": args.method, "shape": list(X.shape)}
+    save = {}
+    cp = None
+    if args.method == "als":
+        cp = _als(X, R, args)
+    elif args.method == "jennrich":
+        cp = numeric.jennrich(X, R, seed=args.seed)
+    elif args.method == "hosvd":
+        core, F, err = numeric.hosvd(X, [min(R, n) for n in X.shape])
+        out.update({"relative_error": err, "iterations": 0, "convergence": "direct", "core_shape": list(core.shape)})
+        save = {"core": core, **{f"factor_{n}": f for n, f in enumerate(F)}}
+    else:
+        cores, err = numeric.tt_svd(X, R)
+        out.update({"relative_error": err, "iterations": 0, "convergence": "direct",
+                    "tt_ranks": [c.shape[2] for c in cores[:-1]]})
+        save = {f"core_{n}": c for n, c in enumerate(cores)}
+    if cp is not None:
+        out.update({"relative_error": cp.rel_error, "iterations": cp.n_iter, "convergence": cp.status,
+                    "message": cp.message})
+        save = {"weights": cp.weights, **{f"factor_{n}": f for n, f in enumerate(cp.factors)}}
+    status = "numerical"
+    if args.prove:
+        if X.ndim < 3:
+            raise InputError(f"--prove needs a tensor of order >= 3, got order {X.ndim}")
+        from tnverify.theory.cp_rank import cp_rank_bounds, rational_cp
+
+        T = _exact_tensor(args.file, X)
+        given = None
+        if cp is not None:
+            F = [f.copy() for f in cp.factors]
+            F[0] = F[0] * cp.weights
+            given = rational_cp(T, F)
+        res = cp_rank_bounds(T, factors=given, seed=args.seed, max_rank=R)
+        if res.status == "proved" and res.rank == R:
+            status = "proved"
+        out["proof"] = res.to_dict()
+        if args.cert:
+            from tnverify import certificate as C
+            from tnverify.checker import check
+
+            res.certificate.claim.update({"statement": f"CP rank bounds of {args.file}", "seed": args.seed})
+            C.write(res.certificate, args.cert)
+            out["certificate"] = str(args.cert)
+            out["verdict"] = check(res.certificate.to_dict()).status
+    out["status"] = status
+    if args.out:
+        np.savez(args.out, **save)
+        out["out"] = str(args.out)
+    out["seconds"] = round(time.perf_counter() - t0, 4)
+    text = (f"{args.method} rank {R}: relative error {out['relative_error']:.3e}, {out['iterations']} iterations "
+            f"({out['convergence']}) -- {status}")
+    if "proof" in out:
+        p = out["proof"]
+        text += (f"\n  exact CP rank over Q/R/C: {p['rank']} (proved)" if p["status"] == "proved"
+                 else f"\n  exact CP rank in [{p['lower']}, {p['upper']}] (unknown)")
+        text += f"\n  lower: {p['lower_method']}\n  upper: {p['upper_method'] or 'none'}"
+    if args.out:
+        text += f"\n  wrote {args.out}"
+    emit(args, out, text)
+    return status_exit(status) if args.prove else EXIT_OK
+
+
+# ------------------------------------------------------------------ learn
+def _network(args):
+    from tnverify.theory.learning import load_network, random_network
+
+    if args.weights:
+        if args.inputs is not None or args.hidden is not None:
+            raise InputError("give either --weights FILE or --inputs D --hidden K, not both")
+        return load_network(args.weights, args.activation)
+    if args.inputs is None or args.hidden is None:
+        raise InputError("expected --inputs D and --hidden K (a random network) or --weights FILE")
+    return random_network(args.inputs, args.hidden, args.activation or "tanh", seed=args.seed, integer=args.exact)
+
+
+def _cmd_learn(args) -> int:
+    from tnverify.cli._output import emit
+
+    from tnverify.theory import learning as L
+
+    if args.cert and not args.exact:
+        raise InputError("--cert writes the certificate of --exact; add --exact")
+    if (args.csv or args.plot) and not args.sweep:
+        raise InputError("--csv and --plot write the table and figure of --sweep; add --sweep N1,N2,...")
+    net = _network(args)
+    if args.exact:
+        return _learn_exact(args, net)
+    if args.samples is None and not args.sweep:
+        raise InputError("expected --samples N (or --sweep N1,N2,...)")
+    if args.sweep:
+        try:
+            ns = [int(x) for x in args.sweep.split(",") if x.strip()]
+        except ValueError:
+            raise InputError(f"expected --sweep as comma-separated integers, got {args.sweep!r}") from None
+        for n in ns:
+            if n < L.min_samples(net.d):
+                raise InputError(f"expected at least {L.min_samples(net.d)} samples for the moment estimate with "
+                                 f"{net.d} inputs, got {n} in --sweep")
+        rows = L.sweep(net, ns, seed=args.seed, method=args.method,
+                       progress=not args.no_progress and not args.json and sys.stderr.isatty())
+        if args.csv:
+            with open(args.csv, "w", newline="") as fh:
+                wr = csv.DictWriter(fh, fieldnames=list(rows[0]))
+                wr.writeheader()
+                wr.writerows(rows)
+        if args.plot:
+            from tnverify.plot import learning_plot
+
+            learning_plot(rows, args.plot, title=f"d={net.d}, k={net.k}, {net.activation.name}, {args.method}")
+        out = {"status": "numerical", "inputs": net.d, "hidden": net.k, "activation": net.activation.name,
+               "method": args.method, "sweep": rows, "recovery_error": rows[-1]["recovery_error"],
+               "csv": args.csv, "plot": args.plot}
+        text = "\n".join(f"n = {r['samples']:>9}: recovery error {r['recovery_error']:.3e}, "
+                         f"test error {r['test_error']:.3e}" for r in rows)
+        emit(args, out, text)
+        return EXIT_OK
+    res = L.learn(net, args.samples, seed=args.seed, method=args.method)
+    out = {**res.to_dict(), "activation": net.activation.name}
+    text = (f"recovery error {res.recovery_error:.3e} (max 1 - |cos| over matched neurons), refitted test error "
+            f"{res.test_error:.3e} -- numerical, n = {res.n}, d = {res.d}, k = {res.k}")
+    for w in res.warnings:
+        text += f"\n  WARNING: {w}"
+        print(f"tnverify: warning: {w}", file=sys.stderr)
+    emit(args, out, text)
+    return EXIT_OK
+
+
+def _learn_exact(args, net) -> int:
+    from tnverify.theory import learning as L
+    from tnverify.checker import check
+    from tnverify.cli._output import emit
+
+    M3 = L.exact_moment(net)
+    lam = L.stein_weights(net)
+    cert = L.moment_certificate(net, M3)
+    verdict = check(cert.to_dict()).status
+    warn = L.identifiability_warnings(net, lam)
+    ok, msg = (L.exact_recovery(net, M3, seed=args.seed) if net.k <= net.d and all(x != 0 for x in lam)
+               else (False, "exact recovery not attempted"))
+    if args.cert:
+        from tnverify.certificate import write
+
+        write(cert, args.cert)
+    status = "proved" if verdict == "VERIFIED" else "unknown"
+    out = {"status": status, "identity": verdict, "lambdas": [str(x) for x in lam], "recovered_exactly": ok,
+           "recovery_error": 0.0 if ok else None, "message": msg, "warnings": warn, "inputs": net.d,
+           "hidden": net.k, "activation": net.activation.name, "certificate": args.cert}
+    text = (f"E[y He_3(x)] = sum_j lambda_j w_j^(x)3 exactly: {verdict} (lambda = {', '.join(map(str, lam))})\n"
+            f"  {msg}" + "".join(f"\n  WARNING: {w}" for w in warn))
+    emit(args, out, text)
+    return EXIT_OK if status == "proved" else 3
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("decompose", parents=[common], help="numeric CP / Tucker / TT decomposition (optionally proved)")
+    p.add_argument("file", help="tensor: .npy (any numeric dtype), .json (nested lists) or .txt")
+    p.add_argument("--rank", type=cli_args.integer, required=True, help="CP rank (Tucker / TT: rank cap)")
+    p.add_argument("--method", default="als", choices=["als", "jennrich", "hosvd", "tt"])
+    p.add_argument("--n-iter-max", type=cli_args.integer, default=100, help="CP-ALS sweeps (default 100)")
+    p.add_argument("--tol", type=float, default=1e-8, help="stop when the relative error changes less (default 1e-8)")
+    p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the random initialisation (recorded)")
+    p.add_argument("--linesearch", action="store_true", help="Bro's extrapolation in CP-ALS")
+    p.add_argument("--out", type=cli_args.npz, help="write factors / core / cores to this .npz file")
+    p.add_argument("--prove", action="store_true",
+                   help="prove the exact CP rank (rationalised factors + flattening lower bound)")
+    p.add_argument("--cert", help="with --prove: write the certificate to this JSON file")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_decompose)
+
+    p = sub.add_parser("learn", parents=[common], help="learn a 2-layer network's weights from its third moment")
+    p.add_argument("--inputs", type=cli_args.integer, help="input dimension d of a random network")
+    p.add_argument("--hidden", type=cli_args.integer, help="hidden units k of a random network")
+    p.add_argument("--weights", help="network JSON: {'weights': d x k, 'bias': [k], 'output': [k], 'activation': ...}")
+    p.add_argument("--activation", help="sigmoid, tanh (default), cube, square, quartic, poly:c0,c1,...")
+    p.add_argument("--samples", type=cli_args.integer, help="number of samples n")
+    p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the network and the samples")
+    p.add_argument("--method", default="jennrich", choices=["jennrich", "power"])
+    p.add_argument("--sweep", help="comma-separated sample sizes, e.g. 1000,3000,10000")
+    p.add_argument("--csv", help="with --sweep: write the table to this CSV file")
+    p.add_argument("--plot", type=cli_args.figure, help="with --sweep: write a log-log figure (.png, .pdf or .svg)")
+    p.add_argument("--exact", action="store_true",
+                   help="polynomial activation: exact population moment, checked identity, exact recovery")
+    p.add_argument("--cert", help="with --exact: write the moment-identity certificate here")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_learn)

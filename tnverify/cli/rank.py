@@ -1,0 +1,68 @@
+"""``tnverify rank``: the exact rank of a matrix or of a flattening, with witnesses."""
+from __future__ import annotations
+
+import time
+
+from tnverify.cli import args as cli_args
+from tnverify.cli._output import emit, status_exit
+from tnverify.errors import InputError
+
+__all__ = ["register"]
+
+
+def _cmd_rank(args) -> int:
+    from tnverify import certificate as C
+    from tnverify.exact.rank import parse_field, rank, reduce_mod
+    from tnverify.exact.io import load_array
+    from tnverify.exact.tensor import flatten, parse_modes
+
+    t0 = time.perf_counter()
+    F = parse_field(args.field)
+    T = load_array(args.file, allow_pickle=args.allow_pickle)
+    if T.ndim == 1:
+        raise InputError(f"expected a matrix or a tensor of order >= 2 in {args.file}, got a vector of length {T.shape[0]}")
+    if F.kind == "GF":
+        T = reduce_mod(T, F.p)
+    rows = parse_modes(args.rows, T.ndim) if (T.ndim > 2 or args.rows) else (0,)
+    M = T if (T.ndim == 2 and rows == (0,)) else flatten(T, rows)
+    res = rank(M, F, seed=args.seed, upper=args.upper, jobs=args.jobs, scheduler=args.scheduler)
+    seconds = time.perf_counter() - t0
+    out = res.to_dict()
+    out.update({"shape": list(M.shape), "tensor_shape": list(T.shape), "rows": list(rows), "seconds": round(seconds, 6)})
+    if args.cert:
+        if T.ndim == 2 and rows == (0,):
+            cert = C.rank_certificate(res, M, {"object": "M"})
+        else:
+            cert = C.Certificate(objects={"T": C.tensor_object(T)})
+            C.rank_certificate(res, M, {"object": "T", "rows": list(rows)}, cert)
+        cert.claim.update({"statement": f"rank over {F} of the flattening rows={list(rows)} of {args.file}",
+                           "status": res.status, "seed": res.seed})
+        C.write(cert, args.cert)
+        out["certificate"] = str(args.cert)
+    if res.status == "proved":
+        how = {"shape": "full rank", "kernel": f"{M.shape[1] - res.rank} exact kernel vectors",
+               "modular": f"rank <= {res.upper} mod {len(res.primes)} primes beyond the Hadamard bound"}[res.upper_method]
+        text = (f"rank over {F} = {res.rank} (proved)\n"
+                f"  lower: nonzero {res.rank}x{res.rank} minor mod {res.prime}\n  upper: {how}")
+    else:
+        text = (f"rank over {F} = {res.rank} (probable)\n  lower: {res.lower} proved (nonzero minor mod {res.prime})\n"
+                f"  upper: {res.upper} modulo {len(res.primes)} random primes, failure probability <= "
+                f"{res.failure_probability:.3g}; proved upper bound {res.upper_proved}")
+    text += f"\n  matrix {M.shape[0]} x {M.shape[1]}, {seconds:.3f} s"
+    emit(args, out, text)
+    return status_exit(res.status)
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("rank", parents=[common], help="exact rank of a matrix or flattening, with witnesses")
+    p.add_argument("file", help="matrix or tensor: .npy, .json or .txt")
+    p.add_argument("--rows", help="row modes of the flattening, e.g. 0,2 (default: mode 0)")
+    p.add_argument("--field", default="Q", help="Q (default) or GF(p)")
+    p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the random primes (recorded)")
+    p.add_argument("--upper", default="auto", choices=["auto", "kernel", "modular", "probable"],
+                   help="upper-bound witness over Q")
+    p.add_argument("--cert", help="write a certificate to this JSON file")
+    p.add_argument("--allow-pickle", action="store_true", help="accept object .npy files (pickle can run code)")
+    p.add_argument("--jobs", type=cli_args.positive, default=1, help="local processes for the ranks modulo the upper-bound primes")
+    p.add_argument("--scheduler", help="Dask scheduler address for those ranks, e.g. tcp://127.0.0.1:8786")
+    p.set_defaults(func=_cmd_rank)

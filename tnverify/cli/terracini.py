@@ -1,0 +1,244 @@
+"""CLI: ``generic-rank``, ``secant``, ``neurovariety``, ``neuro-identifiable``, ``ah-table``, ``neuro-plot``.
+
+All dimensions are over C at generic points (stated in every output); each
+command takes ``--json`` and ``--cert FILE`` (the certificate the independent
+checker verifies) and exits 0 when proved, 3 when only bounds are known.
+"""
+from __future__ import annotations
+
+import math
+
+from tnverify.cli import args as cli_args
+from tnverify.errors import InputError
+
+__all__ = ["register"]
+
+
+def _ints(spec: str, what: str, minimum: int = 1) -> list:
+    try:
+        vals = [int(x) for x in str(spec).replace(" ", "").split(",") if x != ""]
+    except ValueError:
+        raise InputError(f"expected {what} as comma-separated integers, got {spec!r}") from None
+    bad = [v for v in vals if v < minimum]
+    if bad:
+        raise InputError(f"expected {what} >= {minimum}, got {bad[0]}")
+    return vals
+
+
+def _pos(v: int, what: str) -> int:
+    if v is None or v < 1:
+        raise InputError(f"expected {what} >= 1, got {v}")
+    return v
+
+
+def _write_cert(args, cert, payload) -> None:
+    if getattr(args, "cert", None):
+        from tnverify.certificate import write
+
+        write(cert, args.cert)
+        payload["certificate"] = str(args.cert)
+
+
+def _format_args(args):
+    if args.symmetric or args.vars is not None or args.degree is not None:
+        if args.dims:
+            raise InputError("give either dimensions or --symmetric --vars N --degree D, not both")
+        return {"symmetric": (_pos(args.vars, "--vars"), _pos(args.degree, "--degree"))}
+    if not args.dims:
+        raise InputError("expected tensor dimensions (e.g. 3 3 3) or --symmetric --vars N --degree D")
+    return {"dims": [_pos(n, "a dimension") for n in args.dims]}
+
+
+def _cmd_generic_rank(args) -> int:
+    from tnverify.theory import terracini as G
+
+    from tnverify.cli._output import emit, status_exit
+
+    r = G.generic_rank(**_format_args(args), seed=args.seed)
+    out = r.to_dict()
+    out["status"] = r.status
+    _write_cert(args, r.certificate, out)
+    name = "x".join(str(n) for n, _ in r.blocks) if all(d == 1 for _, d in r.blocks) else \
+        ", ".join(f"S^{d}(C^{n})" for n, d in r.blocks)
+    if r.status == "proved":
+        text = (f"generic rank of {name} over C = {r.generic_rank} (proved)\n"
+                f"  fills at R = {r.generic_rank}: Jacobian rank = ambient {r.ambient}\n"
+                f"  not at R-1: {r.lower_source}\n  expected {r.expected}"
+                + (" (defective)" if r.generic_rank != r.expected else ""))
+    else:
+        text = f"generic rank of {name} over C in [{r.lower}, {r.upper}] (unknown): {r.note}"
+    emit(args, out, text + f"\n  field: {G.FIELD_NOTE}")
+    return status_exit(r.status)
+
+
+def _dim_text(title: str, r) -> str:
+    from tnverify.theory import terracini as G
+
+    d = r.to_dict()
+    head = (f"{title} = {r.lower} (proved)" if r.status == "proved"
+            else f"{title} in [{r.lower}, {r.upper}] (unknown)")
+    return (f"{head}\n  lower: Jacobian rank mod {r.prime} (Terracini)\n  upper: {r.upper} ({r.upper_source})\n"
+            f"  expected {r.expected}, ambient {r.ambient}, defective: {d['defective']}\n  field: {G.FIELD_NOTE}")
+
+
+def _cmd_secant(args) -> int:
+    from tnverify.theory import terracini as G
+
+    from tnverify.cli._output import emit, status_exit
+
+    f = _format_args(args)
+    R = _pos(args.rank, "--rank")
+    r = G.secant_dimension(f.get("dims"), R, symmetric=f.get("symmetric"), seed=args.seed)
+    out = r.to_dict()
+    _write_cert(args, r.certificate, out)
+    emit(args, out, _dim_text(f"dim sigma_{R}", r))
+    return status_exit(r.status)
+
+
+def _widths(args) -> list:
+    w = _ints(args.widths, "--widths")
+    if len(w) < 2:
+        raise InputError(f"expected at least 2 widths (input and output), got {len(w)}")
+    _pos(args.degree, "--degree")
+    return w
+
+
+def _cmd_neurovariety(args) -> int:
+    from tnverify.theory import terracini as G
+
+    from tnverify.cli._output import emit, status_exit
+
+    r = G.neurovariety(_widths(args), args.degree, args.seed)
+    out = r.to_dict()
+    _write_cert(args, r.certificate, out)
+    emit(args, out, _dim_text(f"dim of the neurovariety {tuple(r.spec['widths'])}, t^{args.degree}", r))
+    return status_exit(r.status)
+
+
+def _cmd_identifiable(args) -> int:
+    from tnverify.theory import terracini as G
+
+    from tnverify.cli._output import emit, status_exit
+
+    d = G.deep_identifiability(_widths(args), args.degree, args.seed)
+    cert = d.pop("certificate_obj")
+    _write_cert(args, cert, d)
+    verdict = {True: "locally identifiable", False: "NOT identifiable (positive-dimensional fibres)",
+               None: "unknown"}[d["identifiable"]]
+    text = (f"widths {tuple(d['spec']['widths'])}, t^{args.degree}: {verdict} ({d['identifiability_status']})\n"
+            f"  dim in [{d['lower']}, {d['upper']}] vs parameters - rescalings = {d['params_minus_symmetry']}\n"
+            f"  notion: {d['notion']}")
+    emit(args, d, text)
+    return status_exit(d["identifiability_status"])
+
+
+def _cmd_ah_table(args) -> int:
+    from tnverify.theory import terracini as G
+
+    from tnverify.cli._output import emit
+
+    rows, lines = [], [f"{'n':>3} {'d':>3} {'expected':>9} {'generic':>8} {'status':>8}  note"]
+    exceptions = {(3, 4), (4, 4), (5, 4), (5, 3)}
+    n_min, n_max = _pos(args.n_min, "--n-min"), _pos(args.n_max, "--n-max")
+    d_min, d_max = _pos(args.d_min, "--d-min"), _pos(args.d_max, "--d-max")
+    if n_min > n_max or d_min > d_max:
+        raise InputError(f"expected --n-min <= --n-max and --d-min <= --d-max, got n in {n_min}..{n_max} "
+                         f"and d in {d_min}..{d_max}")
+    for n in range(n_min, n_max + 1):
+        if math.comb(n + d_min - 1, d_min) > args.max_ambient:
+            break  # the space of forms grows with n and with d: nothing further fits
+        for d in range(d_min, d_max + 1):
+            if math.comb(n + d - 1, d) > args.max_ambient:
+                break
+            r = G.generic_rank(symmetric=(n, d), seed=args.seed)
+            exc = r.generic_rank != r.expected if r.generic_rank is not None else None
+            ah = (d == 2 and n >= 3) or (n, d) in exceptions
+            note = ("EXCEPTION" if exc else "") + ("" if exc in (None, ah) else " (disagrees with AH!)")
+            if r.generic_rank is None:
+                note = f"unknown in [{r.lower}, {r.upper}]; AH exception: {ah}"
+            rows.append({"n": n, "d": d, "expected": r.expected, "generic_rank": r.generic_rank,
+                         "status": r.status, "exception": exc, "ah_exception": ah})
+            lines.append(f"{n:>3} {d:>3} {r.expected:>9} {str(r.generic_rank):>8} {r.status:>8}  {note}")
+    emit(args, {"rows": rows, "field": G.FIELD_NOTE}, "\n".join(lines) + f"\nfield: {G.FIELD_NOTE}")
+    return 0
+
+
+def _cmd_neuro_plot(args) -> int:
+    from tnverify.theory import terracini as G
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tnverify.cli._output import emit
+
+    w = _ints(args.widths, "--widths")
+    if len(w) < 2:
+        raise InputError(f"expected at least 2 widths, got {len(w)}")
+    degs = list(range(1, _pos(args.max_degree, "--max-degree") + 1))
+    pts = []
+    for r in degs:
+        res = G.neurovariety(w, r, args.seed)
+        pts.append({"degree": r, "lower": res.lower, "upper": res.upper, "ambient": res.ambient,
+                    "params_minus_symmetry": res.extra["params_minus_symmetry"], "status": res.status})
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.plot(degs, [p["lower"] for p in pts], "o-", label="dim (proved lower)")
+    ax.plot(degs, [p["upper"] for p in pts], "x--", label="structural upper")
+    ax.plot(degs, [p["params_minus_symmetry"] for p in pts], ":", label="params - rescalings")
+    ax.set_xlabel("activation degree r")
+    ax.set_ylabel("dimension over C")
+    ax.set_title(f"neurovariety of widths {tuple(w)}")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(args.output)
+    plt.close(fig)
+    emit(args, {"points": pts, "output": args.output}, "\n".join(
+        f"r={p['degree']}: dim in [{p['lower']}, {p['upper']}] ({p['status']})" for p in pts) + f"\nplot: {args.output}")
+    return 0
+
+
+def register(sub, common) -> None:
+    """Add this module's subcommands to the ``tnverify`` parser."""
+    def fmt_args(p):
+        p.add_argument("dims", nargs="*", type=int, help="tensor dimensions, e.g. 3 3 3")
+        p.add_argument("--symmetric", action="store_true", help="symmetric tensors (Waring): use --vars, --degree")
+        p.add_argument("--vars", type=int, help="number of variables (symmetric)")
+        p.add_argument("--degree", type=int, help="degree of the forms (symmetric)")
+        p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the random point and prime (recorded)")
+        p.add_argument("--cert", help="write the certificate to this JSON file")
+
+    p = sub.add_parser("generic-rank", parents=[common], help="generic rank over C of a tensor format (proved)")
+    fmt_args(p)
+    p.set_defaults(func=_cmd_generic_rank)
+
+    p = sub.add_parser("secant", parents=[common], help="dimension of the R-th secant variety, defectivity")
+    fmt_args(p)
+    p.add_argument("--rank", type=int, required=True, help="R")
+    p.set_defaults(func=_cmd_secant)
+
+    for name, fn, hlp in (("neurovariety", _cmd_neurovariety, "dimension of a polynomial network's neurovariety"),
+                          ("neuro-identifiable", _cmd_identifiable,
+                           "local identifiability of a deep polynomial network (finite fibres)")):
+        p = sub.add_parser(name, parents=[common], help=hlp)
+        p.add_argument("--widths", required=True, help="d_0,...,d_h, e.g. 2,2,3,2")
+        p.add_argument("--degree", type=int, required=True, help="activation degree r (s(t) = t^r)")
+        p.add_argument("--seed", type=cli_args.seed, default=0)
+        p.add_argument("--cert", help="write the certificate to this JSON file")
+        p.set_defaults(func=fn)
+
+    p = sub.add_parser("ah-table", parents=[common], help="Alexander-Hirschowitz table of generic Waring ranks")
+    p.add_argument("--n-min", type=int, default=2)
+    p.add_argument("--n-max", type=int, default=5)
+    p.add_argument("--d-min", type=int, default=2)
+    p.add_argument("--d-max", type=int, default=5)
+    p.add_argument("--max-ambient", type=cli_args.positive, default=2000, help="skip (n, d) with a larger space of forms")
+    p.add_argument("--seed", type=cli_args.seed, default=0)
+    p.set_defaults(func=_cmd_ah_table)
+
+    p = sub.add_parser("neuro-plot", parents=[common], help="plot neurovariety dimension against activation degree")
+    p.add_argument("--widths", required=True)
+    p.add_argument("--max-degree", type=int, default=4)
+    p.add_argument("--output", type=cli_args.figure, default="neurovariety.png", help="figure file (default neurovariety.png)")
+    p.add_argument("--seed", type=cli_args.seed, default=0)
+    p.set_defaults(func=_cmd_neuro_plot)

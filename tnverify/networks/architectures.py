@@ -1,0 +1,513 @@
+"""Architectures of the expressivity theory as tensor networks: builders, pooling trees, partitions.
+
+Builders return a :class:`tnverify.networks.network.TensorNetwork` whose open legs are the
+inputs in order:
+
+* :func:`cp` -- the shallow ConvAC of [1]_ (Z channels; a CP decomposition);
+* :func:`tucker`;
+* :func:`tt` -- tensor train / MPS, the multiplicative RNN of [4]_;
+* :func:`tr` -- tensor ring;
+* :func:`ht` -- hierarchical Tucker over any binary tree;
+* :func:`convac` -- the deep ConvAC of [1]_ over any pooling tree, shared (convolutional)
+  or unshared weights; the pooling geometry of [2]_ is the tree;
+* :func:`rac` -- the recurrent arithmetic circuit of [5]_, depth L.
+
+Trees are nested tuples of input indices (:func:`parse_tree` reads ``"((0,1),(2,3))"``,
+a permutation ``0,2,1,3`` or ``pairs``). :func:`parse_partition` reads
+``interleaved``, ``left-right`` or explicit row modes ``0,2,4,6``.
+
+References
+----------
+.. [1] N. Cohen, O. Sharir, A. Shashua, "On the expressive power of deep learning:
+   a tensor analysis", COLT 2016.
+.. [2] N. Cohen, A. Shashua, "Inductive bias of deep convolutional networks through
+   pooling geometry", ICLR 2017.
+.. [4] V. Khrulkov, A. Novikov, I. Oseledets, "Expressive power of recurrent neural
+   networks", ICLR 2018.
+.. [5] Y. Levine, O. Sharir, A. Ziv, A. Shashua, "Benefits of depth for long-term
+   memory of recurrent networks", 2017 (arXiv:1710.09431).
+"""
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+import numpy as np
+
+from tnverify.errors import BudgetError, InputError, ShapeError, UnknownNameError
+from tnverify.networks.forward import Arch, tree_str as _tree_str
+from tnverify.networks.network import TensorNetwork
+
+__all__ = ["cp", "tucker", "tt", "tr", "ht", "convac", "rac", "parse_tree", "balanced_tree", "pairs_tree",
+           "build", "spec", "network", "ARCHS", "parse_partition", "mirror_tree", "odd_even_tree"]
+
+
+def _pos(x, what: str) -> int:
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < 1:
+        raise ShapeError(f"expected a positive integer {what}, got {x!r}")
+    return int(x)
+
+
+def _feature_dims(N: int, M) -> list:
+    N = _pos(N, "number of inputs")
+    if isinstance(M, (list, tuple)):
+        if len(M) != N:
+            raise ShapeError(f"expected {N} feature dimensions, got {len(M)}")
+        return [_pos(m, "feature dimension") for m in M]
+    return [_pos(M, "feature dimension")] * N
+
+
+def _widths(w, k: int, what: str) -> list:
+    if isinstance(w, (list, tuple)):
+        if len(w) == 1:
+            w = list(w) * k
+        if len(w) != k:
+            raise ShapeError(f"expected {k} {what}, got {len(w)}: {list(w)}")
+        return [_pos(x, what) for x in w]
+    return [_pos(w, what)] * k
+
+
+def cp(N: int, M, Z: int, shared: bool = False) -> TensorNetwork:
+    """Shallow ConvAC = CP decomposition [1]_: A = sum_{z<=Z} lambda_z a^{z,1} (x) ... (x) a^{z,N}.
+
+    Cores ``lam`` (Z) and ``A{i}`` (M x Z); the rank index z is a hyperedge. With
+    ``shared`` the factors a^{z,i} do not depend on i (a symmetric tensor).
+    """
+    Ms = _feature_dims(N, M)
+    Z = _pos(Z, "number of channels Z")
+    size = {"z": Z, **{f"x{i}": m for i, m in enumerate(Ms)}}
+    names = ["lam"] + [f"A{i}" for i in range(N)]
+    inputs = [("z",)] + [(f"x{i}", "z") for i in range(N)]
+    shared_g = [tuple(f"A{i}" for i in range(N))] if shared and N > 1 else []
+    return TensorNetwork(names, inputs, [f"x{i}" for i in range(N)], size, shared=shared_g,
+                         meta={"arch": "cp", "N": N, "M": M, "Z": Z, "shared": shared})
+
+
+def tucker(N: int, M, ranks) -> TensorNetwork:
+    """Tucker: T = G x_1 U_1 x_2 ... x_N U_N, core G of shape ranks, factors U_i (M x r_i)."""
+    Ms = _feature_dims(N, M)
+    rs = _widths(ranks, N, "Tucker ranks")
+    size = {**{f"x{i}": m for i, m in enumerate(Ms)}, **{f"g{i}": r for i, r in enumerate(rs)}}
+    names = ["G"] + [f"U{i}" for i in range(N)]
+    inputs = [tuple(f"g{i}" for i in range(N))] + [(f"x{i}", f"g{i}") for i in range(N)]
+    return TensorNetwork(names, inputs, [f"x{i}" for i in range(N)], size,
+                         meta={"arch": "tucker", "N": N, "M": M, "ranks": rs})
+
+
+def tt(N: int, M, ranks, shared: bool = False) -> TensorNetwork:
+    """Tensor train / MPS: X(i_1..i_N) = G_1[i_1] G_2[i_2] ... G_N[i_N].
+
+    The multiplicative RNN of Khrulkov, Novikov and Oseledets [4]_ (hidden size =
+    TT rank). ``ranks`` has N-1 entries (or one, repeated). With ``shared`` the
+    middle cores G_2..G_{N-1} are tied (a recurrent network with shared weights;
+    needs equal ranks).
+    """
+    Ms = _feature_dims(N, M)
+    if N < 2:
+        raise ShapeError(f"a tensor train needs at least 2 inputs, got {N}")
+    rs = _widths(ranks, N - 1, "TT ranks")
+    size = {**{f"x{i}": m for i, m in enumerate(Ms)}, **{f"b{i}": r for i, r in enumerate(rs)}}
+    inputs = [("x0", "b0")] + [(f"b{k - 1}", f"x{k}", f"b{k}") for k in range(1, N - 1)] + [(f"b{N - 2}", f"x{N - 1}")]
+    shared_g = [tuple(f"G{k}" for k in range(1, N - 1))] if shared and N > 3 else []
+    return TensorNetwork([f"G{k}" for k in range(N)], inputs, [f"x{i}" for i in range(N)], size, shared=shared_g,
+                         meta={"arch": "tt", "N": N, "M": M, "ranks": rs, "shared": shared})
+
+
+def tr(N: int, M, ranks, shared: bool = False) -> TensorNetwork:
+    """Tensor ring: X(i_1..i_N) = trace(G_1[i_1] ... G_N[i_N]); ``ranks`` has N entries r_1..r_N (bond k joins
+    core k to core k+1, cyclically). ``shared`` ties all cores (needs equal ranks)."""
+    Ms = _feature_dims(N, M)
+    if N < 2:
+        raise ShapeError(f"a tensor ring needs at least 2 inputs, got {N}")
+    rs = _widths(ranks, N, "TR ranks")
+    size = {**{f"x{i}": m for i, m in enumerate(Ms)}, **{f"b{i}": r for i, r in enumerate(rs)}}
+    inputs = [(f"b{(k - 1) % N}", f"x{k}", f"b{k}") for k in range(N)]
+    shared_g = [tuple(f"G{k}" for k in range(N))] if shared else []
+    return TensorNetwork([f"G{k}" for k in range(N)], inputs, [f"x{i}" for i in range(N)], size, shared=shared_g,
+                         meta={"arch": "tr", "N": N, "M": M, "ranks": rs, "shared": shared})
+
+
+# ---- trees
+def balanced_tree(leaves: Sequence[int]):
+    """The balanced binary tree over ``leaves`` in the given order (length a power of 2)."""
+    leaves = list(leaves)
+    n = len(leaves)
+    if n < 2 or n & (n - 1):
+        raise ShapeError(f"a balanced pooling tree needs a power of 2 (>= 2) inputs, got {n}; give --tree explicitly")
+    nodes = leaves
+    while len(nodes) > 1:
+        nodes = [(nodes[2 * i], nodes[2 * i + 1]) for i in range(len(nodes) // 2)]
+    return nodes[0]
+
+
+def pairs_tree(N: int):
+    """Pool neighbours level by level; with an odd count the last node moves up alone."""
+    if N < 2:
+        raise ShapeError(f"a pooling tree needs at least 2 inputs, got {N}")
+    nodes = list(range(N))
+    while len(nodes) > 1:
+        nxt = [(nodes[2 * i], nodes[2 * i + 1]) for i in range(len(nodes) // 2)]
+        nodes = nxt + (nodes[-1:] if len(nodes) % 2 else [])
+    return nodes[0]
+
+
+def mirror_tree(N: int):
+    """The mirror pooling tree of Cohen & Shashua [2]_: input i is pooled first with its mirror N-1-i.
+
+    Level 1 pools (0, N-1), (1, N-2), ...; higher levels pool neighbouring pairs, i.e.
+    the balanced tree over the leaf order 0, N-1, 1, N-2, ... (N a power of 2).
+    """
+    order = [x for i in range(N // 2) for x in (i, N - 1 - i)]
+    return balanced_tree(order)
+
+
+def odd_even_tree(N: int):
+    """Pool the even inputs among themselves and the odd ones among themselves (balanced tree over 0,2,4,...,1,3,5,...)."""
+    return balanced_tree(list(range(0, N, 2)) + list(range(1, N, 2)))
+
+
+def parse_tree(spec, N: int):
+    """A binary pooling tree over inputs 0..N-1.
+
+    ``spec`` is None (the balanced tree over 0..N-1), a nested pair structure
+    (``"((0,1),(2,3))"`` or nested lists), or a permutation of the inputs
+    (``"0,2,1,3"``: the balanced tree over the leaves in that order, the pooling
+    geometry of [2]_), ``"mirror"`` (:func:`mirror_tree`), ``"odd-even"``
+    (:func:`odd_even_tree`), or ``"pairs"``: pool neighbours (0,1), (2,3), ... level by
+    level, an odd node out moving up unpooled (any N >= 2). Raises
+    :class:`ShapeError` for a tree that is not binary or does not cover each input
+    exactly once.
+    """
+    if spec is None:
+        return balanced_tree(range(N))
+    if isinstance(spec, str):
+        s = spec.strip()
+        if s == "pairs":
+            return pairs_tree(N)
+        if s == "mirror":
+            return mirror_tree(N)
+        if s == "odd-even":
+            return odd_even_tree(N)
+        if "(" in s or "[" in s:
+            try:
+                spec = json.loads(s.replace("(", "[").replace(")", "]"))
+            except json.JSONDecodeError:
+                raise ShapeError(f"expected a nested tree like ((0,1),(2,3)), got {spec!r}") from None
+        else:
+            try:
+                perm = [int(x) for x in s.split(",") if x.strip()]
+            except ValueError:
+                raise ShapeError(f"expected a tree ((0,1),(2,3)) or a permutation 0,2,1,3, got {spec!r}") from None
+            _check_leaves(perm, N)
+            return balanced_tree(perm)
+
+    def norm(t):
+        if isinstance(t, bool):
+            raise ShapeError(f"expected a leaf index or a pair in the tree, got {t!r}")
+        if isinstance(t, (int, np.integer)):
+            return int(t)
+        if isinstance(t, (list, tuple)):
+            if len(t) != 2:
+                raise ShapeError(f"expected a binary tree: every internal node has 2 children, got {len(t)} in {t}")
+            return (norm(t[0]), norm(t[1]))
+        raise ShapeError(f"expected a leaf index or a pair in the tree, got {t!r}")
+
+    tree = norm(spec)
+    if isinstance(tree, int):
+        raise ShapeError("expected a tree with at least two leaves, got a single leaf")
+    _check_leaves(list(_leaves(tree)), N)
+    return tree
+
+
+def _check_leaves(leaves, N):
+    if sorted(leaves) != list(range(N)):
+        missing = sorted(set(range(N)) - set(leaves))
+        rep = sorted({x for x in leaves if leaves.count(x) > 1})
+        bad = sorted(x for x in set(leaves) if not 0 <= x < N)
+        raise ShapeError(f"the tree must cover inputs 0..{N - 1} exactly once; missing {missing}, repeated {rep}, "
+                         f"out of range {bad}")
+
+
+def _leaves(t):
+    if isinstance(t, int):
+        yield t
+    else:
+        yield from _leaves(t[0])
+        yield from _leaves(t[1])
+
+
+def _height(t) -> int:
+    return 0 if isinstance(t, int) else 1 + max(_height(t[0]), _height(t[1]))
+
+
+
+
+def ht(N: int, M, widths, tree=None, shared: bool = False) -> TensorNetwork:
+    """Hierarchical Tucker over any binary tree.
+
+    Leaf i has a matrix U_i (M x w) and each internal node v a transfer tensor
+    B_v (w_left x w_right x w_v); the root has B (w_left x w_right). The bond above
+    a node whose parent has height h (leaves have height 0) has dimension
+    ``widths[h-1]``, so ``widths`` has one entry per level below the root. With
+    ``shared``, cores of the same level and shape are tied.
+    """
+    return _tree_network(N, M, widths, tree, shared, pooling="ht")
+
+
+def convac(N: int, M, widths, tree=None, shared: bool = False) -> TensorNetwork:
+    """Deep ConvAC of Cohen, Sharir and Shashua [1]_ (hierarchical Tucker with product pooling).
+
+    Level 0: a^{0,j,alpha} in R^M (alpha <= r_0); level l: phi^{l,j,gamma} =
+    sum_alpha a^{l,j,gamma}_alpha phi^{l-1,left,alpha} (x) phi^{l-1,right,alpha};
+    the root's a^L is a vector. Product pooling makes alpha a hyperedge joining the
+    node and its two children. Any binary pooling tree (pooling geometry [2]_); the
+    width of the channels pooled at a node of height h is ``widths[h-1]``.
+    ``shared`` = convolutional weights (independent of the position j).
+    """
+    return _tree_network(N, M, widths, tree, shared, pooling="product")
+
+
+def _tree_network(N, M, widths, tree, shared, pooling):
+    Ms = _feature_dims(N, M)
+    if N < 2:
+        raise ShapeError(f"a tree network needs at least 2 inputs, got {N}")
+    t = parse_tree(tree, N)
+    H = _height(t)
+    ws = _widths(widths, H, "widths (one per level below the root)")
+    names, inputs, size = [], [], {f"x{i}": m for i, m in enumerate(Ms)}
+    groups: dict = {}
+    counter = [0]
+
+    def walk(node, parent_h):
+        """Add the subtree's cores; return the label of its upward bond."""
+        w = ws[parent_h - 1]
+        if isinstance(node, int):
+            lab = f"l{node}"
+            size[lab] = w
+            names.append(f"leaf{node}")
+            inputs.append((f"x{node}", lab))
+            groups.setdefault(("leaf", Ms[node], w), []).append(f"leaf{node}")
+            return lab
+        h = _height(node)
+        k = counter[0]
+        counter[0] += 1
+        if pooling == "product":
+            alpha = f"a{k}"
+            size[alpha] = ws[h - 1]
+            left, right = walk(node[0], h), walk(node[1], h)
+            # children of a product-pooling node carry the node's channel index alpha itself
+            _rename(left, alpha)
+            _rename(right, alpha)
+            legs = (f"g{k}", alpha) if parent_h else (alpha,)
+        else:
+            left, right = walk(node[0], h), walk(node[1], h)
+            legs = (left, right, f"g{k}") if parent_h else (left, right)
+        if parent_h:
+            size[f"g{k}"] = w
+        names.append(f"n{k}")
+        inputs.append(legs)
+        groups.setdefault((h, tuple(size[x] for x in legs), parent_h == 0), []).append(f"n{k}")
+        return f"g{k}"
+
+    def _rename(old, new):
+        for i, ix in enumerate(inputs):
+            inputs[i] = tuple(new if x == old else x for x in ix)
+        size.pop(old, None)
+
+    walk(t, 0)
+    shared_g = [tuple(g) for g in groups.values() if shared and len(g) > 1]
+    return TensorNetwork(names, inputs, [f"x{i}" for i in range(N)], size, shared=shared_g,
+                         meta={"arch": "convac" if pooling == "product" else "ht", "N": N, "M": M, "widths": ws,
+                               "shared": shared, "tree": _tree_str(t)})
+
+
+def rac(T: int, M: int, R, L: int = 1, shared: bool = True) -> TensorNetwork:
+    """Recurrent arithmetic circuit of Levine, Sharir, Ziv and Shashua [5]_, depth L, T time steps.
+
+    h^{l,t} = (W^{H,l} h^{l,t-1}) * (W^{I,l} u^{l,t}) (elementwise), with u^{1,t}
+    the M-dimensional representation of input t and u^{l,t} = h^{l-1,t}; the output
+    is <w, h^{L,T}>. The initial state enters as W^{H,l} h^{l,0} = 1 (all ones), so
+    h^{l,1} = W^{I,l} u^{l,1}. The elementwise product makes the hidden index of
+    h^{l,t} a hyperedge joining W^{I,l}, W^{H,l} and the ONE reader of that value.
+
+    For L >= 2 the value h^{l-1,t} has two readers (layer l at time t, layer l-1 at
+    time t+1). A shared summed index is not a copy of a vector, so each reader gets
+    its own copy of the sub-network that computes the value (cores ``WI0_3.1``,
+    ``WI0_3.2``, ... all carry the weight ``WI0_3``), and the template index d_t is
+    copied instead: an identity core ``in{t}`` joins the open leg x_t to a hyperedge
+    ``d{t}`` read by every copy of W^{I,1} at time t. On one-hot inputs this
+    network's contraction is the grid tensor of the forward pass
+    (:func:`tnverify.networks.forward.forward`, tested entry by entry); it has O(T^L) cores.
+    For L = 1 every value has one reader and the network is the tensor train.
+    ``shared`` (default) ties each W^{I,l}, W^{H,l} across time; copies of one
+    weight are always tied. ``R`` is the hidden width (one value or one per layer).
+    """
+    T = _pos(T, "number of time steps")
+    M = _pos(M, "feature dimension")
+    L = _pos(L, "depth L")
+    Rs = _widths(R, L, "hidden widths")
+    if T < 2:
+        raise ShapeError(f"a recurrent network needs at least 2 time steps, got {T}")
+    if L > 1 and _rac_cores(T, L) > MAX_RAC_CORES:
+        raise BudgetError(f"the grid-tensor network of a depth-{L} RAC with T={T} has {_rac_cores(T, L)} cores "
+                          f"(copies of reused sub-networks), over the limit {MAX_RAC_CORES}")
+    names, inputs, size = [], [], {f"x{t}": M for t in range(T)}
+    copies: dict = {}
+    readers = {t: 0 for t in range(T)}
+
+    def fresh(base):
+        k = copies.get(base, 0)
+        copies[base] = k + 1
+        return base if k == 0 else f"{base}.{k}"
+
+    def state(l, t):
+        """Add a copy of the sub-network computing h^{l,t}; return the label of its hidden index."""
+        c = fresh(f"h{l}_{t}")
+        size[c] = Rs[l]
+        if l == 0:
+            readers[t] += 1
+            below = f"d{t}"
+        else:
+            below = state(l - 1, t)
+        names.append(fresh(f"WI{l}_{t}"))
+        inputs.append((c, below))
+        if t > 0:
+            prev = state(l, t - 1)
+            names.append(fresh(f"WH{l}_{t}"))
+            inputs.append((c, prev))
+        return c
+
+    top = state(L - 1, T - 1)
+    names.append("w")
+    inputs.append((top,))
+    for t in range(T):  # an index read once needs no copy core
+        if readers[t] == 1:
+            inputs = [tuple(f"x{t}" if x == f"d{t}" else x for x in ix) for ix in inputs]
+        else:
+            size[f"d{t}"] = M
+            names.append(f"in{t}")
+            inputs.append((f"x{t}", f"d{t}"))
+    groups: dict = {}
+    for n in names:
+        base = n.split(".")[0]
+        if base.startswith(("WI", "WH")):
+            groups.setdefault(base.split("_")[0] if shared else base, []).append(n)
+    shared_g = [tuple(g) for g in groups.values() if len(g) > 1]
+    return TensorNetwork(names, inputs, [f"x{t}" for t in range(T)], size, shared=shared_g,
+                         meta={"arch": "rac", "N": T, "M": M, "R": Rs, "L": L, "shared": shared})
+
+
+#: Most cores of a deep-RAC grid network (it grows like T^L).
+MAX_RAC_CORES = 20_000
+
+
+def _rac_cores(T: int, L: int) -> int:
+    """Cores of the deep-RAC grid network: c(l, t) = 1 + [t > 0] + c(l-1, t) + c(l, t-1)."""
+    c = [[0] * T for _ in range(L)]
+    for l in range(L):
+        for t in range(T):
+            c[l][t] = 1 + (c[l - 1][t] if l else 0) + ((1 + c[l][t - 1]) if t else 0)
+            if c[l][t] > 10 * MAX_RAC_CORES:
+                return c[l][t]
+    return c[L - 1][T - 1] + 1 + T
+
+
+ARCHS = ("cp", "tucker", "tt", "tr", "ht", "convac", "rac")
+
+
+def spec(arch: str, inputs: int, features=2, widths=None, rank: int | None = None, shared: bool = False,
+         tree=None, depth: int = 1) -> Arch:
+    """The :class:`tnverify.networks.forward.Arch` named by CLI-style parameters (validated).
+
+    ``widths`` are per level (ht, convac), the TT/TR ranks (tt, tr), the Tucker
+    ranks, or the RAC hidden widths (one per layer, or one for all); ``rank`` is Z
+    for cp (and the default width elsewhere). ConvAC/HT need a power-of-2
+    ``inputs`` unless ``tree`` is given (``pairs``, ``mirror``, ``odd-even``, a
+    permutation or nested pairs).
+    """
+    if arch not in ARCHS:
+        raise UnknownNameError("architecture", arch, ARCHS)
+    N = _pos(inputs, "number of inputs")
+    w = widths if widths is not None else rank
+    if arch == "cp":
+        if rank is None:
+            raise InputError("cp needs --rank Z (the number of channels)")
+        return Arch("cp", N, tuple(_feature_dims(N, features)), (_pos(rank, "number of channels Z"),),
+                    shared=bool(shared))
+    if w is None:
+        raise InputError(f"{arch} needs --widths (or --rank)")
+    if arch == "rac":
+        if isinstance(features, (list, tuple)):
+            raise ShapeError(f"a RAC reads the same M templates at every time step; expected one M, got {features}")
+        M = _pos(features, "feature dimension")
+        L = _pos(depth, "depth L")
+        if N < 2:
+            raise ShapeError(f"a recurrent network needs at least 2 time steps, got {N}")
+        return Arch("rac", N, (M,) * N, tuple(_widths(w, L, "hidden widths")), shared=bool(shared), depth=L)
+    Ms = tuple(_feature_dims(N, features))
+    if arch == "tucker":
+        return Arch("tucker", N, Ms, tuple(_widths(w, N, "Tucker ranks")))
+    if arch in ("tt", "tr"):
+        if N < 2:
+            raise ShapeError(f"a tensor {'train' if arch == 'tt' else 'ring'} needs at least 2 inputs, got {N}")
+        return Arch(arch, N, Ms, tuple(_widths(w, N - 1 if arch == "tt" else N, f"{arch.upper()} ranks")),
+                    shared=bool(shared))
+    if tree is None and (N < 2 or N & (N - 1)):
+        raise ShapeError(f"--arch {arch} needs --inputs a power of 2 (got {N}) or an explicit --tree")
+    if N < 2:
+        raise ShapeError(f"a tree network needs at least 2 inputs, got {N}")
+    t = parse_tree(tree, N)
+    return Arch(arch, N, Ms, tuple(_widths(w, _height(t), "widths (one per level below the root)")), tree=t,
+                shared=bool(shared))
+
+
+def network(a: Arch) -> TensorNetwork:
+    """The builder's tensor network of an architecture (its contraction is the grid tensor)."""
+    if a.family == "cp":
+        return cp(a.N, list(a.M), a.widths[0], a.shared)
+    if a.family == "tucker":
+        return tucker(a.N, list(a.M), list(a.widths))
+    if a.family == "tt":
+        return tt(a.N, list(a.M), list(a.widths), a.shared)
+    if a.family == "tr":
+        return tr(a.N, list(a.M), list(a.widths), a.shared)
+    if a.family == "rac":
+        return rac(a.N, a.M[0], list(a.widths), a.depth, a.shared)
+    fn = ht if a.family == "ht" else convac
+    return fn(a.N, list(a.M), list(a.widths), a.tree, a.shared)
+
+
+def build(arch: str, inputs: int, features=2, widths=None, rank: int | None = None, shared: bool = False,
+          tree=None, depth: int = 1) -> TensorNetwork:
+    """The tensor network of a named architecture: ``network(spec(...))``."""
+    return network(spec(arch, inputs, features, widths, rank, shared, tree, depth))
+
+
+def parse_partition(spec, N: int) -> tuple:
+    """Row modes I of a bipartition (I, J) of the N open legs, sorted.
+
+    ``spec``: ``interleaved`` ({0,2,4,...}), ``left-right`` / ``start-end``
+    ({0..N/2-1}), or a comma list ``0,2,4,6``. Raises :class:`ShapeError` for
+    legs out of range, repeats, or an empty side.
+    """
+    if isinstance(spec, str):
+        s = spec.strip()
+        if s == "interleaved":
+            rows = list(range(0, N, 2))
+        elif s in ("left-right", "start-end"):
+            rows = list(range(N // 2))
+        else:
+            try:
+                rows = [int(x) for x in s.split(",") if x.strip() != ""]
+            except ValueError:
+                raise ShapeError(f"expected a partition interleaved, left-right or a list like 0,2,4, got {spec!r}") from None
+    else:
+        rows = [int(x) for x in spec]
+    bad = [k for k in rows if not 0 <= k < N]
+    if bad:
+        raise ShapeError(f"partition legs must be in 0..{N - 1}, got {bad}")
+    if len(set(rows)) != len(rows):
+        raise ShapeError(f"partition repeats legs: {sorted(rows)}")
+    if not rows or len(rows) == N:
+        raise ShapeError(f"both sides of the partition must be nonempty, got I={sorted(rows)} of {N} legs")
+    return tuple(sorted(rows))

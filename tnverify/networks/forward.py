@@ -1,0 +1,454 @@
+"""Reference forward passes of the architectures, and their grid tensors.
+
+Every expressivity claim of tnverify is about the *grid tensor* of an architecture
+(docs/grid_tensors.md): fix M templates whose representations are the standard
+basis vectors e_1, ..., e_M (one-hot templates) and put
+
+    A[d_1, ..., d_N] = score(e_{d_1}, ..., e_{d_N}),
+
+the network's scalar output on the template sequence (d_1, ..., d_N) [1]_ [5]_.
+Separation rank, matricization rank and depth efficiency are statements about the
+flattenings of A. This module computes ``score`` directly from the papers'
+equations, for a batch of input sequences, exactly: over Z (object arrays of
+Python integers) or over GF(p) (int64, reduced after every product; p < 2^21).
+It is the reference against which every tensor-network builder of
+:mod:`tnverify.networks.architectures` is tested, entry by entry.
+
+Families (weights are named like the cores of the builder's network):
+
+* ``cp`` -- shallow ConvAC [1]_: score = sum_z lam_z prod_i <a^{z,i}, x_i>;
+  weights ``lam`` (Z), ``A{i}`` (M_i x Z).
+* ``tucker``: score = G x_1 (U_1^T x_1) ... x_N (U_N^T x_N); ``G`` (r_1..r_N), ``U{i}`` (M_i x r_i).
+* ``tt`` -- multiplicative RNN / tensor train [4]_: score = G_1[x_1] G_2[x_2] ... G_N[x_N] with
+  G_k[x] = sum_m x_m G_k[:, m, :]; ``G0`` (M x r_1), ``G{k}`` (r_k x M x r_{k+1}), ``G{N-1}`` (r x M).
+* ``tr`` -- tensor ring: score = trace(G_1[x_1] ... G_N[x_N]); ``G{k}`` (r_{k-1} x M x r_k), cyclic.
+* ``ht`` -- hierarchical Tucker over a binary tree: leaf vectors U_i^T x_i, internal
+  node B_v contracted with its children's vectors; ``leaf{i}``, ``n{k}`` (k in preorder).
+* ``convac`` -- deep ConvAC [1]_ [2]_ over a pooling tree: conv at the leaves
+  c^{0,i} = (a^{0,i})^T x_i, product pooling at a node (elementwise product of its
+  children's channels), then a 1x1 conv c = a^{l,v} p; the root's conv is a vector.
+  ``leaf{i}`` (M_i x r), ``n{k}`` (r_out x r_in), the root ``n0`` (r).
+* ``rac`` -- recurrent arithmetic circuit of depth L [5]_ (Eq. 2 there):
+  h^{l,t} = (W^{H,l} h^{l,t-1}) * (W^{I,l} u^{l,t}) elementwise, u^{1,t} = x_t,
+  u^{l,t} = h^{l-1,t}, with the first state h^{l,1} = W^{I,l} u^{l,1}; output
+  <w, h^{L,T}>. ``WI{l}_{t}`` (R_l x in), ``WH{l}_{t}`` (R_l x R_l, t >= 1), ``w`` (R_L).
+  For L >= 2 the score is NOT multilinear in (x_1, ..., x_T): x_1 enters every
+  layer-1 state, and h^{l-1,t} is read twice (by layer l at time t and by layer l-1
+  at time t+1).
+
+With ``shared`` weights, the tied weights (:func:`tied_groups`) are equal; the
+forward pass reads each position's own name, so tying is a constraint on the values.
+
+References
+----------
+.. [1] N. Cohen, O. Sharir, A. Shashua, "On the expressive power of deep learning:
+   a tensor analysis", COLT 2016, Sec. 3 (Eqs. 2-4).
+.. [2] N. Cohen, A. Shashua, "Inductive bias of deep convolutional networks through
+   pooling geometry", ICLR 2017.
+.. [4] V. Khrulkov, A. Novikov, I. Oseledets, "Expressive power of recurrent neural
+   networks", ICLR 2018, Eq. 4.
+.. [5] Y. Levine, O. Sharir, A. Ziv, A. Shashua, "Benefits of depth for long-term
+   memory of recurrent networks", 2017 (arXiv:1710.09431), Sec. 2.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from tnverify.errors import BudgetError, InputError, ShapeError, UnknownNameError
+
+__all__ = ["Arch", "FAMILIES", "MULTILINEAR", "weight_shapes", "tied_groups", "random_weights", "forward",
+           "grid_tensor", "grid_block", "network_values", "boundary_bound", "MAX_GRID_ENTRIES"]
+
+#: The architecture families with a reference forward pass.
+FAMILIES = ("cp", "tucker", "tt", "tr", "ht", "convac", "rac")
+#: Largest grid tensor :func:`grid_tensor` builds densely.
+MAX_GRID_ENTRIES = 4_000_000
+
+
+@dataclass(frozen=True)
+class Arch:
+    """An architecture: a family and its hyper-parameters (no weights).
+
+    ``M`` has one template count per input; ``widths`` are Z (cp, one entry), the
+    Tucker ranks (N), the TT ranks (N-1), the TR ranks (N), the widths per level
+    below the root (ht, convac: ``widths[h-1]`` is the width of the channels at a
+    node of height h), or the hidden widths per layer (rac, L entries). ``tree`` is
+    the pooling tree (nested pairs; ht, convac), ``depth`` the RAC depth L.
+    """
+
+    family: str
+    N: int
+    M: tuple
+    widths: tuple
+    tree: object = None
+    shared: bool = False
+    depth: int = 1
+
+    def params(self) -> dict:
+        """The JSON form (what a certificate records and the checker rebuilds from)."""
+        d = {"family": self.family, "inputs": self.N, "features": list(self.M), "widths": list(self.widths),
+             "shared": bool(self.shared)}
+        if self.family in ("ht", "convac"):
+            d["tree"] = tree_str(self.tree)
+        if self.family == "rac":
+            d["depth"] = self.depth
+        return d
+
+    @property
+    def multilinear(self) -> bool:
+        """True when the score is multilinear in the input vectors (all but deep RACs)."""
+        return not (self.family == "rac" and self.depth >= 2)
+
+    def describe(self) -> str:
+        p = self.params()
+        p.pop("family")
+        if len(set(self.M)) == 1:
+            p["features"] = self.M[0]
+        return f"{self.family}(" + ", ".join(f"{k}={v}" for k, v in p.items()) + ")"
+
+
+MULTILINEAR = tuple(f for f in FAMILIES if f != "rac")
+
+
+def tree_str(t) -> str:
+    """A pooling tree as text: ``((0,1),(2,3))`` (what certificates record)."""
+    return str(t) if isinstance(t, int) else f"({tree_str(t[0])},{tree_str(t[1])})"
+
+
+def _leaves(t):
+    if isinstance(t, int):
+        yield t
+    else:
+        yield from _leaves(t[0])
+        yield from _leaves(t[1])
+
+
+def _height(t) -> int:
+    return 0 if isinstance(t, int) else 1 + max(_height(t[0]), _height(t[1]))
+
+
+def _tree_nodes(tree):
+    """Internal nodes in preorder: list of (k, node, height, parent height or 0 for the root)."""
+    out = []
+
+    def walk(node, parent_h):
+        if isinstance(node, int):
+            return
+        out.append((len(out), node, _height(node), parent_h))
+        h = _height(node)
+        walk(node[0], h)
+        walk(node[1], h)
+
+    walk(tree, 0)
+    return out
+
+
+def weight_shapes(arch: Arch) -> dict:
+    """Name -> shape of every weight, in the builder's core order."""
+    f, N, M, w = arch.family, arch.N, arch.M, arch.widths
+    if f == "cp":
+        return {"lam": (w[0],), **{f"A{i}": (M[i], w[0]) for i in range(N)}}
+    if f == "tucker":
+        return {"G": tuple(w), **{f"U{i}": (M[i], w[i]) for i in range(N)}}
+    if f == "tt":
+        out = {"G0": (M[0], w[0])}
+        out.update({f"G{k}": (w[k - 1], M[k], w[k]) for k in range(1, N - 1)})
+        out[f"G{N - 1}"] = (w[N - 2], M[N - 1])
+        return out
+    if f == "tr":
+        return {f"G{k}": (w[(k - 1) % N], M[k], w[k]) for k in range(N)}
+    if f == "rac":
+        out = {}
+        for l in range(arch.depth):
+            din = M[0] if l == 0 else w[l - 1]
+            for t in range(N):
+                out[f"WI{l}_{t}"] = (w[l], din)
+                if t > 0:
+                    out[f"WH{l}_{t}"] = (w[l], w[l])
+        out["w"] = (w[-1],)
+        return out
+    if f in ("ht", "convac"):
+        order = []  # the builder's core order: a leaf when visited, a node after its children
+        counter = [0]
+
+        def walk(node, parent_h):
+            if isinstance(node, int):
+                order.append((f"leaf{node}", (M[node], w[parent_h - 1])))
+                return
+            k = counter[0]
+            counter[0] += 1
+            h = _height(node)
+            walk(node[0], h)
+            walk(node[1], h)
+            if f == "convac":
+                shape = (w[parent_h - 1], w[h - 1]) if parent_h else (w[h - 1],)
+            else:
+                shape = (w[h - 1], w[h - 1], w[parent_h - 1]) if parent_h else (w[h - 1], w[h - 1])
+            order.append((f"n{k}", shape))
+
+        walk(arch.tree, 0)
+        return dict(order)
+    raise UnknownNameError("architecture", f, FAMILIES)
+
+
+def tied_groups(arch: Arch) -> list:
+    """Groups of weight names tied by weight sharing (empty unless ``shared``)."""
+    if not arch.shared:
+        return []
+    f, N = arch.family, arch.N
+    if f == "cp":
+        return [[f"A{i}" for i in range(N)]] if N > 1 else []
+    if f == "tt":
+        return [[f"G{k}" for k in range(1, N - 1)]] if N > 3 else []
+    if f == "tr":
+        return [[f"G{k}" for k in range(N)]]
+    if f == "rac":
+        g = []
+        for l in range(arch.depth):
+            g.append([f"WI{l}_{t}" for t in range(N)])
+            g.append([f"WH{l}_{t}" for t in range(1, N)])
+        return [x for x in g if len(x) > 1]
+    if f in ("ht", "convac"):
+        shapes = weight_shapes(arch)
+        groups: dict = {}
+        for k, node, h, ph in _tree_nodes(arch.tree):
+            groups.setdefault(("n", h, shapes[f"n{k}"], ph == 0), []).append(f"n{k}")
+        for i in range(N):
+            groups.setdefault(("leaf", shapes[f"leaf{i}"]), []).append(f"leaf{i}")
+        return [g for g in groups.values() if len(g) > 1]
+    return []  # tucker has no sharing
+
+
+def random_weights(arch: Arch, rng: np.random.Generator, p: int) -> dict:
+    """Weights uniform in [0, p) (int64), equal within each tied group."""
+    shapes = weight_shapes(arch)
+    out = {n: rng.integers(0, p, s, dtype=np.int64) for n, s in shapes.items()}
+    for g in tied_groups(arch):
+        for n in g[1:]:
+            out[n] = out[g[0]].copy()
+    return out
+
+
+# ----------------------------------------------------------------- arithmetic
+def _arr(a, p):
+    a = np.asarray(a)
+    if p is None:
+        return a.astype(object) if a.dtype != object else a
+    if a.dtype == object:
+        return np.array([int(x) % p for x in a.ravel()], dtype=np.int64).reshape(a.shape)
+    return a.astype(np.int64) % p
+
+
+def _red(a, p):
+    return a if p is None else a % p
+
+
+def _check_p(p):
+    if p is not None and not 2 <= p < (1 << 21):
+        raise InputError(f"modular forward passes need 2 <= p < 2^21, got {p}")
+
+
+def forward(arch: Arch, weights: dict, X, p: int | None = None) -> np.ndarray:
+    """The scalar output of the network on a batch of input sequences, exactly.
+
+    Parameters
+    ----------
+    arch : Arch
+    weights : dict
+        Name -> array, shapes as :func:`weight_shapes` (integers; object arrays of
+        Python integers are fine over Z).
+    X : list of N arrays
+        ``X[k]`` has shape (B, M_k): the representation vector of input k for each
+        of the B sequences (one-hot rows give grid entries).
+    p : prime < 2^21 or None
+        Work over GF(p) (int64) or over Z (Python integers).
+
+    Returns
+    -------
+    (B,) array of the scores. Cost O(B * cost of one forward pass).
+    """
+    _check_p(p)
+    shapes = weight_shapes(arch)
+    W = {}
+    for n, s in shapes.items():
+        if n not in weights:
+            raise ShapeError(f"missing weight {n!r} of {arch.describe()}")
+        a = _arr(weights[n], p)
+        if a.shape != tuple(s):
+            raise ShapeError(f"weight {n!r} of {arch.describe()} must have shape {tuple(s)}, got {a.shape}")
+        W[n] = a
+    if len(X) != arch.N:
+        raise ShapeError(f"expected {arch.N} input arrays, got {len(X)}")
+    X = [_arr(x, p) for x in X]
+    B = X[0].shape[0]
+    for k, x in enumerate(X):
+        if x.ndim != 2 or x.shape != (B, arch.M[k]):
+            raise ShapeError(f"input {k} must have shape ({B}, {arch.M[k]}), got {x.shape}")
+    return _FORWARD[arch.family](arch, W, X, p)
+
+
+def _fw_cp(arch, W, X, p):
+    acc = np.broadcast_to(W["lam"], (X[0].shape[0], W["lam"].shape[0])).copy()
+    for i, x in enumerate(X):
+        acc = _red(acc * _red(x @ W[f"A{i}"], p), p)
+    return _red(acc.sum(axis=1), p)
+
+
+def _fw_tucker(arch, W, X, p):
+    B = X[0].shape[0]
+    acc = np.broadcast_to(W["G"], (B,) + W["G"].shape).copy()
+    for i, x in enumerate(X):
+        u = _red(x @ W[f"U{i}"], p)  # (B, r_i)
+        acc = _red(np.einsum("bi...,bi->b...", acc, u), p)
+    return acc
+
+
+def _fw_tt(arch, W, X, p):
+    N = arch.N
+    v = _red(X[0] @ W["G0"], p)  # (B, r)
+    for k in range(1, N - 1):
+        Gx = _red(np.einsum("amb,nm->nab", W[f"G{k}"], X[k]), p)  # (B, r, r')
+        v = _red(np.einsum("na,nab->nb", v, Gx), p)
+    last = _red(X[N - 1] @ W[f"G{N - 1}"].T, p)  # (B, r)
+    return _red((v * last).sum(axis=1), p)
+
+
+def _fw_tr(arch, W, X, p):
+    acc = None
+    for k in range(arch.N):
+        Gx = _red(np.einsum("amb,nm->nab", W[f"G{k}"], X[k]), p)
+        acc = Gx if acc is None else _red(np.einsum("nab,nbc->nac", acc, Gx), p)
+    return _red(np.einsum("naa->n", acc), p)
+
+
+def _fw_tree(arch, W, X, p):
+    convac = arch.family == "convac"
+    counter = [0]
+
+    def up(node):
+        """The vector that ``node`` sends to its parent, for every sequence: (B, width)."""
+        if isinstance(node, int):
+            return _red(X[node] @ W[f"leaf{node}"], p)
+        k = counter[0]
+        counter[0] += 1
+        a, b = up(node[0]), up(node[1])
+        Wk = W[f"n{k}"]
+        if convac:
+            pooled = _red(a * b, p)  # product pooling: the channels of both children, elementwise
+            return _red(pooled @ Wk.T, p) if Wk.ndim == 2 else _red(pooled @ Wk, p)
+        if Wk.ndim == 3:
+            return _red(np.einsum("na,nb,abc->nc", a, b, Wk), p)
+        return _red(np.einsum("na,nb,ab->n", a, b, Wk), p)
+
+    return up(arch.tree)
+
+
+def _fw_rac(arch, W, X, p):
+    L, T = arch.depth, arch.N
+    h = [None] * L
+    for t in range(T):
+        u = X[t]
+        for l in range(L):
+            inp = _red(u @ W[f"WI{l}_{t}"].T, p)
+            h[l] = inp if t == 0 else _red(_red(h[l] @ W[f"WH{l}_{t}"].T, p) * inp, p)
+            u = h[l]
+    return _red(h[L - 1] @ W["w"], p)
+
+
+_FORWARD = {"cp": _fw_cp, "tucker": _fw_tucker, "tt": _fw_tt, "tr": _fw_tr, "ht": _fw_tree,
+            "convac": _fw_tree, "rac": _fw_rac}
+
+
+# ----------------------------------------------------------------- grid tensors
+def _one_hot(idx: np.ndarray, m: int, p) -> np.ndarray:
+    out = np.zeros((idx.shape[0], m), dtype=object if p is None else np.int64)
+    out[np.arange(idx.shape[0]), idx] = 1
+    return out
+
+
+def grid_tensor(arch: Arch, weights: dict, p: int | None = None) -> np.ndarray:
+    """The dense grid tensor A[d_1..d_N] = score(e_{d_1}, ..., e_{d_N}) (small formats only).
+
+    Cost: prod M_k forward passes; :class:`BudgetError` beyond :data:`MAX_GRID_ENTRIES`.
+    """
+    size = math.prod(arch.M)
+    if size > MAX_GRID_ENTRIES:
+        raise BudgetError(f"the grid tensor of {arch.describe()} has {size} entries, over the limit "
+                          f"{MAX_GRID_ENTRIES}; use grid_block on sampled template sequences")
+    idx = np.indices(arch.M).reshape(arch.N, -1)
+    X = [_one_hot(idx[k], arch.M[k], p) for k in range(arch.N)]
+    return forward(arch, weights, X, p).reshape(arch.M)
+
+
+def grid_block(arch: Arch, weights: dict, rows, row_seqs, col_seqs, p: int | None = None) -> np.ndarray:
+    """A block of the flattening [A]_{I,J} of the grid tensor: rows ``row_seqs``, columns ``col_seqs``.
+
+    ``row_seqs`` is (m, |I|): template indices at the positions ``rows`` (increasing);
+    ``col_seqs`` is (n, |J|) at the other positions. Entry (a, b) is the score of the
+    sequence that reads ``row_seqs[a]`` at I and ``col_seqs[b]`` at J: m n forward passes,
+    no dense tensor. Rows/columns are any template sequences; the block's rank is at
+    most rank [A]_{I,J}.
+    """
+    rows = list(rows)
+    cols = [k for k in range(arch.N) if k not in rows]
+    R = np.asarray(row_seqs, dtype=np.int64).reshape(-1, len(rows))
+    C = np.asarray(col_seqs, dtype=np.int64).reshape(-1, len(cols))
+    m, n = R.shape[0], C.shape[0]
+    X = [None] * arch.N
+    for a, k in enumerate(rows):
+        X[k] = _one_hot(np.repeat(R[:, a], n), arch.M[k], p)
+    for b, k in enumerate(cols):
+        X[k] = _one_hot(np.tile(C[:, b], m), arch.M[k], p)
+    return forward(arch, weights, X, p).reshape(m, n)
+
+
+# ------------------------------------------------------------ network values
+def network_values(arch: Arch, weights: dict, names) -> list:
+    """Core values of the builder's network (core ``names``) that make it represent the grid tensor.
+
+    A core named like a weight takes that weight; a copy ``WI0_3.2`` of a reused
+    sub-network takes the weight ``WI0_3``; an input-index copy core ``in{t}`` is the
+    identity (its hyperedge hands the same template index d_t to every reader).
+    """
+    out = []
+    for n in names:
+        if n.startswith("in") and n[2:].isdigit():
+            m = arch.M[int(n[2:])]
+            out.append(np.eye(m, dtype=np.int64))
+        else:
+            out.append(np.asarray(weights[n.split(".")[0]]))
+    return out
+
+
+# ------------------------------------------------------------ boundary bound
+def boundary_bound(arch: Arch, rows) -> int | None:
+    """Upper bound from the boundary states for a deep RAC and a Start-End partition {0..k-1} | {k..T-1}.
+
+    The end half reads the start half only through the states h^{1,k}, ..., h^{L,k}
+    (time k, 1-based). For t > k every coordinate of h^{l,t} is a multi-homogeneous
+    polynomial in those states with degrees D_l(t) = D_l(t-1) + D_{l-1}(t)
+    (D_0 = 0, D_l(k) = unit vector e_l), so the score is a sum of at most
+    prod_j C(R_j + D_j - 1, D_j) monomials in the boundary coordinates, each a
+    function of the start times a function of the end: rank [A]_{I,J} <= that count,
+    for every weight (docs/grid_tensors.md). Returns None for other partitions or
+    families.
+    """
+    if arch.family != "rac":
+        return None
+    rows = sorted(rows)
+    k = len(rows)
+    if rows != list(range(k)) or not 0 < k < arch.N:
+        return None
+    L = arch.depth
+    D = [[int(j == l) for j in range(L)] for l in range(L)]  # D[l][j]: degree of h^{l} in h^{j,k}
+    for _ in range(k, arch.N):
+        new = []
+        for l in range(L):
+            below = new[l - 1] if l > 0 else [0] * L
+            new.append([D[l][j] + below[j] for j in range(L)])
+        D = new
+    top = D[L - 1]
+    return math.prod(math.comb(arch.widths[j] + top[j] - 1, top[j]) for j in range(L))

@@ -1,0 +1,183 @@
+"""Theorems from numeric decompositions turned into proofs, border rank, and moment-based learning.
+
+* ``cp-rank`` -- the CP rank of an explicit tensor (planted integer low rank, <n,n,n> with
+  Strassen's decomposition, the W tensor, explicit entries): flattening / pencil lower bound and
+  an exactly checked decomposition as upper bound; ``unknown`` with both bounds when they differ.
+  ``claim_at_most`` / ``claim_at_least`` turn it into a claim that is proved or refuted.
+* ``w-border-rank`` -- the order-N W tensor has border rank 2 (an exact polynomial curve and a
+  flattening); for N = 3 also rank 3 (pencil bound).
+* ``cp-als-degeneracy`` -- numerical: CP-ALS with rank 2 on the W tensor, whose best rank-2
+  approximation does not exist: the error creeps down while the weights grow (de Silva, Lim 2008).
+* ``gaussian-moment-identity`` -- for a polynomial activation, the exact population moment
+  E[y He_3(x)] equals sum_j lambda_j w_j^(x)3 (checked by the checker from the definitions), and
+  exact Jennrich over Q recovers the weights when they are independent and every lambda_j != 0.
+* ``learning-recovery`` -- numerical: recovery of the first-layer weights from n samples.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from tnverify.theory.cp_rank import (border_rank_certificate, cp_rank_bounds, matmul_tensor, strassen_2x2, w_curve,
+                         w_tensor)
+from tnverify.errors import InputError
+from tnverify.exact.rank import as_exact_array
+from tnverify.theory.learning import (Network, exact_moment, exact_recovery, identifiability_warnings, learn, moment_certificate,
+                        parse_activation, random_network, stein_weights)
+from tnverify.theorems import Outcome, theorem
+
+FAMILIES = ("planted", "matmul", "w-state", "explicit")
+
+
+def _tensor(family, shape, rank, seed, entries, entry_range):
+    if family == "planted":
+        if not isinstance(shape, list) or len(shape) < 3 or not isinstance(rank, int) or rank < 1:
+            raise InputError("family 'planted' needs shape = [I, J, K, ...] (order >= 3) and rank >= 1")
+        rng = np.random.default_rng(seed)
+        Fs = [rng.integers(-entry_range, entry_range + 1, (n, rank)) for n in shape]
+        out = Fs[0]
+        for F in Fs[1:]:
+            out = np.einsum("...r,kr->...kr", out, F)
+        return out.sum(axis=-1), None
+    if family == "matmul":
+        if shape not in (None, [2, 2, 2]):
+            raise InputError("family 'matmul' supports <2,2,2> (shape = [2, 2, 2]) with Strassen's decomposition")
+        return matmul_tensor(2), strassen_2x2()
+    if family == "w-state":
+        return w_tensor(), None
+    if family == "explicit":
+        if entries is None:
+            raise InputError("family 'explicit' needs entries = [[[...]]]")
+        return as_exact_array(entries, name="entries"), None
+    raise InputError(f"unknown tensor family {family!r}; valid: {', '.join(FAMILIES)}")
+
+
+@theorem(
+    "cp-rank",
+    statement="The CP rank of an explicit tensor over Q (= over R and C here): a flattening or pencil lower bound "
+              "and an exactly checked decomposition as upper bound.",
+    reference="Kruskal 1977 (flattenings); Ja'Ja' 1979 (pencils); Strassen 1969 (<2,2,2> <= 7)",
+)
+def cp_rank(family: str, shape: list | None = None, rank: int | None = None, seed: int = 0, entries=None,
+            entry_range: int = 3, claim_at_most: int | None = None, claim_at_least: int | None = None,
+            numeric_search: bool = True) -> Outcome:
+    T, factors = _tensor(family, shape, rank, seed, entries, entry_range)
+    res = cp_rank_bounds(T, factors=factors, seed=seed, numeric_search=numeric_search)
+    values = {"rank": res.rank, "lower": res.lower, "upper": res.upper}
+    cert = res.certificate
+    sub = {"tensor": {"object": "T"}, "field": "Q"}
+    how = f"lower: {res.lower_method}; upper: {res.upper_method or 'none found'}"
+    if claim_at_most is not None or claim_at_least is not None:
+        cert.conclusion = []
+        if claim_at_most is not None:
+            if res.upper is not None and res.upper <= claim_at_most:
+                cert.conclude("cp-rank-at-most", sub, claim_at_most)
+                return Outcome("proved", values, cert, f"rank <= {claim_at_most} proved ({how})")
+            if res.lower > claim_at_most:
+                cert.conclude("cp-rank-at-least", sub, res.lower)
+                return Outcome("refuted", values, cert, f"rank <= {claim_at_most} refuted: rank >= {res.lower} ({how})")
+        else:
+            if res.lower >= claim_at_least:
+                cert.conclude("cp-rank-at-least", sub, claim_at_least)
+                return Outcome("proved", values, cert, f"rank >= {claim_at_least} proved ({how})")
+            if res.upper is not None and res.upper < claim_at_least:
+                cert.conclude("cp-rank-at-most", sub, res.upper)
+                return Outcome("refuted", values, cert, f"rank >= {claim_at_least} refuted: rank <= {res.upper}")
+        return Outcome("unknown", values, None, f"rank in [{res.lower}, {res.upper}] ({how})")
+    if res.status == "proved":
+        return Outcome("proved", values, cert, f"CP rank = {res.rank} over Q, R and C ({how})")
+    return Outcome("unknown", values, cert, f"CP rank in [{res.lower}, {res.upper}] ({how}); "
+                   + "; ".join(res.notes[:2]))
+
+
+@theorem(
+    "w-border-rank",
+    statement="The order-N W tensor has border rank 2: ((e1 + t e2)^(x)N - e1^(x)N) / t = W + O(t) and a "
+              "flattening of rank 2; for N = 3 its rank is 3.",
+    reference="de Silva & Lim 2008, SIAM J. Matrix Anal. Appl. 30(3), Section 5",
+)
+def w_border_rank(order: int = 3, seed: int = 0) -> Outcome:
+    T = w_tensor(order)
+    F, w, h = w_curve(order)
+    values = {"border_rank": 2}
+    if order == 3:
+        res = cp_rank_bounds(T, seed=seed, numeric_search=False)
+        cert = res.certificate
+        values.update({"rank": res.rank, "rank_lower": res.lower, "rank_upper": res.upper})
+        border_rank_certificate(T, F, w, h, cert, seed=seed)
+        return Outcome("proved", values, cert, f"border rank 2 (curve of degree {h}), rank {res.rank} "
+                                               f"({res.lower_method}; {res.upper_method})")
+    cert = border_rank_certificate(T, F, w, h, seed=seed)
+    return Outcome("proved", values, cert, f"border rank 2 (curve of degree {h} and a rank-2 flattening)")
+
+
+@theorem(
+    "cp-als-degeneracy",
+    statement="CP-ALS with rank 2 on the W tensor (border rank 2, rank 3) does not converge to a decomposition: "
+              "the error decreases towards 0 while the weights diverge (numerical evidence).",
+    reference="de Silva & Lim 2008, Theorem 1.1 and Section 5 (ill-posedness of best rank-2 approximation)",
+)
+def cp_als_degeneracy(n_iter_max: int = 2000, seed: int = 0) -> Outcome:
+    from tnverify.numeric import cp_als
+
+    X = w_tensor().astype(float)
+    early = cp_als(X, 2, n_iter_max=n_iter_max // 10, tol=0.0, seed=seed)
+    late = cp_als(X, 2, n_iter_max=n_iter_max, tol=0.0, seed=seed)
+    w0, w1 = float(np.max(np.abs(early.weights))), float(np.max(np.abs(late.weights)))
+    values = {"diverging": bool(w1 > w0 and late.rel_error < early.rel_error)}
+    return Outcome("numerical", values, None,
+                   f"after {early.n_iter} sweeps: error {early.rel_error:.3g}, largest weight {w0:.3g}; after "
+                   f"{late.n_iter}: error {late.rel_error:.3g}, largest weight {w1:.3g} (same start)")
+
+
+def _network(inputs, hidden, activation, seed, weights, bias, output) -> Network:
+    if weights is None:
+        return random_network(inputs, hidden, activation, seed=seed, integer=True)
+    W = as_exact_array(weights, name="weights").astype(object)
+    k = W.shape[1]
+    b = np.array([Fraction(x) for x in (bias if bias is not None else [0] * k)], dtype=object)
+    a = np.array([Fraction(x) for x in (output if output is not None else [1] * k)], dtype=object)
+    return Network(W, b, a, parse_activation(activation))
+
+
+@theorem(
+    "gaussian-moment-identity",
+    statement="For y = sum_j a_j s(w_j^T x + b_j), polynomial s and x ~ N(0, I): E[y He_3(x)] = "
+              "sum_j lambda_j w_j^(x)3 with lambda_j = a_j E[s'''(w_j^T x + b_j)], exactly; the weights are "
+              "recovered exactly (up to scale) by Jennrich over Q when identifiable.",
+    reference="Janzamin, Sedghi & Anandkumar 2015, arXiv:1506.08473, Lemma 6 / Section 3 (Stein's identity)",
+)
+def gaussian_moment_identity(activation: str = "cube", inputs: int | None = None, hidden: int | None = None,
+                             seed: int = 0, weights=None, bias=None, output=None) -> Outcome:
+    net = _network(inputs, hidden, activation, seed, weights, bias, output)
+    M3 = exact_moment(net)
+    lam = stein_weights(net)
+    cert = moment_certificate(net, M3)
+    warn = identifiability_warnings(net, lam)
+    if net.k <= net.d and all(x != 0 for x in lam):
+        ok, msg = exact_recovery(net, M3, seed=seed)
+    else:
+        ok, msg = False, "exact recovery not attempted: " + (warn[-1] if warn else "k > d")
+    values = {"lambdas": [str(x) for x in lam], "recovered_exactly": ok, "inputs": net.d, "hidden": net.k,
+              "identifiable_warning": bool(warn)}
+    return Outcome("proved", values, cert, f"identity checked exactly; {msg}" + (f"; WARNING: {'; '.join(warn)}"
+                                                                                 if warn else ""))
+
+
+@theorem(
+    "learning-recovery",
+    statement="Decomposing the empirical moment (1/n) sum_i y_i He_3(x_i) recovers the first-layer weights of a "
+              "2-layer network up to sign and scale (numerical).",
+    reference="Janzamin, Sedghi & Anandkumar 2015, arXiv:1506.08473, Theorem 3",
+)
+def learning_recovery(inputs: int, hidden: int, samples: int, activation: str = "tanh", seed: int = 0,
+                      method: str = "jennrich", tolerance: float = 0.05, same_sign: bool = False) -> Outcome:
+    net = random_network(inputs, hidden, activation, seed=seed, same_sign=same_sign)
+    res = learn(net, samples, seed=seed, method=method)
+    values = {"within_tolerance": bool(res.recovery_error <= tolerance), "inputs": inputs, "hidden": hidden,
+              "samples": samples, "recovery_error": float(f"{res.recovery_error:.3g}"),
+              "test_error": float(f"{res.test_error:.3g}")}
+    return Outcome("numerical", values, None,
+                   f"recovery error {res.recovery_error:.3g} (max 1 - |cos|), refitted test error {res.test_error:.3g}"
+                   + (f"; WARNING: {'; '.join(res.warnings)}" if res.warnings else ""))

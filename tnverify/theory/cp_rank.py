@@ -1,0 +1,453 @@
+"""From numbers to proofs: exact CP-rank bounds of explicit tensors, with certificates.
+
+Upper bounds come only from explicit decompositions that the checker re-multiplies exactly
+(rule ``cp-decomposition``): rationalised numerical CP factors, exact Jennrich over Q, the
+slice bound, or factors given by the user (e.g. Strassen's algorithm). Lower bounds come from
+flattening ranks (rule ``cp-rank-from-flattening``: rank(T) >= rank of every flattening) and,
+for n x n x K tensors, from a non-diagonalizable pencil (rule ``cp-rank-pencil``: rank >= n+1).
+When the bounds meet, the CP rank is proved; otherwise the result is ``unknown`` with both.
+Both kinds of bound hold over Q, R and C (a rational decomposition exists over all three; the
+lower bounds hold over C, hence over its subfields), so a proved value is the rank over each.
+
+Rationalisation: a CP decomposition is unique only up to scaling, so modes 1..N-1 are scaled
+to have largest entry 1 in every column and rounded to fractions with small denominators
+(:meth:`fractions.Fraction.limit_denominator`); mode 0 (with the weights) is then SOLVED for
+exactly, ``T_(0)^T = KR(A_1, ..., A_{N-1}) A_0^T`` over Q. Planted integer factors are recovered
+this way whenever CP-ALS finds the planted (essentially unique) decomposition.
+
+References
+----------
+.. [1] J. B. Kruskal, Linear Algebra Appl. 18 (1977) 95-138 (rank and flattenings).
+.. [2] J. Ja'Ja', "Optimal evaluation of pairs of bilinear forms", SIAM J. Comput. 8 (1979)
+   (pencils: rank of n x n x 2 tensors and the Jordan form).
+.. [3] V. Strassen, "Gaussian elimination is not optimal", Numer. Math. 13 (1969).
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field as dc_field
+from fractions import Fraction
+
+import flint
+import numpy as np
+
+from tnverify import numeric
+from tnverify.certificate import Certificate, enc, matrix_object, rank_certificate, tensor_object
+from tnverify.errors import InputError, NumericalError, ShapeError
+from tnverify.exact.rank import as_exact_array, rank as exact_rank, solve
+from tnverify.exact.tensor import flatten
+
+#: Largest number of ranks above the lower bound tried by the numerical search (by default).
+MAX_SEARCH_SPAN = 4
+
+__all__ = ["rationalize", "rational_cp", "flattening_lower_bound", "pencil_lower_bound", "slice_decomposition",
+           "fiber_decomposition",
+           "cp_certificate", "border_rank_certificate", "w_curve", "CPRankResult", "cp_rank_bounds", "strassen_2x2", "matmul_tensor", "w_tensor"]
+
+
+# ------------------------------------------------------------------ tensors of the literature
+def matmul_tensor(n: int) -> np.ndarray:
+    """<n, n, n>: T[(i,j), (j,k), (k,i)] = 1, the trilinear form tr(ABC) (as tnverify.theorems.ranks)."""
+    T = np.zeros((n * n,) * 3, dtype=np.int64)
+    for i, j, k in itertools.product(range(n), repeat=3):
+        T[i * n + j, j * n + k, k * n + i] = 1
+    return T
+
+
+def strassen_2x2() -> list:
+    """Strassen's 7 products as factors (A, B, C) of shape (4, 7) with <2,2,2> = [[A, B, C]].
+
+    Product r is ``(u_r : A)(v_r : B)`` and contributes ``W_r`` to ``C = AB``; in the trilinear
+    form tr(A B C') the third factor of term r is ``W_r^T`` flattened (index k*2 + i holds
+    ``W_r[i, k]``). Index ``i*2 + j`` is the entry (i, j).
+    """
+    E = {"11": 0, "12": 1, "21": 2, "22": 3}
+
+    def vec(**c):
+        v = [0] * 4
+        for k, x in c.items():
+            v[E[k[1:]]] = x
+        return v
+
+    U = [vec(a11=1, a22=1), vec(a21=1, a22=1), vec(a11=1), vec(a22=1), vec(a11=1, a12=1), vec(a21=1, a11=-1),
+         vec(a12=1, a22=-1)]
+    V = [vec(b11=1, b22=1), vec(b11=1), vec(b12=1, b22=-1), vec(b21=1, b11=-1), vec(b22=1), vec(b11=1, b12=1),
+         vec(b21=1, b22=1)]
+    # C11 = M1 + M4 - M5 + M7, C12 = M3 + M5, C21 = M2 + M4, C22 = M1 - M2 + M3 + M6
+    Wc = [vec(c11=1, c22=1), vec(c21=1, c22=-1), vec(c12=1, c22=1), vec(c11=1, c21=1), vec(c11=-1, c12=1),
+          vec(c22=1), vec(c11=1)]
+    Cf = [[w[E[f"{i + 1}{k + 1}"]] for k in range(2) for i in range(2)] for w in Wc]  # index k*2+i <- W[i, k]
+    return [np.array(U, dtype=np.int64).T, np.array(V, dtype=np.int64).T, np.array(Cf, dtype=np.int64).T]
+
+
+def w_tensor(order: int = 3) -> np.ndarray:
+    """The W tensor sum_n e1 (x) .. e2 (position n) .. (x) e1; order 3: e1e1e2 + e1e2e1 + e2e1e1
+    (rank 3, border rank 2; de Silva and Lim 2008)."""
+    if isinstance(order, bool) or not isinstance(order, int) or order < 3:
+        raise ShapeError(f"expected a W tensor of order >= 3, got {order!r}")
+    T = np.zeros((2,) * order, dtype=np.int64)
+    for n in range(order):
+        idx = [0] * order
+        idx[n] = 1
+        T[tuple(idx)] = 1
+    return T
+
+
+def w_curve(order: int = 3) -> tuple[list, list, int]:
+    """``(factors, weights, degree)`` of ``((e1 + t e2)^{(x)N} - e1^{(x)N}) / t = W + O(t)``.
+
+    Polynomials are coefficient lists from degree 0: column 0 of every factor is e1 + t e2,
+    column 1 is e1, the weights are 1 and -1, and the curve vanishes to order 1 in t.
+    """
+    F = [[[1], [1]], [[0, 1], [0]]]  # rows: entry e1, entry e2; columns: the two rank-one terms
+    return [F] * order, [[1], [-1]], 1
+
+
+# ------------------------------------------------------------------ rationalisation
+def rationalize(X, max_denominator: int = 1000, tol: float = 1e-7) -> np.ndarray | None:
+    """Entrywise nearest fractions with denominator <= ``max_denominator``, or None when some
+    entry is farther than ``tol * max(1, |x|)`` from its fraction (an object array otherwise)."""
+    X = np.asarray(X, dtype=np.float64)
+    out = np.empty(X.shape, dtype=object)
+    for idx, x in np.ndenumerate(X):
+        f = Fraction(float(x)).limit_denominator(max_denominator)
+        if abs(float(f) - x) > tol * max(1.0, abs(x)):
+            return None
+        out[idx] = int(f) if f.denominator == 1 else f
+    return out
+
+
+def _exact(x):
+    return int(x) if isinstance(x, Fraction) and x.denominator == 1 else x
+
+
+def rational_cp(T, factors, max_denominator: int = 1000, tol: float = 1e-7) -> list | None:
+    """Exact rational factors ``[A_0, ..., A_{N-1}]`` with ``T == [[A_0, ..., A_{N-1}]]``, or None.
+
+    Modes 1..N-1 of the numerical ``factors`` (weights folded into any mode) are scaled to largest entry 1 per
+    column and rationalised; ``A_0`` is the exact solution of ``KR(A_1..A_{N-1}) A_0^T = T_(0)^T``
+    over Q (None when that system is inconsistent, i.e. the rounding was wrong).
+    """
+    T = as_exact_array(T, name="tensor")
+    F = [np.asarray(f, dtype=np.float64) for f in factors]
+    R = F[0].shape[1]
+    rest = []
+    for f in F[1:]:
+        piv = np.argmax(np.abs(f), axis=0)
+        scale = f[piv, np.arange(R)]
+        if np.any(scale == 0):
+            return None
+        q = rationalize(f / scale, max_denominator, tol)
+        if q is None:
+            return None
+        rest.append(q)
+    KR = rest[0]
+    for q in rest[1:]:
+        KR = np.einsum("ir,jr->ijr", KR, q).reshape(-1, R)
+    try:
+        A0t = solve(KR, flatten(T, (0,)).T)
+    except InputError:
+        return None
+    A0 = np.array([[_exact(x) for x in row] for row in A0t.T], dtype=object)
+    return [A0] + [np.array([[_exact(x) for x in row] for row in q], dtype=object) for q in rest]
+
+
+def _cp_equals(T, factors) -> bool:
+    R = factors[0].shape[1]
+    acc = np.zeros(T.shape, dtype=object)
+    for r in range(R):
+        term = np.array(1, dtype=object)
+        for f in factors:
+            term = np.multiply.outer(term, f[:, r])
+        acc = acc + term
+    return all(a == b for a, b in zip(acc.ravel(), T.ravel()))
+
+
+def slice_decomposition(T, mode: int) -> list:
+    """Exact CP factors from rank factorisations of the slices along ``mode``.
+
+    ``T = sum_k T_k (x)_mode e_k`` and ``T_k = U_k V_k`` (pivot columns times the nonzero rows
+    of the rref, over Q), so rank(T) <= sum_k rank(T_k): a structural upper bound. Order 3 only.
+    """
+    T = as_exact_array(T, name="tensor")
+    if T.ndim != 3:
+        raise ShapeError(f"the slice bound needs an order-3 tensor, got order {T.ndim}")
+    Tm = np.moveaxis(T, mode, 2)
+    I, J, K = Tm.shape
+    cols = [[], [], []]
+    for k in range(K):
+        S = Tm[:, :, k]
+        M = flint.fmpq_mat(I, J, [flint.fmpq(x.numerator, x.denominator) if isinstance(x, Fraction)
+                                  else flint.fmpq(int(x)) for x in S.ravel()])
+        Rr, r = M.rref()
+        piv = [next(j for j in range(J) if Rr[i, j] != 0) for i in range(r)]
+        for t in range(r):
+            cols[0].append([_exact(_frac(S[i, piv[t]])) for i in range(I)])
+            cols[1].append([_exact(Fraction(int(Rr[t, j].p), int(Rr[t, j].q))) for j in range(J)])
+            cols[2].append([int(k == kk) for kk in range(K)])
+    if not cols[0]:
+        return []
+    A, B, C = (np.array(c, dtype=object).T for c in cols)
+    others = [m for m in range(3) if m != mode]
+    out = [None, None, None]
+    out[others[0]], out[others[1]], out[mode] = A, B, C
+    return out
+
+
+def _frac(x) -> Fraction:
+    return x if isinstance(x, Fraction) else Fraction(int(x))
+
+
+def fiber_decomposition(T) -> list:
+    """Exact CP factors ``T = sum e_{i_1} (x) ... (x) T[i_1, .., :, .., i_N]`` over the nonzero
+    fibres along the largest mode: rank(T) <= their number (a structural upper bound)."""
+    T = as_exact_array(T, name="tensor")
+    m = int(np.argmax(T.shape))
+    others = [k for k in range(T.ndim) if k != m]
+    cols = [[] for _ in range(T.ndim)]
+    for idx in itertools.product(*[range(T.shape[k]) for k in others]):
+        sl = list(idx)
+        sl.insert(m, slice(None))
+        fib = T[tuple(sl)]
+        if not any(x != 0 for x in fib):
+            continue
+        for k, i in zip(others, idx):
+            cols[k].append([int(t == i) for t in range(T.shape[k])])
+        cols[m].append(list(fib))
+    if not cols[0]:
+        return []
+    return [np.array(c, dtype=object).T for c in cols]
+
+
+# ------------------------------------------------------------------ lower bounds
+def flattening_lower_bound(T, *, seed: int = 0):
+    """Largest proved flattening rank over all bipartitions: ``(rank, rows, RankResult, M)``."""
+    T = as_exact_array(T, name="tensor")
+    N = T.ndim
+    if N < 2:
+        raise ShapeError(f"expected a tensor of order >= 2, got order {N}")
+    best = None
+    for size in range(1, N // 2 + 1):
+        for rows in itertools.combinations(range(N), size):
+            if 2 * size == N and 0 not in rows:
+                continue  # the complement was already seen (transpose: same rank)
+            M = flatten(T, rows)
+            res = exact_rank(M, "Q", seed=seed, upper="kernel" if M.size <= 4096 else "auto")
+            if best is None or res.lower > best[2].lower:
+                best = (res.lower, list(rows), res, M)
+    return best
+
+
+def _fq(x):
+    return flint.fmpq(x.numerator, x.denominator) if isinstance(x, Fraction) else flint.fmpq(int(x))
+
+
+def pencil_lower_bound(T, *, seed: int = 0, tries: int = 4):
+    """For an n x n x K tensor: ``(n + 1, z1, z2)`` when ``T(z2) T(z1)^{-1}`` is not diagonalizable
+    for random integer z1, z2 (T(z1) invertible), else None. See rule ``cp-rank-pencil``.
+
+    A generic pencil of a tensor of rank <= n IS diagonalizable, so None proves nothing.
+    """
+    T = as_exact_array(T, name="tensor")
+    if T.ndim != 3 or T.shape[0] != T.shape[1]:
+        return None
+    n, _, K = T.shape
+    rng = np.random.default_rng(seed)
+    for t in range(tries):
+        if t == 0 and K == 2:
+            z1, z2 = [1, 0], [0, 1]
+        else:
+            z1, z2 = ([int(v) for v in rng.integers(-20, 21, K)] for _ in range(2))
+        S1, S2 = (flint.fmpq_mat(n, n, [sum((_fq(T[i, j, k]) * z[k] for k in range(K)), flint.fmpq(0))
+                                         for i in range(n) for j in range(n)]) for z in (z1, z2))
+        if S1.det() == 0:
+            continue
+        M = S2 * S1.inv()
+        chi = M.charpoly()
+        s = chi // chi.gcd(chi.derivative())
+        acc = flint.fmpq_mat(n, n)
+        eye = flint.fmpq_mat(n, n, [int(i == j) for i in range(n) for j in range(n)])
+        for c in reversed(s.coeffs()):
+            acc = acc * M + eye * c
+        if any(acc[i, j] != 0 for i in range(n) for j in range(n)):
+            return n + 1, z1, z2
+    return None
+
+
+# ------------------------------------------------------------------ certificates
+def cp_certificate(T, factors, cert: Certificate | None = None, *, name: str = "T", conclude: bool = True,
+                   weights=None) -> Certificate:
+    """Certificate (rule ``cp-decomposition``) that ``T == [[factors]]``: cp-rank-at-most R."""
+    T = as_exact_array(T, name="tensor")
+    cert = cert or Certificate()
+    cert.objects.setdefault(name, tensor_object(T))
+    factors = [as_exact_array(F, name="factor") for F in factors]
+    refs = []
+    for n, F in enumerate(factors):
+        fname = f"{name}_F{n}"
+        cert.objects[fname] = matrix_object(F)
+        refs.append({"object": fname})
+    R = int(np.asarray(factors[0]).shape[1])
+    data = {"tensor": name, "rank": R, "factors": refs}
+    if weights is not None:
+        data["weights"] = [enc(x) for x in weights]
+    cert.add_step("cp-decomposition", id="upper-cp", **data)
+    if conclude:
+        cert.conclude("cp-rank-at-most", {"tensor": {"object": name}, "field": "Q"}, R)
+    return cert
+
+
+def border_rank_certificate(T, factors, weights, degree: int, cert: Certificate | None = None, *,
+                            name: str = "T", seed: int = 0) -> Certificate:
+    """Certificate of ``border rank(T) = R`` when a flattening has rank R: rule ``border-rank-curve``
+    (``T = lim t^{-degree} sum_r w_r(t) (x)_n F_n[:, r](t)``) plus ``cp-rank-from-flattening``."""
+    T = as_exact_array(T, name="tensor")
+    cert = cert or Certificate()
+    cert.objects.setdefault(name, tensor_object(T))
+    R = len(weights)
+    enc_poly = lambda p: [enc(x) for x in p]  # noqa: E731
+    cert.add_step("border-rank-curve", id="border-upper", tensor=name, rank=R, degree=degree,
+                  factors=[[[enc_poly(p) for p in row] for row in F] for F in factors],
+                  weights=[enc_poly(p) for p in weights])
+    lo, rows, res, M = flattening_lower_bound(T, seed=seed)
+    sub = Certificate(objects={})
+    rank_certificate(res, M, {"object": name, "rows": rows}, sub)
+    cert.steps += [{**s, "id": f"border-{s['id']}"} for s in sub.steps if s["rule"] == "rank-at-least"]
+    cert.add_step("cp-rank-from-flattening", id="border-lower", tensor=name, rows=rows, rank=lo)
+    for kind, v in (("border-rank-at-least", lo), ("border-rank-at-most", R)):
+        cert.conclude(kind, {"tensor": {"object": name}, "field": "C"}, v)
+    return cert
+
+
+@dataclass
+class CPRankResult:
+    """Proved bounds ``lower <= rank(T) <= upper`` (over Q, R and C); ``status`` proved/unknown."""
+
+    lower: int
+    upper: int | None
+    status: str
+    certificate: Certificate
+    factors: list | None = None
+    lower_method: str = ""
+    upper_method: str = ""
+    notes: list = dc_field(default_factory=list)
+
+    @property
+    def rank(self) -> int | None:
+        return self.lower if self.status == "proved" else None
+
+    def to_dict(self) -> dict:
+        return {"rank": self.rank, "lower": self.lower, "upper": self.upper, "status": self.status,
+                "lower_method": self.lower_method, "upper_method": self.upper_method, "notes": self.notes,
+                "field": "Q, R and C (the bounds hold over each)"}
+
+
+def _numeric_upper(T, R: int, seed: int, n_starts: int, max_denominator: int):
+    """Rational rank-R factors from CP-ALS (several seeded starts), or None."""
+    X = np.array(T, dtype=np.float64)
+    if not np.any(X):
+        return None
+    for s in range(n_starts):
+        try:
+            res = numeric.cp_als(X, R, n_iter_max=3000, tol=1e-16, seed=seed + s, linesearch=True)
+        except NumericalError:
+            continue
+        if res.rel_error > 1e-9:
+            continue
+        F = [f.copy() for f in res.factors]
+        F[0] = F[0] * res.weights
+        q = rational_cp(T, F, max_denominator)
+        if q is not None and _cp_equals(T, q):
+            return q
+    return None
+
+
+def cp_rank_bounds(T, *, factors=None, max_rank: int | None = None, seed: int = 0, n_starts: int = 4,
+                   max_denominator: int = 1000, numeric_search: bool = True) -> CPRankResult:
+    """Prove bounds on the CP rank of an exact tensor (see the module docstring).
+
+    Parameters
+    ----------
+    T : exact array of order >= 3 (ints / Fractions)
+    factors : optional exact factors of a known decomposition (e.g. Strassen's), checked exactly
+    max_rank : do not search numerically above this rank (default: the best structural bound - 1)
+    seed, n_starts : seeds of the CP-ALS starts (``seed``, ``seed + 1``, ...)
+    max_denominator : largest denominator of rationalised factor entries
+    numeric_search : try CP-ALS + rationalisation for ranks between the bounds
+
+    Returns
+    -------
+    CPRankResult
+        With a certificate holding the best lower bound (flattening or pencil) and the best
+        upper bound (a ``cp-decomposition`` step), each concluded over Q.
+    """
+    T = as_exact_array(T, name="tensor")
+    if T.ndim < 3:
+        raise ShapeError(f"CP rank needs a tensor of order >= 3 (a matrix's rank is its CP rank), got order {T.ndim}")
+    lo, rows, res, M = flattening_lower_bound(T, seed=seed)
+    cert = Certificate(objects={"T": tensor_object(T)})
+    rank_certificate(res, M, {"object": "T", "rows": rows}, cert)
+    cert.steps = [s for s in cert.steps if s["rule"] == "rank-at-least"]
+    cert.conclusion = []
+    cert.add_step("cp-rank-from-flattening", id="lower-cp", tensor="T", rows=rows, rank=lo)
+    lower_method = f"flattening rows={rows} has rank {lo}"
+    # upper candidates: given factors, slice bounds, exact Jennrich, numerical search
+    best: tuple | None = None
+    notes = []
+    if factors is not None:
+        Fs = [as_exact_array(f, name="factor") for f in factors]
+        if [f.shape[0] for f in Fs] != list(T.shape) or len({f.shape[1] for f in Fs}) != 1:
+            raise ShapeError(f"expected factors of shapes (I_n, R) for a tensor of shape {T.shape}")
+        if not _cp_equals(T, Fs):
+            raise InputError("the given factors do not reproduce the tensor exactly")
+        best = (Fs, "given decomposition")
+    if T.ndim == 3:
+        for mode in range(3):
+            Fs = slice_decomposition(T, mode)
+            if Fs and (best is None or Fs[0].shape[1] < best[0][0].shape[1]):
+                best = (Fs, f"slice bound along mode {mode}")
+    else:
+        Fs = fiber_decomposition(T)
+        if Fs and (best is None or Fs[0].shape[1] < best[0][0].shape[1]):
+            best = (Fs, "fiber bound (nonzero fibres along the largest mode)")
+    pen = None
+    if best is None or best[0][0].shape[1] > lo:
+        pen = pencil_lower_bound(T, seed=seed) if T.ndim == 3 and T.shape[0] <= lo else None
+        if pen is not None and pen[0] > lo:
+            lo = pen[0]
+            cert.add_step("cp-rank-pencil", id="lower-pencil", tensor="T", z1=pen[1], z2=pen[2])
+            lower_method = f"pencil T(z2) T(z1)^-1 is not diagonalizable: rank >= {lo}"
+    if T.ndim == 3 and (best is None or best[0][0].shape[1] > lo):
+        from tnverify.theory.uniqueness import jennrich as exact_jennrich
+
+        jr = exact_jennrich(T, seed=seed)
+        if jr.factors is not None and (best is None or jr.rank < best[0][0].shape[1]):
+            best = ([np.asarray(f, dtype=object) for f in jr.factors], "exact Jennrich over Q")
+        elif jr.factors is None:
+            notes.append(f"exact Jennrich: {jr.message}")
+    top = best[0][0].shape[1] - 1 if best is not None else lo
+    top = min(top, lo + MAX_SEARCH_SPAN if max_rank is None else max_rank)
+    if numeric_search:
+        for R in range(lo, top + 1):
+            q = _numeric_upper(T, R, seed, n_starts, max_denominator)
+            if q is not None:
+                best = (q, f"CP-ALS rank {R} rationalised (denominators <= {max_denominator})")
+                break
+            notes.append(f"CP-ALS found no rational rank-{R} decomposition ({n_starts} starts)")
+    upper = None
+    upper_method = ""
+    Fbest = None
+    if best is not None:
+        Fbest, upper_method = best
+        upper = int(Fbest[0].shape[1])
+        cp_certificate(T, Fbest, cert, conclude=False)
+    sub = {"tensor": {"object": "T"}, "field": "Q"}
+    status = "proved" if upper == lo else "unknown"
+    if status == "proved":
+        cert.conclude("cp-rank-at-least", sub, lo)
+        cert.conclude("cp-rank-at-most", sub, upper)
+    else:
+        cert.conclude("cp-rank-at-least", sub, lo)
+        if upper is not None:
+            cert.conclude("cp-rank-at-most", sub, upper)
+    return CPRankResult(lo, upper, status, cert, Fbest, lower_method, upper_method, notes)

@@ -1,0 +1,390 @@
+"""Kruskal rank (k-rank) with certified bounds, over Q or GF(p).
+
+The Kruskal rank ``k_A`` of an ``I x R`` matrix ``A`` is the largest ``k`` such that
+EVERY set of ``k`` columns of ``A`` is linearly independent [1]_ (MATH.md section 4);
+``k_A <= rank(A) <= min(I, R)``.
+
+How a value is proved
+---------------------
+* lower bound ``k``: every ``k``-subset of columns is independent modulo a prime ``p``.
+  A nonzero maximal minor mod p is a nonzero integer, so the subsets are independent
+  over Q too: sound for Q whatever p is (:func:`tnverify.numeric.kruskal_search.kruskal_search`,
+  a depth-first enumeration with prefix reuse on numba threads).
+* upper bound ``k``: one dependent ``(k+1)``-subset with an EXACT kernel vector over Q
+  (or over GF(p) for the field GF(p)). A subset that is dependent mod p may be
+  independent over Q; it counts only after the exact confirmation, otherwise the search
+  resumes with a fresh prime from the proved lower bound.
+* trivial upper bound: ``k_A <= R``.
+
+Budgets (``max_subsets``, ``timeout``) stop the enumeration between kernel calls;
+the result then reports the proved interval ``[lower, upper]`` with status
+``unknown``, never a guess.
+
+Rational entries: each row is scaled by the lcm of its denominators (a left
+multiplication by an invertible diagonal matrix, which keeps every column dependency).
+
+References
+----------
+.. [1] J. B. Kruskal, "Three-way arrays: rank and uniqueness of trilinear
+   decompositions", Linear Algebra Appl. 18 (1977) 95-138.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import sys
+import time
+from dataclasses import dataclass, field as dc_field
+from fractions import Fraction
+
+import flint
+import numpy as np
+
+from tnverify.certificate import Certificate, enc, matrix_object
+from tnverify.errors import BudgetError, InputError, ShapeError
+from tnverify.exact.rank import (Field, as_exact_array, integer_rows, nullspace, parse_field, random_prime, rank_modp,
+                    reduce_mod)
+from tnverify.numeric.kruskal_search import MAX_KERNEL_PRIME, count_subsets, kruskal_search, kruskal_search_chunked
+
+__all__ = ["KruskalResult", "kruskal_rank", "kruskal_certificate", "generic_kruskal_rank", "random_point",
+           "flint_kruskal_rank"]
+
+#: Bits of the kernel primes (p < 2^31 keeps products of residues in int64).
+KERNEL_PRIME_BITS = 31
+#: Subset tests below which one kernel call does everything (no progress bar needed).
+ONE_CALL_SUBSETS = 20_000_000
+#: Size of the first call of a scheduled (timed / progress) search.
+FIRST_CALL_SUBSETS = 1_000_000
+
+
+@dataclass
+class KruskalResult:
+    """A Kruskal rank with its proved interval and witnesses.
+
+    Attributes
+    ----------
+    k_rank : int or None
+        The Kruskal rank when ``status == "proved"`` (``lower == upper``).
+    status : str
+        ``proved`` or ``unknown`` (budget, timeout, ``k_max`` or unlucky primes).
+    lower, upper : int
+        Proved bounds: every ``lower`` columns are independent; some ``upper + 1``
+        columns are dependent (or ``upper = min(I, R)``).
+    field : Field
+    witness : list of int
+        The dependent ``(upper + 1)``-subset (empty when ``upper = min(I, R)``, the shape bound).
+    kernel : list
+        A nonzero exact vector ``v`` with ``A[:, witness] @ v == 0`` (over Q, or mod p).
+    prime : int or None
+        Prime of the lower-bound enumeration.
+    primes : list of int
+        Every prime tried.
+    n_checked : int
+        Subsets decided by the enumeration.
+    reason : str
+        Why the status is ``unknown`` (empty when proved).
+    """
+
+    k_rank: int | None
+    status: str
+    lower: int
+    upper: int
+    field: Field
+    shape: tuple
+    witness: list = dc_field(default_factory=list)
+    kernel: list = dc_field(default_factory=list)
+    prime: int | None = None
+    primes: list = dc_field(default_factory=list)
+    n_checked: int = 0
+    reason: str = ""
+    seed: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "k_rank": self.k_rank, "status": self.status, "lower": self.lower, "upper": self.upper,
+            "field": str(self.field), "notion": "Kruskal rank", "shape": list(self.shape),
+            "witness": self.witness or None, "kernel": [enc(x) for x in self.kernel] or None,
+            "prime": self.prime, "primes": self.primes, "n_checked": self.n_checked,
+            "reason": self.reason, "seed": self.seed, "seconds": round(self.seconds, 6),
+        }
+
+
+def _as_integer_matrix(A, field: Field) -> np.ndarray:
+    M = as_exact_array(A, name="matrix")
+    if M.ndim != 2:
+        raise ShapeError(f"expected a 2-d matrix for a Kruskal rank, got shape {M.shape}")
+    if field.kind == "GF":
+        return reduce_mod(M, field.p)
+    return integer_rows(M)
+
+
+def _exact_kernel_vector(M: np.ndarray, cols, field: Field) -> list:
+    """A nonzero kernel vector of ``M[:, cols]`` over the field, or [] if the columns are independent."""
+    sub = M[:, list(cols)]
+    vecs = nullspace(sub, field if field.kind == "GF" else "Q")
+    return list(vecs[0]) if vecs else []
+
+
+def flint_kruskal_rank(M: np.ndarray, p: int, k_max: int, max_subsets: int | None = None):
+    """Reference enumeration: one FLINT ``nmod_mat.rank()`` per column subset, sizes 1..k_max.
+
+    Returns ``(k_lower, witness, n_checked, converged)`` with the same meaning as
+    :func:`tnverify.numeric.kruskal_search.kruskal_search`. Any prime below 2^63 works.
+    Cost: ``count_subsets(R, k)`` FLINT calls; used beyond the kernel's prime range
+    and as the benchmark baseline.
+    """
+    I, R = M.shape
+    rows = [[int(x) % p for x in row] for row in M]
+    n = 0
+    for s in range(1, min(k_max, R) + 1):
+        if max_subsets is not None and n + math.comb(R, s) > max_subsets:
+            return s - 1, (), n, False
+        for S in itertools.combinations(range(R), s):
+            n += 1
+            if flint.nmod_mat([[row[c] for c in S] for row in rows], p).rank() < s:
+                return s - 1, S, n, True
+    return min(k_max, R), (), n, True
+
+
+def _search(M, p, k_max, start, budget, timeout, t0, bar):
+    """Kernel calls from the proved ``start`` upward within the budget and the time limit.
+
+    Returns (k_lower, witness, n_checked, converged).
+    """
+    R = M.shape[1]
+    total = count_subsets(R, k_max)
+    if p > MAX_KERNEL_PRIME:
+        k, w, n, ok = flint_kruskal_rank(M, p, k_max, budget)
+        bar.update(n)
+        return k, w, n, ok
+    if timeout is None and not _bar_visible(bar) and total <= ONE_CALL_SUBSETS:
+        res = kruskal_search(M, p, k_max, start, budget)
+        bar.update(res.n_checked)
+        return res.k_lower, res.witness, res.n_checked, res.converged
+    used, k, rate = 0, start, None
+    while True:
+        allowed = FIRST_CALL_SUBSETS if rate is None else 4 * max(used, FIRST_CALL_SUBSETS)
+        if timeout is not None and rate is not None:
+            left = timeout - (time.perf_counter() - t0)
+            allowed = min(allowed, int(left * rate))
+        if budget is not None:
+            allowed = min(allowed, budget - used)
+        target = k_max
+        while target > k + 1 and count_subsets(R, target) > allowed:
+            target -= 1
+        if count_subsets(R, target) > allowed and rate is not None:
+            return k, (), used, False  # the next size does not fit what is left
+        t1 = time.perf_counter()
+        try:
+            res = kruskal_search(M, p, target, k, None if budget is None else budget - used)
+        except BudgetError:
+            if used:
+                return k, (), used, False
+            raise
+        dt = time.perf_counter() - t1
+        used += res.n_checked
+        bar.update(res.n_checked)
+        rate = max(res.n_checked, 1) / max(dt, 1e-4)
+        k = res.k_lower
+        if res.witness or not res.converged:
+            return k, res.witness, used, res.converged
+        if k >= k_max:
+            return k, (), used, True
+
+
+def _bar_visible(bar) -> bool:
+    return not getattr(bar, "disable", True)
+
+
+def kruskal_rank(A, field: "str | Field" = "Q", *, k_max: int | None = None, max_subsets: int | None = None,
+                 timeout: float | None = None, seed: int = 0, progress: bool = False,
+                 max_primes: int = 4, jobs: int = 1, scheduler: str | None = None) -> KruskalResult:
+    """Kruskal rank of a matrix over Q (default) or GF(p), with proved bounds.
+
+    Parameters
+    ----------
+    A : array_like, (I, R) integer or rational matrix (floats are refused)
+    field : ``"Q"`` or ``"GF(p)"``
+    k_max : stop at this size (the result is then ``k_A >= k_max`` unless a smaller
+        dependency exists)
+    max_subsets : budget of subset tests over the whole search
+    timeout : seconds; no kernel call is started that would not fit
+    seed : seed of the random primes (recorded)
+    progress : show a tqdm bar on stderr
+    max_primes : primes tried before a mod-p dependency that is not one over Q is
+        reported as ``unknown``
+    jobs, scheduler : split the enumeration into chunks (one per smallest column,
+        :func:`tnverify.numeric.kruskal_search.kruskal_search_chunked`) run by local processes
+        or a Dask cluster. For clusters: on one machine the kernel already uses every
+        core. A full search: no ``max_subsets`` or ``timeout`` with it.
+
+    Returns
+    -------
+    KruskalResult
+
+    Notes
+    -----
+    Cost: at most ``sum_{j <= k+1} C(R, j)`` subset tests of ``O(I)`` each (pruned by
+    the rank mod p and by the first dependency), plus one exact kernel per witness.
+
+    Examples
+    --------
+    The k-rank of ``[e1, e2, e1 + e2, e3]`` is 2 (``{e1, e2, e1 + e2}`` is dependent):
+
+    >>> res = kruskal_rank([[1, 0, 1, 0], [0, 1, 1, 0], [0, 0, 0, 1]])
+    >>> res.k_rank, res.status, res.witness
+    (2, 'proved', [0, 1, 2])
+    >>> import numpy as np
+    >>> A = np.array([[1, 0, 1, 0], [0, 1, 1, 0], [0, 0, 0, 1]])
+    >>> bool((A[:, res.witness] @ np.array(res.kernel) == 0).all())
+    True
+    """
+    t0 = time.perf_counter()
+    F = parse_field(field)
+    M = _as_integer_matrix(A, F)
+    I, R = M.shape
+    if k_max is not None and (not isinstance(k_max, (int, np.integer)) or k_max < 1):
+        raise InputError(f"expected k_max >= 1, got {k_max!r}")
+    if max_subsets is not None and max_subsets < 1:
+        raise BudgetError(f"expected a positive subset budget, got {max_subsets}")
+    if timeout is not None and not timeout > 0:
+        raise BudgetError(f"expected a positive timeout in seconds, got {timeout}")
+    chunked = jobs != 1 or scheduler is not None
+    if chunked and (max_subsets is not None or timeout is not None):
+        raise InputError("a chunked (--jobs/--scheduler) Kruskal search is a full search: "
+                         "drop --max-subsets/--timeout or run it in one process")
+    km = R if k_max is None else min(int(k_max), R)
+    rng = np.random.default_rng(seed)
+    res = KruskalResult(None, "unknown", 0, min(I, R), F, (I, R), seed=seed)  # k <= rank <= min(I, R)
+    from tqdm import tqdm
+
+    with tqdm(total=count_subsets(R, km), unit="subsets", file=sys.stderr, disable=not progress,
+              desc="k-rank", unit_scale=True, leave=False) as bar:
+        lower = 0
+        for _ in range(max_primes if F.kind == "Q" else 1):
+            p = F.p if F.kind == "GF" else random_prime(rng, KERNEL_PRIME_BITS, exclude=res.primes)
+            res.primes.append(p)
+            if progress and len(res.primes) == 1:  # the rank mod p prunes the sizes searched
+                bar.total = count_subsets(R, min(km, rank_modp(M, p)))
+                bar.refresh()
+            budget = None if max_subsets is None else max_subsets - res.n_checked
+            if budget is not None and budget <= 0:
+                break
+            try:
+                if chunked and p <= MAX_KERNEL_PRIME:
+                    out = kruskal_search_chunked(M, p, km, jobs=jobs, scheduler=scheduler)
+                    k, wit, n, converged = out.k_lower, out.witness, out.n_checked, True
+                    bar.update(n)
+                else:
+                    k, wit, n, converged = _search(M, p, km, lower, budget, timeout, t0, bar)
+            except BudgetError:
+                if res.n_checked:
+                    break
+                raise
+            res.n_checked += n
+            if k > lower or res.prime is None:
+                res.prime = p
+            lower = max(lower, k)
+            res.lower = lower
+            if not converged:
+                timed = timeout is not None and (max_subsets is None or res.n_checked < max_subsets)
+                res.reason = "timeout" if timed else "budget"
+                break
+            if not wit or len(wit) - 1 >= res.upper:
+                break  # every km-subset is independent, or the shape already bounds k
+            vec = _exact_kernel_vector(M, wit, F)
+            if vec:
+                res.upper, res.witness, res.kernel = len(wit) - 1, list(wit), vec
+                break
+            # dependent mod p only: the proved lower bound stands; retry with a fresh prime
+            res.reason = f"dependency mod {p} not confirmed over Q"
+        else:
+            res.reason = f"no dependency confirmed over Q after {max_primes} primes"
+    if res.upper > res.lower and res.lower == km and km < R:
+        _rank_upper(M, F, res)
+        res.reason = res.reason or f"search limited to k_max = {km}"
+    if res.lower == res.upper:
+        res.k_rank, res.status, res.reason = res.lower, "proved", ""
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def _rank_upper(M: np.ndarray, F: Field, res: KruskalResult) -> None:
+    """k_A <= rank(A): when the rank is below R, any rank + 1 columns are dependent."""
+    from tnverify.exact.rank import rank as exact_rank
+
+    rr = exact_rank(M, F if F.kind == "GF" else "Q", upper="kernel" if M.shape[1] <= 400 else "auto")
+    if rr.status == "proved" and rr.rank < res.upper:
+        cols = list(range(rr.rank + 1))
+        vec = _exact_kernel_vector(M, cols, F)
+        if vec:
+            res.upper, res.witness, res.kernel = rr.rank, cols, vec
+
+
+def kruskal_certificate(res: KruskalResult, A, ref: dict | None = None, cert: Certificate | None = None, *,
+                        name: str = "A", conclude: bool = True) -> Certificate:
+    """Certificate of the proved bounds of a :class:`KruskalResult` for the matrix ``ref``.
+
+    Steps: ``kruskal-rank-at-least`` (the checker enumerates every ``lower``-subset mod
+    the recorded prime) and, when ``upper < R``, ``kruskal-rank-at-most`` (the dependent
+    subset and its exact kernel vector). ``ref`` defaults to ``{"object": name}`` and
+    ``A`` is then stored as that matrix object.
+    """
+    if cert is None:
+        cert = Certificate()
+    if ref is None:
+        ref = {"object": name}
+        M = as_exact_array(A, name="matrix")
+        if res.field.kind == "GF" and M.dtype == object and any(isinstance(x, Fraction) for x in M.ravel()):
+            # a GF(p) fact is about M mod p: store that integer matrix (a/b -> a b^-1 mod p)
+            M = reduce_mod(M, res.field.p)
+            cert.claim.setdefault("note", f"matrix {name} is stored reduced mod {res.field.p}")
+        cert.objects[name] = matrix_object(M)
+    fld = str(res.field)
+    subject = {"matrix": ref, "field": fld}
+    sid = ref["object"]
+    cert.add_step("kruskal-rank-at-least", id=f"{sid}-k-lower", matrix=ref, k=res.lower,
+                  modulus=res.prime)
+    if conclude:
+        cert.conclude("kruskal-rank-at-least", subject, res.lower)
+    if res.upper < res.shape[1] and not res.witness:
+        cert.add_step("kruskal-rank-at-most", id=f"{sid}-k-upper", matrix=ref, k=res.upper, field=fld)
+        if conclude:
+            cert.conclude("kruskal-rank-at-most", subject, res.upper)
+    if res.witness:
+        cert.add_step("kruskal-rank-at-most", id=f"{sid}-k-upper", matrix=ref, k=res.upper,
+                      subset=res.witness, kernel=[enc(x) for x in res.kernel],
+                      modulus=res.field.p if res.field.kind == "GF" else None)
+        if conclude:
+            cert.conclude("kruskal-rank-at-most", subject, res.upper)
+    return cert
+
+
+def random_point(shape, seed: int, bits: int = 30) -> np.ndarray:
+    """An integer matrix with entries uniform in ``[-2^bits, 2^bits]`` (a random point of the format)."""
+    rng = np.random.default_rng(seed)
+    return rng.integers(-(2**bits), 2**bits + 1, size=tuple(shape), dtype=np.int64)
+
+
+def generic_kruskal_rank(I: int, R: int, *, seed: int = 0, tries: int = 3) -> tuple[KruskalResult, np.ndarray]:
+    """Generic Kruskal rank of ``I x R`` matrices: ``min(I, R)``, proved at a random point.
+
+    "Every k columns are independent" is a Zariski-open condition on ``A``; one integer
+    point where it holds (mod p, hence over Q) proves it for generic ``A`` over C. The
+    upper bound ``k_A <= min(I, R)`` is the shape. Returns the result at the point
+    and the point itself. A point that falls short is retried (``tries`` seeds).
+    """
+    for d in (I, R):
+        if not isinstance(d, (int, np.integer)) or d < 1:
+            raise ShapeError(f"expected a positive matrix format, got {I} x {R}")
+    target = min(I, R)
+    for t in range(tries):
+        A = random_point((I, R), seed + t)
+        res = kruskal_rank(A, seed=seed + t, k_max=target)
+        if res.lower >= target:
+            break
+    res.upper, res.witness, res.kernel = target, [], []  # the shape bounds k by min(I, R)
+    res.k_rank = res.lower if res.lower == target else None
+    res.status = "proved" if res.lower == target else "unknown"
+    return res, A

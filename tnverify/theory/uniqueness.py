@@ -1,0 +1,565 @@
+"""Essential uniqueness of CP decompositions and identifiability of 2-layer polynomial networks.
+
+A CP decomposition ``T = [[F_1, ..., F_N]] = sum_r F_1[:, r] (x) ... (x) F_N[:, r]`` of rank
+``R`` is *essentially unique* when every decomposition of ``T`` with ``R`` terms has the
+same rank-one terms (up to their order and the scaling inside each term). Every test
+here is a SUFFICIENT condition (MATH.md section 4): a verdict is ``proved`` (unique,
+checker-verified certificate) or ``unknown``. "Not unique" is never inferred from a
+failed sufficient condition; it needs its own proof, e.g. the parameter count of
+:func:`pnn_identifiability`.
+
+Conditions
+----------
+* Kruskal (1977): ``k_A + k_B + k_C >= 2R + 2`` [1]_; N-way (Sidiropoulos, Bro 2000):
+  ``sum_n k_n >= 2R + N - 1`` with every ``k_n >= 1`` [2]_.
+* Compound (Jiang, Sidiropoulos 2004; De Lathauwer 2006): ``C`` of full column rank and
+  ``C2(A) (.) C2(B)`` of full column rank ``C(R, 2)`` [3]_ [4]_ (``C2`` = second compound,
+  the 2 x 2 minors; ``(.)`` = column-wise Khatri-Rao product). Generically much weaker
+  than Kruskal's condition.
+* Jennrich (Harshman 1970; Leurgans, Ross, Abel 1993): ``A``, ``B`` of full column rank
+  and ``k_C >= 2`` -- a special case of Kruskal's condition that comes with an algorithm
+  (:func:`jennrich`), exact over Q when the eigenvalues are rational.
+* Domanov and De Lathauwer's relaxed conditions are NOT implemented.
+
+Generic results: every condition above is Zariski open in the factors; holding at one
+integer point (mod p, hence over Q) it holds on a dense open set, i.e. for generic
+factors of the format over C.
+
+2-layer polynomial networks ``f(x) = sum_j v_j (w_j^T x)^d`` (``W`` n x m, ``V`` o x m):
+the coefficient tensor is the partially symmetric CP ``sum_j v_j (x) w_j^{(x)d}``. Grouping
+the d symmetric modes into parts ``a_1 + ... + a_N' = d`` gives a CP decomposition whose
+factors are the Veronese matrices ``W^{(a)}`` (columns: the degree-a monomials of w_j);
+Kruskal's condition on it proves identifiability up to permutation and scaling.
+NOT identifiable: ``m (n + o - 1) > o C(n + d - 1, d)`` (parameters modulo the
+m-dimensional scaling symmetry exceed the dimension of the output forms), at every point.
+
+References
+----------
+.. [1] J. B. Kruskal, Linear Algebra Appl. 18 (1977) 95-138.
+.. [2] N. D. Sidiropoulos, R. Bro, J. Chemometrics 14 (2000) 229-239.
+.. [3] T. Jiang, N. D. Sidiropoulos, IEEE Trans. Signal Process. 52 (2004) 2625-2636.
+.. [4] L. De Lathauwer, SIAM J. Matrix Anal. Appl. 28 (2006) 642-666.
+.. [5] S. E. Leurgans, R. T. Ross, R. B. Abel, SIAM J. Matrix Anal. Appl. 14 (1993) 1064-1083.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field as dc_field
+from fractions import Fraction
+
+import flint
+import numpy as np
+
+from tnverify.certificate import Certificate, matrix_object, tensor_object
+from tnverify.errors import InputError, ShapeError
+from tnverify.exact.rank import as_exact_array, integer_rows, nullspace, random_prime, rank, rank_profile_modp, solve
+from tnverify.theory.kruskal import kruskal_certificate, kruskal_rank, random_point
+
+__all__ = ["Condition", "UniquenessResult", "factors_uniqueness", "generic_uniqueness", "pnn_identifiability",
+           "compound2", "khatri_rao", "veronese", "jennrich", "JennrichResult"]
+
+#: Bits of the entries of random points (a degeneracy has probability <= degree / 2^bits).
+POINT_BITS = 20
+
+
+@dataclass
+class Condition:
+    """One sufficient condition: ``held`` is True (proved), False (fails at these factors) or None (n/a)."""
+
+    name: str
+    held: bool | None
+    detail: str
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "held": self.held, "detail": self.detail}
+
+
+@dataclass
+class UniquenessResult:
+    """Verdict of the sufficient conditions; ``status`` is ``proved`` or ``unknown``.
+
+    ``verdict`` is ``unique`` / ``identifiable`` / ``not identifiable`` when proved,
+    ``unknown`` otherwise. ``values`` holds the numbers (k-ranks, rank, format).
+    """
+
+    status: str
+    verdict: str
+    conditions: list
+    values: dict
+    certificate: Certificate | None = None
+    notion: str = "essential uniqueness of the CP decomposition, over C"
+
+    def to_dict(self) -> dict:
+        return {"status": self.status, "verdict": self.verdict, "notion": self.notion,
+                "conditions": [c.to_dict() for c in self.conditions], **self.values}
+
+    def text(self) -> str:
+        out = [f"{self.verdict} ({self.status}) -- {self.notion}"]
+        for c in self.conditions:
+            mark = {True: "holds", False: "fails", None: "n/a"}[c.held]
+            out.append(f"  [{mark:5}] {c.name}: {c.detail}")
+        return "\n".join(out)
+
+
+# ------------------------------------------------------------------ exact building blocks
+def compound2(A: np.ndarray) -> np.ndarray:
+    """Second compound matrix: rows = row pairs i1 < i2, columns = column pairs r1 < r2 (lexicographic)."""
+    I, R = A.shape
+    O = A.astype(object)
+    rows = list(itertools.combinations(range(I), 2))
+    cols = list(itertools.combinations(range(R), 2))
+    out = np.empty((len(rows), len(cols)), dtype=object)
+    for a, (i1, i2) in enumerate(rows):
+        for b, (r1, r2) in enumerate(cols):
+            out[a, b] = O[i1, r1] * O[i2, r2] - O[i1, r2] * O[i2, r1]
+    return out
+
+
+def khatri_rao(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Column-wise Kronecker product: column r is ``A[:, r] (x) B[:, r]`` (row index i * rows(B) + j)."""
+    if A.shape[1] != B.shape[1]:
+        raise ShapeError(f"Khatri-Rao product needs equal column counts, got {A.shape} and {B.shape}")
+    return np.einsum("ir,jr->ijr", A.astype(object), B.astype(object)).reshape(A.shape[0] * B.shape[0], -1)
+
+
+def veronese(W: np.ndarray, a: int) -> np.ndarray:
+    """Degree-a Veronese matrix: column j holds the monomials of w_j, order of combinations_with_replacement."""
+    n, m = W.shape
+    O = W.astype(object)
+    combos = list(itertools.combinations_with_replacement(range(n), a))
+    out = np.empty((len(combos), m), dtype=object)
+    for t, c in enumerate(combos):
+        for j in range(m):
+            out[t, j] = math.prod(O[i, j] for i in c)
+    return out if any(abs(int(x)) >= 2**62 for x in out.ravel()) else out.astype(np.int64)
+
+
+def _factor_names(N: int) -> list:
+    return ["A", "B", "C"] if N == 3 else [f"F{i + 1}" for i in range(N)]
+
+
+def _validate_factors(factors) -> list:
+    if not isinstance(factors, (list, tuple)) or len(factors) < 3:
+        raise InputError(f"expected at least 3 factor matrices, got {len(factors) if isinstance(factors, (list, tuple)) else factors!r}")
+    Fs = []
+    for i, F in enumerate(factors):
+        M = as_exact_array(F, name=f"factor {i + 1}")
+        if M.ndim != 2:
+            raise ShapeError(f"expected factor {i + 1} to be a matrix, got shape {M.shape}")
+        Fs.append(M)
+    Rs = [F.shape[1] for F in Fs]
+    if len(set(Rs)) != 1:
+        raise ShapeError(f"expected factor matrices with the same number of columns (the rank), got {Rs}")
+    return Fs
+
+
+# ------------------------------------------------------------------ given factors
+def _compound_condition(Fs, names, R, kres, rng, cert, conds, seed) -> bool:
+    """Try the compound condition with each full-column-rank factor; record the outcome."""
+    if R < 2:
+        conds.append(Condition("compound C2(A)(.)C2(B), C full column rank", None, "needs R >= 2"))
+        return False
+    for fr in range(3):
+        rr = rank(Fs[fr], seed=seed)
+        x, y = [i for i in range(3) if i != fr]
+        label = f"compound C2({names[x]})(.)C2({names[y]}), {names[fr]} full column rank"
+        if rr.rank < R:
+            continue
+        K = khatri_rao(compound2(Fs[x]), compound2(Fs[y]))
+        need = R * (R - 1) // 2
+        if K.shape[0] < need:
+            conds.append(Condition(label, False, f"{K.shape[0]} rows < C({R},2) = {need} columns"))
+            continue
+        p = random_prime(rng)
+        r, rows, _ = rank_profile_modp(K, p)
+        if r < need:
+            rq = rank(K, seed=seed)
+            if rq.rank < need:
+                conds.append(Condition(label, False, f"rank {rq.rank} < C({R},2) = {need} ({rq.status})"))
+                continue
+            r, rows, p = rq.rank, rq.pivot_rows, rq.prime
+        cert.add_step("rank-at-least", id=f"{names[fr]}-full-rank", matrix={"object": names[fr]}, rank=R,
+                      minor={"rows": rr.pivot_rows, "cols": rr.pivot_cols}, modulus=rr.prime)
+        cert.add_step("compound-uniqueness", id="compound", factors=[{"object": n} for n in names], rank=R,
+                      full_rank=fr, rows=rows, modulus=p)
+        conds.append(Condition(label, True, f"rank {need} = C({R},2) (minor mod {p}); rank {names[fr]} = {R}"))
+        return True
+    if not any(c.name.startswith("compound") for c in conds):
+        conds.append(Condition("compound C2(A)(.)C2(B), C full column rank", None,
+                               "no factor has full column rank"))
+    return False
+
+
+def factors_uniqueness(factors, *, seed: int = 0, tensor=None, max_subsets: int | None = None,
+                       generic_format: bool = False) -> UniquenessResult:
+    """Which sufficient conditions prove that ``[[F_1, ..., F_N]]`` is essentially unique.
+
+    Parameters
+    ----------
+    factors : sequence of N >= 3 exact matrices with the same number R of columns
+    seed : seed of the primes (recorded)
+    tensor : optional exact tensor; the certificate then also checks ``T == [[F_1..F_N]]``
+    max_subsets : budget of each Kruskal-rank enumeration
+    generic_format : also conclude the generic fact for the format (the factors being a
+        random point of it)
+
+    Returns
+    -------
+    UniquenessResult
+        ``proved`` with a certificate when a condition holds, else ``unknown``.
+    """
+    Fs = _validate_factors(factors)
+    N, R = len(Fs), Fs[0].shape[1]
+    names = _factor_names(N)
+    rng = np.random.default_rng(seed)
+    cert = Certificate(objects={n: matrix_object(F) for n, F in zip(names, Fs)})
+    Fs = [integer_rows(F) for F in Fs]  # row scaling keeps ranks, k-ranks and compound ranks
+    kres = [kruskal_rank(F, seed=seed, max_subsets=max_subsets) for F in Fs]
+    for n, F, kr in zip(names, Fs, kres):
+        kruskal_certificate(kr, F, {"object": n}, cert, conclude=False)
+    lows, ups = [k.lower for k in kres], [k.upper for k in kres]
+    need = 2 * R + N - 1
+    conds = []
+    name = "Kruskal k_A + k_B + k_C >= 2R + 2" if N == 3 else "Sidiropoulos-Bro sum k_n >= 2R + N - 1"
+    ok_k = sum(lows) >= need and min(lows) >= 1
+    detail = f"k = {lows if lows == ups else list(zip(lows, ups))}, sum {sum(lows)} vs {need}"
+    conds.append(Condition(name, True if ok_k else (False if sum(ups) < need else None), detail))
+    step = {}
+    if tensor is not None:
+        T = as_exact_array(tensor, name="tensor")
+        cert.objects["T"] = tensor_object(T)
+        step["tensor"] = "T"
+    proved = ok_k
+    if ok_k:
+        cert.add_step("kruskal-uniqueness", id="kruskal", factors=[{"object": n} for n in names], rank=R, k=lows,
+                      **step)
+    if N == 3:
+        full = [rank(F, seed=seed).rank == R for F in Fs]
+        jn = any(all(full[j] for j in range(3) if j != i) and lows[i] >= 2 for i in range(3))
+        conds.append(Condition("Jennrich: two factors of full column rank, k >= 2 for the third", jn,
+                               f"full column rank: {dict(zip(names, full))}; implies Kruskal's condition"))
+        if not proved:
+            proved = _compound_condition(Fs, names, R, kres, rng, cert, conds, seed)
+            if proved and step:
+                cert.steps[-1]["tensor"] = "T"
+    values = {"rank": R, "format": [F.shape[0] for F in Fs], "k_ranks": lows, "k_upper": ups, "order": N}
+    if not proved:
+        return UniquenessResult("unknown", "unknown", conds, values, None)
+    sub = {"factors": [{"object": n} for n in names], "field": "C"}
+    cert.conclude("cp-unique", sub, True)
+    cert.conclude("cp-rank", sub, R)
+    if step:
+        cert.conclude("cp-unique", {"tensor": {"object": "T"}, "field": "C"}, True)
+        cert.conclude("cp-rank-at-least", {"tensor": {"object": "T"}, "field": "Q"}, R)
+        cert.conclude("cp-rank-at-most", {"tensor": {"object": "T"}, "field": "Q"}, R)
+    if generic_format:
+        cert.conclude("generic-cp-unique", {"format": values["format"], "rank": R, "symmetric": False}, True)
+    return UniquenessResult("proved", "unique", conds, values, cert)
+
+
+# ------------------------------------------------------------------ generic factors
+def _check_format(shape, R) -> list:
+    shape = [int(s) for s in shape]
+    if len(shape) < 3:
+        raise InputError(f"expected a format with at least 3 modes, got {shape}")
+    if min(shape) < 1 or R < 1:
+        raise InputError(f"expected positive dimensions and rank, got format {shape} and rank {R}")
+    return shape
+
+
+def generic_uniqueness(shape, R: int, *, symmetric: bool = False, seed: int = 0, tries: int = 2) -> UniquenessResult:
+    """Generic essential uniqueness of rank-R CP decompositions of a format, proved at a random point.
+
+    With ``symmetric`` the decomposition is ``sum_r lambda_r a_r^{(x)N}`` of an ``n x ... x n``
+    tensor, i.e. a 2-layer polynomial network with n inputs, R neurons and degree N
+    (:func:`pnn_identifiability`, which also tries groupings of the modes).
+    """
+    shape = _check_format(shape, R)
+    if symmetric:
+        if len(set(shape)) != 1:
+            raise InputError(f"expected equal dimensions for a symmetric format, got {shape}")
+        res = pnn_identifiability(shape[0], R, len(shape), outputs=1, seed=seed, tries=tries)
+        res.values.update({"format": shape, "rank": R, "symmetric": True})
+        res.notion = "essential uniqueness of the symmetric CP decomposition (Waring), generic, over C"
+        if res.verdict == "identifiable":
+            res.verdict = "unique"
+        elif res.verdict == "not identifiable":
+            res.verdict = "not unique"
+        return res
+    N, need = len(shape), 2 * R + len(shape) - 1
+    cap = [min(I, R) for I in shape]
+    if R > math.prod(shape) and sum(cap) < need:
+        # (R above the ambient dimension: no random point is drawn) no sufficient condition can hold
+        # at any point: k_n <= min(I_n, R), and Jennrich and the compound condition need a factor
+        # of full column rank
+        name = "Kruskal k_A + k_B + k_C >= 2R + 2" if N == 3 else "Sidiropoulos-Bro sum k_n >= 2R + N - 1"
+        conds = [Condition(name, False, f"k_n <= min(I_n, R) = {cap} at every point: sum {sum(cap)} < {need}")]
+        if N == 3:
+            conds.append(Condition("Jennrich / compound C2(A)(.)C2(B): a factor of full column rank", False,
+                                   f"R = {R} exceeds every dimension {shape}"))
+        values = {"rank": R, "format": shape, "k_ranks": None, "k_expected": cap, "order": N, "symmetric": False}
+        return UniquenessResult("unknown", "unknown", conds, values, None,
+                                "generic essential uniqueness of the CP decomposition, over C")
+    best = None
+    for t in range(tries):
+        Fs = [random_point((I, R), seed + 101 * t + n, POINT_BITS) for n, I in enumerate(shape)]
+        res = factors_uniqueness(Fs, seed=seed + t, generic_format=True)
+        expected = [min(I, R) for I in shape]
+        res.values.update({"k_expected": expected, "symmetric": False, "point_seed": seed + t})
+        res.notion = "generic essential uniqueness of the CP decomposition, over C (proved at a random point)"
+        best = res
+        if res.status == "proved" or res.values["k_ranks"] == expected:
+            break
+    return best
+
+
+# ------------------------------------------------------------------ polynomial networks
+def _best_grouping(n: int, m: int, d: int, min_parts: int):
+    """Grouping of the ``d`` symmetric modes with the largest expected Kruskal slack.
+
+    Maximises ``sum_g (k(a_g) - 1)`` with ``k(a) = min(C(n+a-1, a), m)`` (the generic k-rank
+    of the ``a``-th Veronese factor) over partitions of ``d`` into at least ``min_parts`` groups,
+    preferring fewer groups among equal sums of the part sizes considered. Only part sizes up to
+    ``a* = min {a : C(n+a-1, a) >= m}`` are considered: splitting a larger part into ``a*`` and
+    the rest never lowers the sum (it may add a group, e.g. when ``m = 1``). Dynamic
+    programming over (degree used, groups so far capped at ``min_parts``): ``O(d a* min_parts)``.
+    Returns the group sizes (non-increasing), or None when ``d < min_parts``.
+    """
+    if d < min_parts:
+        return None
+    a_star = 1
+    while a_star < d and math.comb(n + a_star - 1, a_star) < m:
+        a_star += 1
+    gain = [0] + [min(math.comb(n + a - 1, a), m) - 1 for a in range(1, a_star + 1)]
+    best = [[None] * (d + 1) for _ in range(min_parts + 1)]  # (sum of gains, -groups), parent
+    best[0][0] = ((0, 0), None)
+    for j in range(d):
+        for c in range(min_parts + 1):
+            if best[c][j] is None:
+                continue
+            (g, ng), _ = best[c][j]
+            for a in range(1, min(a_star, d - j) + 1):
+                c2, val = min(c + 1, min_parts), (g + gain[a], ng - 1)
+                cur = best[c2][j + a]
+                if cur is None or val > cur[0]:
+                    best[c2][j + a] = (val, (c, j, a))
+    groups, c, j = [], min_parts, d
+    while j > 0:
+        pc, pj, a = best[c][j][1]
+        groups.append(a)
+        c, j = pc, pj
+    return tuple(sorted(groups, reverse=True))
+
+
+def pnn_identifiability(n: int, m: int, d: int, outputs: int = 1, *, seed: int = 0, W=None, V=None,
+                        tries: int = 2) -> UniquenessResult:
+    """Identifiability of ``f(x) = V (W^T x)^d`` (n inputs, m neurons, o outputs) up to permutation and scaling.
+
+    Generic (W, V None): proved at a random point, valid for generic weights over C. With
+    weights: at those weights (plus, the conditions being open, generically).
+
+    * NOT identifiable (proved, every point): ``m (n + o - 1) > o C(n + d - 1, d)``.
+    * identifiable (proved): Kruskal's N-way condition on a grouping of the d symmetric
+      modes (and the output mode when o > 1), factors ``W^{(a)}``; the grouping with the
+      largest expected slack ``sum min(C(n+a-1, a), m) (+ min(o, m)) - (2m + N - 1)`` first.
+    * otherwise unknown (e.g. d <= 2 with one output: quadrics have orthogonal symmetries).
+    """
+    for name, x in (("inputs", n), ("neurons", m), ("degree", d), ("outputs", outputs)):
+        if not isinstance(x, (int, np.integer)) or isinstance(x, bool) or x < 1:
+            raise InputError(f"expected a positive integer number of {name}, got {x!r}")
+    o = outputs
+    if W is not None:
+        W, V = _pnn_weights(W, V, n, m, o)  # wrong shapes are bad input whatever the verdict
+    params, ambient = m * (n + o - 1), o * math.comb(n + d - 1, d)
+    values = {"inputs": n, "width": m, "outputs": o, "degree": d, "params_mod_scaling": params,
+              "ambient": ambient}
+    conds = []
+    notion = ("identifiability up to permutation and scaling of the neurons, "
+              + ("at the given weights and generically" if W is not None else "generic (random point)") + ", over C")
+    if params > ambient:
+        cert = Certificate()
+        cert.add_step("parameter-count-not-identifiable", id="count", inputs=n, width=m, outputs=o, degree=d)
+        cert.conclude("generic-pnn-identifiable", {"inputs": n, "width": m, "outputs": o, "degree": d}, False)
+        conds.append(Condition("parameter count m(n+o-1) > o C(n+d-1,d)", True,
+                               f"{params} > {ambient}: every fibre has dimension >= {m * (n + o) - ambient} > {m}"))
+        return UniquenessResult("proved", "not identifiable", conds, values, cert, notion)
+    conds.append(Condition("parameter count m(n+o-1) > o C(n+d-1,d)", False, f"{params} <= {ambient}"))
+    plans = []
+    g = _best_grouping(n, m, d, 2 if o > 1 else 3)
+    if g is not None:
+        ks = [min(math.comb(n + a - 1, a), m) for a in g] + ([min(o, m)] if o > 1 else [])
+        plans.append((sum(ks) - (2 * m + len(ks) - 1), g, ks))
+    if not plans or plans[0][0] < 0:
+        detail = ("no grouping into >= 3 factors" if not plans else
+                  f"best grouping {plans[0][1]}: expected k-ranks {plans[0][2]} fall short by {-plans[0][0]}")
+        conds.append(Condition("Kruskal on a grouping of the modes", False if plans else None, detail))
+        values["groups"] = list(plans[0][1]) if plans else None
+        return UniquenessResult("unknown", "unknown", conds, values, None, notion)
+    slack, groups, kexp = plans[0]
+    given = W is not None
+    for t in range(1 if given else tries):
+        if given:
+            Wm, Vm = _pnn_weights(W, V, n, m, o)
+        else:
+            Wm = random_point((n, m), seed + 7 * t, POINT_BITS)
+            Vm = random_point((o, m), seed + 7 * t + 1, POINT_BITS)
+        res = _pnn_kruskal(Wm, Vm, d, groups, seed + t)
+        if res is not None:
+            cert, ks = res
+            conds.append(Condition(f"Kruskal on the grouping {list(groups)}" + (" + output mode" if o > 1 else ""),
+                                   True, f"k-ranks {ks}, sum {sum(ks)} >= {2 * m + len(ks) - 1}"))
+            values.update({"groups": list(groups), "k_ranks": ks})
+            return UniquenessResult("proved", "identifiable", conds, values, cert, notion)
+    conds.append(Condition(f"Kruskal on the grouping {list(groups)}", False if given else None,
+                           "the k-ranks at the point fall short of the expected " + str(kexp)))
+    values["groups"] = list(groups)
+    return UniquenessResult("unknown", "unknown", conds, values, None, notion)
+
+
+def _pnn_weights(W, V, n, m, o):
+    Wm = integer_rows(as_exact_array(W, name="weights W"))
+    Vm = as_exact_array(V, name="output weights V") if V is not None else np.ones((1, m), dtype=np.int64)
+    if Vm.ndim == 1:
+        Vm = Vm.reshape(1, -1)
+    if Wm.shape != (n, m) or Vm.shape != (o, m):
+        raise ShapeError(f"expected W of shape {(n, m)} and V of shape {(o, m)}, got {Wm.shape} and {Vm.shape}")
+    return Wm, Vm
+
+
+def _pnn_kruskal(Wm, Vm, d, groups, seed):
+    """Certificate of Kruskal's condition for the grouping at (W, V), or None if it fails there."""
+    o, m = Vm.shape
+    if any(int(x) == 0 for x in Vm.ravel()) and o == 1:
+        return None
+    cert = Certificate(objects={"W": matrix_object(Wm), "V": matrix_object(Vm)})
+    ks_by_a = {}
+    for a in sorted(set(groups)):
+        F = veronese(Wm, a)
+        name = f"W_pow{a}"
+        cert.objects[name] = matrix_object(F)
+        kr = kruskal_rank(F, seed=seed, k_max=m)
+        kruskal_certificate(kr, F, {"object": name}, cert, conclude=False)
+        ks_by_a[a] = kr.lower
+    ks = [ks_by_a[a] for a in groups]
+    if o > 1:
+        kv = kruskal_rank(Vm, seed=seed, k_max=m)
+        kruskal_certificate(kv, Vm, {"object": "V"}, cert, conclude=False)
+        ks.append(kv.lower)
+    if min(ks) < 1 or sum(ks) < 2 * m + len(ks) - 1:
+        return None
+    cert.add_step("pnn-identifiable", id="identifiable", weights={"object": "W"}, coefficients={"object": "V"},
+                  degree=d, groups=list(groups), factors=[{"object": f"W_pow{a}"} for a in groups], k=ks)
+    n = Wm.shape[0]
+    cert.conclude("pnn-identifiable", {"weights": {"object": "W"}, "coefficients": {"object": "V"}, "degree": d}, True)
+    cert.conclude("generic-pnn-identifiable", {"inputs": n, "width": m, "outputs": o, "degree": d}, True)
+    return cert, ks
+
+
+# ------------------------------------------------------------------ Jennrich
+@dataclass
+class JennrichResult:
+    """Outcome of :func:`jennrich`: exact factors over Q, or the reason there are none."""
+
+    status: str
+    factors: list | None
+    rank: int | None
+    message: str
+    uniqueness: UniquenessResult | None = None
+    eigenvalues: list = dc_field(default_factory=list)
+
+
+def _slice_mix(T: np.ndarray, z) -> flint.fmpq_mat:
+    I, J, K = T.shape
+    return flint.fmpq_mat([[sum(flint.fmpq(_fr(T[i, j, k])) * z[k] for k in range(K)) for j in range(J)]
+                           for i in range(I)])
+
+
+def _fr(x):
+    return flint.fmpq(x.numerator, x.denominator) if isinstance(x, Fraction) else flint.fmpq(int(x))
+
+
+def _eigvecs(M1: flint.fmpq_mat, M2: flint.fmpq_mat, R: int, rows, cols):
+    """Rational eigenpairs (lambda, primitive integer vector) of Y = M1[:, cols] M2[rows, cols]^{-1} S_rows."""
+    I = M1.nrows()
+    B = flint.fmpq_mat([[M2[i, j] for j in cols] for i in rows]).inv()
+    C = flint.fmpq_mat([[M1[i, j] for j in cols] for i in range(I)]) * B
+    Y = flint.fmpq_mat(I, I)
+    for i in range(I):
+        for t, r in enumerate(rows):
+            Y[i, r] = C[i, t]
+    _, facs = Y.charpoly().factor()
+    lams = []
+    for f, e in facs:
+        if f.degree() != 1:
+            return None  # an irreducible factor of degree > 1: irrational eigenvalues
+        lam = -f[0] / f[1]
+        if lam != 0:
+            lams.extend([Fraction(int(lam.p), int(lam.q))] * e)
+    if len(lams) != R or len(set(lams)) != R:
+        return None
+    Yq = [[Fraction(int(Y[i, j].p), int(Y[i, j].q)) for j in range(I)] for i in range(I)]
+    out = []
+    for lam in lams:
+        Z = np.array([[Yq[i][j] - (lam if i == j else 0) for j in range(I)] for i in range(I)], dtype=object)
+        vecs = nullspace(Z)
+        if len(vecs) != 1:
+            return None
+        out.append((lam, vecs[0]))
+    return out
+
+
+def jennrich(T, *, seed: int = 0) -> JennrichResult:
+    """Exact Jennrich (simultaneous diagonalisation) decomposition of a 3-way tensor over Q.
+
+    ``T(z) = sum_k z_k T[:, :, k] = A diag(C^T z) B^T``. With pivot rows/columns of the
+    rank-R matrix ``T(z2)``, ``Y = T(z1)[:, cols] T(z2)[rows, cols]^{-1} S_rows`` satisfies
+    ``Y A = A diag((C^T z1) / (C^T z2))``: the columns of A are the eigenvectors for the R
+    nonzero eigenvalues; B likewise from the transposed slices, matched by eigenvalue; C
+    by an exact linear solve with ``A (.) B``. Exact when the eigenvalues are rational
+    (rational factors); the decomposition is then checked exactly and its uniqueness
+    certified (A, B of full column rank, k_C >= 2 is inside Kruskal's condition).
+    Cost: characteristic polynomials and nullspaces of I x I and J x J rational matrices.
+    """
+    T = as_exact_array(T, name="tensor")
+    if T.ndim != 3:
+        raise ShapeError(f"expected a 3-way tensor for Jennrich's algorithm, got shape {T.shape}")
+    I, J, K = T.shape
+    rng = np.random.default_rng(seed)
+    for _ in range(3):
+        z1 = [int(x) for x in rng.integers(-50, 51, K)]
+        z2 = [int(x) for x in rng.integers(-50, 51, K)]
+        M1, M2 = _slice_mix(T, z1), _slice_mix(T, z2)
+        M2i = np.array([[Fraction(int(M2[i, j].p), int(M2[i, j].q)) for j in range(J)] for i in range(I)],
+                       dtype=object)
+        rr = rank(M2i, seed=seed)
+        R = rr.rank
+        if R == 0:
+            return JennrichResult("unknown", None, 0, "the tensor is zero")
+        ea = _eigvecs(M1, M2, R, rr.pivot_rows, rr.pivot_cols)
+        eb = _eigvecs(M1.transpose(), M2.transpose(), R, rr.pivot_cols, rr.pivot_rows)
+        if ea is None or eb is None:
+            continue
+        lam_b = {lam: v for lam, v in eb}
+        if set(lam_b) != {lam for lam, _ in ea}:
+            continue
+        A = np.array([v for _, v in ea], dtype=object).T
+        B = np.array([lam_b[lam] for lam, _ in ea], dtype=object).T
+        KR = khatri_rao(A, B)
+        rhs = np.array([[T[i, j, k] for k in range(K)] for i in range(I) for j in range(J)], dtype=object)
+        try:
+            Ct = solve(KR, rhs)
+        except InputError:
+            continue
+        C = np.array(Ct, dtype=object).reshape(R, K).T
+        rebuilt = np.einsum("ir,jr,kr->ijk", A, B, C)
+        if not all(x == y for x, y in zip(rebuilt.ravel(), T.ravel())):
+            continue
+        C = np.array([[int(x) if isinstance(x, int) or x.denominator == 1 else x for x in row] for row in C],
+                     dtype=object)
+        uq = factors_uniqueness([A, B, C], seed=seed, tensor=T)
+        return JennrichResult(uq.status, [A, B, C], R, "exact decomposition over Q", uq,
+                              [lam for lam, _ in ea])
+    return JennrichResult("unknown", None, None,
+                          "no exact rational decomposition: eigenvalues not rational or not distinct "
+                          "(Jennrich's condition may fail, or the factors are irrational)")
