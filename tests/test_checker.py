@@ -102,6 +102,11 @@ def _mutations(cert):
                 def f(d, name=name, i=i, j=j):
                     d["objects"][name]["entries"][i][j] = parse_number(d["objects"][name]["entries"][i][j]) + 1
                 yield f"{name}[{i}][{j}]+1", f
+        elif o["type"] == "architecture":
+            for w in sorted(o.get("weights", {}))[:6]:
+                def f(d, name=name, w=w):
+                    d["objects"][name]["weights"][w][0] = parse_number(d["objects"][name]["weights"][w][0]) + 1
+                yield f"{name}.weights.{w}[0]+1", f
         else:
             for k in range(0, len(o["entries"]), max(1, len(o["entries"]) // 6)):
                 def f(d, name=name, k=k):

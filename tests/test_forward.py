@@ -129,6 +129,18 @@ def test_builder_network_contracts_to_the_forward_grid_tensor_mod_p(family, data
     assert np.array_equal(np.asarray(T, dtype=np.int64), G), a.describe()
 
 
+@pytest.mark.parametrize("L", [1, 2, 3])
+@pytest.mark.parametrize("shared", [False, True])
+@pytest.mark.parametrize("T", [2, 3, 5])
+def test_every_rac_depth_contracts_to_the_forward_grid_tensor(L, shared, T):
+    a = spec("rac", T, 2, [2, 3, 2][:L], shared=shared, depth=L)
+    p = 1_000_003
+    W = random_weights(a, np.random.default_rng(T * 10 + L), p)
+    net = network(a)
+    T_ = contract(net.with_values(network_values(a, W, net.names)), modulus=p)
+    assert np.array_equal(np.asarray(T_, dtype=np.int64), grid_tensor(a, W, p))
+
+
 @pytest.mark.parametrize("args,kw", [
     (("cp", 3, [2, 3, 2]), dict(rank=3)),
     (("tucker", 3, [2, 1, 3], [2, 3, 1]), {}),

@@ -432,8 +432,10 @@ def spec(arch: str, inputs: int, features=2, widths=None, rank: int | None = Non
     if arch == "cp":
         if rank is None:
             raise InputError("cp needs --rank Z (the number of channels)")
-        return Arch("cp", N, tuple(_feature_dims(N, features)), (_pos(rank, "number of channels Z"),),
-                    shared=bool(shared))
+        Ms = tuple(_feature_dims(N, features))
+        if shared and len(set(Ms)) > 1:
+            raise ShapeError(f"a shared cp network needs one feature dimension, got {list(Ms)}")
+        return Arch("cp", N, Ms, (_pos(rank, "number of channels Z"),), shared=bool(shared))
     if w is None:
         raise InputError(f"{arch} needs --widths (or --rank)")
     if arch == "rac":
@@ -450,8 +452,12 @@ def spec(arch: str, inputs: int, features=2, widths=None, rank: int | None = Non
     if arch in ("tt", "tr"):
         if N < 2:
             raise ShapeError(f"a tensor {'train' if arch == 'tt' else 'ring'} needs at least 2 inputs, got {N}")
-        return Arch(arch, N, Ms, tuple(_widths(w, N - 1 if arch == "tt" else N, f"{arch.upper()} ranks")),
-                    shared=bool(shared))
+        ranks = tuple(_widths(w, N - 1 if arch == "tt" else N, f"{arch.upper()} ranks"))
+        tied = (ranks if arch == "tr" or N > 3 else ()), (Ms if arch == "tr" else Ms[1:-1] if N > 3 else ())
+        if shared and (len(set(tied[0])) > 1 or len(set(tied[1])) > 1):
+            raise ShapeError(f"shared {arch} cores must have one shape: equal ranks and features, got ranks "
+                             f"{list(ranks)} and features {list(Ms)}")
+        return Arch(arch, N, Ms, ranks, shared=bool(shared))
     if tree is None and (N < 2 or N & (N - 1)):
         raise ShapeError(f"--arch {arch} needs --inputs a power of 2 (got {N}) or an explicit --tree")
     if N < 2:
