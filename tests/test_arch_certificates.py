@@ -16,14 +16,14 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.helpers import sympy_rank
 from tests.test_forward import arch_of
-from tnverify import forward as fw
-from tnverify.architectures import network, parse_partition, spec
+from tnverify.networks import forward as fw
+from tnverify.networks.architectures import network, parse_partition, spec
 from tnverify.checker import check
-from tnverify.checker import rules_arch
-from tnverify.forward import FAMILIES, boundary_bound, forward, grid_tensor, random_weights, tied_groups
-from tnverify.network import cut_labels, min_cut
-from tnverify.separation import architecture_object, architecture_separation
-from tnverify.tensor import flatten
+from tnverify.checker.families import architecture as rules_arch
+from tnverify.networks.forward import FAMILIES, boundary_bound, forward, grid_tensor, random_weights, tied_groups
+from tnverify.networks.network import cut_labels, min_cut
+from tnverify.theory.separation import architecture_object, architecture_separation
+from tnverify.exact.tensor import flatten
 
 ROOT = Path(__file__).parent.parent
 CERTS = Path(__file__).parent / "certs"
@@ -294,7 +294,7 @@ def test_changing_the_architecture_is_rejected(case):
 
 
 def _other_tree(a):
-    from tnverify.architectures import _tree_str
+    from tnverify.networks.architectures import _tree_str
 
     leaves = list(fw._leaves(a.tree))
     other = parse_tree_swap(a.tree, leaves[0], leaves[-1])
@@ -522,7 +522,7 @@ def test_a_point_drawn_without_sharing_is_not_a_point_of_the_shared_family():
     W = random_weights(au, np.random.default_rng(4), p)  # independent leaves and nodes
     rows = [0, 2]
     F = flatten(grid_tensor(au, W, p), rows)
-    from tnverify.modular import rank_profile
+    from tnverify.numeric.modp import rank_profile
 
     rp = rank_profile(F, p)
     d = {"format": "tnverify-certificate", "version": 1, "claim": {},
@@ -557,7 +557,7 @@ def _lower_cert(a, W, rows, p, mr, mc, r):
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_checker_accepts_pivot_minors_and_rejects_any_larger_minor(family, data):
-    from tnverify.modular import rank_profile
+    from tnverify.numeric.modp import rank_profile
 
     a = data.draw(arch_of(family, min_inputs=2, max_depth=2))
     p = data.draw(st.sampled_from(PRIMES))
