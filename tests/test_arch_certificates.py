@@ -17,11 +17,12 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from tests.helpers import sympy_rank
 from tests.test_forward import arch_of
 from tnverify.networks import forward as fw
-from tnverify.networks.architectures import network, parse_partition, spec
+from tnverify.networks.architectures import network, spec
+from tnverify.networks.partitions import parse_partition
 from tnverify.checker import check
 from tnverify.checker.families import architecture as rules_arch
 from tnverify.networks.forward import FAMILIES, boundary_bound, forward, grid_tensor, random_weights, tied_groups
-from tnverify.networks.network import cut_labels, min_cut
+from tnverify.networks.mincut import cut_labels, min_cut
 from tnverify.theory.separation import architecture_object, architecture_separation
 from tnverify.exact.tensor import flatten
 
@@ -123,7 +124,9 @@ def test_checker_boundary_count_equals_the_prover_bound(T, L, data):
     a = spec("rac", T, 2, R, depth=L, shared=data.draw(st.booleans()))
     parsed = _parsed(a)
     for k in range(1, T):
-        assert rules_arch.boundary_count(parsed, list(range(k))) == boundary_bound(a, range(k))
+        assert rules_arch.boundary_count(parsed, k) == boundary_bound(a, range(k))
+        end = list(range(k, T))  # the end block as rows: the same flattening, transposed
+        assert rules_arch.start_block(end, T) == k and boundary_bound(a, end) == boundary_bound(a, range(k))
 
 
 # ------------------------------------------------------------ certificates
@@ -582,7 +585,7 @@ THEOREMS = ("separation-rank", "deep-vs-shallow", "tt-ranks")
 
 
 def _instances():
-    from tnverify.theorems import find_instances, load_instance
+    from tnverify.theorems.instance import find_instances, load_instance
 
     out = []
     for path in find_instances([ROOT / "proofs_checks"]):

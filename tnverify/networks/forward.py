@@ -433,14 +433,19 @@ def boundary_bound(arch: Arch, rows) -> int | None:
     (D_0 = 0, D_l(k) = unit vector e_l), so the score is a sum of at most
     prod_j C(R_j + D_j - 1, D_j) monomials in the boundary coordinates, each a
     function of the start times a function of the end: rank [A]_{I,J} <= that count,
-    for every weight (docs/grid_tensors.md). Returns None for other partitions or
-    families.
+    for every weight (docs/grid_tensors.md). The end block may be the rows instead:
+    a flattening and its transpose have one rank. Returns None for other partitions
+    or families.
     """
     if arch.family != "rac":
         return None
     rows = sorted(rows)
     k = len(rows)
-    if rows != list(range(k)) or not 0 < k < arch.N:
+    if rows == list(range(arch.N - k, arch.N)):
+        k = arch.N - k
+    elif rows != list(range(k)):
+        return None
+    if not 0 < k < arch.N:
         return None
     L = arch.depth
     D = [[int(j == l) for j in range(L)] for l in range(L)]  # D[l][j]: degree of h^{l} in h^{j,k}

@@ -1,16 +1,15 @@
 """Rules about architectures: claims bound to the architecture's own function.
 
 An expressivity claim is about the *grid tensor* of an architecture,
-A[d_1..d_N] = score(e_{d_1}, ..., e_{d_N}), where score is the network's output
-and e_d are one-hot template representations. The certificate names the family
-and its hyper-parameters; this module rebuilds everything else itself:
+A[d_1..d_N] = score(e_{d_1}, ..., e_{d_N}), where score is the network's output and e_d are
+one-hot template representations. The certificate names the family and its hyper-parameters;
+the checker rebuilds everything else itself (:mod:`.architecture_eval`):
 
-* the entries of a lower-bound minor are forward-pass values that THIS module
-  computes from the papers' equations (:func:`_FAMILIES` below, one small evaluator
-  per family), at the weights the certificate gives in the architecture's own
-  parametrisation;
-* an upper bound is about a tensor network that THIS module builds from the
-  hyper-parameters (:func:`_network`), or a count it recomputes.
+* the entries of a lower-bound minor are forward-pass values that the checker computes from
+  the papers' equations (one small evaluator per family), at the weights the certificate gives
+  in the architecture's own parametrisation; the minor then goes to ``check_minor``;
+* an upper bound is about a tensor network that the checker builds from the hyper-parameters,
+  or a count it recomputes.
 
 A certificate never hands the checker the object that its claim is about.
 
@@ -21,54 +20,24 @@ Object type ``architecture``::
      "tree": "((0,1),(2,3))" (ht, convac), "depth": L (rac),
      "weights": {NAME: [flat C-order integers], ...} (a point; absent for the family)}
 
-Rules
------
-``grid-rank-at-least``
-    ``{"grid": POINT, "rows": I, "modulus": p, "minor": {"rows": [...], "cols": [...]},
-    "rank": r, "vectors": [[v, ...] per input] (optional)}``. The matrix is the
-    flattening [A]_{I,J} of the grid tensor at POINT's weights, or, with ``vectors``,
-    its sketch (kron_I S_i) [A]_{I,J} (kron_J S_j)^T whose rows are the scores of
-    the network on the given input vectors (only for families that are multilinear
-    in their inputs; a deep RAC must use the templates). Row index a is the C-order
-    multi-index over I of the choices (template d, or vector number) at each input.
-    The checker computes the r x r minor by forward passes and requires det != 0 mod p.
-    Facts: ``rank-at-least`` r for ``{"grid": POINT, "rows": I, "field": "Q"}`` (and GF(p)).
-``grid-generic-from-point``
-    ``{"point": POINT, "family": FAMILY, "rows": I, "rank": r}``: POINT and FAMILY are
-    the same architecture; the entries are polynomials in the weights (all families
-    here), so a minor nonzero at POINT is a nonzero polynomial: rank >= r on a dense
-    Zariski-open set of weights (tied weights stay tied: the point lies in the
-    family's parameter space). Fact: ``generic-rank-at-least`` r for
-    ``{"architecture": FAMILY, "rows": I}``.
-``grid-cut-bound``
-    ``{"architecture": FAMILY, "rows": I, "side": [cores], "cut": [labels], "rank": P}``:
-    the checker builds the family's grid-tensor network itself, checks that the cut
-    separates the legs of I from those of J and multiplies the cut dimensions.
-    Fact: ``generic-rank-at-most`` P (it holds for every weight).
-``grid-boundary-bound``
-    ``{"architecture": FAMILY, "rows": [0..k-1], "rank": B}``, FAMILY a RAC: the
-    end half reads the start half only through the boundary states, so the score
-    is a sum of B monomials in them (docs/grid_tensors.md). Fact: ``generic-rank-at-most`` B.
-``grid-shape-bound``
-    ``{"architecture": FAMILY, "rows": I, "rank": S}`` with S = min(prod_I M, prod_J M).
+Rules: ``grid-rank-at-least``, ``grid-generic-from-point``, ``grid-cut-bound``,
+``grid-boundary-bound``, ``grid-shape-bound`` (each function's docstring says what it checks
+and why that proves its fact).
 """
 from __future__ import annotations
 
 import json
-from math import comb
+from math import comb, prod
 
 from tnverify.checker.kernel import (
-    MAX_ENTRIES, CheckFailure, Malformed, OBJECT_TYPES, field, int_list, integer, prime, prod, rule, show,
+    CheckFailure, Malformed, OBJECT_TYPES, check_minor, field, int_list, integer, minor_hint, prime, rule, show,
 )
-from tnverify.checker.linalg import det_mod
+from tnverify.checker.families.architecture_eval import _height, _network, _tree_walk, grid_minor
 from tnverify.checker.families.network import crossing_value
 
-#: Largest number of forward-pass states (table entries) one grid minor may need.
-MAX_STATES = 60_000_000
-#: Most inputs / layers / cores an architecture object may have here.
+#: Most inputs / layers an architecture object may have here.
 MAX_INPUTS = 256
 MAX_DEPTH = 8
-MAX_CORES = 20_000
 FAMILIES = ("cp", "tucker", "tt", "tr", "ht", "convac", "rac")
 _KEYS = {"type", "family", "inputs", "features", "widths", "shared", "tree", "depth", "weights"}
 
@@ -98,9 +67,6 @@ def _tree(s, N, where):
         raise Malformed(f"{where}: the tree must cover the inputs 0..{N - 1} exactly once")
     return t
 
-
-def _height(t) -> int:
-    return 0 if isinstance(t, int) else 1 + max(_height(t[0]), _height(t[1]))
 
 
 def _parse_arch(o: dict, where: str) -> dict:
@@ -168,22 +134,6 @@ def describe(a: dict) -> str:
 
 
 # ------------------------------------------------------------ weights, ties
-def _tree_walk(tree):
-    """Preorder internal nodes (k, node, h, parent height or 0) and leaves (i, parent height)."""
-    nodes, leaves = [], []
-
-    def walk(node, ph):
-        if isinstance(node, int):
-            leaves.append((node, ph))
-            return
-        h = _height(node)
-        nodes.append((len(nodes), node, h, ph))
-        walk(node[0], h)
-        walk(node[1], h)
-
-    walk(tree, 0)
-    return nodes, leaves
-
 
 def _shapes(a) -> dict:
     f, N, M, w = a["family"], a["N"], a["M"], a["w"]
@@ -240,323 +190,6 @@ def _ties(a) -> list:
     return [x for x in g if len(x) > 1]
 
 
-# ------------------------------------------------------- forward passes
-# Each family: the chain or tree its forward pass runs along, and three small functions
-# leaf(k, x), node(node, a, b, is_root), all mod p, written from the papers' equations.
-def _mv(W, x, rows, cols, p):
-    """(W x) mod p for W flat (rows x cols), x of length cols."""
-    return [sum(W[i * cols + j] * x[j] for j in range(cols)) % p for i in range(rows)]
-
-
-def _vm(x, W, rows, cols, p):
-    """(x^T W) mod p for W flat (rows x cols), x of length rows."""
-    return [sum(x[i] * W[i * cols + j] for i in range(rows)) % p for j in range(cols)]
-
-
-def _fam_cp(a, W, p):
-    Z = a["w"][0]
-
-    def leaf(k, x):
-        u = _vm(x, W[f"A{k}"], a["M"][k], Z, p)
-        return [l * v % p for l, v in zip(W["lam"], u)] if k == 0 else u
-
-    def node(_, s, u, root):
-        v = [x * y % p for x, y in zip(s, u)]
-        return sum(v) % p if root else v
-
-    return leaf, node
-
-
-def _fam_tucker(a, W, p):
-    r = a["w"]
-
-    def leaf(k, x):
-        u = _vm(x, W[f"U{k}"], a["M"][k], r[k], p)
-        if k:
-            return u
-        rest = prod(r[1:])
-        G = W["G"]
-        return [sum(G[i * rest + j] * u[i] for i in range(r[0])) % p for j in range(rest)]
-
-    def node(pos, s, u, root):
-        k = pos[1]  # the input contracted at this node
-        rest = prod(r[k + 1:])
-        v = [sum(s[i * rest + j] * u[i] for i in range(r[k])) % p for j in range(rest)]
-        return v[0] if root else v
-
-    return leaf, node
-
-
-def _fam_tt(a, W, p):
-    N, M, r = a["N"], a["M"], a["w"]
-
-    def leaf(k, x):
-        if k == 0:
-            return _vm(x, W["G0"], M[0], r[0], p)
-        if k == N - 1:
-            return _mv(W[f"G{k}"], x, r[k - 1], M[k], p)  # G_N[x] as a vector
-        G, ra, rb = W[f"G{k}"], r[k - 1], r[k]
-        return [[sum(G[(i * M[k] + m) * rb + j] * x[m] for m in range(M[k])) % p for j in range(rb)]
-                for i in range(ra)]
-
-    def node(pos, s, g, root):
-        if root:
-            return sum(x * y for x, y in zip(s, g)) % p
-        return [sum(s[i] * g[i][j] for i in range(len(s))) % p for j in range(len(g[0]))]
-
-    return leaf, node
-
-
-def _fam_tr(a, W, p):
-    N, M, r = a["N"], a["M"], a["w"]
-
-    def leaf(k, x):
-        G, ra, rb = W[f"G{k}"], r[(k - 1) % N], r[k]
-        return [[sum(G[(i * M[k] + m) * rb + j] * x[m] for m in range(M[k])) % p for j in range(rb)]
-                for i in range(ra)]
-
-    def node(pos, s, g, root):
-        P = [[sum(s[i][q] * g[q][j] for q in range(len(g))) % p for j in range(len(g[0]))] for i in range(len(s))]
-        return sum(P[i][i] for i in range(len(P))) % p if root else P
-
-    return leaf, node
-
-
-def _fam_rac(a, W, p):
-    L, M, R = a["L"], a["M"][0], a["w"]
-
-    def layer_inputs(t, x, prev):
-        """h^{l,t} for every layer l, from the input x_t and the states at t-1 (None at t = 0)."""
-        hs, u, din = [], x, M
-        for l in range(L):
-            inp = _mv(W[f"WI{l}_{t}"], u, R[l], din, p)
-            if prev is not None:
-                rec = _mv(W[f"WH{l}_{t}"], prev[l], R[l], R[l], p)
-                inp = [x * y % p for x, y in zip(rec, inp)]
-            hs.append(inp)
-            u, din = inp, R[l]
-        return hs
-
-    def leaf(k, x):
-        return layer_inputs(0, x, None) if k == 0 else x
-
-    def node(pos, s, x, root):
-        hs = layer_inputs(pos[1], x, s)
-        return sum(wi * hi for wi, hi in zip(W["w"], hs[-1])) % p if root else hs
-
-    return leaf, node
-
-
-def _fam_tree(a, W, p):
-    conv = a["family"] == "convac"
-    nodes, _ = _tree_walk(a["tree"])
-    names = {node: k for k, node, _, _ in nodes}
-
-    def leaf(k, x):
-        s = a["shapes"][f"leaf{k}"]
-        return _vm(x, W[f"leaf{k}"], s[0], s[1], p)
-
-    def node(nd, u, v, root):
-        k = names[nd]
-        s, B = a["shapes"][f"n{k}"], W[f"n{k}"]
-        if conv:
-            pooled = [x * y % p for x, y in zip(u, v)]  # product pooling
-            return sum(x * y for x, y in zip(B, pooled)) % p if root else _mv(B, pooled, s[0], s[1], p)
-        if root:
-            return sum(u[i] * v[j] * B[i * s[1] + j] for i in range(s[0]) for j in range(s[1])) % p
-        out = s[2]
-        return [sum(u[i] * v[j] * B[(i * s[1] + j) * out + c] for i in range(s[0]) for j in range(s[1])) % p
-                for c in range(out)]
-
-    return leaf, node
-
-
-_FAMILIES = {"cp": _fam_cp, "tucker": _fam_tucker, "tt": _fam_tt, "tr": _fam_tr, "rac": _fam_rac,
-             "ht": _fam_tree, "convac": _fam_tree}
-
-
-def _course(a):
-    """The tree the forward pass runs along: the pooling tree, or the chain (((0,1),2),...)."""
-    if a["tree"] is not None:
-        return a["tree"]
-    t = 0
-    for k in range(1, a["N"]):
-        t = (t, k)
-    return t
-
-
-def grid_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int) -> list:
-    """The r x r minor (rows ``mr``, columns ``mc`` of the flattening over ``rows``) as forward-pass values.
-
-    ``vecs[k]`` are the input vectors of input k (the one-hot templates for the grid).
-    Row index a is the C-order multi-index over ``rows`` of vector choices. The pass runs
-    once per distinct (row part, column part) of every sub-tree: the states are tabled,
-    so a shared prefix or sub-tree is computed once.
-    """
-    N = a["N"]
-    cols = [k for k in range(N) if k not in rows]
-
-    def digits(idx, modes):
-        out = [0] * len(modes)
-        for q in range(len(modes) - 1, -1, -1):
-            idx, out[q] = divmod(idx, len(vecs[modes[q]]))
-        return tuple(out)
-
-    R = [digits(i, rows) for i in mr]
-    C = [digits(j, cols) for j in mc]
-    rpos = {k: q for q, k in enumerate(rows)}
-    cpos = {k: q for q, k in enumerate(cols)}
-    leaf_fn, node_fn = _FAMILIES[a["family"]](a, a["weights"], p)
-    budget = [0]
-
-    def visit(node, root):
-        """(row keys, col keys, table[(ri, ci)]) for the sub-tree ``node``."""
-        if isinstance(node, int):
-            kset = [node]
-        else:
-            kset = list(_leaves_of(node))
-        rsel = [rpos[k] for k in kset if k in rpos]
-        csel = [cpos[k] for k in kset if k in cpos]
-        rkeys = list(dict.fromkeys(tuple(r[q] for q in rsel) for r in R))
-        ckeys = list(dict.fromkeys(tuple(c[q] for q in csel) for c in C))
-        budget[0] += len(rkeys) * len(ckeys)
-        if budget[0] > MAX_STATES:
-            raise Malformed(f"the grid minor needs more than {MAX_STATES} forward-pass states, over the limit")
-        if isinstance(node, int):
-            x = vecs[node]
-            if node in rpos:
-                return rsel, csel, rkeys, ckeys, {(i, 0): leaf_fn(node, x[key[0]]) for i, key in enumerate(rkeys)}
-            return rsel, csel, rkeys, ckeys, {(0, j): leaf_fn(node, x[key[0]]) for j, key in enumerate(ckeys)}
-        la = visit(node[0], False)
-        lb = visit(node[1], False)
-        maps = []
-        for sub in (la, lb):
-            srs, scs, srk, sck, _ = sub
-            ri = {k: i for i, k in enumerate(srk)}
-            ci = {k: j for j, k in enumerate(sck)}
-            rproj = [rsel.index(q) for q in srs]
-            cproj = [csel.index(q) for q in scs]
-            maps.append(([ri[tuple(k[q] for q in rproj)] for k in rkeys],
-                         [ci[tuple(k[q] for q in cproj)] for k in ckeys]))
-        ta, tb = la[4], lb[4]
-        (ra, ca), (rb, cb) = maps
-        table = {}
-        for i in range(len(rkeys)):
-            for j in range(len(ckeys)):
-                table[(i, j)] = node_fn(node, ta[(ra[i], ca[j])], tb[(rb[i], cb[j])], root)
-        return rsel, csel, rkeys, ckeys, table
-
-    rsel, csel, rkeys, ckeys, table = visit(_course(a), True)
-    ri = {k: i for i, k in enumerate(rkeys)}
-    ci = {k: j for j, k in enumerate(ckeys)}
-    rk = [ri[tuple(r[q] for q in rsel)] for r in R]  # the root's keys list the inputs in tree order
-    ck = [ci[tuple(c[q] for q in csel)] for c in C]
-    return [table[(i, j)] for i in rk for j in ck]
-
-
-def _leaves_of(t):
-    if isinstance(t, int):
-        yield t
-    else:
-        yield from _leaves_of(t[0])
-        yield from _leaves_of(t[1])
-
-
-# --------------------------------------------------------- the network
-def _network(a: dict) -> dict:
-    """The grid-tensor network of the family (structure only), named as the prover names it."""
-    f, N, M, w = a["family"], a["N"], a["M"], a["w"]
-    names, inputs, dims = [], [], {f"x{i}": M[i] for i in range(N)}
-    if f == "cp":
-        dims["z"] = w[0]
-        names, inputs = ["lam"] + [f"A{i}" for i in range(N)], [["z"]] + [[f"x{i}", "z"] for i in range(N)]
-    elif f == "tucker":
-        dims.update({f"g{i}": w[i] for i in range(N)})
-        names = ["G"] + [f"U{i}" for i in range(N)]
-        inputs = [[f"g{i}" for i in range(N)]] + [[f"x{i}", f"g{i}"] for i in range(N)]
-    elif f in ("tt", "tr"):
-        nb = N - 1 if f == "tt" else N
-        dims.update({f"b{i}": w[i] for i in range(nb)})
-        names = [f"G{k}" for k in range(N)]
-        for k in range(N):
-            left = [f"b{(k - 1) % N}"] if (k > 0 or f == "tr") else []
-            right = [f"b{k}"] if (k < N - 1 or f == "tr") else []
-            inputs.append(left + [f"x{k}"] + right)
-    elif f == "rac":
-        _rac_network(a, names, inputs, dims)
-    else:
-        nodes, _ = _tree_walk(a["tree"])
-        num = {node: k for k, node, _, _ in nodes}
-
-        def walk(node, ph):
-            if isinstance(node, int):
-                names.append(f"leaf{node}")
-                inputs.append([f"x{node}", f"l{node}"])
-                dims[f"l{node}"] = w[ph - 1]
-                return f"l{node}"
-            k, h = num[node], _height(node)
-            kids = [walk(node[0], h), walk(node[1], h)]
-            if f == "convac":
-                alpha = f"a{k}"
-                dims[alpha] = w[h - 1]
-                for kid in kids:  # product pooling: the children's channel index IS the node's
-                    for ix in inputs:
-                        ix[:] = [alpha if x == kid else x for x in ix]
-                    del dims[kid]
-                legs = [f"g{k}", alpha] if ph else [alpha]
-            else:
-                legs = kids + [f"g{k}"] if ph else kids
-            if ph:
-                dims[f"g{k}"] = w[ph - 1]
-            names.append(f"n{k}")
-            inputs.append(legs)
-            return f"g{k}"
-
-        walk(a["tree"], 0)
-    return {"names": names, "inputs": inputs, "output": [f"x{i}" for i in range(N)], "dims": dims}
-
-
-def _rac_network(a, names, inputs, dims):
-    """Copies of every reused sub-network; the template index d_t copied by an identity core ``in{t}``."""
-    N, L, R = a["N"], a["L"], a["w"]
-    copies: dict = {}
-    readers = [0] * N
-
-    def fresh(base):
-        k = copies.get(base, 0)
-        copies[base] = k + 1
-        if len(names) > MAX_CORES:
-            raise Malformed(f"the RAC network has more than {MAX_CORES} cores, over the checker limit")
-        return base if k == 0 else f"{base}.{k}"
-
-    def state(l, t):
-        c = fresh(f"h{l}_{t}")
-        dims[c] = R[l]
-        if l == 0:
-            readers[t] += 1
-            below = f"d{t}"
-        else:
-            below = state(l - 1, t)
-        names.append(fresh(f"WI{l}_{t}"))
-        inputs.append([c, below])
-        if t > 0:
-            prev = state(l, t - 1)
-            names.append(fresh(f"WH{l}_{t}"))
-            inputs.append([c, prev])
-        return c
-
-    top = state(L - 1, N - 1)
-    names.append("w")
-    inputs.append([top])
-    for t in range(N):
-        if readers[t] == 1:
-            for ix in inputs:
-                ix[:] = [f"x{t}" if x == f"d{t}" else x for x in ix]
-        else:
-            dims[f"d{t}"] = a["M"][t]
-            names.append(f"in{t}")
-            inputs.append([f"x{t}", f"d{t}"])
-
 
 # ------------------------------------------------------------------ rules
 def _arch(ctx, name, where, weights: bool) -> dict:
@@ -596,6 +229,18 @@ def _vectors(step, a, p) -> list:
 
 @rule("grid-rank-at-least")
 def grid_rank_at_least(step: dict, ctx) -> list:
+    """``grid-rank-at-least``: a hinted minor of POINT's grid flattening, by forward passes, is nonsingular.
+
+    Step ``{"grid": POINT, "rows": I, "modulus": p, "minor": {"rows", "cols"}, "rank": r,
+    "vectors": [[v, ...] per input] (optional)}``. The matrix is the flattening [A]_{I,J} of the
+    grid tensor at POINT's weights, or, with ``vectors``, its sketch
+    (kron_I S_i) [A]_{I,J} (kron_J S_j)^T, whose entries are the scores on the given input
+    vectors (only for families multilinear in their inputs; a deep RAC must use the templates).
+    Row index a is the C-order multi-index over I of the choices (template, or vector number).
+    :func:`grid_minor` computes the r x r entries mod p; ``check_minor`` requires det != 0 mod p.
+    The entries are the grid tensor's own values (or a product of matrices with [A]_{I,J}), so
+    rank [A]_{I,J} >= r. Facts: ``rank-at-least`` r for ``{"grid": POINT, "rows": I}`` (Q, GF(p)).
+    """
     name = field(step, "grid", "step", str)
     a = _arch(ctx, name, "step.grid", True)
     rows = _rows(step, a)
@@ -605,24 +250,25 @@ def grid_rank_at_least(step: dict, ctx) -> list:
     vecs = _vectors(step, a, p)
     m = prod(len(vecs[k]) for k in rows)
     n = prod(len(vecs[k]) for k in cols)
-    minor = field(step, "minor", "step", dict)
-    mr = int_list(field(minor, "rows", "step.minor"), "step.minor.rows", 0, m - 1)
-    mc = int_list(field(minor, "cols", "step.minor"), "step.minor.cols", 0, n - 1)
-    if len(mr) != r or len(mc) != r:
-        raise Malformed(f"step.minor: expected {r} rows and {r} columns, got {len(mr)} and {len(mc)}")
-    if r * r > MAX_ENTRIES:
-        raise Malformed(f"step.minor: {r} x {r} exceeds the checker limit")
+    mr, mc = minor_hint(step, m, n, r)
     pw = {k: [x % p for x in v] for k, v in a["weights"].items()}
     entries = grid_minor({**a, "weights": pw}, rows, vecs, mr, mc, p)
-    if det_mod(entries, r, p) == 0:
-        raise CheckFailure(f"the {r} x {r} minor of the grid flattening of {describe(a)} (forward-pass values) "
-                           f"has determinant 0 mod {p}")
+    check_minor(entries, r, p, f"of the grid flattening of {describe(a)} (forward-pass values)")
     subject = {"grid": name, "rows": rows}
     return [("rank-at-least", {**subject, "field": "Q"}, r), ("rank-at-least", {**subject, "field": f"GF({p})"}, r)]
 
 
 @rule("grid-generic-from-point")
 def grid_generic_from_point(step: dict, ctx) -> list:
+    """``grid-generic-from-point``: lifts a point's grid rank to generic weights of its family.
+
+    Step ``{"point": POINT, "family": FAMILY, "rows": I, "rank": r}``. POINT and FAMILY must be
+    the same architecture, and POINT's ``rank-at-least`` r must be derived. The grid entries
+    are polynomials in the weights (every family here), so the minor is a polynomial nonzero
+    at POINT, hence nonzero on a dense Zariski-open set (ties were checked when POINT was
+    parsed: it lies in the family's parameter space). Fact: ``generic-rank-at-least`` r for
+    ``{"architecture": FAMILY, "rows": I}``.
+    """
     pname = field(step, "point", "step", str)
     fname = field(step, "family", "step", str)
     P = _arch(ctx, pname, "step.point", True)
@@ -637,6 +283,14 @@ def grid_generic_from_point(step: dict, ctx) -> list:
 
 @rule("grid-cut-bound")
 def grid_cut_bound(step: dict, ctx) -> list:
+    """``grid-cut-bound``: a cut of the family's own grid-tensor network bounds the rank for every weight.
+
+    Step ``{"architecture": FAMILY, "rows": I, "side": [cores], "cut": [labels], "rank": P}``.
+    The checker builds the network itself (:func:`_network`), recomputes the crossing labels
+    (``crossing_value``) and requires P = the product of their dimensions. The contraction is
+    the grid tensor for every weight; summing over the crossing labels writes [A]_{I,J} as a sum
+    of P products of a function of I and one of J. Fact: ``generic-rank-at-most`` P.
+    """
     name = field(step, "architecture", "step", str)
     a = _arch(ctx, name, "step.architecture", False)
     rows = _rows(step, a)
@@ -651,9 +305,19 @@ def grid_cut_bound(step: dict, ctx) -> list:
     return [("generic-rank-at-most", {"architecture": name, "rows": rows}, P)]
 
 
-def boundary_count(a: dict, rows: list) -> int:
+def start_block(rows: list, N: int) -> int | None:
+    """k when {rows, the rest} is the Start-End partition {0..k-1} | {k..N-1} (either side as rows), else None."""
+    k = len(rows)
+    if rows == list(range(k)):
+        return k
+    if rows == list(range(N - k, N)):
+        return N - k  # the rank of a flattening is that of its transpose
+    return None
+
+
+def boundary_count(a: dict, k: int) -> int:
     """Monomials in the boundary states h^{1,k}..h^{L,k} of a RAC for the partition {0..k-1} | {k..T-1}."""
-    k, L = len(rows), a["L"]
+    L = a["L"]
     D = [[int(j == l) for j in range(L)] for l in range(L)]
     for _ in range(k, a["N"]):
         new = []
@@ -666,13 +330,21 @@ def boundary_count(a: dict, rows: list) -> int:
 
 @rule("grid-boundary-bound")
 def grid_boundary_bound(step: dict, ctx) -> list:
+    """``grid-boundary-bound``: the RAC boundary-state count bounds a Start-End flattening.
+
+    Step ``{"architecture": FAMILY, "rows": [0..k-1] or [k..T-1], "rank": B}``, FAMILY a RAC. The end half
+    reads the start half only through the boundary states h^{1,k}..h^{L,k}, so the score is a
+    sum of B monomials in them (:func:`boundary_count`; docs/grid_tensors.md, section 5), each a
+    function of the start times a function of the end. Fact: ``generic-rank-at-most`` B.
+    """
     name = field(step, "architecture", "step", str)
     a = _arch(ctx, name, "step.architecture", False)
     rows = _rows(step, a)
-    if a["family"] != "rac" or rows != list(range(len(rows))):
-        raise Malformed("step: the boundary-state bound is for a RAC and a Start-End partition {0..k-1}")
+    k = start_block(rows, a["N"])
+    if a["family"] != "rac" or k is None:
+        raise Malformed("step: the boundary-state bound is for a RAC and a Start-End partition {0..k-1} | {k..T-1}")
     value = integer(field(step, "rank", "step"), "step.rank", 1)
-    B = boundary_count(a, rows)
+    B = boundary_count(a, k)
     if B != value:
         raise CheckFailure(f"the boundary states of {describe(a)} give {B} monomials, not {value}")
     return [("generic-rank-at-most", {"architecture": name, "rows": rows}, B)]
@@ -680,6 +352,7 @@ def grid_boundary_bound(step: dict, ctx) -> list:
 
 @rule("grid-shape-bound")
 def grid_shape_bound(step: dict, ctx) -> list:
+    """``grid-shape-bound``: S = min(prod_I M_k, prod_J M_k), the smaller side of the flattening."""
     name = field(step, "architecture", "step", str)
     a = _arch(ctx, name, "step.architecture", False)
     rows = _rows(step, a)
