@@ -1,7 +1,7 @@
 """Kruskal rank (k-rank) of an integer matrix mod a prime p: the hot loop, in numba.
 
 The k-rank of an ``I x R`` matrix ``A`` is the largest ``k`` such that EVERY set of ``k`` columns
-is linearly independent (MATH.md section 4). This module decides it mod a prime ``p < 2**31``
+is linearly independent (Kruskal 1977). This module decides it mod a prime ``p < 2**31``
 (so a product of two residues fits in int64).
 
 Modular soundness

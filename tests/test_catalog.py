@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from tnverify.cli import main
-from tnverify.theorems import registry, run_instance
+from tnverify.theorems import registry
+from tnverify.theorems.references import REFERENCES
+from tnverify.theorems.runner import run_instance
 
 ROOT = Path(__file__).parent.parent
 CLASSICAL = ROOT / "proofs_checks" / "classical_ranks"
@@ -28,6 +30,15 @@ rank = 2
 """
 
 
+def instance_file(tmp_path, text, name="bad.toml"):
+    """An instance file in a catalog folder (the folder must be a key of REFERENCES)."""
+    folder = tmp_path / "classical_ranks"
+    folder.mkdir(exist_ok=True)
+    f = folder / name
+    f.write_text(text)
+    return f
+
+
 def run(capsys, *argv):
     code = main(list(argv))
     out, err = capsys.readouterr()
@@ -43,8 +54,8 @@ def test_run_folder_passes_and_prints_summary(capsys):
 
 
 def test_run_json_and_emit_then_report(tmp_path, capsys):
-    code, out, _ = run(capsys, "run", str(CLASSICAL / "hilbert_12.toml"), str(CLASSICAL / "vandermonde_12_over_GF7.toml"),
-                       "--emit", str(tmp_path / "certs"), "--json")
+    code, out, _ = run(capsys, "run", str(CLASSICAL / "hilbert_12.toml"),
+                       str(CLASSICAL / "vandermonde_12_over_GF7.toml"), "--emit", str(tmp_path / "certs"), "--json")
     d = json.loads(out)
     assert code == 0 and d["passed"] == 2 and d["failed"] == 0
     assert all(r["verdict"] == "VERIFIED" and Path(r["certificate"]).exists() for r in d["results"])
@@ -56,7 +67,7 @@ def test_run_json_and_emit_then_report(tmp_path, capsys):
 
 
 def test_wrong_expectation_fails_with_exit_1(tmp_path, capsys):
-    (tmp_path / "wrong.toml").write_text(GOOD.replace("rank = 2", "rank = 3"))
+    instance_file(tmp_path, GOOD.replace("rank = 2", "rank = 3"), "wrong.toml")
     code, out, _ = run(capsys, "run", str(tmp_path))
     assert code == 1 and "FAILED" in out and "rank: expected 3, got 2" in out
     assert out.strip().splitlines()[-1].startswith("0 passed, 1 failed")
@@ -82,8 +93,7 @@ def test_refuted_and_probable_are_told_apart():
     ],
 )
 def test_bad_instance_files_one_line_exit_2(tmp_path, capsys, edit, words):
-    f = tmp_path / "bad.toml"
-    f.write_text(edit(GOOD))
+    f = instance_file(tmp_path, edit(GOOD))
     code, out, err = run(capsys, "run", str(f))
     assert code == 2
     lines = err.strip().splitlines()
@@ -91,8 +101,7 @@ def test_bad_instance_files_one_line_exit_2(tmp_path, capsys, edit, words):
 
 
 def test_unknown_param_lists_valid_ones(tmp_path, capsys):
-    f = tmp_path / "bad.toml"
-    f.write_text(GOOD.replace("family =", "famly ="))
+    f = instance_file(tmp_path, GOOD.replace("family =", "famly ="))
     _, _, err = run(capsys, "prove", str(f))
     assert "valid: family" in err
 
@@ -100,6 +109,13 @@ def test_unknown_param_lists_valid_ones(tmp_path, capsys):
 def test_list_and_prove(tmp_path, capsys):
     code, out, _ = run(capsys, "list", str(CLASSICAL))
     assert code == 0 and "matrix-rank" in out and "hilbert_12" in out
+    n = len(list(CLASSICAL.glob("*.toml")))
+    assert f"matrix-rank  ({n} instances)" in out and REFERENCES["classical_ranks"] in out
+    assert "notion: rank; fields: Q, GF(p)" in out
+    code, out, _ = run(capsys, "list", str(CLASSICAL), "--json")
+    (t,) = [t for t in json.loads(out)["theorems"] if t["name"] == "matrix-rank"]
+    assert t["instances"] == n and t["references"]["classical_ranks"] == REFERENCES["classical_ranks"]
+    assert {"name": "n", "type": "an integer", "default": None} in t["params"]
     code, out, _ = run(capsys, "prove", str(CLASSICAL / "hilbert_12.toml"), "--cert", str(tmp_path / "h.json"))
     assert code == 0 and "as expected" in out
     assert run(capsys, "check", str(tmp_path / "h.json"))[0] == 0
@@ -108,17 +124,23 @@ def test_list_and_prove(tmp_path, capsys):
 def test_jobs_2_gives_the_serial_results(capsys):
     _, out1, _ = run(capsys, "run", str(CLASSICAL), "--json")
     _, out2, _ = run(capsys, "run", str(CLASSICAL), "--json", "--jobs", "2")
-    key = lambda d: sorted((r["id"], r["got"], r["passed"], json.dumps(r["values"], sort_keys=True)) for r in d["results"])
+
+    def key(d):
+        return sorted((r["id"], r["got"], r["passed"], json.dumps(r["values"], sort_keys=True)) for r in d["results"])
+
     assert key(json.loads(out1)) == key(json.loads(out2))
 
 
-def test_every_registered_theorem_has_statement_and_reference():
+def test_every_registered_theorem_declares_its_schema():
     for t in registry().values():
-        assert t.statement and t.reference
+        assert t.statement and t.notion and t.fields and t.values
+        assert t.references and all(k in REFERENCES for k in t.references)
 
 
 def test_pytest_plugin_collects_instances_and_reports_math(pytester):
-    pytester.makefile(".toml", good=GOOD, wrong=GOOD.replace("rank = 2", "rank = 5"))
+    pytester.mkdir("classical_ranks")
+    (pytester.path / "classical_ranks" / "good.toml").write_text(GOOD)
+    (pytester.path / "classical_ranks" / "wrong.toml").write_text(GOOD.replace("rank = 2", "rank = 5"))
     result = pytester.runpytest("-p", "no:cacheprovider", "--junitxml=out.xml")
     result.assert_outcomes(passed=1, failed=1)
     text = result.stdout.str()
@@ -129,7 +151,9 @@ def test_pytest_plugin_collects_instances_and_reports_math(pytester):
 
 
 def test_pytest_plugin_slow_instances_skipped_without_runslow(pytester):
-    pytester.makefile(".toml", slowone=GOOD.replace('expect = "proved"', 'expect = "proved"\nslow = true'))
+    pytester.mkdir("classical_ranks")
+    (pytester.path / "classical_ranks" / "slowone.toml").write_text(
+        GOOD.replace('expect = "proved"', 'expect = "proved"\nslow = true'))
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(skipped=1)
     pytester.runpytest("-p", "no:cacheprovider", "--runslow").assert_outcomes(passed=1)
 

@@ -1,9 +1,16 @@
-"""The independent checker: corpus, mutations, independence from the prover, limits."""
+"""The independent checker: corpus, mutations, engines, independence from the prover, limits.
+
+The corpus and mutation tests run twice (fixture ``engine``): with every determinant and rank
+computed by FLINT (forced even for the smallest matrices), and in pure mode
+(``TNVERIFY_CHECKER_PURE=1``, FLINT made unusable), so that a FLINT defect shared with the
+prover cannot pass both. The corpus is small (under a second per mode): no case is skipped.
+"""
 from __future__ import annotations
 
 import ast
 import copy
 import json
+import re
 import sys
 import time
 from fractions import Fraction
@@ -12,37 +19,71 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tnverify.checker import check
+from tnverify.checker import check, linalg
 from tests.helpers import parse_number, sympy_rank
 
 CERTS = Path(__file__).parent / "certs"
 CHECKER = Path(__file__).parent.parent / "tnverify" / "checker"
+#: An engine note on a step line ("det 4x4 mod 101 by python") or in a failure message ("(engine: flint)").
+_ENGINE_NOTE = re.compile(r"\b(?:det|rank) \d+x\d+ [^;]*? by (\w+)|\(engine: (\w+)\)")
 
 
 def _corpus(kind):
     return sorted((CERTS / kind).glob("*.json"))
 
 
+class _NoFlint:
+    def __getattr__(self, name):
+        raise AssertionError(f"flint.{name} used in pure mode (TNVERIFY_CHECKER_PURE=1)")
+
+
+@pytest.fixture(params=["flint", "python"])
+def engine(request, monkeypatch):
+    """Check with every determinant and rank on one engine: FLINT forced, or pure Python."""
+    if request.param == "flint":
+        monkeypatch.delenv("TNVERIFY_CHECKER_PURE", raising=False)
+        monkeypatch.setattr(linalg, "PURE_PYTHON_WORK", -1)
+    else:
+        monkeypatch.setenv("TNVERIFY_CHECKER_PURE", "1")
+        monkeypatch.setattr(linalg, "flint", _NoFlint())
+    return request.param
+
+
+def _engines(v) -> set:
+    """The engines the verdict's step lines and message name for determinants and ranks."""
+    return {a or b for text in v.lines + [v.message] for a, b in _ENGINE_NOTE.findall(text)}
+
+
 @pytest.mark.parametrize("path", _corpus("valid"), ids=lambda p: p.stem)
-def test_valid_corpus_verifies(path):
+def test_valid_corpus_verifies(path, engine):
     v = check(path)
     assert v.status == "VERIFIED", v.message
     assert v.exit_code == 0 and v.text().endswith("s VERIFIED")
+    assert _engines(v) <= {engine}
 
 
 @pytest.mark.parametrize("path", _corpus("invalid"), ids=lambda p: p.stem)
-def test_invalid_corpus_is_not_verified(path):
+def test_invalid_corpus_is_not_verified(path, engine):
     v = check(path)
     assert v.status == "NOT VERIFIED", v.message
     assert v.exit_code == 1
     assert "fails" in v.message or "does not follow" in v.message
+    assert _engines(v) <= {engine}
 
 
 @pytest.mark.parametrize("path", _corpus("malformed"), ids=lambda p: p.stem)
-def test_malformed_corpus_is_malformed(path):
+def test_malformed_corpus_is_malformed(path, engine):
     v = check(path)
     assert v.status == "MALFORMED", v.message
     assert v.exit_code == 2 and v.message
+
+
+def test_every_minor_and_rank_of_the_corpus_names_its_engine(engine):
+    """Every determinant the valid corpus relies on is on a step line, with the engine that computed it."""
+    used = set()
+    for path in _corpus("valid"):
+        used |= _engines(check(path))
+    assert used == {engine}
 
 
 def test_corpus_is_not_trivially_small():
@@ -145,7 +186,7 @@ def _mutations(cert):
 
 
 @pytest.mark.parametrize("path", _corpus("valid"), ids=lambda p: p.stem)
-def test_every_mutation_is_rejected_or_still_true(path):
+def test_every_mutation_is_rejected_or_still_true(path, engine):
     base = json.loads(path.read_text())
     n = 0
     for label, fn in _mutations(base):
@@ -181,9 +222,10 @@ def test_missing_file_is_malformed():
 
 
 # ---------------------------------------------------------- round trips
-from hypothesis import given, strategies as st  # noqa: E402
+from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from tnverify.certificate import Certificate, enc, matrix_object, tensor_object  # noqa: E402
+from tnverify.certificate import Certificate, matrix_object, tensor_object  # noqa: E402
+from tnverify.numbers import enc  # noqa: E402
 from tnverify.checker.kernel import Ctx, loads  # noqa: E402
 
 big = st.one_of(st.integers(-10, 10), st.integers(-(2**200), 2**200),
@@ -234,3 +276,69 @@ def test_lone_surrogates_in_certificate_text_are_printed_escaped(tmp_path, where
     assert "Traceback" not in out.stderr
     assert out.returncode == code and out.stdout.rstrip().endswith(f"s {status}")
     assert "\\ud800" in out.stdout
+
+
+# ---------------------------------------------------------- the one inference and its engines
+from tnverify.checker import FAMILIES, kernel  # noqa: E402
+from tnverify.checker.kernel import CheckFailure, check_minor, engine_notes  # noqa: E402
+
+
+def test_check_minor_takes_rows_or_flat_entries_and_names_the_engine(engine):
+    with engine_notes() as used:
+        check_minor([[1, 2], [3, 4]], 2, None, "test")  # det -2 over Z
+        check_minor([1, 2, 3, 4], 2, 7, "test")  # -2 = 5 mod 7
+        check_minor([[Fraction(1, 2), 1], [1, Fraction(1, 3)]], 2, 11, "test")  # cleared [[1, 2], [3, 1]]: -5
+        check_minor([], 0, 7, "test")  # the empty minor holds
+    assert used == [f"det 2x2 over Z by {engine}", f"det 2x2 mod 7 by {engine}", f"det 2x2 mod 11 by {engine}"]
+    with pytest.raises(CheckFailure, match=rf"the 2 x 2 minor of M has determinant 0 mod 2 \(engine: {engine}\)"):
+        check_minor([[1, 2], [3, 4]], 2, 2, "of M")
+    with pytest.raises(CheckFailure, match="determinant 0 over Z"):
+        check_minor([[Fraction(1, 2), 1], [1, 2]], 2, None, "of M")
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 7), m=st.integers(1, 7), seed=st.integers(0, 2**32 - 1),
+       p=st.sampled_from([2, 3, 101, 970_261, 2**61 - 1]))
+def test_the_two_engines_agree_on_determinants_and_ranks(n, m, seed, p):
+    rng = np.random.default_rng(seed)
+    A = rng.integers(-3, 4, (n, m))
+    if n > 1 and rng.integers(0, 2):  # a dependent row, so that singular cases occur
+        A[-1] = 2 * A[0]
+    A = A.tolist()
+    k = min(n, m)
+    sq = [x for row in A[:k] for x in row[:k]]
+    results = []
+    for work in (-1, 10**12):  # FLINT forced, then pure Python
+        old, linalg.PURE_PYTHON_WORK = linalg.PURE_PYTHON_WORK, work
+        try:
+            results.append((linalg.det(sq, k, None)[0], linalg.det(sq, k, p)[0], linalg.rank_mod_p(A, p)[0]))
+        finally:
+            linalg.PURE_PYTHON_WORK = old
+    assert results[0] == results[1]
+    assert results[0][0] % p == results[0][1] and results[0][2] == sympy_rank(A, p)
+
+
+def test_families_are_imported_by_name_and_rules_are_registered_once():
+    """A family file that the package does not import would be a silent "unknown rule" (MALFORMED)."""
+    on_disk = {f.stem for f in (CHECKER / "families").glob("*.py")} - {"__init__", "architecture_eval"}
+    assert on_disk <= {m.__name__.rsplit(".", 1)[-1] for m in FAMILIES}
+    with pytest.raises(ImportError, match="registered twice"):
+        kernel.rule("rank-at-least")(lambda step, ctx: [])
+
+
+def test_only_the_kernel_decides_a_minor():
+    """Families construct matrices: none of them calls linear algebra itself (no linalg, no det)."""
+    for f in (CHECKER / "families").glob("*.py"):
+        for mod, _ in _imports_of(f):
+            assert "linalg" not in mod, f"{f.name} imports {mod}: hand the minor to kernel.check_minor"
+
+
+def _imports_of(path):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            yield node.module or "", node.lineno
+            for a in node.names:
+                yield a.name, node.lineno
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                yield a.name, node.lineno

@@ -86,17 +86,17 @@ def test_figure_outputs_need_a_figure_suffix(capsys, tmp_path, cmd):
 
 
 @pytest.mark.parametrize("cmd,needle", [
-    (["sweep", "--arch", "frob", "-N", "4", "--over", "rank", "--values", "1", "-o", "{tmp}/s.csv"], "unknown architecture"),
+    (["sweep", "--arch", "frob", "--inputs", "4", "--over", "rank", "--values", "1", "-o", "{tmp}/s.csv"], "unknown architecture"),
     (["kruskal", "--generic", "3,4,5"], "two positive integers"),
     (["ah-table", "--n-min", "5", "--n-max", "2"], "--n-min <= --n-max"),
     (["rank", "--jobs", "0", "{tmp}/m.npy"], "expected an integer >= 1, got 0"),
-    (["separation", "--arch", "cp", "-N", "52", "--rank", "2"], "at most 52 are supported"),
+    (["separation", "--arch", "cp", "--inputs", "52", "--rank", "2"], "at most 52 are supported"),
     (["unique", "--factors", "{tmp}/m.npy", "{tmp}/m.npy", "{tmp}/m.npy", "--symmetric"], "--symmetric applies"),
     (["identifiable", "--widths", "3,2", "--degree", "3", "--weights", "{tmp}/w.npy"], "expected W of shape (3, 2)"),
     (["decompose", "--rank", "2", "{tmp}/c.npy"], "complex"),
     (["decompose", "--rank", "2", "--tol", "nan", "{tmp}/t.npy"], "finite tol"),
     (["decompose", "--rank", "2", "--cert", "{tmp}/x.json", "{tmp}/t.npy"], "add --prove"),
-    (["learn", "--inputs", "3", "--hidden", "2", "--samples", "100", "--csv", "{tmp}/l.csv"], "add --sweep"),
+    (["learn", "--widths", "3,2", "--samples", "100", "-o", "{tmp}/l.csv"], "add --sweep"),
 ])
 def test_bad_options_and_values_are_one_line_errors(capsys, tmp_path, cmd, needle):
     np.save(tmp_path / "m.npy", np.array([[1, 2], [3, 4]]))
@@ -108,14 +108,15 @@ def test_bad_options_and_values_are_one_line_errors(capsys, tmp_path, cmd, needl
 
 
 def _instance(tmp_path, theorem, params):
-    f = tmp_path / "i.toml"
+    f = tmp_path / "classical_ranks" / "i.toml"  # a catalog folder: named after a key of theorems.references
+    f.parent.mkdir(exist_ok=True)
     f.write_text(f'[claim]\ntheorem = {theorem}\nstatement = "s"\nsource = "t"\nexpect = "proved"\n'
                  f"[params]\n{params}\n")
     return f
 
 
 @pytest.mark.parametrize("theorem,params,needle", [
-    ('"matrix-rank"', 'family = "matmul"\nn = "two"', "needs a positive integer n"),
+    ('"matrix-rank"', 'family = "matmul"\nn = "two"', "[params].n of theorem 'matrix-rank': expected an integer"),
     ('"matrix-rank"', 'family = "matmul"\nn = 2\nfield = "GF(4)"', "not prime"),
     ("5", 'family = "matmul"', "must be a theorem name"),
 ])
@@ -155,9 +156,9 @@ def test_oversized_separation_fails_before_the_per_leg_cuts(capsys):
     import time
 
     t0 = time.perf_counter()
-    code, _, err = run(capsys, "separation", "--arch", "cp", "-N", "400", "--rank", "2")
+    code, _, err = run(capsys, "separation", "--arch", "cp", "--inputs", "400", "--rank", "2")
     assert "at most 52 inputs" in one_line_error(code, err)
-    code, _, err = run(capsys, "separation", "--arch", "convac", "-N", "32", "-M", "100", "--widths", "100")
+    code, _, err = run(capsys, "separation", "--arch", "convac", "--inputs", "32", "--features", "100", "--widths", "100")
     assert "over the limit" in one_line_error(code, err)
     assert time.perf_counter() - t0 < 30
 

@@ -48,10 +48,10 @@ def test_ah_table_flags_exceptions(capsys):
 
 @pytest.mark.parametrize("argv, msg", [
     (["generic-rank", "0", "3"], "dimension >= 1"),
-    (["secant", "3", "3", "--rank", "0"], "--rank >= 1"),
+    (["secant", "--shape", "3,3", "--rank", "0"], "rank >= 1"),
     (["neurovariety", "--widths", "2", "--degree", "2"], "at least 2 widths"),
     (["neurovariety", "--widths", "2,2", "--degree", "0"], "--degree >= 1"),
-    (["generic-rank", "60", "60", "60"], "GiB"),
+    (["generic-rank", "--shape", "60,60,60"], "GiB"),
 ])
 def test_bad_input(capsys, argv, msg):
     assert main(argv) == 2

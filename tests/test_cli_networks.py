@@ -67,14 +67,14 @@ def test_draw_writes_png(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("argv,msg", [
-    (["--arch", "convac", "-N", "8", "--widths", "2", "--partition", "0,0,2"], "repeats"),
-    (["--arch", "convac", "-N", "8", "--widths", "2", "--partition", "0,1,2,3,4,5,6,7"], "nonempty"),
-    (["--arch", "convac", "-N", "8", "--widths", "2", "--partition", "0,9"], "0..7"),
-    (["--arch", "convac", "-N", "8", "--widths", "0"], "positive"),
-    (["--arch", "convac", "-N", "6", "--widths", "2"], "power of 2"),
-    (["--arch", "convac", "-N", "4", "--widths", "2", "--tree", "((0,1),(2,3,1))"], "binary"),
-    (["--arch", "convac", "-N", "4", "--widths", "2", "--tree", "((0,1),(2,2))"], "exactly once"),
-    (["--arch", "mlp", "-N", "4"], "unknown architecture"),
+    (["--arch", "convac", "--inputs", "8", "--widths", "2", "--partition", "0,0,2"], "repeats"),
+    (["--arch", "convac", "--inputs", "8", "--widths", "2", "--partition", "0,1,2,3,4,5,6,7"], "nonempty"),
+    (["--arch", "convac", "--inputs", "8", "--widths", "2", "--partition", "0,9"], "0..7"),
+    (["--arch", "convac", "--inputs", "8", "--widths", "0"], "positive"),
+    (["--arch", "convac", "--inputs", "6", "--widths", "2"], "power of 2"),
+    (["--arch", "convac", "--inputs", "4", "--widths", "2", "--tree", "((0,1),(2,3,1))"], "binary"),
+    (["--arch", "convac", "--inputs", "4", "--widths", "2", "--tree", "((0,1),(2,2))"], "exactly once"),
+    (["--arch", "mlp", "--inputs", "4"], "unknown architecture"),
 ])
 def test_bad_input_one_line_exit_2(capsys, argv, msg):
     code, out, err = _run(capsys, "separation", *argv)

@@ -1,15 +1,20 @@
-"""Exact core: ranks and witnesses against sympy, and against the definitions."""
+"""Exact core: ranks and witnesses against sympy and the definitions; the number codec; fields."""
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 
+import flint
 import numpy as np
 import pytest
+import sympy
 from hypothesis import given, strategies as st
 
 from tnverify import exact
 from tnverify.errors import FieldError, InputError, NotExactError, ShapeError
-from tests.helpers import sympy_det, sympy_rank
+from tnverify.numbers import MAX_DIGITS, enc, strict_json_loads, to_exact, to_fmpq
+from tnverify.results import STATUSES, Bounds
+from tests.helpers import parse_number, sympy_det, sympy_rank
 
 ints = st.integers(-6, 6)
 rats = st.one_of(ints, st.builds(Fraction, st.integers(-9, 9), st.integers(1, 5)))
@@ -174,3 +179,93 @@ def test_bad_matrices(data, err, words):
 def test_rank_rejects_vectors_and_tensors():
     with pytest.raises(ShapeError, match="2-d"):
         exact.rank(np.zeros((2, 2, 2), dtype=np.int64))
+
+
+def test_nonzero_minor_is_nonzero_and_maximal():
+    A = [[1, 2, 3], [2, 4, 6], [1, 0, 1], [0, 2, 2]]
+    rows, cols, p = exact.nonzero_minor(A)
+    assert len(rows) == len(cols) == sympy_rank(A) == 2 and exact.is_prime(p)
+    assert sympy_det([[A[i][j] for j in cols] for i in rows]) != 0
+
+
+def test_an_unlucky_prime_restarts_with_the_next_seed_and_records_both():
+    p0 = exact.rank([[1, 0], [0, 1]], seed=11).prime  # the lower-bound prime of seed 11
+    res = exact.rank([[1, 0], [0, p0]], seed=11)  # rank 2 over Q, rank 1 mod p0
+    assert res.rank == 2 and res.status == "proved"
+    assert res.seeds == [11, 12] and res.seed == 12 and res.prime != p0
+
+
+def test_rank_results_state_status_notion_field_and_seeds():
+    d = exact.rank([[1, 2], [2, 4]], seed=3).to_dict()
+    assert (d["status"], d["notion"], d["field"], d["seeds"], d["rank"]) == ("proved", "rank", "Q", [3], 1)
+    assert d["status"] in STATUSES and json.loads(json.dumps(d)) == d
+    assert exact.rank([[1, 2], [3, 4]], "GF(2)").to_dict()["field"] == "GF(2)"
+    with pytest.raises(ValueError, match="status"):
+        Bounds(lower=0, upper=1, status="likely", notion="rank", field="Q")
+    with pytest.raises(ValueError, match="notion"):
+        Bounds(lower=0, upper=1, status="proved", notion="tensor rank", field="Q")
+
+
+# ---------------------------------------------------------------- the number codec
+@given(rats | st.integers(-(2**80), 2**80))
+def test_numbers_round_trip_through_json_strings_and_flint(x):
+    x = to_exact(x)
+    assert isinstance(x, int) or x.denominator != 1
+    assert parse_number(json.loads(json.dumps(enc(x)))) == x  # the test suite's own reader
+    assert to_exact(enc(x) if isinstance(enc(x), str) else str(x)) == x
+    assert to_exact(to_fmpq(x)) == x and to_exact(flint.fmpq(x.numerator, x.denominator)) == x
+    assert to_exact(sympy.Rational(x.numerator, x.denominator)) == x
+
+
+def test_numbers_normalise_and_read_every_exact_type():
+    assert to_exact(Fraction(6, 3)) == 2 and type(to_exact(Fraction(6, 3))) is int
+    assert to_exact(" -6/8 ") == Fraction(-3, 4) and to_exact(np.int64(-5)) == -5
+    assert to_exact(flint.fmpz(7)) == 7 and to_exact(sympy.Integer(9)) == 9
+    assert enc(2**53 - 1) == 2**53 - 1 and enc(2**53) == str(2**53) and enc(Fraction(4, 2)) == 2
+
+
+@pytest.mark.parametrize("x, words", [(1.0, "float"), (float("nan"), "NaN"), (True, "boolean"), ("3/", "rational"),
+                                      ("/3", "rational"), ("1/0", "zero denominator"), ("0x10", "rational"),
+                                      (sympy.Float(0.5), "Float")])
+def test_to_exact_refuses_what_is_not_exact(x, words):
+    with pytest.raises(NotExactError, match=words):
+        to_exact(x)
+
+
+def test_enc_refuses_strings_floats_and_booleans():
+    for x in ("3", 0.5, True, np.float64(2.0)):
+        with pytest.raises(NotExactError):
+            enc(x)
+
+
+def test_strict_json_refuses_floats_constants_and_overlong_integers_but_reads_long_ones():
+    with pytest.raises(NotExactError, match="float"):
+        strict_json_loads("[1, 2.0]")
+    with pytest.raises(NotExactError, match="constant"):
+        strict_json_loads("[NaN]")
+    with pytest.raises(InputError, match="digits"):
+        strict_json_loads("[" + "9" * (MAX_DIGITS + 1) + "]")
+    big = 10**6000 + 1  # beyond Python's default int/str digit limit (str(big) would raise)
+    text = enc(big)
+    assert isinstance(text, str) and len(text) == 6001 and to_exact(text) == big
+    assert strict_json_loads(json.dumps([text])) == [text] and strict_json_loads("[" + text + "]") == [big]
+
+
+# ---------------------------------------------------------------- fields and arrays
+def test_field_reduce_is_the_residue_map_and_checks_its_prime():
+    F = exact.parse_field("GF(7)")
+    M = exact.as_exact_array([[Fraction(1, 2), -1], [3, 10]])
+    assert F.reduce(M).tolist() == [[4, 6], [3, 3]]  # 2 * 4 = 8 = 1 mod 7
+    assert exact.Q.reduce(M) is M and str(F) == "GF(7)" and exact.parse_field(7) == F
+    with pytest.raises(NotExactError, match="not invertible mod 7"):
+        exact.reduce_mod(exact.as_exact_array([[Fraction(1, 14)]]), 7)
+    for bad in (("GF", 8), ("GF", None), ("R", None), ("Q", 5)):
+        with pytest.raises(FieldError):
+            exact.Field(*bad)
+
+
+def test_det_over_z_refuses_rationals_and_fractions_reduce_over_gf_p():
+    with pytest.raises(NotExactError, match="over Z"):
+        exact.det([[Fraction(1, 2), 0], [0, 1]], "Z")
+    assert exact.det([[Fraction(1, 2), 0], [0, 1]], "GF(5)") == 3  # 1/2 = 3 mod 5
+    assert exact.to_fmpq_mat(exact.as_exact_array([["1/2", 3]])).tolist() == [[flint.fmpq(1, 2), flint.fmpq(3)]]

@@ -23,7 +23,8 @@ from tnverify.networks.forward import (
     tied_groups, weight_shapes,
 )
 from tnverify.numeric.modp import rank_profile
-from tnverify.networks.network import TensorNetwork, contract, min_cut
+from tnverify.networks.mincut import min_cut
+from tnverify.networks.network import TensorNetwork, contract
 from tnverify.exact.tensor import flatten
 
 PRIMES = (101, 65_537, 1_000_003)

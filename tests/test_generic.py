@@ -11,7 +11,7 @@ from tnverify.theory import terracini as G
 from tnverify.theory import jacobian as J
 from tnverify.checker import check
 from tnverify.numeric.modp import pick_prime, rank_profile
-from tnverify.theorems import run_instance
+from tnverify.theorems.runner import run_instance
 
 ROOT = Path(__file__).parent.parent / "proofs_checks"
 FOLDERS = ["strassen_1983", "alexander_hirschowitz_1995", "abo_ottaviani_peterson_2009",

@@ -1,17 +1,17 @@
-"""Exact mod-p kernels (numba_kernels.modp) against python-flint's nmod_mat.
+"""Exact elimination mod p (tnverify.numeric.pluq over the jitted numba_kernels.modp) against python-flint.
 
 Every rank is compared with ``flint.nmod_mat(...).rank()``; every witness minor is rebuilt from
-the input and its determinant recomputed by flint; every determinant is compared with flint's.
-Shapes are small but large enough (> 2 * LEAF columns) to run the recursive BLAS path, and the
-inner-dimension chunking is forced with a prime near P_MAX and a tiny GEMM scratch buffer.
+the input and its determinant recomputed by flint. Shapes are small but large enough
+(> 2 * LEAF columns) to run the recursive BLAS path, and the inner-dimension chunking is forced
+with a prime near P_MAX and a tiny GEMM scratch buffer.
 """
 import numpy as np
 import pytest
 
 flint = pytest.importorskip("flint")
 
-from numba_kernels import modp  # noqa: E402
-from numba_kernels._jit import BAD_INPUT, OK  # noqa: E402
+from tnverify.errors import FieldError, InputError, NotExactError, ShapeError  # noqa: E402
+from tnverify.numeric import pluq  # noqa: E402
 
 P20 = 1048573  # largest prime below 2**20: the fast path
 P_BIG = 11863279  # a prime just below P_MAX: exact inner dimension only 64 -> chunked products
@@ -38,8 +38,7 @@ def _mulmod(U, V, p):
 
 
 def _check_profile(A, p):
-    st, r, rows, cols = modp.rank_profile_modp(A, p)
-    assert st == OK
+    r, rows, cols = pluq.pluq_rank_profile(A, p)
     assert r == _flint_rank(A, p)
     assert rows.dtype == np.int64 and cols.dtype == np.int64
     assert len(rows) == len(cols) == r
@@ -103,9 +102,9 @@ def test_random_shapes_and_ranks():
 
 def test_chunked_products_and_small_buffer(monkeypatch):
     """Row-chunked GEMMs (tiny scratch buffer) and inner-dimension chunks (KC = 64)."""
-    assert modp.inner_bound(P_BIG) >= modp.KC_MIN
-    assert modp.inner_bound(P_BIG) < 300  # so products with inner dimension > 300 get split
-    monkeypatch.setattr(modp, "_BUF_ELEMS", 1000)
+    assert pluq.inner_bound(P_BIG) >= pluq.KC_MIN
+    assert pluq.inner_bound(P_BIG) < 300  # so products with inner dimension > 300 get split
+    monkeypatch.setattr(pluq, "BUF_ELEMS", 1000)
     rng = np.random.default_rng(7)
     for p in (P20, P_BIG):
         _check_profile(rng.integers(0, p, (330, 300)), p)
@@ -113,78 +112,39 @@ def test_chunked_products_and_small_buffer(monkeypatch):
                        p)
 
 
-@pytest.mark.parametrize("p", PRIMES)
-def test_det_matches_flint(p):
-    rng = np.random.default_rng(p + 1)
-    for n in (0, 1, 2, 3, 33, 64, 65, 100, 129):
-        A = rng.integers(0, p, (n, n))
-        st, d = modp.det_modp(A, p)
-        assert st == OK
-        want = 1 if n == 0 else int(_flint(A, p).det())
-        assert d == want
-        if n >= 2:  # row / column permutations and a singular matrix
-            B = A[rng.permutation(n)][:, rng.permutation(n)]
-            assert modp.det_modp(B, p)[1] == int(_flint(B, p).det())
-            B[:, -1] = B[:, 0]
-            assert modp.det_modp(B, p) == (OK, 0)
-    P = np.zeros((70, 70), dtype=np.int64)
-    P[np.arange(70), rng.permutation(70)] = rng.integers(1, p, 70)
-    assert modp.det_modp(P, p)[1] == int(_flint(P, p).det())
-
-
-def test_rank_modp_and_doc_examples():
+def test_doc_example_empty_and_other_dtypes():
     A = np.array([[1, 2, 3], [2, 4, 6], [0, 1, 1]], dtype=np.int64)
-    st, r, rows, cols = modp.rank_profile_modp(A, 7)
-    assert (st, r) == (OK, 2)
-    assert modp.rank_modp(A, 7) == (OK, 2)
-    assert modp.det_modp(np.array([[1, 2], [3, 4]]), 7) == (OK, 5)
-    assert modp.rank_modp(np.zeros((0, 5), dtype=np.int64), 7) == (OK, 0)
-    assert modp.rank_modp(np.zeros((5, 0), dtype=np.int64), 7) == (OK, 0)
-    assert modp.rank_modp(np.eye(3, dtype=np.int32), 5) == (OK, 3)  # other int dtypes accepted
+    r, rows, cols = pluq.pluq_rank_profile(A, 7)
+    assert (r, rows.tolist(), cols.tolist()) == (2, [0, 2], [0, 1])
+    assert pluq.pluq_rank_profile(np.zeros((0, 5), dtype=np.int64), 7)[0] == 0
+    assert pluq.pluq_rank_profile(np.zeros((5, 0), dtype=np.int64), 7)[0] == 0
+    assert pluq.pluq_rank_profile(np.eye(3, dtype=np.int32), 5)[0] == 3  # other int dtypes accepted
+    assert pluq.pluq_rank_profile(np.eye(3, dtype=np.int64), np.int64(7))[0] == 3
 
 
 def test_bad_input():
     A = np.eye(3, dtype=np.int64)
-    for p in (0, 1, 4, 91, 2**20, modp.P_MAX + 1, 2**31 - 1, "x", 7.0, True, None):
-        st, r, rows, cols = modp.rank_profile_modp(A, p)
-        assert st == BAD_INPUT and r == -1 and rows.size == 0 and cols.size == 0
-    assert not modp.is_admissible_prime(2**31 - 1)
-    assert modp.is_admissible_prime(P20) and modp.is_admissible_prime(2)
-    assert modp.is_admissible_prime(P_BIG) and flint.fmpz(P_BIG).is_prime()
-    assert modp.rank_modp(A, np.int64(7)) == (OK, 3)
-    assert modp.rank_profile_modp(A * 6, 7)[:2] == (OK, 3)
-    assert modp.rank_profile_modp(A * 7, 7)[0] == BAD_INPUT  # 7 is outside [0, 7)
-    assert modp.rank_profile_modp(A * 8, 7)[0] == BAD_INPUT  # entry outside [0, p)
-    assert modp.rank_profile_modp(-A, 7)[0] == BAD_INPUT
-    assert modp.rank_profile_modp(A.astype(np.float64), 7)[0] == BAD_INPUT
-    assert modp.rank_profile_modp(np.arange(3), 7)[0] == BAD_INPUT
-    assert modp.det_modp(np.ones((2, 3), dtype=np.int64), 7) == (BAD_INPUT, -1)
-    assert modp.rank_modp(A, 4) == (BAD_INPUT, -1)
+    for p in (0, 1, 4, 91, 2**20, pluq.P_MAX + 1, 2**31 - 1, "x", 7.0, True, None):
+        assert not pluq.is_admissible_prime(p)
+        with pytest.raises(FieldError):
+            pluq.pluq_rank_profile(A, p)
+    assert pluq.is_admissible_prime(P20) and pluq.is_admissible_prime(2)
+    assert pluq.is_admissible_prime(P_BIG) and flint.fmpz(P_BIG).is_prime()
+    assert pluq.pluq_rank_profile(A * 6, 7)[0] == 3
+    for bad in (A * 7, A * 8, -A):  # entries outside [0, p)
+        with pytest.raises(InputError, match="residues"):
+            pluq.pluq_rank_profile(bad, 7)
+    with pytest.raises(NotExactError):
+        pluq.pluq_rank_profile(A.astype(np.float64), 7)
+    with pytest.raises(ShapeError):
+        pluq.pluq_rank_profile(np.arange(3), 7)
 
 
 def test_prime_bound_is_exact():
     """KC(p) (p-1)^2 + 2p <= 2^53 < (KC(p)+1) (p-1)^2 + 2p, and P_MAX is the last admitted p."""
-    for p in (3, 101, P20, P_BIG, modp.P_MAX):
-        kc = modp.inner_bound(p)
+    for p in (3, 101, P20, P_BIG, pluq.P_MAX):
+        kc = pluq.inner_bound(p)
         assert kc * (p - 1) ** 2 + 2 * p <= 2**53 < (kc + 1) * (p - 1) ** 2 + 2 * p
-    assert modp.inner_bound(P20) >= 8192
-    assert modp.inner_bound(modp.P_MAX) >= modp.KC_MIN > modp.inner_bound(modp.P_MAX + 1)
-    assert modp.KC_MIN >= modp.LEAF
-
-
-def test_reduce_modp():
-    x = np.array([[-7, -1, 0, 1, 12], [2**62, -(2**62), 5, 6, 7]], dtype=np.int64)
-    st, r = modp.reduce_modp(x, 5)
-    assert st == OK and r.dtype == np.int64 and r.shape == x.shape
-    assert r.tolist() == [[int(v) % 5 for v in row] for row in x.tolist()]
-    f = np.array([-3.0, 2.0**53, -(2.0**53), 10.0, 0.0])
-    st, r = modp.reduce_modp(f, P20)
-    assert st == OK and r.tolist() == [int(v) % P20 for v in f]
-    assert modp.reduce_modp(np.array([0.5]), 7)[0] == BAD_INPUT
-    assert modp.reduce_modp(np.array([np.nan]), 7)[0] == BAD_INPUT
-    assert modp.reduce_modp(np.array([2.0**54]), 7)[0] == BAD_INPUT
-    assert modp.reduce_modp(np.array([1, 2], dtype=np.int32), 2)[1].tolist() == [1, 0]
-    assert modp.reduce_modp(x, 0)[0] == BAD_INPUT
-    assert modp.reduce_modp(x, 5.0)[0] == BAD_INPUT
-    assert modp.reduce_modp(x, np.int32(5))[1].tolist() == modp.reduce_modp(x, 5)[1].tolist()
-    assert modp.reduce_modp(np.array(["a"]), 7)[0] == BAD_INPUT
+    assert pluq.inner_bound(P20) >= 8192
+    assert pluq.inner_bound(pluq.P_MAX) >= pluq.KC_MIN > pluq.inner_bound(pluq.P_MAX + 1)
+    assert pluq.KC_MIN >= pluq.LEAF

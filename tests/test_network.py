@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from tnverify.errors import InputError, ShapeError
-from tnverify.networks.network import contract, cut_labels, from_graph, from_json, min_cut, random_point, to_graph
-from tnverify.networks.architectures import build, convac, cp, parse_partition, parse_tree, rac, tt
+from tnverify.networks.architectures import build, convac, cp, parse_tree, rac, tt
+from tnverify.networks.mincut import cut_labels, min_cut
+from tnverify.networks.network import contract, from_graph, from_json, random_point, to_graph
+from tnverify.networks.partitions import parse_partition
 
 P = 1_000_003
 
@@ -133,7 +135,7 @@ def test_min_cut_equals_brute_force_over_all_core_bipartitions(arch, kw, part):
 
 def test_min_cut_bounds_dense_rank():
     from tests.helpers import sympy_rank
-    from tnverify.exact.tensor import flatten
+    from tnverify.exact import flatten
 
     net = convac(4, 3, [2, 2])
     T = contract(net.with_values(_vals(net, 5)))
@@ -153,10 +155,15 @@ def test_pairs_tree_and_permutation_tree():
     assert parse_tree("0,2,1,3", 4) == ((0, 2), (1, 3))
 
 
-@pytest.mark.parametrize("spec", ["0,0,2", "", "0,1,2,3", "0,9", "a,b"])
+@pytest.mark.parametrize("spec", ["0,0,2", "", "0,1,2,3", "0,9", "a,b", [0, True], [0.0, 1], ["0"], [], [4]])
 def test_bad_partitions(spec):
     with pytest.raises(ShapeError):
         parse_partition(spec, 4)
+
+
+def test_partitions_by_name_and_by_legs():
+    assert parse_partition("interleaved", 5) == (0, 2, 4) and parse_partition("start-end", 5) == (0, 1)
+    assert parse_partition(" 3,1 ", 4) == parse_partition(np.array([3, 1]), 4) == (1, 3)
 
 
 def test_bad_networks():

@@ -133,3 +133,20 @@ def test_load_float_array_formats(tmp_path):
         numeric.load_float_array(tmp_path / "bad.json")
     with pytest.raises(InputError):
         numeric.load_float_array(tmp_path / "missing.npy")
+
+
+def test_facade_exports_the_public_api():
+    for name in numeric.__all__:
+        assert getattr(numeric, name) is not None, name
+    assert numeric.power_method is numeric.tensor_power_method
+    X = np.random.default_rng(1).standard_normal((3, 4, 5))
+    a, b = numeric.st_hosvd(X, 2), numeric.hosvd(X, 2)
+    assert all(np.array_equal(u, v) for u, v in zip(a[1], b[1])) and a[2] == b[2]
+
+
+def test_power_method_rejects_bad_counts():
+    T = np.ones((3, 3, 3))
+    with pytest.raises(InputError, match="n_init"):
+        numeric.power_method(T, 1, n_init=0)
+    with pytest.raises(ShapeError):
+        numeric.power_method(np.ones((3, 3, 2)), 1)

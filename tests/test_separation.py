@@ -8,10 +8,11 @@ import pytest
 
 from tests.helpers import sympy_rank
 from tnverify.checker import check
-from tnverify.networks.network import contract, random_point, sketched
-from tnverify.networks.architectures import build, parse_partition
+from tnverify.exact import flatten
+from tnverify.networks.architectures import build
+from tnverify.networks.network import TensorNetwork, contract, random_point, sketched
+from tnverify.networks.partitions import parse_partition
 from tnverify.theory.separation import separation_rank, sketch_sizes
-from tnverify.exact.tensor import flatten
 
 
 @pytest.mark.parametrize("arch,kw,part", [
@@ -60,7 +61,6 @@ def test_unknown_reports_both_bounds_and_every_seed():
 
 def _dense_truth(cert, rows):
     """The point's flattening rank over Q by sympy, from the certificate's own data."""
-    from tnverify.theory.separation import network_object  # noqa: F401  (format documented there)
     o = cert["objects"]["point"]
     vals, k = [], 0
     shapes = [[o["size_dict"][x] for x in ix] for ix in o["inputs"]]
@@ -68,7 +68,6 @@ def _dense_truth(cert, rows):
         n = int(np.prod(shp))
         vals.append(np.array([int(x) for x in o["entries"][k:k + n]], dtype=object).reshape(shp))
         k += n
-    from tnverify.networks.network import TensorNetwork
     net = TensorNetwork(o["names"], o["inputs"], o["output"], o["size_dict"], vals)
     return sympy_rank(flatten(contract(net), rows).tolist())
 

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from tnverify.checker import check
 from tnverify.errors import InputError, NotExactError, ShapeError
-from tnverify.theorems import find_instances, run_instance
+from tnverify.theorems.instance import find_instances
+from tnverify.theorems.runner import run_instance
 from tnverify.theory.uniqueness import (
     compound2, factors_uniqueness, generic_uniqueness, jennrich, khatri_rao, pnn_identifiability, veronese,
 )

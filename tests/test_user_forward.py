@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tnverify.networks.architectures import parse_partition, rac, spec
+from tnverify.networks.architectures import rac, spec
+from tnverify.networks.partitions import parse_partition
 from tnverify.checker import check
 from tnverify.errors import InputError
 from tnverify.networks.forward import grid_tensor, random_weights

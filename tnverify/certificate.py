@@ -1,43 +1,30 @@
-"""Certificates: build, encode and decode the JSON that the checker verifies.
+"""Certificates: build and write the JSON that the checker verifies.
 
 A certificate (format ``tnverify-certificate``, version 1) holds the objects (a
 matrix, a tensor, a network with integer values), a list of steps, each naming a
 rule of the checker's closed vocabulary with its data and hints, and the
-conclusion as a list of facts. See :mod:`tnverify.checker.kernel` for the schema
-the checker enforces. Numbers: integers are JSON integers when |x| < 2^53 and
-decimal strings otherwise; rationals are ``"p/q"`` strings; no floats ever.
+conclusion as a list of facts (docs/certificates.md, "Format at a glance"; the
+schema the checker enforces is in :mod:`tnverify.checker.kernel`). Numbers are
+written by :func:`tnverify.numbers.enc`: integers are JSON integers when
+|x| < 2^53 and decimal strings otherwise; rationals are ``"p/q"`` strings; no
+floats ever.
 """
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 from tnverify import __version__
 from tnverify.errors import InputError
+from tnverify.numbers import enc, no_int_digit_limit
 
-__all__ = ["Certificate", "enc", "matrix_object", "tensor_object", "rank_certificate", "write"]
+__all__ = ["Certificate", "matrix_object", "tensor_object", "rank_certificate", "write"]
 
 FORMAT = "tnverify-certificate"
 VERSION = 1
-
-
-def enc(x):
-    """Encode an exact number for JSON."""
-    if isinstance(x, (bool, np.bool_)):
-        raise InputError(f"expected an exact number, got a boolean {x!r}")
-    if isinstance(x, (int, np.integer)):
-        x = int(x)
-        return x if -(2**53) < x < 2**53 else str(x)
-    if isinstance(x, Fraction):
-        return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
-    if hasattr(x, "p") and hasattr(x, "q"):  # flint.fmpq / sympy Rational
-        return enc(Fraction(int(x.p), int(x.q)))
-    raise InputError(f"expected an exact number in a certificate, got {type(x).__name__} {x!r}")
 
 
 def matrix_object(M) -> dict:
@@ -92,25 +79,25 @@ class Certificate:
         }
 
     def to_json(self, indent: int | None = None) -> str:
-        old = sys.get_int_max_str_digits()
-        sys.set_int_max_str_digits(0)
-        try:
+        with no_int_digit_limit():
             return json.dumps(self.to_dict(), indent=indent)
-        finally:
-            sys.set_int_max_str_digits(old)
 
 
 def write(cert: "Certificate | dict", path) -> Path:
     """Write a certificate to ``path`` (parent folders created)."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    text = cert.to_json() if isinstance(cert, Certificate) else json.dumps(cert)
+    if isinstance(cert, Certificate):
+        text = cert.to_json()
+    else:
+        with no_int_digit_limit():
+            text = json.dumps(cert)
     p.write_text(text)
     return p
 
 
 def rank_certificate(res, M, ref: dict, cert: "Certificate | None" = None, *, name: str = "M") -> Certificate:
-    """Certificate for a :class:`tnverify.exact.rank.RankResult` of the matrix ``ref`` points to.
+    """Certificate for a :class:`tnverify.exact.RankResult` of the matrix ``ref`` points to.
 
     ``ref`` is ``{"object": NAME}`` or ``{"object": NAME, "rows": [...]}``; when
     ``cert`` is None a new certificate is made holding ``M`` as a matrix object.

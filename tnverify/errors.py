@@ -61,10 +61,6 @@ class BudgetError(InputError):
     """A computation that would exceed its budget (memory, subsets, time) before it starts."""
 
 
-class MalformedCertificate(InputError):
-    """A certificate that is not valid JSON or does not follow the schema."""
-
-
 class NumericalError(TnverifyError):
     """A numeric kernel reported failure (no convergence, singular system)."""
 

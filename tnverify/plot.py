@@ -11,7 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
 
-from tnverify.networks.network import Cut, TensorNetwork, to_graph  # noqa: E402
+from tnverify.networks.mincut import Cut  # noqa: E402
+from tnverify.networks.network import TensorNetwork, to_graph  # noqa: E402
 
 __all__ = ["draw_network", "sweep_plot", "learning_plot"]
 

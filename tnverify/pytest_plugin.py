@@ -10,6 +10,10 @@
 * Fixture ``assert_certified``: ``assert_certified(cert_or_path)`` asserts that a
   certificate VERIFIES; ``assert_certified(instance_toml)`` asserts the instance
   runs as expected.
+
+Instance files are validated by :func:`tnverify.theorems.instance.load_instance`
+(an invalid file is one failing item with its one-line message) and run by
+:func:`tnverify.theorems.runner.run_instance`; see ``docs/architecture.md``.
 """
 from __future__ import annotations
 
@@ -50,7 +54,7 @@ def pytest_collect_file(parent, file_path: Path):
 
 class InstanceFile(pytest.File):
     def collect(self):
-        from tnverify.theorems import load_instance
+        from tnverify.theorems.instance import load_instance
 
         try:
             inst = load_instance(self.path)
@@ -73,7 +77,7 @@ class InstanceItem(pytest.Item):
         self.load_error = load_error
 
     def runtest(self):
-        from tnverify.theorems import run_instance
+        from tnverify.theorems.runner import run_instance
 
         if self.load_error:
             raise InstanceFailure(self.load_error)
@@ -105,6 +109,7 @@ def _explain(res) -> str:
         f"  expected:  {res.expect}" + (f" with {res.expected}" if res.expected else ""),
         f"  obtained:  {res.got}" + (f" with {res.values}" if res.values else ""),
         f"  checker:   {res.verdict or 'no certificate'}",
+        f"  notion:    {res.notion}" + (f" over {res.field}" if res.field else ""),
     ]
     if res.message:
         lines.append(f"  message:   {res.message}")
@@ -117,7 +122,7 @@ def assert_certified():
     or that an instance TOML file runs as expected."""
     from tnverify.certificate import Certificate
     from tnverify.checker import check
-    from tnverify.theorems import run_instance
+    from tnverify.theorems.runner import run_instance
 
     def _assert(obj):
         if isinstance(obj, (str, Path)) and str(obj).endswith(".toml"):

@@ -11,7 +11,8 @@ import copy
 import json
 from pathlib import Path
 
-from tnverify.networks.architectures import parse_partition, spec
+from tnverify.networks.architectures import spec
+from tnverify.networks.partitions import parse_partition
 from tnverify.theory.separation import architecture_separation, shallow_width
 
 HERE = Path(__file__).parent

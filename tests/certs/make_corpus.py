@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from tnverify.certificate import Certificate, matrix_object, rank_certificate, tensor_object
-from tnverify.exact.rank import as_exact_array, rank
+from tnverify.exact import as_exact_array, rank
 from tnverify.exact.tensor import flatten
 
 HERE = Path(__file__).parent

@@ -3,7 +3,7 @@
 Writes ``cp_*.json`` into valid/ (the checker must accept), invalid/ (well-formed, a step or
 conclusion is false: NOT VERIFIED) and malformed/ (schema broken: MALFORMED). Rules:
 cp-decomposition, cp-rank-from-flattening, cp-rank-pencil, border-rank-curve,
-gaussian-moment-identity (tnverify/checker/rules_cp.py).
+gaussian-moment-identity (tnverify/checker/families/cp.py).
 """
 from __future__ import annotations
 

@@ -9,7 +9,8 @@ import copy
 import json
 from pathlib import Path
 
-from tnverify.networks.architectures import build, parse_partition
+from tnverify.networks.architectures import build
+from tnverify.networks.partitions import parse_partition
 from tnverify.theory.separation import separation_rank, shallow_width
 
 HERE = Path(__file__).parent

@@ -139,7 +139,8 @@ def _warm_rank():
 def _bench_rank_full(repeat, quick):
     from tnverify.checker import check
     from tnverify.certificate import rank_certificate
-    from tnverify.exact.rank import rank, to_nmod_mat
+    from tnverify.exact import rank
+    from tnverify.numeric.modp import to_nmod_mat
 
     _warm_rank()
     n = 256 if quick else 1024
@@ -193,7 +194,8 @@ def _bench_rank_numpy_large(repeat, quick):
 def _bench_rank_deficient(repeat, quick):
     from tnverify.checker import check
     from tnverify.certificate import rank_certificate
-    from tnverify.exact.rank import rank, to_fmpz_mat
+    from tnverify.exact import rank
+    from tnverify.numeric.modp import to_fmpz_mat
 
     _warm_rank()
     h = 64 if quick else 256
@@ -212,7 +214,8 @@ def _bench_rank_deficient(repeat, quick):
 
 @case("rank-probable", "rank")
 def _bench_rank_probable(repeat, quick):
-    from tnverify.exact.rank import rank, to_nmod_mat
+    from tnverify.exact import rank
+    from tnverify.numeric.modp import to_nmod_mat
 
     _warm_rank()
     h = 128 if quick else 512

@@ -46,7 +46,7 @@ def _prove_and_check(arch, rows):
 def _naive(arch, rows, seed=0):
     """Dense grid tensor mod p at a random point (contraction of the grid network), flatten, python-flint rank."""
     from tnverify.networks.architectures import network
-    from tnverify.exact.rank import random_prime, to_nmod_mat
+    from tnverify.numeric.modp import random_prime, to_nmod_mat
     from tnverify.networks.forward import network_values, random_weights
     from tnverify.networks.network import contract
     from tnverify.exact.tensor import flatten
@@ -60,7 +60,7 @@ def _naive(arch, rows, seed=0):
 
 def _naive_grid(arch, rows, seed=0, chunk=128):
     """The dense Start-End matricization from the forward pass (row chunks), python-flint rank."""
-    from tnverify.exact.rank import random_prime, to_nmod_mat
+    from tnverify.numeric.modp import random_prime, to_nmod_mat
     from tnverify.networks.forward import grid_block, random_weights
 
     rng = np.random.default_rng(seed)
@@ -75,7 +75,8 @@ def _naive_grid(arch, rows, seed=0, chunk=128):
 
 @case("separation-deep-24", "networks")
 def _bench_deep24(repeat, quick):
-    from tnverify.networks.architectures import parse_partition, spec
+    from tnverify.networks.architectures import spec
+    from tnverify.networks.partitions import parse_partition
 
     N = 16 if quick else 24
     arch = spec("convac", N, 2, 2, tree="pairs")
@@ -96,7 +97,8 @@ def _bench_deep24(repeat, quick):
 
 @case("separation-deep-16x8", "networks")
 def _bench_deep16x8(repeat, quick):
-    from tnverify.networks.architectures import parse_partition, spec
+    from tnverify.networks.architectures import spec
+    from tnverify.networks.partitions import parse_partition
 
     M, w = (4, 2) if quick else (8, 3)
     arch = spec("convac", 16, M, w)
@@ -114,7 +116,8 @@ def _bench_deep16x8(repeat, quick):
 
 @case("separation-small", "networks")
 def _bench_small(repeat, quick):
-    from tnverify.networks.architectures import parse_partition, spec
+    from tnverify.networks.architectures import spec
+    from tnverify.networks.partitions import parse_partition
     from tnverify.theory.separation import architecture_separation
 
     out = []
@@ -131,7 +134,8 @@ def _bench_small(repeat, quick):
 
 @case("separation-rac-24", "networks")
 def _bench_rac24(repeat, quick):
-    from tnverify.networks.architectures import parse_partition, spec
+    from tnverify.networks.architectures import spec
+    from tnverify.networks.partitions import parse_partition
 
     T = 16 if quick else 24
     arch = spec("rac", T, 2, 3, shared=True, depth=2)

@@ -7,26 +7,31 @@ the conclusion fails; the message names the step, its rule and the numbers) or
 
 The checker never searches: hints in the certificate (minor indices, kernel
 vectors, primes, cuts) move all search to the prover, and the checker only
-re-derives. See :mod:`tnverify.checker.kernel` for the format. This package
-imports only the standard library and, for large modular problems, python-flint.
+re-derives. See :mod:`tnverify.checker.kernel` for the format and the one
+inference (``check_minor``); :mod:`tnverify.checker.linalg` is the only module
+that may use python-flint (never with ``TNVERIFY_CHECKER_PURE=1``). Each step line
+of a verdict names the engine (``python`` or ``flint``) of every determinant and rank.
+
+The rule families are imported here by name: a missing family is an ImportError
+when this package is imported, never an "unknown rule" verdict at check time.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field as dc_field
 
-from tnverify.checker import rules_matrix  # noqa: F401  (registers rules)
+from tnverify.checker import rules_matrix
+from tnverify.checker.families import architecture, cp, forward, kruskal, matrices, network, terracini
 from tnverify.checker.families.forward import ALLOW_CODE
 from tnverify.checker.kernel import (
-    FORMAT, MAX_FILE_BYTES, RULES, VERSIONS, CheckFailure, Ctx, Malformed, canon, field, implied, loads,
-    no_int_digit_limit, show,
+    FORMAT, MAX_FILE_BYTES, RULES, VERSIONS, CheckFailure, Ctx, Malformed, canon, engine_notes, field, implied,
+    loads, no_int_digit_limit, show,
 )
 
-from tnverify.checker.families import (  # noqa: F401  (each family registers its rules)
-    architecture, cp, forward, kruskal, network, terracini,
-)
+__all__ = ["Verdict", "check", "RULES", "FAMILIES"]
 
-__all__ = ["Verdict", "check", "RULES"]
+#: The modules that register rules (and object types), by import.
+FAMILIES = (matrices, rules_matrix, architecture, cp, forward, kruskal, network, terracini)
 
 
 #: Exceptions that a value of the wrong type, which a schema check let through, can raise.
@@ -133,7 +138,8 @@ def _check(source) -> Verdict:
             if name not in RULES:
                 raise Malformed(f"steps[{i}] ({sid}): unknown rule {show(name)}; known rules: {', '.join(sorted(RULES))}")
             try:
-                facts = RULES[name](step, ctx)
+                with engine_notes() as used:
+                    facts = RULES[name](step, ctx)
             except CheckFailure as e:
                 return Verdict("NOT VERIFIED", f"step {sid} ({name}) fails: {e}", lines)
             except Malformed as e:
@@ -143,7 +149,8 @@ def _check(source) -> Verdict:
                 raise Malformed(f"steps[{i}] ({sid}, {name}): ill-typed data ({type(e).__name__}: {e})") from None
             for kind, subject, value in facts:
                 ctx.add(kind, subject, value)
-            lines.append(f"step {sid} ({name}): ok; " + "; ".join(f"{k} {v} [{canon(s)}]" for k, s, v in facts))
+            lines.append(f"step {sid} ({name}): ok; " + "; ".join(
+                [f"{k} {v} [{canon(s)}]" for k, s, v in facts] + used))
         for j, fact in enumerate(conclusion):
             if not isinstance(fact, dict):
                 raise Malformed(f"conclusion[{j}]: expected an object, got {show(fact)}")

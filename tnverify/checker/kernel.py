@@ -1,9 +1,13 @@
-"""Core of the independent checker: parsing, numbers, facts, the rule registry.
+"""The kernel of the independent checker: parsing, numbers, facts, rules, and the one inference.
 
-This package imports only the standard library (plus python-flint, optionally,
-for large modular determinants and ranks). It never imports another tnverify
-module or numba_kernels: it shares no code with the prover, so a prover bug
-cannot hide itself in the checker.
+The kernel imports only the standard library and :mod:`tnverify.checker.linalg` (the single
+gate to python-flint). No checker module imports another tnverify module or numba_kernels:
+the checker shares no code with the prover, so a prover bug cannot hide itself in it.
+
+The central inference, "this r x r matrix is nonsingular (mod p, or over Z)", is written once,
+in :func:`check_minor`. Rule families (:mod:`tnverify.checker.families`) construct the
+matrices their claims are about (a flattening, a Jacobian, a grid block computed by a forward
+pass, a compound matrix) and hand their minors to it.
 
 A certificate (version 1) is a JSON object::
 
@@ -25,11 +29,15 @@ one JSON object (two readers could otherwise see two different claims).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import re
 import sys
 import threading
 from fractions import Fraction
+from math import lcm
+
+from tnverify.checker import linalg
 
 FORMAT = "tnverify-certificate"
 VERSIONS = (1,)
@@ -59,6 +67,8 @@ def rule(name: str):
     """Register a rule checker ``fn(step, ctx) -> list of (kind, subject, value)``."""
 
     def deco(fn):
+        if name in RULES:  # two families claiming one rule name: fail at import, never silently
+            raise ImportError(f"checker rule {name!r} is registered twice")
         RULES[name] = fn
         return fn
 
@@ -194,13 +204,6 @@ def field(d: dict, key: str, where: str, kind=None):
     return v
 
 
-def prod(xs) -> int:
-    out = 1
-    for x in xs:
-        out *= x
-    return out
-
-
 # ------------------------------------------------------------------ primality
 _MR_BASES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41)
 
@@ -246,7 +249,6 @@ class Ctx:
         self.raw = objects
         self.cache: dict = {}
         self.facts: dict = {}
-        self.lines: list = []
 
     # ---- objects
     def obj(self, name, where: str) -> dict:
@@ -289,23 +291,10 @@ def canon(subject) -> str:
 
 
 def implied(ctx: Ctx, kind: str, subject: dict, value) -> bool:
+    """Does a derived fact (or a fact that needs no step, :data:`STEPLESS`) imply (kind, subject, value)?"""
+    if any(holds(ctx, kind, subject, value) for holds in STEPLESS):
+        return True
     have = ctx.get(kind, subject)
-    if kind == "rank-at-most" and set(subject) == {"matrix", "field"}:
-        # the shape bounds the rank over any field, for a well-formed subject
-        try:
-            m, n = matrix_shape(ctx, subject["matrix"], "conclusion")
-            fld = subject["field"]
-            if fld != "Q":
-                if not (isinstance(fld, str) and fld.startswith("GF(") and fld.endswith(")")):
-                    raise Malformed(f"expected the field Q or GF(p), got {show(fld)}")
-                if fld != f"GF({prime(fld[3:-1], 'conclusion.field')})":
-                    raise Malformed(f"expected the field written GF(p), got {show(fld)}")
-                if not is_integer_object(ctx, subject["matrix"], "conclusion"):
-                    raise Malformed("a GF(p) fact needs a matrix with integer entries")
-            if value >= min(m, n):
-                return True
-        except (Malformed, CheckFailure):
-            pass
     if have is None:
         return False
     if kind.endswith("-at-least"):
@@ -316,130 +305,109 @@ def implied(ctx: Ctx, kind: str, subject: dict, value) -> bool:
 
 
 def parse_object(o: dict, where: str) -> dict:
+    """Parse a certificate object by the parser registered for its ``type`` in :data:`OBJECT_TYPES`."""
     typ = field(o, "type", where, str)
-    if typ in OBJECT_TYPES:  # registered types (e.g. "network") parse their own schema
-        return OBJECT_TYPES[typ](o, where)
-    shape = field(o, "shape", where, list)
-    dims = [integer(d, f"{where}.shape[{i}]", 1) for i, d in enumerate(shape)]
-    size = prod(dims)
-    if size > MAX_ENTRIES:
-        raise Malformed(f"{where}: {size} entries exceed the checker limit {MAX_ENTRIES}")
-    ents = field(o, "entries", where, list)
-    if typ == "matrix":
-        if len(dims) != 2:
-            raise Malformed(f"{where}: a matrix needs a shape of length 2, got {dims}")
-        if len(ents) != dims[0]:
-            raise Malformed(f"{where}: shape says {dims[0]} rows, entries has {len(ents)}")
-        flat = []
-        for i, row in enumerate(ents):
-            if not isinstance(row, list) or len(row) != dims[1]:
-                raise Malformed(f"{where}.entries[{i}]: expected a row of length {dims[1]}")
-            flat.extend(num(x, f"{where}.entries[{i}]") for x in row)
-        return {"type": "matrix", "shape": dims, "flat": flat}
-    if typ == "tensor":
-        if len(dims) < 1:
-            raise Malformed(f"{where}: a tensor needs a nonempty shape")
-        if len(ents) != size:
-            raise Malformed(f"{where}: shape {dims} needs {size} entries, got {len(ents)}")
-        return {"type": "tensor", "shape": dims, "flat": [num(x, f"{where}.entries[{i}]") for i, x in enumerate(ents)]}
-    raise Malformed(f"{where}: unknown object type {typ!r}")
+    if typ not in OBJECT_TYPES:
+        raise Malformed(f"{where}: unknown object type {typ!r} (known: {', '.join(sorted(OBJECT_TYPES))})")
+    return OBJECT_TYPES[typ](o, where)
 
 
-#: Extra object types registered by rule modules: type -> parser(o, where).
+#: Object types registered by rule families: type -> parser(o, where) -> parsed dict.
 OBJECT_TYPES: dict = {}
-
-
-# -------------------------------------------------------------- matrix access
-def matrix_ref(ref, where: str) -> dict:
-    """Validate a matrix reference ``{"object": NAME}`` or ``{"object": NAME, "rows": [...]}``."""
-    if not isinstance(ref, dict) or "object" not in ref:
-        raise Malformed(f"{where}: expected a matrix reference {{'object': NAME, 'rows': [...]}}")
-    extra = set(ref) - {"object", "rows"}
-    if extra:
-        raise Malformed(f"{where}: unknown keys {sorted(extra)} in a matrix reference")
-    return ref
-
-
-def _flattening(ctx: Ctx, ref: dict, where: str):
-    """(shape, entry function (i, j) -> number) of a referenced matrix."""
-    o = ctx.obj(ref["object"], where)
-    if o["type"] == "matrix":
-        if "rows" in ref:
-            raise Malformed(f"{where}: 'rows' applies to tensors, {ref['object']!r} is a matrix")
-        m, n = o["shape"]
-        flat = o["flat"]
-        return (m, n), (lambda i, j: flat[i * n + j])
-    if o["type"] != "tensor":
-        raise Malformed(f"{where}: {ref['object']!r} is a {o['type']}, not a matrix or tensor")
-    shape = o["shape"]
-    N = len(shape)
-    rows = int_list(field(ref, "rows", where), f"{where}.rows", 0, N - 1)
-    if not rows or len(rows) == N:
-        raise Malformed(f"{where}.rows: both sides of the flattening must be nonempty")
-    cols = [k for k in range(N) if k not in rows]
-    strides = [0] * N
-    s = 1
-    for k in range(N - 1, -1, -1):
-        strides[k] = s
-        s *= shape[k]
-
-    def split(idx, modes):
-        out = 0
-        for k in reversed(modes):
-            idx, d = divmod(idx, shape[k])
-            out += d * strides[k]
-        return out
-
-    m = prod(shape[k] for k in rows)
-    n = prod(shape[k] for k in cols)
-    flat = o["flat"]
-    return (m, n), (lambda i, j: flat[split(i, rows) + split(j, cols)])
-
-
-def matrix_shape(ctx: Ctx, ref: dict, where: str):
-    return _flattening(ctx, matrix_ref(ref, where), where)[0]
-
-
-def submatrix(ctx: Ctx, ref: dict, rows, cols, where: str) -> list:
-    """Rows x cols entries of the referenced matrix (or flattening), as lists."""
-    (m, n), at = _flattening(ctx, matrix_ref(ref, where), where)
-    for i in rows:
-        if not 0 <= i < m:
-            raise Malformed(f"{where}: row index {i} outside 0..{m - 1}")
-    for j in cols:
-        if not 0 <= j < n:
-            raise Malformed(f"{where}: column index {j} outside 0..{n - 1}")
-    if len(rows) * len(cols) > MAX_ENTRIES:
-        raise Malformed(f"{where}: {len(rows)} x {len(cols)} exceeds the checker limit")
-    return [[at(i, j) for j in cols] for i in rows]
-
-
-def full_matrix(ctx: Ctx, ref: dict, where: str) -> list:
-    (m, n), _ = _flattening(ctx, matrix_ref(ref, where), where)
-    return submatrix(ctx, ref, range(m), range(n), where)
+#: Facts that hold by definition, with no step: functions (ctx, kind, subject, value) -> bool.
+STEPLESS: list = []
 
 
 def clear_rows(M: list) -> list:
-    """Scale each row by the lcm of its denominators (keeps rank and kernel over Q)."""
+    """Scale each row by the lcm of its denominators (an integer matrix of the same rank and kernel over Q)."""
     out = []
     for row in M:
-        lcm = 1
-        for x in row:
-            if isinstance(x, Fraction):
-                d = x.denominator
-                a, b = lcm, d
-                while b:
-                    a, b = b, a % b
-                lcm = lcm * d // a
-        out.append([int(x * lcm) for x in row] if lcm != 1 else [int(x) for x in row])
+        m = lcm(*(x.denominator for x in row if isinstance(x, Fraction)))
+        out.append([int(x * m) for x in row])
     return out
 
 
-def is_integer_matrix(M: list) -> bool:
-    return all(isinstance(x, int) for row in M for x in row)
+# ------------------------------------------------------------ the one inference
+_NOTES: contextvars.ContextVar = contextvars.ContextVar("tnverify_checker_notes", default=None)
 
 
-def is_integer_object(ctx: Ctx, ref: dict, where: str) -> bool:
-    """Are ALL entries of the referenced matrix or tensor integers (so that "mod p" is defined)?"""
-    o = ctx.obj(matrix_ref(ref, where)["object"], where)
-    return all(isinstance(x, int) for x in o.get("flat", ()))
+@contextlib.contextmanager
+def engine_notes():
+    """Collect, while one step is checked, which engine computed each determinant or rank."""
+    token = _NOTES.set([])
+    try:
+        yield _NOTES.get()
+    finally:
+        _NOTES.reset(token)
+
+
+def note(text: str) -> None:
+    """Record ``text`` (e.g. ``"det 8x8 mod 101 by python"``) on the current step's verdict line."""
+    notes = _NOTES.get()
+    if notes is not None:
+        notes.append(text)
+
+
+def minor_hint(step: dict, m: int, n: int, r: int, where: str = "step") -> tuple[list, list]:
+    """The hinted ``{"rows": [...], "cols": [...]}`` of an r x r minor of an m x n matrix, validated."""
+    minor = field(step, "minor", where, dict)
+    rows = int_list(field(minor, "rows", f"{where}.minor"), f"{where}.minor.rows", 0, m - 1)
+    cols = int_list(field(minor, "cols", f"{where}.minor"), f"{where}.minor.cols", 0, n - 1)
+    if len(rows) != r or len(cols) != r:
+        raise Malformed(f"{where}.minor: expected {r} rows and {r} columns, got {len(rows)} and {len(cols)}")
+    if r * r > MAX_ENTRIES:
+        raise Malformed(f"{where}.minor: {r} x {r} exceeds the checker limit")
+    return rows, cols
+
+
+def check_minor(entries_or_rows: list, r: int, modulus: int | None, what: str) -> None:
+    """Check that an r x r matrix is nonsingular: the checker's one inference.
+
+    Parameters
+    ----------
+    entries_or_rows : list
+        The matrix, as r rows of r numbers or as r * r numbers in row-major order. Entries are
+        ints or Fractions (each row is scaled by the lcm of its denominators first, a nonzero
+        factor that does not change whether the determinant vanishes).
+    r : int
+        The size; ``r = 0`` holds trivially (the empty determinant is 1).
+    modulus : int or None
+        A prime p (already checked by :func:`prime`): the determinant must be nonzero mod p.
+        None: it must be nonzero over Z.
+    what : str
+        Where the matrix comes from, for the message: "the r x r minor {what} has determinant 0".
+
+    Raises
+    ------
+    CheckFailure
+        When the determinant is 0 (mod p).
+
+    Notes
+    -----
+    An integer that is nonzero mod p is nonzero, so either way the matrix is nonsingular over
+    Q. The rules turn that into their facts: rank >= r of any matrix with this minor, or of a
+    matrix that this one factors through (a sketch), at this point; and, the minor being a
+    polynomial in the parameters that is nonzero here, on a dense Zariski-open set of them.
+    The determinant comes from :mod:`tnverify.checker.linalg`; the engine is noted on the step.
+    """
+    if r == 0:
+        return
+    flat = entries_or_rows
+    if isinstance(flat[0], list):
+        flat = [x for row in flat for x in row]
+    if len(flat) != r * r:
+        raise ValueError(f"check_minor: expected {r} x {r} entries, got {len(flat)}")
+    if any(isinstance(x, Fraction) for x in flat):
+        flat = [x for row in clear_rows([flat[i * r:(i + 1) * r] for i in range(r)]) for x in row]
+    d, engine = linalg.det(flat, r, modulus)
+    over = "over Z" if modulus is None else f"mod {modulus}"
+    note(f"det {r}x{r} {over} by {engine}")
+    if d == 0:
+        raise CheckFailure(f"the {r} x {r} minor {what} has determinant 0 {over} (engine: {engine})")
+
+
+def rank_mod(rows: list, p: int) -> int:
+    """Rank over GF(p) of the integer matrix ``rows`` (by :mod:`linalg`; the engine is noted)."""
+    value, engine = linalg.rank_mod_p(rows, p)
+    note(f"rank {len(rows)}x{len(rows[0]) if rows else 0} mod {p} by {engine}")
+    return value

@@ -1,109 +1,115 @@
-"""The checker's own exact linear algebra (no tnverify prover code).
+"""The checker's exact linear algebra, and its single gate to FLINT.
 
-Small inputs use pure Python: fraction-free Bareiss elimination over Z and
-Gaussian elimination mod p. Large modular determinants and ranks use
-python-flint's ``nmod_mat`` (FLINT, an independent and widely used library).
+Every determinant and rank the checker relies on is computed here, and no other checker
+module imports python-flint. Two engines:
+
+``python``
+    Bareiss' fraction-free elimination over Z, and Gaussian elimination mod p, in plain
+    Python (``O(n^3)`` operations).
+``flint``
+    python-flint's ``fmpz_mat`` / ``nmod_mat`` (FLINT, an independent and widely used
+    library), for problems above :data:`PURE_PYTHON_WORK` multiply-adds.
+
+With the environment variable ``TNVERIFY_CHECKER_PURE=1`` (read at every call) FLINT is never
+used: the prover uses FLINT too, so a FLINT defect cannot then make both accept a false minor.
+Each function returns its value together with the name of the engine that computed it.
 """
 from __future__ import annotations
 
-try:  # optional accelerator for large modular problems
+import os
+
+try:  # an accelerator for large problems; the pure-Python engine needs nothing
     import flint
 except ImportError:  # pragma: no cover - flint is a dependency of the package
     flint = None
 
-#: Above this many multiply-adds, modular work goes to FLINT.
+#: Above this many multiply-adds, work goes to FLINT (unless pure mode is on).
 PURE_PYTHON_WORK = 2_000_000
 
 
-def det_bareiss(M: list) -> int:
-    """Exact determinant of a square integer matrix by Bareiss' fraction-free elimination.
+def pure_mode() -> bool:
+    """Is FLINT switched off (``TNVERIFY_CHECKER_PURE=1``, or python-flint missing)?"""
+    return flint is None or os.environ.get("TNVERIFY_CHECKER_PURE") == "1"
 
-    O(n^3) operations on integers whose size is bounded by Hadamard's bound.
+
+def _engine(work: int) -> str:
+    return "python" if pure_mode() or work <= PURE_PYTHON_WORK else "flint"
+
+
+def det(flat: list, n: int, p: int | None) -> tuple[int, str]:
+    """Determinant of the n x n integer matrix with row-major entries ``flat``: (value, engine).
+
+    Over Z when ``p`` is None (Bareiss), else mod the prime p, in [0, p).
     """
-    n = len(M)
-    A = [list(r) for r in M]
+    engine = _engine(n**3)
+    if engine == "flint":
+        if p is None:
+            return int(flint.fmpz_mat(n, n, flat).det()), engine
+        return int(flint.nmod_mat(n, n, [x % p for x in flat], p).det()), engine
+    if p is None:
+        return _bareiss([flat[i * n:(i + 1) * n] for i in range(n)]), engine
+    return _echelon_mod_p([[x % p for x in flat[i * n:(i + 1) * n]] for i in range(n)], p, True)[1], engine
+
+
+def rank_mod_p(rows: list, p: int) -> tuple[int, str]:
+    """Rank over GF(p) of an integer matrix given by its rows: (value, engine)."""
+    m = len(rows)
+    n = len(rows[0]) if m else 0
+    engine = _engine(m * n * min(m, n))
+    if engine == "flint":
+        return flint.nmod_mat(m, n, [x % p for row in rows for x in row], p).rank(), engine
+    return _echelon_mod_p([[x % p for x in row] for row in rows], p, False)[0], engine
+
+
+def _bareiss(A: list) -> int:
+    """Exact determinant of a square integer matrix (rows, modified in place), fraction-free.
+
+    Every intermediate entry is a minor of A, so its size is bounded by Hadamard's bound.
+    """
+    n = len(A)
     sign, prev = 1, 1
     for k in range(n - 1):
         if A[k][k] == 0:
-            for i in range(k + 1, n):
-                if A[i][k] != 0:
-                    A[k], A[i] = A[i], A[k]
-                    sign = -sign
-                    break
-            else:
+            swap = next((i for i in range(k + 1, n) if A[i][k] != 0), None)
+            if swap is None:
                 return 0
-        akk = A[k][k]
+            A[k], A[swap] = A[swap], A[k]
+            sign = -sign
+        akk, row_k = A[k][k], A[k]
         for i in range(k + 1, n):
-            aik = A[i][k]
-            row_i, row_k = A[i], A[k]
+            row_i, aik = A[i], A[i][k]
             for j in range(k + 1, n):
                 row_i[j] = (row_i[j] * akk - aik * row_k[j]) // prev
         prev = akk
     return sign * A[n - 1][n - 1] if n else 1
 
 
-def rank_mod_p(M: list, p: int) -> int:
-    """Rank of an integer matrix over GF(p)."""
-    m = len(M)
-    n = len(M[0]) if m else 0
-    if flint is not None and m * n * min(m, n) > PURE_PYTHON_WORK:
-        return flint.nmod_mat(m, n, [x % p for row in M for x in row], p).rank()
-    A = [[x % p for x in row] for row in M]
-    r = 0
+def _echelon_mod_p(A: list, p: int, square: bool) -> tuple[int, int]:
+    """Gaussian elimination of the rows A (entries in [0, p), modified in place): (rank, det mod p).
+
+    With ``square`` it stops at the first column without a pivot (the determinant is then 0).
+    """
+    m = len(A)
+    n = len(A[0]) if m else 0
+    r, d = 0, 1
     for c in range(n):
         piv = next((i for i in range(r, m) if A[i][c]), None)
         if piv is None:
+            if square:
+                return r, 0
             continue
-        A[r], A[piv] = A[piv], A[r]
-        inv = pow(A[r][c], -1, p)
-        rowr = A[r]
+        if piv != r:
+            A[r], A[piv] = A[piv], A[r]
+            d = -d
+        top = A[r]
+        d = d * top[c] % p
+        inv = pow(top[c], -1, p)
         for i in range(r + 1, m):
-            f = A[i][c]
+            f = A[i][c] * inv % p
             if f:
-                f = f * inv % p
-                rowi = A[i]
-                for j in range(c, n):
-                    rowi[j] = (rowi[j] - f * rowr[j]) % p
+                row = A[i]
+                row[c:] = [(x - f * y) % p for x, y in zip(row[c:], top[c:])]
         r += 1
         if r == m:
             break
-    return r
-
-
-def det_mod_p(M: list, p: int) -> int:
-    """Determinant of a square integer matrix mod p, in [0, p)."""
-    n = len(M)
-    if flint is not None and n**3 > PURE_PYTHON_WORK:
-        return int(flint.nmod_mat(n, n, [x % p for row in M for x in row], p).det())
-    A = [[x % p for x in row] for row in M]
-    d = 1
-    for c in range(n):
-        piv = next((i for i in range(c, n) if A[i][c]), None)
-        if piv is None:
-            return 0
-        if piv != c:
-            A[c], A[piv] = A[piv], A[c]
-            d = -d
-        d = d * A[c][c] % p
-        inv = pow(A[c][c], -1, p)
-        for i in range(c + 1, n):
-            f = A[i][c] * inv % p
-            if f:
-                for j in range(c, n):
-                    A[i][j] = (A[i][j] - f * A[c][j]) % p
-    return d % p
-
-
-def det_mod(entries: list, r: int, p: int) -> int:
-    """Determinant mod p of the r x r matrix given by its flat row-major ``entries`` (FLINT when large)."""
-    if flint is not None and r**3 > PURE_PYTHON_WORK:
-        return int(flint.nmod_mat(r, r, [x % p for x in entries], p).det())
-    return det_mod_p([entries[i * r:(i + 1) * r] for i in range(r)], p)
-
-
-def det_int(M: list) -> int:
-    """Exact integer determinant (Bareiss; FLINT's fmpz_mat for large n)."""
-    n = len(M)
-    if flint is not None and n**3 > PURE_PYTHON_WORK:
-        return int(flint.fmpz_mat(M).det())
-    return det_bareiss(M)
+    return r, d % p

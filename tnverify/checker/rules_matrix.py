@@ -1,65 +1,72 @@
-"""Rules about ranks of matrices and flattenings.
+"""Rules about the rank of a matrix object, or of a flattening of a tensor object.
 
-``rank-at-least``
-    ``{"matrix": REF, "rank": r, "minor": {"rows": [...], "cols": [...]}, "modulus": p | null}``.
-    Rebuilds the r x r minor, clears row denominators, checks det != 0 (mod p, or
-    over Z when ``modulus`` is null). Facts: rank-at-least r over Q; over GF(p) too
-    when the matrix is an integer matrix.
-``rank-at-most``, ``method`` one of
-
-    ``kernel``: ``"kernel": [v_1..v_k], "support": [c_1..c_k], "modulus": p | null``.
-    Checks M v_i = 0 (over Q, or mod p), and that the k x k block of the vectors at
-    the support coordinates is diagonal with nonzero (mod p) diagonal, so the
-    vectors are independent: rank <= n - k.
-
-    ``factorization``: ``"left": U (m x r), "right": V (r x n)``; checks M == U V
-    over Q: rank <= r.
-
-    ``modular``: ``"primes": [p_1..p_k]``. Checks each p_i is prime and distinct,
-    and rank(M mod p_i) <= r: facts over each GF(p_i). If moreover
-    (prod p_i)^2 > product of the r+1 largest squared row norms (or column norms)
-    of the row-cleared integer matrix, every (r+1)-minor D has |D| < prod p_i
-    (Hadamard) and is divisible by every p_i, so D = 0: fact over Q.
+A matrix reference ``REF`` is ``{"object": NAME}`` (a matrix) or ``{"object": NAME, "rows":
+[modes]}`` (the flattening of a tensor: rows = C order over ``rows``, columns = C order over the
+other modes). Subjects are ``{"matrix": REF, "field": "Q" | "GF(p)"}``; a GF(p) fact needs a
+matrix whose entries are all integers, so that "M mod p" is defined.
 """
 from __future__ import annotations
 
-from tnverify.checker.kernel import (
-    CheckFailure, Malformed, clear_rows, field, full_matrix, int_list, integer, is_integer_matrix,
-    is_integer_object, matrix_ref, matrix_shape, num, prime, prod, rule, submatrix,
+from math import prod
+
+from tnverify.checker.families.matrices import (
+    full_matrix, is_integer_matrix, is_integer_object, matrix_ref, matrix_shape, submatrix,
 )
-from tnverify.checker.linalg import det_int, det_mod_p, rank_mod_p
+from tnverify.checker.kernel import (
+    STEPLESS, CheckFailure, Malformed, check_minor, clear_rows, field, int_list, integer, minor_hint, num, prime,
+    rank_mod, rule, show,
+)
 
 
 def _subject(ref: dict, fld: str) -> dict:
     return {"matrix": ref, "field": fld}
 
 
+def _shape_bound(ctx, kind: str, subject: dict, value) -> bool:
+    """``rank-at-most`` min(m, n) of a matrix (over Q, or GF(p) for integer entries) needs no step."""
+    if kind != "rank-at-most" or set(subject) != {"matrix", "field"}:
+        return False
+    try:  # only for a well-formed subject
+        m, n = matrix_shape(ctx, subject["matrix"], "conclusion")
+        fld = subject["field"]
+        if fld != "Q":
+            if not (isinstance(fld, str) and fld.startswith("GF(") and fld.endswith(")")):
+                raise Malformed(f"expected the field Q or GF(p), got {show(fld)}")
+            if fld != f"GF({prime(fld[3:-1], 'conclusion.field')})":
+                raise Malformed(f"expected the field written GF(p), got {show(fld)}")
+            if not is_integer_object(ctx, subject["matrix"], "conclusion"):
+                raise Malformed("a GF(p) fact needs a matrix with integer entries")
+        return value >= min(m, n)
+    except (Malformed, CheckFailure):
+        return False
+
+
+STEPLESS.append(_shape_bound)
+
+
 @rule("rank-at-least")
 def rank_at_least(step: dict, ctx) -> list:
+    """``rank-at-least``: a hinted r x r submatrix is nonsingular, so the rank is at least r.
+
+    Step ``{"matrix": REF, "rank": r, "minor": {"rows": [...], "cols": [...]}, "modulus": p | null}``.
+    The checker takes the submatrix of its own parse of the object and hands it to
+    :func:`~tnverify.checker.kernel.check_minor` (det != 0 mod p, or over Z when ``modulus``
+    is null). A nonsingular r x r submatrix makes r rows independent: rank >= r over Q, and,
+    mod p, over GF(p) for an integer matrix. Facts: ``rank-at-least`` r (Q; GF(p)).
+    """
     ref = matrix_ref(field(step, "matrix", "step"), "step.matrix")
     m, n = matrix_shape(ctx, ref, "step.matrix")
     r = integer(field(step, "rank", "step"), "step.rank", 0)
-    minor = field(step, "minor", "step", dict)
-    rows = int_list(field(minor, "rows", "step.minor"), "step.minor.rows", 0, m - 1)
-    cols = int_list(field(minor, "cols", "step.minor"), "step.minor.cols", 0, n - 1)
-    if len(rows) != r or len(cols) != r:
-        raise Malformed(f"step.minor: expected {r} rows and {r} columns, got {len(rows)} and {len(cols)}")
+    rows, cols = minor_hint(step, m, n, r)
     if r == 0:
         return [("rank-at-least", _subject(ref, "Q"), 0)]
     p = step.get("modulus")
-    B = clear_rows(submatrix(ctx, ref, rows, cols, "step.minor"))
-    if p is None:
-        d = det_int(B)
-        if d == 0:
-            raise CheckFailure(f"the {r} x {r} minor at rows {_short(rows)}, cols {_short(cols)} is singular over Z")
-        return [("rank-at-least", _subject(ref, "Q"), r)]
-    p = prime(p, "step.modulus")
-    d = det_mod_p(B, p)
-    if d == 0:
-        raise CheckFailure(
-            f"the {r} x {r} minor at rows {_short(rows)}, cols {_short(cols)} has determinant 0 mod {p}"
-        )
+    if p is not None:
+        p = prime(p, "step.modulus")
+    check_minor(submatrix(ctx, ref, rows, cols, "step.minor"), r, p, f"at rows {_short(rows)}, cols {_short(cols)}")
     facts = [("rank-at-least", _subject(ref, "Q"), r)]
+    if p is None:
+        return facts
     if is_integer_object(ctx, ref, "step.matrix"):  # "M mod p" needs every entry integral
         facts.append(("rank-at-least", _subject(ref, f"GF({p})"), r))
     return facts
@@ -72,6 +79,12 @@ def _short(xs, k=6):
 
 @rule("rank-at-most")
 def rank_at_most(step: dict, ctx) -> list:
+    """``rank-at-most``: ``{"matrix": REF, "rank": r, "method": METHOD, ...}``; fact ``rank-at-most``.
+
+    ``shape``: r >= min(m, n), as no matrix has more independent rows or columns.
+    ``kernel``, ``factorization``, ``modular``: see :func:`_kernel`, :func:`_factorization`,
+    :func:`_modular`.
+    """
     ref = matrix_ref(field(step, "matrix", "step"), "step.matrix")
     m, n = matrix_shape(ctx, ref, "step.matrix")
     r = integer(field(step, "rank", "step"), "step.rank", 0)
@@ -90,6 +103,12 @@ def rank_at_most(step: dict, ctx) -> list:
 
 
 def _kernel(step, ctx, ref, m, n, r):
+    """``"kernel": [v_1..v_k], "support": [c_1..c_k], "modulus": p | null``: rank <= n - k.
+
+    Checks M v_i = 0 (over Q, or mod p) and that the vectors restricted to the support
+    coordinates form a diagonal block with nonzero (mod p) diagonal: they are independent, so
+    the kernel has dimension >= k and the rank is <= n - k.
+    """
     vecs = field(step, "kernel", "step", list)
     support = int_list(field(step, "support", "step"), "step.support", 0, n - 1)
     k = len(vecs)
@@ -130,6 +149,7 @@ def _kernel(step, ctx, ref, m, n, r):
 
 
 def _factorization(step, ctx, ref, m, n, r):
+    """``"left": U (m x r), "right": V (r x n)``: M == U V exactly, so rank M <= rank U <= r (over Q)."""
     U = _mat(field(step, "left", "step", list), m, r, "step.left")
     V = _mat(field(step, "right", "step", list), r, n, "step.right")
     M = full_matrix(ctx, ref, "step.matrix")
@@ -148,6 +168,12 @@ def _mat(rows, m, n, where):
 
 
 def _modular(step, ctx, ref, m, n, r):
+    """``"primes": [p_1..p_k]``: rank(M mod p_i) <= r for distinct primes (row-cleared M).
+
+    Facts over each GF(p_i). Over Q: every (r+1)-minor D is divisible by every p_i, and when
+    (prod p_i)^2 exceeds the product of the r+1 largest squared row (or column) norms,
+    |D| < prod p_i by Hadamard's inequality, so D = 0 and rank M <= r.
+    """
     primes = field(step, "primes", "step", list)
     if not primes:
         raise Malformed("step.primes: expected at least one prime")
@@ -159,7 +185,7 @@ def _modular(step, ctx, ref, m, n, r):
     Mi = clear_rows(M)
     facts = []
     for p in ps:
-        rp = rank_mod_p(Mi, p)
+        rp = rank_mod(Mi, p)
         if rp > r:
             raise CheckFailure(f"rank mod {p} is {rp}, more than the claimed {r}")
         if integral:

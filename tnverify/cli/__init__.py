@@ -8,16 +8,18 @@ input, 3 inconclusive where a definite answer is demanded.
 Each command module of this package (``rank``, ``check``, ``catalog``, ``networks``,
 ``kruskal``, ``terracini``, ``numeric``, ``bench``) registers its subcommands with a
 ``register(sub, common)`` function; :mod:`tnverify.cli._output` holds what they share.
-This module parses, prepares output paths and turns user errors into one line.
+This module parses, prints the warning line of each deprecated spelling used
+(:mod:`tnverify.cli.args`; the convention is in docs/cli.md), prepares output paths and
+turns user errors into one line.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from tnverify.cli._output import fail as _fail
+from tnverify.cli.args import flush_deprecations
 from tnverify.errors import EXIT_OK, EXIT_USAGE, InputError, TnverifyError
 
 class _Parser(argparse.ArgumentParser):
@@ -42,8 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Options that name a file a command writes.
-OUTPUT_OPTIONS = ("cert", "out", "output", "csv", "plot")
+#: Options that name a file a command writes (destinations: ``--cert``, ``-o/--output``, ``--plot``).
+OUTPUT_OPTIONS = ("cert", "output", "plot")
 
 
 def _prepare_outputs(args) -> None:
@@ -87,6 +89,7 @@ def _main(argv: list) -> int:
         if not getattr(args, "func", None):
             parser.print_help(sys.stderr)
             return EXIT_USAGE
+        flush_deprecations(args)
         _prepare_outputs(args)
         return args.func(args)
     except TnverifyError as e:

@@ -1,4 +1,4 @@
-"""What the command modules share: printing results, exit codes, one-line errors."""
+"""What the command modules share: printing results, exit codes, one-line errors and warnings."""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,7 @@ import sys
 
 from tnverify.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK
 
-__all__ = ["emit", "status_exit", "fail"]
+__all__ = ["emit", "status_exit", "fail", "warn"]
 
 
 def emit(args, payload: dict, text: str) -> None:
@@ -28,3 +28,8 @@ def fail(as_json: bool, message: str, code: int) -> int:
     if as_json:
         print(json.dumps({"status": "error", "exit_code": code, "message": message}))
     return code
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr (``tnverify: warning: ...``); stdout, and so ``--json``, is untouched."""
+    print(f"tnverify: warning: {message}", file=sys.stderr)

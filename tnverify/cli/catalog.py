@@ -5,11 +5,16 @@ runs theorem instances (see :mod:`tnverify.theorems`), one line per instance on
 stdout and a progress bar on stderr, then ``N passed, N failed``. Every
 certificate goes through the independent checker before an instance counts as
 passed. Exit 0 when every outcome matches ``expect``, 1 otherwise, 2 on
-malformed input.
+malformed input (every file is validated before the first run).
+
+``tnverify list`` prints each theorem with its notion, fields, number of
+instances and full references. The theorem registry is imported only by the
+commands that need it (it loads every family). See ``docs/architecture.md``.
 """
 from __future__ import annotations
 
 import html
+import inspect
 import json
 import platform
 import sys
@@ -18,19 +23,22 @@ from pathlib import Path
 
 from tnverify.cli import args as cli_args
 from tnverify.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, InputError
-from tnverify.theorems import BAD_INPUT
 
 
 def _run_one(task):
     """Module-level (picklable) worker: run one instance, return a plain dict."""
-    from tnverify.theorems import run_instance
+    from tnverify.theorems.runner import run_instance
 
     path, emit = task
     return run_instance(path, emit_dir=emit).to_dict()
 
 
 def _cmd_list(args) -> int:
-    from tnverify.theorems import find_instances, load_instance, registry
+    from collections import Counter
+
+    from tnverify.theorems import registry
+    from tnverify.theorems.instance import describe, find_instances, load_instance
+    from tnverify.theorems.references import REFERENCES
 
     reg = registry()
     instances = []
@@ -39,22 +47,33 @@ def _cmd_list(args) -> int:
         inst = load_instance(f)
         instances.append({"id": inst.id, "theorem": inst.theorem, "expect": inst.expect, "slow": inst.slow,
                           "statement": inst.statement, "source": inst.source})
+    count = Counter(i["theorem"] for i in instances)
+    theorems = [{"name": t.name, "statement": t.statement, "notion": t.notion, "fields": list(t.fields),
+                 "values": list(t.values), "instances": count[t.name],
+                 "references": {k: REFERENCES[k] for k in t.references},
+                 "params": [{"name": k, "type": describe(t.types[k]),
+                             **({} if d is inspect.Parameter.empty else {"default": d})}
+                            for k, d in t.params.items()]}
+                for t in sorted(reg.values(), key=lambda t: t.name)]
     if args.json:
-        print(json.dumps({"theorems": [{"name": t.name, "statement": t.statement, "reference": t.reference,
-                                        "params": list(t.params)} for t in reg.values()],
-                          "instances": instances}))
+        print(json.dumps({"theorems": theorems, "instances": instances}))
         return EXIT_OK
-    print(f"{len(reg)} theorems:")
-    for t in sorted(reg.values(), key=lambda t: t.name):
-        print(f"  {t.name:28} {t.statement}\n  {'':28} [{t.reference}]")
-    print(f"{len(instances)} instances:")
+    print(f"{len(theorems)} theorems:")
+    for t in theorems:
+        print(f"\n{t['name']}  ({t['instances']} instance{'s' if t['instances'] != 1 else ''})")
+        print(f"  {t['statement']}")
+        print(f"  notion: {t['notion']}; fields: {', '.join(t['fields'])}")
+        print(f"  values: {', '.join(t['values'])}")
+        for key, text in t["references"].items():
+            print(f"  [{key}] {text}")
+    print(f"\n{len(instances)} instances:")
     for i in instances:
         print(f"  {i['id']:60} {i['theorem']:24} expect {i['expect']}{' (slow)' if i['slow'] else ''}")
     return EXIT_OK
 
 
 def _cmd_prove(args) -> int:
-    from tnverify.theorems import run_instance
+    from tnverify.theorems.runner import BAD_INPUT, run_instance
 
     res = run_instance(args.instance, cert_path=args.cert)
     if args.json:
@@ -62,7 +81,10 @@ def _cmd_prove(args) -> int:
     else:
         print(f"{res.id}: {res.statement}")
         print(f"  source: {res.source}")
-        print(f"  expected {res.expect}, got {res.got} ({res.seconds:.2f} s); checker: {res.verdict or 'no certificate'}")
+        print(f"  expected {res.expect}, got {res.got} ({res.seconds:.2f} s); "
+              f"checker: {res.verdict or 'no certificate'}")
+        if res.notion:
+            print(f"  notion: {res.notion}" + (f" over {res.field}" if res.field else ""))
         if res.values:
             print(f"  values: {json.dumps(res.values)}")
         if res.message:
@@ -76,16 +98,17 @@ def _cmd_prove(args) -> int:
     return EXIT_OK if res.passed else EXIT_FAILED
 
 
-#: Modules a worker process imports while it waits for work (names, as the executor's preload takes them).
-_WORKER_PRELOAD = ("tnverify.cli.catalog", "tnverify.theorems.ranks", "tnverify.theorems.networks",
-                   "tnverify.theorems.kruskal", "tnverify.theorems.terracini", "tnverify.theorems.cp")
+#: Modules a worker process imports while it waits for work (names, as the executor's preload takes them);
+#: the runner imports the registry, which imports every theorem family.
+_WORKER_PRELOAD = ("tnverify.cli.catalog", "tnverify.theorems.runner")
 
 
 def _cmd_run(args) -> int:
     from tqdm import tqdm
 
     from tnverify.parallel import TaskFailure, executor
-    from tnverify.theorems import find_instances, load_instance
+    from tnverify.theorems.instance import find_instances, load_instance
+    from tnverify.theorems.runner import BAD_INPUT, InstanceResult
 
     files = find_instances(args.paths)
     if not files:
@@ -109,11 +132,7 @@ def _cmd_run(args) -> int:
     try:
         for k, out in ex.map_unordered(_run_one, tasks):
             if isinstance(out, TaskFailure):
-                i = chosen[k]
-                out = {"id": i.id, "path": str(i.path), "theorem": i.theorem, "statement": i.statement,
-                       "source": i.source, "expect": i.expect, "got": out.kind, "passed": False, "seconds": 0.0,
-                       "values": {}, "expected": i.expected, "verdict": None, "certificate": None,
-                       "message": out.message, "params": i.params}
+                out = InstanceResult.failed(chosen[k], out.message, out.kind).to_dict()
             results[k] = out
             bar.update(1)
             if not args.json:

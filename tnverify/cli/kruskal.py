@@ -13,16 +13,6 @@ from tnverify.errors import InputError
 __all__ = ["register"]
 
 
-def _ints(spec: str, what: str) -> list:
-    try:
-        out = [int(x) for x in spec.replace("x", ",").split(",") if x.strip()]
-    except ValueError:
-        raise InputError(f"expected comma-separated integers for {what}, got {spec!r}") from None
-    if not out or min(out) < 1:
-        raise InputError(f"expected positive integers for {what}, got {spec!r}")
-    return out
-
-
 def _write_cert(args, cert, claim: dict, out: dict) -> None:
     from tnverify import certificate as C
 
@@ -38,13 +28,10 @@ def _cmd_kruskal(args) -> int:
     from tnverify.exact.io import load_array
     from tnverify.theory.kruskal import generic_kruskal_rank, kruskal_certificate, kruskal_rank
 
-    if (args.file is None) == (args.generic is None):
-        raise InputError("expected a matrix FILE or --generic I,R (exactly one)")
-    if args.generic is not None:
-        vals = _ints(args.generic, "--generic")
-        I, R = (vals + [0])[:2]
-        if len(vals) != 2 or R < 1:
-            raise InputError(f"expected --generic I,R with two positive integers, got {args.generic!r}")
+    if (args.file is None) == (args.shape is None):
+        raise InputError("expected a matrix FILE or --shape I,R (a generic I x R matrix), exactly one")
+    if args.shape is not None:
+        I, R = args.shape  # two positive integers (cli_args.matrix_shape)
         res, A = generic_kruskal_rank(I, R, seed=args.seed)
         what = f"generic {I} x {R} matrices (proved at a random point; valid over C)"
     else:
@@ -58,7 +45,7 @@ def _cmd_kruskal(args) -> int:
     out = res.to_dict()
     if args.cert:
         cert = kruskal_certificate(res, A)
-        if args.generic is not None:
+        if args.shape is not None:
             cert.meta["generic"] = f"the point is a random {A.shape[0]} x {A.shape[1]} matrix; k >= lower is open"
         _write_cert(args, cert, {"statement": f"Kruskal rank of {what}", "status": res.status}, out)
     if res.status == "proved":
@@ -96,8 +83,9 @@ def _cmd_unique(args) -> int:
     elif args.shape is not None:
         if args.rank is None:
             raise InputError("--shape needs --rank R")
-        res = generic_uniqueness(_ints(args.shape, "--shape"), args.rank, symmetric=args.symmetric, seed=args.seed)
-        what = f"generic rank-{args.rank} {'symmetric ' if args.symmetric else ''}CP of format {args.shape}"
+        res = generic_uniqueness(list(args.shape), args.rank, symmetric=args.symmetric, seed=args.seed)
+        what = (f"generic rank-{args.rank} {'symmetric ' if args.symmetric else ''}CP of format "
+                f"{','.join(map(str, args.shape))}")
     else:
         T = load_array(args.tensor, allow_pickle=args.allow_pickle)
         jr = jennrich(T, seed=args.seed)
@@ -121,9 +109,9 @@ def _cmd_identifiable(args) -> int:
     from tnverify.exact.io import load_array
     from tnverify.theory.uniqueness import pnn_identifiability
 
-    widths = _ints(args.widths, "--widths")
+    widths = list(args.widths)
     if len(widths) < 2:
-        raise InputError(f"expected --widths n,m[,o] (inputs, neurons, outputs), got {args.widths!r}")
+        raise InputError(f"expected --widths n,m[,o] (inputs, neurons, outputs), got {','.join(map(str, widths))}")
     if args.degree < 1:
         raise InputError(f"expected --degree >= 1, got {args.degree}")
     if len(widths) > 3:
@@ -163,13 +151,15 @@ def register(sub, common) -> None:
     """Add the ``kruskal``, ``unique`` and ``identifiable`` subcommands."""
     p = sub.add_parser("kruskal", parents=[common], help="Kruskal rank of a matrix with certified bounds")
     p.add_argument("file", nargs="?", help="matrix: .npy, .json or .txt")
-    p.add_argument("--generic", metavar="I,R", help="generic I x R matrices instead of a file")
+    cli_args.add_shape(p, "a generic I x R matrix instead of a file, e.g. 4,6", type=cli_args.matrix_shape,
+                       metavar="I,R")
+    cli_args.alias(p, "--generic", "--shape", dest="shape", type=cli_args.matrix_shape)
     p.add_argument("--field", default="Q", help="Q (default) or GF(p)")
     p.add_argument("--k-max", type=int, help="stop at this size")
     p.add_argument("--max-subsets", type=cli_args.positive, help="budget of subset tests")
     p.add_argument("--timeout", type=float, help="time budget in seconds")
-    p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the primes / random point (recorded)")
-    p.add_argument("--cert", help="write a certificate to this JSON file")
+    cli_args.add_seed(p, "the primes / random point")
+    cli_args.add_cert(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--jobs", type=cli_args.positive, default=1, help="local processes for enumeration chunks (for clusters, "
                    "see --scheduler; one process already uses every core)")
@@ -179,23 +169,24 @@ def register(sub, common) -> None:
 
     p = sub.add_parser("unique", parents=[common], help="essential uniqueness of a CP decomposition")
     p.add_argument("--factors", nargs="+", metavar="FILE", help="factor matrices (same number of columns)")
-    p.add_argument("--shape", help="format I,J,K,... for generic factors")
-    p.add_argument("--rank", type=int, help="rank R (with --shape)")
-    p.add_argument("--symmetric", action="store_true", help="symmetric CP (all factors equal)")
+    cli_args.add_shape(p, "format I,J,K,... of generic factors (with --rank R)")
+    cli_args.add_rank(p, "the rank R (with --shape)")
+    p.add_argument("--symmetric", action="store_true", help="symmetric CP (all factors equal; --shape I,I,I)")
     p.add_argument("--tensor", help="a 3-way tensor: exact Jennrich decomposition over Q, then uniqueness")
     p.add_argument("--max-subsets", type=cli_args.positive, help="budget of each Kruskal enumeration")
-    p.add_argument("--seed", type=cli_args.seed, default=0)
-    p.add_argument("--cert", help="write a certificate to this JSON file")
-    p.add_argument("--allow-pickle", action="store_true")
+    cli_args.add_seed(p, "the primes / random point")
+    cli_args.add_cert(p)
+    p.add_argument("--allow-pickle", action="store_true", help="accept object .npy files (pickle can run code)")
     p.set_defaults(func=_cmd_unique)
 
     p = sub.add_parser("identifiable", parents=[common],
                        help="identifiability of a polynomial network f(x) = V (W^T x)^d")
-    p.add_argument("--widths", required=True, help="n,m[,o]: inputs, neurons, outputs (more: a deep network)")
+    cli_args.option(p, "--widths", type=cli_args.widths, required=True, metavar="N,M[,O]",
+                    help="inputs, neurons, outputs, e.g. 4,5,1 (more entries: a deep network)")
     p.add_argument("--degree", type=int, required=True, help="degree d of the activation t^d")
     p.add_argument("--weights", help="first-layer weights W (n x m); default: generic")
     p.add_argument("--outputs", help="output weights V (o x m); default all ones")
-    p.add_argument("--seed", type=cli_args.seed, default=0)
-    p.add_argument("--cert", help="write a certificate to this JSON file")
-    p.add_argument("--allow-pickle", action="store_true")
+    cli_args.add_seed(p, "the random point and prime")
+    cli_args.add_cert(p)
+    p.add_argument("--allow-pickle", action="store_true", help="accept object .npy files (pickle can run code)")
     p.set_defaults(func=_cmd_identifiable)

@@ -3,7 +3,8 @@
 A network is a JSON file (positional ``FILE``) or a builder: ``--arch
 cp|tucker|tt|tr|ht|convac|rac --inputs N --features M --widths 2,2,2 --rank Z
 [--shared] [--tree SPEC] [--depth L]``; the partition is ``--partition
-interleaved|left-right|0,2,4,6``. A separation rank is reported ``proved`` only
+interleaved|left-right|0,2,4,6``. ``-N`` and ``-M`` are deprecated aliases of
+``--inputs`` and ``--features`` (docs/cli.md). A separation rank is reported ``proved`` only
 after the independent checker has verified its certificate.
 """
 from __future__ import annotations
@@ -18,28 +19,31 @@ from tnverify.errors import EXIT_FAILED, EXIT_OK, InputError
 __all__ = ["register"]
 
 
-def _ints(s: str | None):
-    if s is None:
+def _one_or_list(v):
+    """A parsed ``--features`` / ``--widths`` list: one entry as an int (the same at every input / level)."""
+    if v is None:
         return None
-    try:
-        v = [int(x) for x in s.split(",") if x.strip()]
-    except ValueError:
-        raise InputError(f"expected comma-separated integers like 2,2,2, got {s!r}") from None
-    return v[0] if len(v) == 1 else v
+    return v[0] if len(v) == 1 else list(v)
 
 
 def _builder_args(p, file=True):
     if file:
         p.add_argument("file", nargs="?", help="JSON network file (instead of --arch)")
     p.add_argument("--arch", help="cp, tucker, tt, tr, ht, convac or rac")
-    p.add_argument("--inputs", "-N", type=int, help="number of inputs N (time steps for rac)")
-    p.add_argument("--features", "-M", default="2", help="feature dimension M (or one per input: 2,3,2)")
-    p.add_argument("--widths", help="widths per level (ht, convac), TT/TR ranks, Tucker ranks, RAC hidden width")
-    p.add_argument("--rank", type=int, help="channels Z (cp)")
+    cli_args.option(p, "--inputs", type=cli_args.integer, metavar="N", help="number of inputs N (time steps for rac)")
+    cli_args.alias(p, "-N", "--inputs", dest="inputs", type=cli_args.integer)
+    cli_args.option(p, "--features", type=cli_args.widths, default="2", metavar="M",
+                    help="feature dimension M (or one per input: 2,3,2; default 2)")
+    cli_args.alias(p, "-M", "--features", dest="features", type=cli_args.widths)
+    cli_args.option(p, "--widths", type=cli_args.widths, metavar="W[,W...]",
+                    help="widths per level (ht, convac), TT/TR ranks, Tucker ranks, RAC hidden width")
+    cli_args.add_rank(p, "channels Z (cp)")
     p.add_argument("--shared", action="store_true", help="shared (convolutional / recurrent) weights")
-    p.add_argument("--tree", help="pooling tree: ((0,1),(2,3)), a permutation 0,2,1,3, or 'pairs'")
+    p.add_argument("--tree", type=cli_args.tree,
+                   help="pooling tree: pairs, mirror, odd-even, ((0,1),(2,3)) or a permutation 0,2,1,3")
     p.add_argument("--depth", type=int, default=1, help="depth L (rac)")
-    p.add_argument("--partition", default="interleaved", help="interleaved, left-right, or row legs like 0,2,4,6")
+    p.add_argument("--partition", type=cli_args.partition, default="interleaved", metavar="SPEC",
+                   help="interleaved (default), left-right (= start-end), or row legs like 0,2,4,6")
     if file:
         p.add_argument("--forward", metavar="FILE.py:FUNCTION",
                        help="your own architecture's forward pass (docs/grid_tensors.md); FILE is then an optional "
@@ -61,8 +65,8 @@ def _subject(args, arch=None, file=None):
         raise InputError("expected a network FILE or --arch cp|tucker|tt|tr|ht|convac|rac")
     if args.inputs is None:
         raise InputError(f"--arch {arch} needs --inputs N")
-    return spec(arch, args.inputs, _ints(args.features), _ints(args.widths), args.rank, args.shared, args.tree,
-                args.depth)
+    return spec(arch, args.inputs, _one_or_list(args.features), _one_or_list(args.widths), args.rank, args.shared,
+                args.tree, args.depth)
 
 
 def _order(subject) -> int:
@@ -95,7 +99,7 @@ def _checked(res, no_check: bool) -> tuple:
 def _cmd_forward(args) -> int:
     """``separation --forward FILE.py:FUNCTION``: bounds for the grid tensor of the user's own function."""
     from tnverify import certificate as C
-    from tnverify.networks.architectures import parse_partition
+    from tnverify.networks.partitions import parse_partition
     from tnverify.cli._output import emit, status_exit
     from tnverify.networks.network import load
     from tnverify.theory.user_forward import forward_separation, load_forward
@@ -105,7 +109,7 @@ def _cmd_forward(args) -> int:
         raise InputError("give either --forward or --arch, not both")
     if args.inputs is None:
         raise InputError("--forward needs --inputs N (the number of inputs of the function)")
-    M = _ints(args.features)
+    M = _one_or_list(args.features)
     if not isinstance(M, int):
         raise InputError(f"--forward reads the same M templates at every input; expected one --features M, got {M}")
     uf = load_forward(args.forward)
@@ -132,7 +136,7 @@ def _cmd_forward(args) -> int:
 def _cmd_separation(args) -> int:
     from tnverify import certificate as C
     from tnverify.cli._output import emit, status_exit
-    from tnverify.networks.architectures import parse_partition
+    from tnverify.networks.partitions import parse_partition
     from tnverify.theory.separation import separation
 
     if args.forward:
@@ -164,7 +168,7 @@ _WIDTH_NAMES = {"cp": ("Z channels", "Z"), "tt": ("TT rank r", "r"), "tr": ("TR 
 def _cmd_compare(args) -> int:
     from tnverify import certificate as C
     from tnverify.cli._output import emit, status_exit
-    from tnverify.networks.architectures import parse_partition
+    from tnverify.networks.partitions import parse_partition
     from tnverify.theory.separation import separation, shallow_width
 
     t0 = time.perf_counter()
@@ -173,7 +177,7 @@ def _cmd_compare(args) -> int:
     rows = parse_partition(args.partition, _order(subject))
     res = separation(subject, rows, seed=args.seed, attempts=args.attempts, prefix="deep_")
     net = res.network
-    feats = _ints(args.features)
+    feats = _one_or_list(args.features)
     need, below = shallow_width(args.shallow, net.order, feats, rows, res.lower, cert=res.certificate)
     status, verdict = _checked(res, args.no_check)
     wname, sym = _WIDTH_NAMES.get(args.shallow, ("width w", "w"))
@@ -201,7 +205,8 @@ def _cmd_compare(args) -> int:
 
 def _sweep_point(task: dict) -> dict:
     """One sweep point (module level, so an executor can ship it): deep and shallow ranks."""
-    from tnverify.networks.architectures import parse_partition, spec
+    from tnverify.networks.architectures import spec
+    from tnverify.networks.partitions import parse_partition
     from tnverify.theory.separation import architecture_separation
 
     kw, over, v = task["kw"], task["over"], task["value"]
@@ -239,13 +244,10 @@ def _cmd_sweep(args) -> int:
             raise UnknownNameError("architecture", name, ARCHS)
     if args.shallow_width < 1:
         raise InputError(f"expected --shallow-width >= 1, got {args.shallow_width}")
-    vals = _ints(args.values)
-    vals = [vals] if isinstance(vals, int) else vals
-    if not vals:
-        raise InputError("--values needs at least one value")
+    vals = list(args.values)
     tasks = []
     for v in vals:
-        kw = {"inputs": args.inputs, "features": _ints(args.features), "widths": _ints(args.widths),
+        kw = {"inputs": args.inputs, "features": _one_or_list(args.features), "widths": _one_or_list(args.widths),
               "rank": args.rank}
         kw[args.over] = v
         tasks.append({"kw": kw, "over": args.over, "value": v, "arch": args.arch, "shallow": args.shallow,
@@ -275,8 +277,8 @@ def _cmd_sweep(args) -> int:
         w.writeheader()
         w.writerows(rows_out)
     png = Path(args.plot) if args.plot else out_csv.with_suffix(".png")
-    sweep_plot(vals, series, png, xlabel=args.over,
-               title=f"{args.partition} separation rank (proved values only)")
+    part = args.partition if isinstance(args.partition, str) else "I=" + ",".join(map(str, args.partition))
+    sweep_plot(vals, series, png, xlabel=args.over, title=f"{part} separation rank (proved values only)")
     emit(args, {"rows": rows_out, "csv": str(out_csv), "png": str(png)},
          "\n".join(_sweep_line(args.over, r) for r in rows_out) + f"\nwrote {out_csv} and {png}")
     return EXIT_FAILED if failed else EXIT_OK
@@ -298,8 +300,8 @@ def _sweep_line(over: str, rec: dict) -> str:
 
 def _cmd_draw(args) -> int:
     from tnverify.cli._output import emit
-    from tnverify.networks.network import min_cut
-    from tnverify.networks.architectures import parse_partition
+    from tnverify.networks.mincut import min_cut
+    from tnverify.networks.partitions import parse_partition
     from tnverify.plot import draw_network
 
     if args.forward:
@@ -316,9 +318,9 @@ def _cmd_draw(args) -> int:
 def register(sub, common) -> None:
     p = sub.add_parser("separation", parents=[common], help="certified generic separation rank of an architecture")
     _builder_args(p)
-    p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the random point, test matrices and prime")
+    cli_args.add_seed(p, "the random point, test matrices and prime")
     p.add_argument("--attempts", type=cli_args.positive, default=3, help="fresh seeds tried before reporting unknown")
-    p.add_argument("--cert", help="write the certificate to this JSON file")
+    cli_args.add_cert(p)
     p.add_argument("--no-check", action="store_true", help="skip the checker (status is then the prover's)")
     p.set_defaults(func=_cmd_separation)
 
@@ -326,26 +328,26 @@ def register(sub, common) -> None:
     p.add_argument("deep", help="deep architecture name (convac, ht, tt, ...) or a JSON network file")
     p.add_argument("shallow", help="shallow architecture name (cp, tt, ...)")
     _builder_args(p, file=False)
-    p.add_argument("--seed", type=cli_args.seed, default=0)
-    p.add_argument("--attempts", type=cli_args.positive, default=3)
-    p.add_argument("--cert", help="write the certificate to this JSON file")
-    p.add_argument("--no-check", action="store_true")
+    cli_args.add_seed(p, "the random point, test matrices and prime")
+    p.add_argument("--attempts", type=cli_args.positive, default=3, help="fresh seeds tried before reporting unknown")
+    cli_args.add_cert(p)
+    p.add_argument("--no-check", action="store_true", help="skip the checker (status is then the prover's)")
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("sweep", parents=[common], help="proved separation ranks over a parameter: CSV + PNG (--arch defaults to convac)")
     _builder_args(p, file=False)
     p.add_argument("--over", default="inputs", help="parameter swept: inputs, features, widths or rank")
-    p.add_argument("--values", required=True, help="values, e.g. 4,8,16")
+    p.add_argument("--values", type=cli_args.int_list, required=True, help="values, e.g. 4,8,16")
     p.add_argument("--shallow", default="cp", help="shallow architecture plotted against --arch")
     p.add_argument("--shallow-width", type=int, default=16, help="its width (Z for cp)")
-    p.add_argument("--seed", type=cli_args.seed, default=0)
-    p.add_argument("-o", "--output", required=True, help="CSV file")
-    p.add_argument("--plot", type=cli_args.figure, help="PNG, PDF or SVG file (default: the CSV name with .png)")
+    cli_args.add_seed(p, "the random points, test matrices and primes")
+    cli_args.add_output(p, "CSV file", required=True)
+    p.add_argument("--plot", type=cli_args.figure, metavar="FIGURE", help="PNG, PDF or SVG file (default: the CSV name with .png)")
     p.add_argument("--jobs", type=cli_args.positive, default=1, help="local worker processes for the points")
     p.add_argument("--scheduler", help="Dask scheduler address for the points, e.g. tcp://127.0.0.1:8786")
     p.set_defaults(func=_cmd_sweep, arch="convac")
 
     p = sub.add_parser("draw", parents=[common], help="PNG of a network with the partition and its min cut")
     _builder_args(p)
-    p.add_argument("-o", "--output", type=cli_args.figure, required=True, help="PNG, PDF or SVG file")
+    cli_args.add_output(p, "PNG, PDF or SVG file", type=cli_args.figure, required=True)
     p.set_defaults(func=_cmd_draw)

@@ -2,11 +2,10 @@
 ``tnverify learn`` (learning a 2-layer network by the method of moments)."""
 from __future__ import annotations
 
+import argparse
 import csv
 import sys
 import time
-
-import numpy as np
 
 from tnverify.cli import args as cli_args
 from tnverify.errors import EXIT_OK, InputError
@@ -45,6 +44,8 @@ def _als(X, R, args):
 
 def _exact_tensor(path, X):
     """The exact tensor behind a file, for --prove (integer-valued floats are accepted)."""
+    import numpy as np
+
     from tnverify.exact.io import load_array
 
     try:
@@ -57,6 +58,8 @@ def _exact_tensor(path, X):
 
 
 def _cmd_decompose(args) -> int:
+    import numpy as np
+
     from tnverify import numeric
     from tnverify.cli._output import emit, status_exit
 
@@ -115,9 +118,9 @@ def _cmd_decompose(args) -> int:
             out["certificate"] = str(args.cert)
             out["verdict"] = check(res.certificate.to_dict()).status
     out["status"] = status
-    if args.out:
-        np.savez(args.out, **save)
-        out["out"] = str(args.out)
+    if args.output:
+        np.savez(args.output, **save)
+        out["out"] = str(args.output)
     out["seconds"] = round(time.perf_counter() - t0, 4)
     text = (f"{args.method} rank {R}: relative error {out['relative_error']:.3e}, {out['iterations']} iterations "
             f"({out['convergence']}) -- {status}")
@@ -126,23 +129,46 @@ def _cmd_decompose(args) -> int:
         text += (f"\n  exact CP rank over Q/R/C: {p['rank']} (proved)" if p["status"] == "proved"
                  else f"\n  exact CP rank in [{p['lower']}, {p['upper']}] (unknown)")
         text += f"\n  lower: {p['lower_method']}\n  upper: {p['upper_method'] or 'none'}"
-    if args.out:
-        text += f"\n  wrote {args.out}"
+    if args.output:
+        text += f"\n  wrote {args.output}"
     emit(args, out, text)
     return status_exit(status) if args.prove else EXIT_OK
 
 
 # ------------------------------------------------------------------ learn
+def _widths(args):
+    """(d, k) of a random network: ``--widths D,K``, or the deprecated ``--inputs D --hidden K``; None if neither."""
+    old = args.inputs is not None or args.hidden is not None
+    if old and args.widths is not None:
+        raise InputError("give either --widths D,K or the deprecated --inputs D --hidden K, not both")
+    if old:
+        if args.inputs is None or args.hidden is None:
+            raise InputError("expected --widths D,K (input dimension, hidden units) or --weights FILE")
+        cli_args.deprecated(args, f"--inputs {args.inputs} --hidden {args.hidden}",
+                            f"--widths {args.inputs},{args.hidden}")
+        return args.inputs, args.hidden
+    if args.widths is None:
+        return None
+    w = list(args.widths)
+    if len(w) == 3 and w[2] == 1:
+        w = w[:2]
+    if len(w) != 2:
+        raise InputError(f"expected --widths D,K (input dimension, hidden units; one output), got "
+                         f"{','.join(map(str, args.widths))}")
+    return tuple(w)
+
+
 def _network(args):
     from tnverify.theory.learning import load_network, random_network
 
     if args.weights:
-        if args.inputs is not None or args.hidden is not None:
-            raise InputError("give either --weights FILE or --inputs D --hidden K, not both")
+        if args.widths is not None or args.inputs is not None or args.hidden is not None:
+            raise InputError("give either --weights FILE or --widths D,K, not both")
         return load_network(args.weights, args.activation)
-    if args.inputs is None or args.hidden is None:
-        raise InputError("expected --inputs D and --hidden K (a random network) or --weights FILE")
-    return random_network(args.inputs, args.hidden, args.activation or "tanh", seed=args.seed, integer=args.exact)
+    dk = _widths(args)
+    if dk is None:
+        raise InputError("expected --widths D,K (a random network: input dimension, hidden units) or --weights FILE")
+    return random_network(dk[0], dk[1], args.activation or "tanh", seed=args.seed, integer=args.exact)
 
 
 def _cmd_learn(args) -> int:
@@ -152,26 +178,23 @@ def _cmd_learn(args) -> int:
 
     if args.cert and not args.exact:
         raise InputError("--cert writes the certificate of --exact; add --exact")
-    if (args.csv or args.plot) and not args.sweep:
-        raise InputError("--csv and --plot write the table and figure of --sweep; add --sweep N1,N2,...")
+    if (args.output or args.plot) and not args.sweep:
+        raise InputError("-o/--output and --plot write the table and figure of --sweep; add --sweep N1,N2,...")
     net = _network(args)
     if args.exact:
         return _learn_exact(args, net)
     if args.samples is None and not args.sweep:
         raise InputError("expected --samples N (or --sweep N1,N2,...)")
     if args.sweep:
-        try:
-            ns = [int(x) for x in args.sweep.split(",") if x.strip()]
-        except ValueError:
-            raise InputError(f"expected --sweep as comma-separated integers, got {args.sweep!r}") from None
+        ns = list(args.sweep)
         for n in ns:
             if n < L.min_samples(net.d):
                 raise InputError(f"expected at least {L.min_samples(net.d)} samples for the moment estimate with "
                                  f"{net.d} inputs, got {n} in --sweep")
         rows = L.sweep(net, ns, seed=args.seed, method=args.method,
                        progress=not args.no_progress and not args.json and sys.stderr.isatty())
-        if args.csv:
-            with open(args.csv, "w", newline="") as fh:
+        if args.output:
+            with open(args.output, "w", newline="") as fh:
                 wr = csv.DictWriter(fh, fieldnames=list(rows[0]))
                 wr.writeheader()
                 wr.writerows(rows)
@@ -181,7 +204,7 @@ def _cmd_learn(args) -> int:
             learning_plot(rows, args.plot, title=f"d={net.d}, k={net.k}, {net.activation.name}, {args.method}")
         out = {"status": "numerical", "inputs": net.d, "hidden": net.k, "activation": net.activation.name,
                "method": args.method, "sweep": rows, "recovery_error": rows[-1]["recovery_error"],
-               "csv": args.csv, "plot": args.plot}
+               "csv": args.output, "plot": args.plot}
         text = "\n".join(f"n = {r['samples']:>9}: recovery error {r['recovery_error']:.3e}, "
                          f"test error {r['test_error']:.3e}" for r in rows)
         emit(args, out, text)
@@ -226,32 +249,37 @@ def _learn_exact(args, net) -> int:
 def register(sub, common) -> None:
     p = sub.add_parser("decompose", parents=[common], help="numeric CP / Tucker / TT decomposition (optionally proved)")
     p.add_argument("file", help="tensor: .npy (any numeric dtype), .json (nested lists) or .txt")
-    p.add_argument("--rank", type=cli_args.integer, required=True, help="CP rank (Tucker / TT: rank cap)")
+    cli_args.add_rank(p, "CP rank (Tucker / TT: rank cap)", required=True)
     p.add_argument("--method", default="als", choices=["als", "jennrich", "hosvd", "tt"])
     p.add_argument("--n-iter-max", type=cli_args.integer, default=100, help="CP-ALS sweeps (default 100)")
     p.add_argument("--tol", type=float, default=1e-8, help="stop when the relative error changes less (default 1e-8)")
-    p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the random initialisation (recorded)")
+    cli_args.add_seed(p, "the random initialisation")
     p.add_argument("--linesearch", action="store_true", help="Bro's extrapolation in CP-ALS")
-    p.add_argument("--out", type=cli_args.npz, help="write factors / core / cores to this .npz file")
+    cli_args.add_output(p, "write factors / core / cores to this .npz file", type=cli_args.npz)
+    cli_args.alias(p, "--out", "--output", dest="output", type=cli_args.npz)
     p.add_argument("--prove", action="store_true",
                    help="prove the exact CP rank (rationalised factors + flattening lower bound)")
-    p.add_argument("--cert", help="with --prove: write the certificate to this JSON file")
+    cli_args.add_cert(p, "with --prove: write the certificate to this JSON file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_decompose)
 
     p = sub.add_parser("learn", parents=[common], help="learn a 2-layer network's weights from its third moment")
-    p.add_argument("--inputs", type=cli_args.integer, help="input dimension d of a random network")
-    p.add_argument("--hidden", type=cli_args.integer, help="hidden units k of a random network")
+    cli_args.option(p, "--widths", type=cli_args.widths, metavar="D,K",
+                    help="a random network: input dimension D and hidden units K (one output)")
+    p.add_argument("--inputs", type=cli_args.integer, help=argparse.SUPPRESS)  # deprecated: --widths D,K
+    p.add_argument("--hidden", type=cli_args.integer, help=argparse.SUPPRESS)  # deprecated: --widths D,K
     p.add_argument("--weights", help="network JSON: {'weights': d x k, 'bias': [k], 'output': [k], 'activation': ...}")
-    p.add_argument("--activation", help="sigmoid, tanh (default), cube, square, quartic, poly:c0,c1,...")
+    p.add_argument("--activation", type=cli_args.activation,
+                   help="sigmoid, tanh (default), cube, square, quartic, poly:c0,c1,...")
     p.add_argument("--samples", type=cli_args.integer, help="number of samples n")
-    p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the network and the samples")
+    cli_args.add_seed(p, "the network and the samples")
     p.add_argument("--method", default="jennrich", choices=["jennrich", "power"])
-    p.add_argument("--sweep", help="comma-separated sample sizes, e.g. 1000,3000,10000")
-    p.add_argument("--csv", help="with --sweep: write the table to this CSV file")
-    p.add_argument("--plot", type=cli_args.figure, help="with --sweep: write a log-log figure (.png, .pdf or .svg)")
+    p.add_argument("--sweep", type=cli_args.int_list, help="comma-separated sample sizes, e.g. 1000,3000,10000")
+    cli_args.add_output(p, "with --sweep: write the table to this CSV file")
+    cli_args.alias(p, "--csv", "--output", dest="output")
+    p.add_argument("--plot", type=cli_args.figure, metavar="FIGURE", help="with --sweep: write a log-log figure (.png, .pdf or .svg)")
     p.add_argument("--exact", action="store_true",
                    help="polynomial activation: exact population moment, checked identity, exact recovery")
-    p.add_argument("--cert", help="with --exact: write the moment-identity certificate here")
+    cli_args.add_cert(p, "with --exact: write the moment-identity certificate here")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_learn)

@@ -10,9 +10,18 @@ from tnverify.errors import InputError
 __all__ = ["register"]
 
 
+def _modes(spec, order: int):
+    """Row modes of ``--partition``: a named partition (interleaved, left-right), or the modes in the order given."""
+    if isinstance(spec, str):
+        from tnverify.networks.partitions import parse_partition
+
+        return parse_partition(spec, order)
+    return spec
+
+
 def _cmd_rank(args) -> int:
     from tnverify import certificate as C
-    from tnverify.exact.rank import parse_field, rank, reduce_mod
+    from tnverify.exact import parse_field, rank, reduce_mod
     from tnverify.exact.io import load_array
     from tnverify.exact.tensor import flatten, parse_modes
 
@@ -23,7 +32,7 @@ def _cmd_rank(args) -> int:
         raise InputError(f"expected a matrix or a tensor of order >= 2 in {args.file}, got a vector of length {T.shape[0]}")
     if F.kind == "GF":
         T = reduce_mod(T, F.p)
-    rows = parse_modes(args.rows, T.ndim) if (T.ndim > 2 or args.rows) else (0,)
+    rows = parse_modes(_modes(args.partition, T.ndim), T.ndim) if (T.ndim > 2 or args.partition) else (0,)
     M = T if (T.ndim == 2 and rows == (0,)) else flatten(T, rows)
     res = rank(M, F, seed=args.seed, upper=args.upper, jobs=args.jobs, scheduler=args.scheduler)
     seconds = time.perf_counter() - t0
@@ -56,12 +65,15 @@ def _cmd_rank(args) -> int:
 def register(sub, common) -> None:
     p = sub.add_parser("rank", parents=[common], help="exact rank of a matrix or flattening, with witnesses")
     p.add_argument("file", help="matrix or tensor: .npy, .json or .txt")
-    p.add_argument("--rows", help="row modes of the flattening, e.g. 0,2 (default: mode 0)")
+    cli_args.option(p, "--partition", type=cli_args.partition, metavar="SPEC",
+                   help="row modes of the flattening, in this order: 0,2 or interleaved, left-right "
+                        "(default: mode 0)")
+    cli_args.alias(p, "--rows", "--partition", dest="partition", type=cli_args.partition)
     p.add_argument("--field", default="Q", help="Q (default) or GF(p)")
-    p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the random primes (recorded)")
+    cli_args.add_seed(p, "the random primes")
     p.add_argument("--upper", default="auto", choices=["auto", "kernel", "modular", "probable"],
                    help="upper-bound witness over Q")
-    p.add_argument("--cert", help="write a certificate to this JSON file")
+    cli_args.add_cert(p)
     p.add_argument("--allow-pickle", action="store_true", help="accept object .npy files (pickle can run code)")
     p.add_argument("--jobs", type=cli_args.positive, default=1, help="local processes for the ranks modulo the upper-bound primes")
     p.add_argument("--scheduler", help="Dask scheduler address for those ranks, e.g. tcp://127.0.0.1:8786")

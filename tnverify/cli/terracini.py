@@ -6,23 +6,13 @@ checker verifies) and exits 0 when proved, 3 when only bounds are known.
 """
 from __future__ import annotations
 
+import argparse
 import math
 
 from tnverify.cli import args as cli_args
 from tnverify.errors import InputError
 
 __all__ = ["register"]
-
-
-def _ints(spec: str, what: str, minimum: int = 1) -> list:
-    try:
-        vals = [int(x) for x in str(spec).replace(" ", "").split(",") if x != ""]
-    except ValueError:
-        raise InputError(f"expected {what} as comma-separated integers, got {spec!r}") from None
-    bad = [v for v in vals if v < minimum]
-    if bad:
-        raise InputError(f"expected {what} >= {minimum}, got {bad[0]}")
-    return vals
 
 
 def _pos(v: int, what: str) -> int:
@@ -40,13 +30,33 @@ def _write_cert(args, cert, payload) -> None:
 
 
 def _format_args(args):
-    if args.symmetric or args.vars is not None or args.degree is not None:
-        if args.dims:
-            raise InputError("give either dimensions or --symmetric --vars N --degree D, not both")
-        return {"symmetric": (_pos(args.vars, "--vars"), _pos(args.degree, "--degree"))}
-    if not args.dims:
-        raise InputError("expected tensor dimensions (e.g. 3 3 3) or --symmetric --vars N --degree D")
-    return {"dims": [_pos(n, "a dimension") for n in args.dims]}
+    """The format: ``--shape`` (``--symmetric``: equal dimensions n,...,n, d of them = S^d(C^n)).
+
+    Deprecated and still read, with one warning line: positional dimensions ``3 3 3`` and
+    ``--symmetric --vars N --degree D``.
+    """
+    dims = args.shape
+    if args.dims:
+        if dims is not None:
+            raise InputError("give the dimensions once, as --shape 3,3,3 (positional dimensions are deprecated)")
+        dims = tuple(args.dims)
+        cli_args.deprecated(args, f"giving dimensions as positional arguments ({' '.join(map(str, dims))})",
+                            f"--shape {','.join(map(str, dims))}")
+    if args.vars is not None or args.degree is not None:
+        if dims is not None:
+            raise InputError("give either --shape N,...,N --symmetric or --vars N --degree D, not both")
+        n, d = _pos(args.vars, "--vars"), _pos(args.degree, "--degree")
+        cli_args.deprecated(args, f"--vars {n} --degree {d}", f"--shape {','.join([str(n)] * d)} --symmetric")
+        return {"symmetric": (n, d)}
+    if dims is None:
+        raise InputError("expected a tensor format --shape 3,3,3 (with --symmetric: symmetric tensors, "
+                         "e.g. --shape 3,3,3,3 --symmetric for quartic forms in 3 variables)")
+    if args.symmetric:
+        if len(set(dims)) != 1:
+            raise InputError(f"expected equal dimensions with --symmetric (n,...,n: forms of degree d in n "
+                             f"variables), got --shape {','.join(map(str, dims))}")
+        return {"symmetric": (dims[0], len(dims))}
+    return {"dims": list(dims)}
 
 
 def _cmd_generic_rank(args) -> int:
@@ -96,7 +106,7 @@ def _cmd_secant(args) -> int:
 
 
 def _widths(args) -> list:
-    w = _ints(args.widths, "--widths")
+    w = list(args.widths)
     if len(w) < 2:
         raise InputError(f"expected at least 2 widths (input and output), got {len(w)}")
     _pos(args.degree, "--degree")
@@ -173,7 +183,7 @@ def _cmd_neuro_plot(args) -> int:
 
     from tnverify.cli._output import emit
 
-    w = _ints(args.widths, "--widths")
+    w = list(args.widths)
     if len(w) < 2:
         raise InputError(f"expected at least 2 widths, got {len(w)}")
     degs = list(range(1, _pos(args.max_degree, "--max-degree") + 1))
@@ -201,12 +211,14 @@ def _cmd_neuro_plot(args) -> int:
 def register(sub, common) -> None:
     """Add this module's subcommands to the ``tnverify`` parser."""
     def fmt_args(p):
-        p.add_argument("dims", nargs="*", type=int, help="tensor dimensions, e.g. 3 3 3")
-        p.add_argument("--symmetric", action="store_true", help="symmetric tensors (Waring): use --vars, --degree")
-        p.add_argument("--vars", type=int, help="number of variables (symmetric)")
-        p.add_argument("--degree", type=int, help="degree of the forms (symmetric)")
-        p.add_argument("--seed", type=cli_args.seed, default=0, help="seed of the random point and prime (recorded)")
-        p.add_argument("--cert", help="write the certificate to this JSON file")
+        cli_args.add_shape(p, "the tensor format, e.g. 3,3,3 (with --symmetric: n,...,n, d times)")
+        p.add_argument("--symmetric", action="store_true",
+                       help="symmetric tensors (Waring): --shape 3,3,3,3 --symmetric is S^4(C^3)")
+        p.add_argument("dims", nargs="*", type=cli_args.dimension, help=argparse.SUPPRESS)  # deprecated: 3 3 3
+        p.add_argument("--vars", type=int, help=argparse.SUPPRESS)  # deprecated: --shape N,...,N --symmetric
+        p.add_argument("--degree", type=int, help=argparse.SUPPRESS)
+        cli_args.add_seed(p, "the random point and prime")
+        cli_args.add_cert(p)
 
     p = sub.add_parser("generic-rank", parents=[common], help="generic rank over C of a tensor format (proved)")
     fmt_args(p)
@@ -214,17 +226,18 @@ def register(sub, common) -> None:
 
     p = sub.add_parser("secant", parents=[common], help="dimension of the R-th secant variety, defectivity")
     fmt_args(p)
-    p.add_argument("--rank", type=int, required=True, help="R")
+    cli_args.add_rank(p, "the rank R of the secant variety sigma_R", required=True)
     p.set_defaults(func=_cmd_secant)
 
     for name, fn, hlp in (("neurovariety", _cmd_neurovariety, "dimension of a polynomial network's neurovariety"),
                           ("neuro-identifiable", _cmd_identifiable,
                            "local identifiability of a deep polynomial network (finite fibres)")):
         p = sub.add_parser(name, parents=[common], help=hlp)
-        p.add_argument("--widths", required=True, help="d_0,...,d_h, e.g. 2,2,3,2")
+        cli_args.option(p, "--widths", type=cli_args.widths, required=True, metavar="D0,...,DH",
+                        help="layer widths d_0,...,d_h, e.g. 2,2,3,2")
         p.add_argument("--degree", type=int, required=True, help="activation degree r (s(t) = t^r)")
-        p.add_argument("--seed", type=cli_args.seed, default=0)
-        p.add_argument("--cert", help="write the certificate to this JSON file")
+        cli_args.add_seed(p, "the random point and prime")
+        cli_args.add_cert(p)
         p.set_defaults(func=fn)
 
     p = sub.add_parser("ah-table", parents=[common], help="Alexander-Hirschowitz table of generic Waring ranks")
@@ -233,12 +246,14 @@ def register(sub, common) -> None:
     p.add_argument("--d-min", type=int, default=2)
     p.add_argument("--d-max", type=int, default=5)
     p.add_argument("--max-ambient", type=cli_args.positive, default=2000, help="skip (n, d) with a larger space of forms")
-    p.add_argument("--seed", type=cli_args.seed, default=0)
+    cli_args.add_seed(p, "the random points and primes")
     p.set_defaults(func=_cmd_ah_table)
 
     p = sub.add_parser("neuro-plot", parents=[common], help="plot neurovariety dimension against activation degree")
-    p.add_argument("--widths", required=True)
+    cli_args.option(p, "--widths", type=cli_args.widths, required=True, metavar="D0,...,DH",
+                    help="layer widths d_0,...,d_h, e.g. 2,2,2")
     p.add_argument("--max-degree", type=int, default=4)
-    p.add_argument("--output", type=cli_args.figure, default="neurovariety.png", help="figure file (default neurovariety.png)")
-    p.add_argument("--seed", type=cli_args.seed, default=0)
+    cli_args.add_output(p, "figure file: .png, .pdf or .svg (default neurovariety.png)", type=cli_args.figure,
+                        default="neurovariety.png")
+    cli_args.add_seed(p, "the random points and primes")
     p.set_defaults(func=_cmd_neuro_plot)

@@ -5,7 +5,8 @@ Formats:
 * ``.npy`` -- integer arrays. Object arrays (Python ints, Fractions) need pickle,
   which can run code, so they are refused unless ``allow_pickle=True``.
 * ``.json`` -- nested lists of integers or rational strings (``"3/4"``); JSON
-  floats, NaN and Infinity are refused.
+  floats, NaN, Infinity and overlong integer literals are refused
+  (:func:`tnverify.numbers.strict_json_loads`).
 * ``.txt`` -- whitespace-separated rows of integers or rationals (a matrix).
 
 Sizes are checked against :data:`MAX_ENTRIES` before anything large is allocated.
@@ -14,45 +15,18 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from tnverify.errors import InputError, NotExactError, ShapeError
-from tnverify.exact.rank import as_exact_array
+from tnverify.errors import InputError, ShapeError
+from tnverify.exact.arrays import as_exact_array
+from tnverify.numbers import strict_json_loads
 
-__all__ = ["load_array", "MAX_ENTRIES", "strict_json_loads"]
+__all__ = ["load_array", "MAX_ENTRIES"]
 
 #: Largest number of entries an input file may declare.
 MAX_ENTRIES = 200_000_000
-
-
-def _reject_float(s):
-    raise NotExactError(f"expected integers or rational strings, got the JSON float {s}")
-
-
-def _reject_constant(s):
-    raise NotExactError(f"expected integers or rational strings, got the JSON constant {s}")
-
-
-#: Longest integer literal read from JSON (int() of a literal takes time quadratic in its length).
-MAX_INT_DIGITS = 100_000
-
-
-def _int_literal(s: str) -> int:
-    if len(s) > MAX_INT_DIGITS:
-        raise InputError(f"expected integers of at most {MAX_INT_DIGITS} digits in JSON input, got one of {len(s)}")
-    try:
-        return int(s)
-    except ValueError:  # Python's int/text digit limit is on (the CLI lifts it)
-        raise InputError(f"an integer of {len(s)} digits exceeds this process's int_max_str_digits "
-                         f"({sys.get_int_max_str_digits()}); call sys.set_int_max_str_digits(0)") from None
-
-
-def strict_json_loads(text: str):
-    """``json.loads`` that refuses floats, NaN, Infinity and overlong integers (never evaluates anything)."""
-    return json.loads(text, parse_float=_reject_float, parse_constant=_reject_constant, parse_int=_int_literal)
 
 
 def load_array(path: "str | os.PathLike", *, allow_pickle: bool = False) -> np.ndarray:

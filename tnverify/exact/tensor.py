@@ -31,7 +31,7 @@ import numpy as np
 
 from tnverify.errors import ShapeError
 
-__all__ = ["parse_modes", "column_modes", "flatten", "interleaved_modes", "left_right_modes"]
+__all__ = ["parse_modes", "column_modes", "flatten"]
 
 
 def parse_modes(spec: "str | Sequence[int] | None", order: int) -> tuple[int, ...]:
@@ -85,17 +85,3 @@ def flatten(T: np.ndarray, rows: Sequence[int]) -> np.ndarray:
     cols = column_modes(rows, T.ndim)
     nr = int(np.prod([T.shape[k] for k in rows]))
     return np.ascontiguousarray(np.transpose(T, rows + cols).reshape(nr, -1))
-
-
-def interleaved_modes(order: int) -> tuple[int, ...]:
-    """Row modes of the interleaved partition {1,3,5,...} (0-based: 0, 2, 4, ...)."""
-    if order < 2:
-        raise ShapeError(f"expected an order >= 2 for a partition, got {order}")
-    return tuple(range(0, order, 2))
-
-
-def left_right_modes(order: int) -> tuple[int, ...]:
-    """Row modes of the left/right partition {1..N/2} (0-based: 0 .. N/2 - 1)."""
-    if order < 2:
-        raise ShapeError(f"expected an order >= 2 for a partition, got {order}")
-    return tuple(range(order // 2))

@@ -1,4 +1,4 @@
-"""Architectures of the expressivity theory as tensor networks: builders, pooling trees, partitions.
+"""Architectures of the expressivity theory as tensor networks: builders and pooling trees.
 
 Builders return a :class:`tnverify.networks.network.TensorNetwork` whose open legs are the
 inputs in order:
@@ -13,8 +13,8 @@ inputs in order:
 * :func:`rac` -- the recurrent arithmetic circuit of [5]_, depth L.
 
 Trees are nested tuples of input indices (:func:`parse_tree` reads ``"((0,1),(2,3))"``,
-a permutation ``0,2,1,3`` or ``pairs``). :func:`parse_partition` reads
-``interleaved``, ``left-right`` or explicit row modes ``0,2,4,6``.
+a permutation ``0,2,1,3`` or ``pairs``). Partitions of the inputs are read by
+:func:`tnverify.networks.partitions.parse_partition`.
 
 References
 ----------
@@ -39,7 +39,7 @@ from tnverify.networks.forward import Arch, tree_str as _tree_str
 from tnverify.networks.network import TensorNetwork
 
 __all__ = ["cp", "tucker", "tt", "tr", "ht", "convac", "rac", "parse_tree", "balanced_tree", "pairs_tree",
-           "build", "spec", "network", "ARCHS", "parse_partition", "mirror_tree", "odd_even_tree"]
+           "build", "spec", "network", "ARCHS", "mirror_tree", "odd_even_tree"]
 
 
 def _pos(x, what: str) -> int:
@@ -487,33 +487,3 @@ def build(arch: str, inputs: int, features=2, widths=None, rank: int | None = No
           tree=None, depth: int = 1) -> TensorNetwork:
     """The tensor network of a named architecture: ``network(spec(...))``."""
     return network(spec(arch, inputs, features, widths, rank, shared, tree, depth))
-
-
-def parse_partition(spec, N: int) -> tuple:
-    """Row modes I of a bipartition (I, J) of the N open legs, sorted.
-
-    ``spec``: ``interleaved`` ({0,2,4,...}), ``left-right`` / ``start-end``
-    ({0..N/2-1}), or a comma list ``0,2,4,6``. Raises :class:`ShapeError` for
-    legs out of range, repeats, or an empty side.
-    """
-    if isinstance(spec, str):
-        s = spec.strip()
-        if s == "interleaved":
-            rows = list(range(0, N, 2))
-        elif s in ("left-right", "start-end"):
-            rows = list(range(N // 2))
-        else:
-            try:
-                rows = [int(x) for x in s.split(",") if x.strip() != ""]
-            except ValueError:
-                raise ShapeError(f"expected a partition interleaved, left-right or a list like 0,2,4, got {spec!r}") from None
-    else:
-        rows = [int(x) for x in spec]
-    bad = [k for k in rows if not 0 <= k < N]
-    if bad:
-        raise ShapeError(f"partition legs must be in 0..{N - 1}, got {bad}")
-    if len(set(rows)) != len(rows):
-        raise ShapeError(f"partition repeats legs: {sorted(rows)}")
-    if not rows or len(rows) == N:
-        raise ShapeError(f"both sides of the partition must be nonempty, got I={sorted(rows)} of {N} legs")
-    return tuple(sorted(rows))

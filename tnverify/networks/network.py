@@ -14,10 +14,13 @@ optional exact core values (integers or ``"p/q"`` strings, C order) and optional
 weight-sharing groups (cores whose values are tied, e.g. convolutional weights).
 
 The builders of the architectures (CP, Tucker, TT, TR, HT / ConvAC over any tree,
-RAC) live in :mod:`tnverify.networks.architectures`; here: :func:`from_edge_list`,
-:func:`from_json`, the networkx view, and :func:`min_cut` gives the structural upper bound of [3]_
-on every flattening rank; :func:`contract` evaluates the network exactly over Z
-(or Q) and modulo a prime, along an opt_einsum contraction path.
+RAC) live in :mod:`tnverify.networks.architectures`, the minimum cuts (the
+structural upper bound of [3]_ on every flattening rank) in
+:mod:`tnverify.networks.mincut`; here: :func:`from_edge_list`, :func:`from_json`,
+the networkx view, :func:`contract` (exact evaluation over Z or Q, or modulo a
+prime, along an opt_einsum contraction path), :func:`random_point` and
+:func:`sketched`. docs/grid_tensors.md, section 4, says which networks represent
+a grid tensor.
 
 References
 ----------
@@ -38,7 +41,6 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
 import networkx as nx
@@ -46,11 +48,12 @@ import numpy as np
 import opt_einsum as oe
 
 from tnverify.errors import InputError, ShapeError
-from tnverify.exact.rank import as_exact_array
+from tnverify.exact import as_exact_array, reduce_mod
+from tnverify.numbers import enc, strict_json_loads
 
 __all__ = [
-    "TensorNetwork", "Cut", "from_edge_list", "from_json", "load", "to_graph", "from_graph",
-    "contract", "contraction_path", "random_point", "sketched", "min_cut", "MAX_MOD_PRIME",
+    "TensorNetwork", "from_edge_list", "from_json", "load", "to_graph", "from_graph",
+    "contract", "contraction_path", "random_point", "sketched", "MAX_MOD_PRIME",
 ]
 
 #: Largest prime for modular contraction in int64 (products < 2^42, sums of up to 2^20 of them exact).
@@ -205,8 +208,6 @@ class TensorNetwork:
 
     # ---- JSON
     def to_dict(self) -> dict:
-        from tnverify.certificate import enc
-
         d = {"names": self.names, "inputs": [list(ix) for ix in self.inputs], "output": list(self.output),
              "size_dict": dict(self.size_dict)}
         if self.shared:
@@ -274,9 +275,7 @@ def from_json(data: dict, where: str = "network") -> TensorNetwork:
 
 
 def load(path) -> TensorNetwork:
-    """Read a JSON network file (floats, NaN and Infinity refused)."""
-    from tnverify.exact.io import strict_json_loads
-
+    """Read a JSON network file (floats, NaN and Infinity refused: :func:`tnverify.numbers.strict_json_loads`)."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"expected a JSON network file, {str(p)!r} does not exist")
@@ -423,7 +422,7 @@ def contract(net: TensorNetwork, values=None, modulus: int | None = None, path=N
     for v in vals:
         a = as_exact_array(v)
         if modulus is not None:
-            a = _mod(a, modulus)
+            a = reduce_mod(a, modulus)
         elif a.dtype != object:
             a = a.astype(object)
         ops.append(a)
@@ -464,14 +463,6 @@ def _einsum(terms, res, *ops):
     return np.einsum(eq, *ops)
 
 
-def _mod(a: np.ndarray, p: int) -> np.ndarray:
-    if a.dtype == object:
-        flat = [(x.numerator * pow(x.denominator, -1, p)) % p if isinstance(x, Fraction) else int(x) % p
-                for x in a.ravel()]
-        return np.array(flat, dtype=np.int64).reshape(a.shape)
-    return (a.astype(np.int64) % p)
-
-
 def random_point(net: TensorNetwork, rng: np.random.Generator, p: int) -> list:
     """Core values uniform in [0, p) (integers), equal within each shared group."""
     vals = {}
@@ -502,90 +493,3 @@ def sketched(net: TensorNetwork, mats) -> TensorNetwork:
         size[f"~{k}"] = S.shape[0]
     vals = None if net.values is None else list(net.values) + [np.asarray(S) for S in mats]
     return TensorNetwork(names, inputs, [f"~{k}" for k in range(net.order)], size, vals, net.shared)
-
-
-# --------------------------------------------------------------------- min cut
-@dataclass
-class Cut:
-    """An edge cut separating the open legs of I from those of J.
-
-    ``side``: cores on the I side; ``labels``: the cut bonds and open legs (each
-    hyperedge once); ``value``: the exact product of their dimensions, an upper
-    bound on rank [T]_{I,J} for every value of the cores [3]_.
-    """
-
-    rows: tuple
-    side: list
-    labels: list
-    value: int
-
-    @property
-    def log2(self) -> float:
-        return math.log2(self.value)
-
-
-def cut_labels(net: TensorNetwork, rows, side) -> list:
-    """Labels crossing the cut: bonds with cores on both sides, open legs on the wrong side."""
-    side = set(side)
-    rows = set(rows)
-    out = []
-    for lab in net.size_dict:
-        cores = [n for n, ix in zip(net.names, net.inputs) if lab in ix]
-        sides = {n in side for n in cores}
-        if lab in net.output:
-            sides.add(net.output.index(lab) in rows)
-        if len(sides) == 2:
-            out.append(lab)
-    return out
-
-
-_SCALE = 1 << 24
-
-
-def min_cut(net: TensorNetwork, rows) -> Cut:
-    """Minimum cut between the open legs of I = ``rows`` and the others, by max-flow.
-
-    Capacities are log2(dim) scaled to integers (rounding can only cost
-    optimality); hyperedges use the two-node gadget (one capacity per hyperedge,
-    infinite arcs to its cores). The value returned is the exact integer product
-    of the dimensions of the cut that was found [3]_. Cost: one max-flow on a
-    graph with O(#cores + #labels) nodes.
-    """
-    rows = tuple(rows)
-    D = nx.DiGraph()
-    D.add_node("s")
-    D.add_node("t")
-
-    def cap(d):
-        return max(1, int(round(math.log2(d) * _SCALE))) if d > 1 else 0
-
-    def add(u, v, c):
-        if D.has_edge(u, v):
-            D[u][v]["capacity"] += c
-        else:
-            D.add_edge(u, v, capacity=c)
-
-    for n in net.names:
-        D.add_node(("c", n))
-    for lab, cores in net.bonds().items():
-        c = cap(net.size_dict[lab])
-        if len(cores) == 2:
-            add(("c", cores[0]), ("c", cores[1]), c)
-            add(("c", cores[1]), ("c", cores[0]), c)
-        else:
-            hi, ho = ("hin", lab), ("hout", lab)
-            D.add_edge(hi, ho, capacity=c)
-            for n in cores:
-                D.add_edge(("c", n), hi)  # no capacity attribute: infinite
-                D.add_edge(ho, ("c", n))
-    for k, lab in enumerate(net.output):
-        core = next(n for n, ix in zip(net.names, net.inputs) if lab in ix)
-        c = cap(net.size_dict[lab])
-        if k in rows:
-            add("s", ("c", core), c)
-        else:
-            add(("c", core), "t", c)
-    _, (S, _) = nx.minimum_cut(D, "s", "t")
-    side = [n for n in net.names if ("c", n) in S]
-    labels = cut_labels(net, rows, side)
-    return Cut(rows, side, labels, math.prod(net.size_dict[x] for x in labels))

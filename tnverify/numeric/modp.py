@@ -1,11 +1,11 @@
-"""Large dense ranks over GF(p): the validated wrapper of :mod:`numba_kernels.modp`.
+"""Large dense ranks over GF(p): the one entry point, dispatching between BLAS and FLINT.
 
 :func:`rank_profile` returns the rank of an integer matrix modulo a prime ``p``
 together with pivot rows and columns of a nonsingular ``r x r`` minor (the
-witness a checker needs). Primes ``p <= numba_kernels.modp.P_MAX`` (about
-1.19e7) go to the blocked elimination on float64 BLAS, exact because every inner
-product of ``k`` residues satisfies ``k (p-1)^2 < 2^53``; primes below ``2^20``
-are its fast path (:data:`FAST_PRIME_BITS`). Larger primes (up to ``2^63``) fall
+witness a checker needs). Primes ``p <= tnverify.numeric.pluq.P_MAX`` (about
+1.19e7) go to the blocked elimination on float64 BLAS of :mod:`tnverify.numeric.pluq`,
+exact because every inner product of ``k`` residues satisfies ``k (p-1)^2 < 2^53``;
+primes below ``2^20`` are its fast path (:data:`FAST_PRIME_BITS`). Larger primes (up to ``2^63``) fall
 back to FLINT's ``nmod_mat`` (:func:`flint_rank_profile`). This module is the mod-p engine
 layer: :mod:`tnverify.exact.rank` builds witnesses and certificates on top of it.
 
@@ -25,16 +25,14 @@ References
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import flint
 import numpy as np
 
-import flint
-
-from numba_kernels import modp as _modp
-from numba_kernels._jit import OK
-
-from tnverify.errors import FieldError, InputError, NotExactError, ShapeError
+from tnverify.errors import FieldError, NotExactError, ShapeError
+from tnverify.numeric.pluq import P_MAX, pluq_rank_profile
 
 __all__ = ["ModularRank", "rank_profile", "rank", "pick_prime", "matmul_mod", "reduce", "FAST_PRIME_BITS",
            "PRIME_BITS", "is_prime", "random_prime", "to_nmod_mat", "to_fmpz_mat", "rref_pivots", "rank_modp",
@@ -184,7 +182,7 @@ def rank_profile(M, p: int, *, reduced: bool = False) -> ModularRank:
     Parameters
     ----------
     M : (m, n) integer array (int64, other integer dtypes, or object of ints)
-    p : prime, ``2 <= p < 2^63``. Primes ``<= numba_kernels.modp.P_MAX`` use the
+    p : prime, ``2 <= p < 2^63``. Primes ``<= tnverify.numeric.pluq.P_MAX`` use the
         blocked float64-BLAS elimination (fast below ``2^20``); larger ones FLINT.
     reduced : set True when the entries are already in ``[0, p)`` (skips a copy)
 
@@ -211,11 +209,9 @@ def rank_profile(M, p: int, *, reduced: bool = False) -> ModularRank:
     if A.size == 0:
         raise ShapeError(f"expected a nonempty matrix, got shape {A.shape}")
     R = np.ascontiguousarray(A if reduced and A.dtype == np.int64 else reduce(A, p))
-    if _modp.is_admissible_prime(p):
-        st, r, rows, cols = _modp.rank_profile_modp(R, p)
-        if st != OK:
-            raise InputError(f"mod-{p} rank kernel refused a {A.shape[0]} x {A.shape[1]} matrix (status {st})")
-        return ModularRank(int(r), [int(i) for i in rows], [int(j) for j in cols], p, "blas")
+    if p <= P_MAX:
+        r, rows, cols = pluq_rank_profile(R, p)
+        return ModularRank(r, [int(i) for i in rows], [int(j) for j in cols], p, "blas")
     r, rows, cols = flint_rank_profile(R, p)
     return ModularRank(int(r), sorted(int(i) for i in rows), sorted(int(j) for j in cols), p, "flint")
 

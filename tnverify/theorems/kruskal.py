@@ -10,21 +10,29 @@
   integer factors, and its certified uniqueness.
 * ``pnn-identifiable`` -- f(x) = V (W^T x)^d is identifiable up to permutation and scaling
   (proved by Kruskal on a grouping of the modes) or not (refuted by the parameter count).
+
+Uniqueness is essential uniqueness (up to permutation and scaling of the rank-one
+terms) over C; the certificates' rules are described in ``docs/certificates.md``.
 """
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import numpy as np
 
-from tnverify.errors import InputError
-from tnverify.exact.rank import as_exact_array
+from tnverify.errors import InputError, ShapeError
+from tnverify.exact import as_exact_array
 from tnverify.theory.kruskal import generic_kruskal_rank, kruskal_certificate, kruskal_rank
 from tnverify.theory.uniqueness import factors_uniqueness, generic_uniqueness, jennrich, pnn_identifiability
-from tnverify.theorems import Outcome, theorem
+from tnverify.theorems import ExactArray, Outcome, theorem
 
-MATRIX_FAMILIES = ("explicit", "planted", "vandermonde", "generic")
+MatrixFamily = Literal["explicit", "planted", "vandermonde", "generic"]
+MATRIX_FAMILIES: tuple[str, ...] = get_args(MatrixFamily)
 
 
-def _matrix(family: str, rows, cols, entries, size, seed) -> np.ndarray:
+def _matrix(family: MatrixFamily, rows: int | None, cols: int | None, entries: ExactArray | None,
+            size: int | None, seed: int) -> np.ndarray:
+    """The matrix of a non-generic family: explicit entries, a planted dependency, or Vandermonde."""
     if family == "explicit":
         if entries is None:
             raise InputError("family 'explicit' needs entries = [[...], ...]")
@@ -47,10 +55,35 @@ def _matrix(family: str, rows, cols, entries, size, seed) -> np.ndarray:
 @theorem(
     "kruskal-rank",
     statement="The Kruskal rank (largest k with every k columns independent) of a matrix over Q or GF(p).",
-    reference="Kruskal 1977, Linear Algebra Appl. 18, Section 4",
+    notion="Kruskal rank", fields=("Q", "GF(p)", "C"),
+    values=("k_rank", "lower", "upper", "field", "witness"),
+    references=("kruskal_1977",),
 )
-def kruskal_rank_theorem(family: str, rows: int | None = None, cols: int | None = None, entries=None,
-                         size: int | None = None, seed: int = 0, field: str = "Q") -> Outcome:
+def kruskal_rank_theorem(family: MatrixFamily, rows: int | None = None, cols: int | None = None,
+                         entries: ExactArray | None = None, size: int | None = None, seed: int = 0,
+                         field: str = "Q") -> Outcome:
+    """The Kruskal rank of a matrix family over ``field`` (``generic``: of a generic matrix over C).
+
+    Parameters
+    ----------
+    family : {"explicit", "planted", "vandermonde", "generic"}
+        ``explicit`` takes ``entries``; ``planted`` makes columns 0..size-1 dependent
+        in a random ``rows x cols`` integer matrix; ``vandermonde`` has nodes 1..cols;
+        ``generic`` proves min(rows, cols) at a random point.
+    field : str
+        ``"Q"`` or ``"GF(p)"`` (not used by ``generic``).
+
+    Returns
+    -------
+    Outcome
+        ``proved`` when the enumeration mod p and an exact dependent subset meet.
+
+    Notes
+    -----
+    Every k columns independent is a Zariski-open condition, so a point where it
+    holds proves it for generic matrices; the checker re-checks each k-subset
+    (rule ``kruskal-rank-at-least``, ``docs/certificates.md``).
+    """
     if family == "generic":
         res, A = generic_kruskal_rank(rows, cols, seed=seed)
         cert = kruskal_certificate(res, A)
@@ -63,10 +96,11 @@ def kruskal_rank_theorem(family: str, rows: int | None = None, cols: int | None 
               "witness": res.witness or None}
     msg = (f"Kruskal rank over {res.field} = {res.k_rank}" if res.status == "proved"
            else f"Kruskal rank in [{res.lower}, {res.upper}] ({res.reason})")
-    return Outcome(res.status, values, cert, msg)
+    return Outcome(res.status, values, cert, msg, field="C" if family == "generic" else str(res.field))
 
 
 def _uniq_outcome(res) -> Outcome:
+    """The outcome of a uniqueness result: its verdict, k-ranks and the sufficient conditions that held."""
     values = {k: v for k, v in res.values.items() if k in ("rank", "format", "k_ranks", "order", "symmetric")}
     values["verdict"] = res.verdict
     values["conditions_held"] = [c.name for c in res.conditions if c.held]
@@ -78,18 +112,48 @@ def _uniq_outcome(res) -> Outcome:
     "cp-unique-generic",
     statement="Rank-R CP decompositions of a generic tensor of the format are essentially unique "
               "(a sufficient condition proved at a random point; unknown otherwise).",
-    reference="Kruskal 1977; Sidiropoulos & Bro 2000; De Lathauwer 2006, Theorem 4.1",
+    notion="essential uniqueness", fields=("C",),
+    values=("verdict", "conditions_held", "rank", "format", "k_ranks", "order", "symmetric"),
+    references=("kruskal_1977", "sidiropoulos_bro_2000"),
 )
-def cp_unique_generic(shape: list, rank: int, symmetric: bool = False, seed: int = 0) -> Outcome:
+def cp_unique_generic(shape: list[int], rank: int, symmetric: bool = False, seed: int = 0) -> Outcome:
+    """Generic essential uniqueness of rank-``rank`` CP decompositions of the format ``shape``.
+
+    Parameters
+    ----------
+    shape : list of int
+        The format n_1 x ... x n_N (with ``symmetric``: n x ... x n).
+    rank : int
+        The number R of rank-one terms.
+    symmetric : bool
+        Symmetric (Waring) decompositions sum_r lambda_r a_r^(x)N.
+
+    Returns
+    -------
+    Outcome
+        ``proved`` when Kruskal's condition (k_1 + ... + k_N >= 2R + N - 1,
+        Sidiropoulos & Bro 2000) or the compound-matrix condition (De Lathauwer 2006,
+        Theorem 4.1) holds at a random point; ``unknown`` otherwise, never "not unique".
+    """
     return _uniq_outcome(generic_uniqueness(shape, rank, symmetric=symmetric, seed=seed))
 
 
 @theorem(
     "cp-unique-factors",
     statement="The CP decomposition [[F_1, ..., F_N]] with the given factor matrices is essentially unique.",
-    reference="Kruskal 1977; Sidiropoulos & Bro 2000; De Lathauwer 2006",
+    notion="essential uniqueness", fields=("C",),
+    values=("verdict", "conditions_held", "rank", "format", "k_ranks", "order"),
+    references=("kruskal_1977", "sidiropoulos_bro_2000"),
 )
-def cp_unique_factors(factors: list, seed: int = 0) -> Outcome:
+def cp_unique_factors(factors: list[ExactArray], seed: int = 0) -> Outcome:
+    """Essential uniqueness of the CP decomposition with the given factor matrices F_n (n_n x R).
+
+    Returns
+    -------
+    Outcome
+        ``proved`` when a sufficient condition (Kruskal's k-rank sum, the compound
+        condition) holds for these factors; ``unknown`` otherwise.
+    """
     return _uniq_outcome(factors_uniqueness(factors, seed=seed))
 
 
@@ -97,16 +161,37 @@ def cp_unique_factors(factors: list, seed: int = 0) -> Outcome:
     "jennrich-exact",
     statement="Jennrich's algorithm recovers the CP decomposition of T = [[A, B, C]] exactly over Q, "
               "and the decomposition is unique (A, B full column rank, k_C >= 2).",
-    reference="Leurgans, Ross & Abel 1993, SIAM J. Matrix Anal. Appl. 14; Harshman 1970",
+    notion="essential uniqueness", fields=("C",),
+    values=("rank", "recovered", "k_ranks", "verdict"),
+    references=("jennrich_1993",),
 )
-def jennrich_exact(shape: list | None = None, rank: int | None = None, factors: list | None = None,
+def jennrich_exact(shape: list[int] | None = None, rank: int | None = None, factors: list[ExactArray] | None = None,
                    seed: int = 0) -> Outcome:
+    """Exact Jennrich over Q on T = [[A, B, C]], and the certified uniqueness of the result.
+
+    Parameters
+    ----------
+    shape, rank : list of int, int, optional
+        Random integer factors in [-5, 5] of the format I x J x K and rank R.
+    factors : list of nested lists, optional
+        The factor matrices A, B, C themselves.
+
+    Returns
+    -------
+    Outcome
+        ``proved`` when the recovered factors satisfy A, B of full column rank and
+        k_C >= 2 (Leurgans, Ross & Abel 1993); ``unknown`` when Jennrich does not
+        recover a decomposition.
+    """
     if factors is None:
         if shape is None or rank is None or len(shape) != 3:
             raise InputError("jennrich-exact needs factors, or shape = [I, J, K] and rank")
         rng = np.random.default_rng(seed)
         factors = [rng.integers(-5, 6, (n, rank)) for n in shape]
     Fs = [as_exact_array(F, name="factor") for F in factors]
+    if len(Fs) != 3 or any(F.ndim != 2 for F in Fs) or len({F.shape[1] for F in Fs}) != 1:
+        raise ShapeError(f"expected three factor matrices A, B, C with the same number of columns, got shapes "
+                         f"{[F.shape for F in Fs]}")
     T = np.einsum("ir,jr,kr->ijk", *[F.astype(object) for F in Fs])
     jr = jennrich(T, seed=seed)
     if jr.uniqueness is None:
@@ -120,10 +205,26 @@ def jennrich_exact(shape: list | None = None, rank: int | None = None, factors: 
     "pnn-identifiable",
     statement="The 2-layer polynomial network f(x) = V (W^T x)^d with n inputs, m neurons and o outputs "
               "is identifiable up to permutation and scaling (generically, or at the given weights).",
-    reference="Kruskal 1977 on the partially symmetric CP sum_j v_j (x) w_j^(x)d; parameter count",
+    notion="identifiability", fields=("C",),
+    values=("identifiable", "params_mod_scaling", "ambient", "groups", "k_ranks"),
+    references=("identifiability_pnn",),
 )
-def pnn_identifiable(inputs: int, width: int, degree: int, outputs: int = 1, weights=None, coefficients=None,
-                     seed: int = 0) -> Outcome:
+def pnn_identifiable(inputs: int, width: int, degree: int, outputs: int = 1, weights: ExactArray | None = None,
+                     coefficients: ExactArray | None = None, seed: int = 0) -> Outcome:
+    """Identifiability of f(x) = V (W^T x)^d (``inputs`` n, ``width`` m, ``outputs`` o, ``degree`` d).
+
+    Parameters
+    ----------
+    weights, coefficients : nested lists, optional
+        W (n x m) and V (o x m); generic (a random point) when absent.
+
+    Returns
+    -------
+    Outcome
+        ``proved`` (identifiable: Kruskal's condition on a grouping of the modes of
+        sum_j v_j (x) w_j^(x)d), ``refuted`` (more parameters modulo scaling than the
+        ambient dimension: every fibre is positive-dimensional) or ``unknown``.
+    """
     res = pnn_identifiability(inputs, width, degree, outputs, seed=seed, W=weights, V=coefficients)
     status = {"identifiable": "proved", "not identifiable": "refuted"}.get(res.verdict, "unknown")
     values = {"identifiable": {"identifiable": True, "not identifiable": False}.get(res.verdict),

@@ -11,16 +11,25 @@
   deep one's proved separation rank (its min-cut must be at least that rank).
 * ``tt-ranks`` -- the generic TT ranks (ranks of the contiguous flattenings
   {1..k} | {k+1..d}) of a tensor train (Khrulkov, Novikov, Oseledets 2018).
+
+The mathematics is in ``docs/grid_tensors.md``, the code path in ``docs/architecture.md``.
 """
 from __future__ import annotations
 
+from typing import Literal
+
 from tnverify.certificate import Certificate
-from tnverify.networks.architectures import parse_partition, spec
 from tnverify.errors import InputError
+from tnverify.networks.architectures import ARCHS, spec
+from tnverify.networks.partitions import parse_partition
 from tnverify.networks.forward import Arch
 from tnverify.networks.network import from_json
-from tnverify.theory.separation import architecture_separation, separation as separate, shallow_width
 from tnverify.theorems import Outcome, theorem
+from tnverify.theorems.claims import decide
+from tnverify.theory.separation import architecture_separation, separation as separate, shallow_width
+
+#: An architecture family name (the Literal is built from the builders' own list).
+ArchName = Literal[ARCHS]
 
 
 def _subject(arch, inputs, features, widths, rank, shared, tree, depth, network):
@@ -42,22 +51,45 @@ def _order(subject) -> int:
     "separation-rank",
     statement="The generic separation rank of an architecture w.r.t. a partition of its inputs is the min-cut "
               "of its tensor network (proved when a random-point lower bound meets it).",
-    reference="Cohen, Sharir, Shashua 2016, Thm 1; Cohen & Shashua 2017; Levine, Yakira, Cohen, Shashua 2018; "
-              "Khrulkov, Novikov, Oseledets 2018; Levine, Sharir, Ziv, Shashua 2017",
+    notion="generic separation rank", fields=("C",),
+    values=("rank", "lower", "upper", "cp_rank_at_least"),
+    references=("cohen_sharir_shashua_2016", "cohen_shashua_2017", "levine_2018", "khrulkov_novikov_oseledets_2018",
+                "levine_2017_rac"),
 )
-def separation(arch: str | None = None, inputs: int | None = None, features=2, widths=None, rank=None,
-               shared: bool = False, tree=None, depth: int = 1, partition="interleaved", seed: int = 0,
-               network: dict | None = None, claim_at_least: int | None = None) -> Outcome:
+def separation(arch: ArchName | None = None, inputs: int | None = None, features: int | list[int] = 2,
+               widths: int | list[int] | None = None, rank: int | None = None, shared: bool = False,
+               tree: str | list | None = None, depth: int = 1, partition: str | list[int] = "interleaved",
+               seed: int = 0, network: dict | None = None, claim_at_least: int | None = None) -> Outcome:
     """The generic separation rank of an architecture's grid tensor (or of a user's network).
 
-    With ``claim_at_least = k`` the instance is the statement "rank >= k": proved when
-    the proved lower bound reaches k, refuted when a proved upper bound is below k,
-    unknown otherwise (for lower bounds from the literature, e.g. Levine et al.'s
-    C(min(M, R) + T/2 - 1, T/2) for deep RACs).
+    Parameters
+    ----------
+    arch : {"cp", "tucker", "tt", "tr", "ht", "convac", "rac"}, optional
+        The architecture family; ``inputs``, ``features``, ``widths``, ``rank``,
+        ``shared``, ``tree`` and ``depth`` are its hyper-parameters
+        (:func:`tnverify.networks.architectures.spec`).
+    partition : str or list of int
+        The row side I of the bipartition (``interleaved``, ``left-right``, ``0,2,4``).
+    network : dict, optional
+        A tensor network of the user's own (JSON form) instead of ``arch``.
+    claim_at_least : int, optional
+        Turn the instance into the claim "rank >= k": proved when the proved lower
+        bound reaches k, refuted when a proved upper bound is below k, unknown
+        otherwise (for lower bounds from the literature, e.g. Levine et al.'s
+        C(min(M, R) + T/2 - 1, T/2) for deep RACs).
+
+    Returns
+    -------
+    Outcome
+        ``proved`` when the random-point lower bound meets the min-cut; ``unknown``
+        with both bounds otherwise.
+
+    Notes
+    -----
+    A nonzero minor of the flattening at one integer point proves the rank for
+    generic weights (a Zariski-open condition); the min-cut bounds every point
+    (``docs/grid_tensors.md``).
     """
-    if claim_at_least is not None and (isinstance(claim_at_least, bool) or not isinstance(claim_at_least, int)
-                                       or claim_at_least < 0):
-        raise InputError(f"expected claim_at_least to be a nonnegative integer, got {claim_at_least!r}")
     subject = _subject(arch, inputs, features, widths, rank, shared, tree, depth, network)
     rows = parse_partition(partition, _order(subject))
     res = separate(subject, rows, seed=seed)
@@ -65,7 +97,10 @@ def separation(arch: str | None = None, inputs: int | None = None, features=2, w
     if res.status == "proved":
         values["rank"] = res.rank
     if claim_at_least is not None:
-        return _decide_at_least(res, rows, claim_at_least, values)
+        key = "architecture" if res.arch is not None else "network"
+        return decide(res.lower, res.upper, at_least=claim_at_least, certificate=res.certificate,
+                      subject={key: "family", "rows": list(rows)}, values=values,
+                      facts=("generic-rank-at-least", "generic-rank-at-most"), about=res.subject)
     if res.status == "proved":
         msg = f"{res.subject}: generic separation rank for I={list(rows)} is {res.rank}"
     else:
@@ -73,31 +108,36 @@ def separation(arch: str | None = None, inputs: int | None = None, features=2, w
     return Outcome(res.status, values, res.certificate, msg)
 
 
-def _decide_at_least(res, rows, k: int, values: dict) -> Outcome:
-    """Decide "generic separation rank >= k" from proved bounds only."""
-    cert = res.certificate
-    key = "architecture" if res.arch is not None else "network"
-    subject = {key: "family", "rows": list(rows)}
-    values["claim_at_least"] = k
-    bounds = f"(proved bounds {res.lower} <= rank <= {res.upper})"
-    if res.lower >= k:
-        cert.conclusion = []
-        cert.conclude("generic-rank-at-least", subject, k)
-        return Outcome("proved", values, cert, f"{res.subject}: rank >= {k} proved {bounds}")
-    if res.upper < k:
-        cert.conclusion = [c for c in cert.conclusion if c["fact"] == "generic-rank-at-most"]
-        return Outcome("refuted", values, cert, f"{res.subject}: rank >= {k} refuted {bounds}")
-    return Outcome("unknown", values, None, f"{res.subject}: rank >= {k} undecided {bounds}")
-
-
 @theorem(
     "deep-vs-shallow",
     statement="A shallow architecture whose min-cut is below the deep architecture's proved separation rank "
               "cannot represent the generic deep network; the smallest sufficient width is reported.",
-    reference="Cohen, Sharir, Shashua 2016, Thm 1 and Cor. 1; Khrulkov, Novikov, Oseledets 2018, Thm 1",
+    notion="generic separation rank", fields=("C",),
+    values=("deep_rank", "deep_lower", "shallow_width_needed", "shallow_bound_below"),
+    references=("cohen_sharir_shashua_2016", "khrulkov_novikov_oseledets_2018"),
 )
-def deep_vs_shallow(arch: str = "convac", inputs: int = 8, features=2, widths=2, shared: bool = False,
-                    tree=None, depth: int = 1, partition="interleaved", shallow: str = "cp", seed: int = 0) -> Outcome:
+def deep_vs_shallow(arch: ArchName = "convac", inputs: int = 8, features: int | list[int] = 2,
+                    widths: int | list[int] = 2, shared: bool = False, tree: str | list | None = None,
+                    depth: int = 1, partition: str | list[int] = "interleaved", shallow: ArchName = "cp",
+                    seed: int = 0) -> Outcome:
+    """The width a ``shallow`` architecture needs to reach the deep one's proved separation rank.
+
+    Parameters
+    ----------
+    arch, inputs, features, widths, shared, tree, depth : see :func:`separation`
+        The deep architecture.
+    partition : str or list of int
+        The row side of the bipartition.
+    shallow : {"cp", "tucker", "tt", "tr", "ht", "convac", "rac"}
+        The shallow family, whose uniform width is searched.
+
+    Returns
+    -------
+    Outcome
+        ``proved`` when the deep rank is proved; the width below which every shallow
+        network has a smaller min-cut (Cohen, Sharir, Shashua 2016, Cor. 1) is a
+        ``grid-cut-bound`` step of the certificate.
+    """
     a = spec(arch, inputs, features, widths, None, shared, tree, depth)
     rows = parse_partition(partition, a.N)
     res = architecture_separation(a, rows, seed=seed, prefix="deep_")
@@ -115,9 +155,30 @@ def deep_vs_shallow(arch: str = "convac", inputs: int = 8, features=2, widths=2,
     "tt-ranks",
     statement="The generic TT ranks of a tensor train are its bond dimensions capped by the contiguous min-cuts "
               "(ranks of the flattenings {1..k} | {k+1..d}).",
-    reference="Khrulkov, Novikov, Oseledets 2018, Sec. 3; Oseledets 2011",
+    notion="generic separation rank", fields=("C",),
+    values=("ranks", "lower"),
+    references=("khrulkov_novikov_oseledets_2018",),
 )
-def tt_ranks(inputs: int, features=2, widths=2, seed: int = 0) -> Outcome:
+def tt_ranks(inputs: int, features: int | list[int] = 2, widths: int | list[int] = 2, seed: int = 0) -> Outcome:
+    """The generic TT ranks of a tensor train, one contiguous flattening at a time.
+
+    Parameters
+    ----------
+    inputs : int
+        The order d of the train.
+    features, widths : int or list of int
+        Mode sizes and bond dimensions.
+
+    Returns
+    -------
+    Outcome
+        ``proved`` when every contiguous flattening's lower bound meets its min-cut.
+
+    References
+    ----------
+    I. Oseledets, "Tensor-train decomposition", SIAM J. Sci. Comput. 33(5) (2011):
+    the TT ranks are the ranks of the contiguous flattenings.
+    """
     a = spec("tt", inputs, features, widths)
     cert = Certificate()
     ranks, lowers, status = [], [], "proved"

@@ -15,23 +15,33 @@ Families (parameter ``family``):
 * ``explicit`` -- ``entries`` given in the instance (integers or "p/q" strings).
 
 ``claim_at_least`` / ``claim_at_most`` turn the instance into the claim "rank >= k"
-or "rank <= k": ``proved`` or ``refuted``, each with a certificate.
+or "rank <= k": ``proved`` or ``refuted``, each with a certificate. The rank
+certificates and their rules are described in ``docs/certificates.md``.
 """
 from __future__ import annotations
+
+from typing import Literal, get_args
 
 import numpy as np
 
 from tnverify.certificate import Certificate, rank_certificate, tensor_object
 from tnverify.errors import InputError
-from tnverify.exact.rank import as_exact_array, parse_field, rank, reduce_mod
+from tnverify.exact import as_exact_array, parse_field, rank, reduce_mod
 from tnverify.exact.tensor import flatten, parse_modes
-from tnverify.theorems import Outcome, theorem
+from tnverify.theorems import ExactArray, Outcome, theorem
+from tnverify.theorems.claims import decide
 
-FAMILIES = ("vandermonde", "hilbert", "product", "matmul", "w-state", "explicit")
+Family = Literal["vandermonde", "hilbert", "product", "matmul", "w-state", "explicit"]
+FAMILIES: tuple[str, ...] = get_args(Family)
 
 
-def build(family: str, n: int | None, m: int | None, inner: int | None, seed: int, entries) -> np.ndarray:
-    """The exact matrix or tensor of a family (see the module docstring)."""
+def build(family: Family, n: int | None, m: int | None, inner: int | None, seed: int,
+          entries: ExactArray | None) -> np.ndarray:
+    """The exact matrix or tensor of a family (see the module docstring).
+
+    Raises :class:`~tnverify.errors.InputError` when a size the family needs is
+    missing or not a positive integer.
+    """
     from fractions import Fraction
 
     def need(x, name):
@@ -71,11 +81,43 @@ def build(family: str, n: int | None, m: int | None, inner: int | None, seed: in
 @theorem(
     "matrix-rank",
     statement="The rank over a field of an explicit matrix, or of a flattening of an explicit tensor.",
-    reference="Classical linear algebra; Strassen 1969 (matmul); de Silva & Lim 2008 (W state)",
+    notion="rank", fields=("Q", "GF(p)"),
+    values=("rank", "lower", "upper", "field", "shape"),
+    references=("classical_ranks", "strassen_1969", "de_silva_lim_2008"),
 )
-def matrix_rank(family: str, n: int | None = None, m: int | None = None, inner: int | None = None,
-                seed: int = 0, entries=None, rows=None, field: str = "Q", upper: str = "auto",
+def matrix_rank(family: Family, n: int | None = None, m: int | None = None, inner: int | None = None,
+                seed: int = 0, entries: ExactArray | None = None, rows: str | list[int] | None = None,
+                field: str = "Q", upper: Literal["auto", "kernel", "modular", "probable"] = "auto",
                 claim_at_least: int | None = None, claim_at_most: int | None = None) -> Outcome:
+    """The rank of a family's matrix (or of a flattening of its tensor) over Q or GF(p).
+
+    Parameters
+    ----------
+    family : {"vandermonde", "hilbert", "product", "matmul", "w-state", "explicit"}
+        The object (see the module docstring); ``n``, ``m``, ``inner``, ``seed`` and
+        ``entries`` are its sizes, seed and entries.
+    rows : str or list of int, optional
+        Row modes of the flattening of a tensor (default mode 0).
+    field : str
+        ``"Q"`` or ``"GF(p)"``.
+    upper : {"auto", "kernel", "modular", "probable"}
+        How the upper bound over Q is witnessed (:func:`tnverify.exact.rank.rank`).
+    claim_at_least, claim_at_most : int, optional
+        Turn the instance into the claim "rank >= k" or "rank <= k"
+        (:func:`tnverify.theorems.claims.decide`).
+
+    Returns
+    -------
+    Outcome
+        ``proved`` when a nonzero minor and an upper witness meet, ``probable`` when
+        the upper bound holds modulo random primes only.
+
+    Notes
+    -----
+    The lower bound is a nonzero r x r minor, the upper bound a kernel, the shape or
+    ranks modulo primes; the certificate states both and the checker re-derives them
+    (``docs/certificates.md``, rules ``rank-at-least`` / ``rank-at-most``).
+    """
     F = parse_field(field)
     T = build(family, n, m, inner, seed, entries)
     if F.kind == "GF":
@@ -90,29 +132,12 @@ def matrix_rank(family: str, n: int | None = None, m: int | None = None, inner: 
     res = rank(M, F, seed=seed, upper=upper)
     cert = rank_certificate(res, M, ref, cert)
     values = {"rank": res.rank, "lower": res.lower, "upper": res.upper, "field": str(F), "shape": list(M.shape)}
-    subject = {"matrix": ref, "field": str(F)}
     if claim_at_least is not None or claim_at_most is not None:
-        return _decide_claim(res, cert, subject, values, claim_at_least, claim_at_most)
-    msg = f"rank over {F} = {res.rank} ({res.status}; upper witness: {res.upper_method})"
-    return Outcome(res.status, values, cert, msg)
-
-
-def _decide_claim(res, cert, subject, values, at_least, at_most) -> Outcome:
-    """Decide "rank >= k" or "rank <= k" from proved bounds only."""
-    cert.conclusion = []
-    proved_upper = res.upper if res.status == "proved" else res.upper_proved
-    if at_least is not None:
-        if res.lower >= at_least:
-            cert.conclude("rank-at-least", subject, at_least)
-            return Outcome("proved", values, cert, f"rank >= {at_least} proved (rank >= {res.lower})")
-        if proved_upper < at_least:
-            cert.conclude("rank-at-most", subject, proved_upper)
-            return Outcome("refuted", values, cert, f"rank >= {at_least} refuted: rank <= {proved_upper} proved")
-        return Outcome("unknown", values, None, f"rank in [{res.lower}, {proved_upper}]")
-    if proved_upper <= at_most:
-        cert.conclude("rank-at-most", subject, at_most)
-        return Outcome("proved", values, cert, f"rank <= {at_most} proved (rank <= {proved_upper})")
-    if res.lower > at_most:
-        cert.conclude("rank-at-least", subject, res.lower)
-        return Outcome("refuted", values, cert, f"rank <= {at_most} refuted: rank >= {res.lower} proved")
-    return Outcome("unknown", values, None, f"rank in [{res.lower}, {proved_upper}]")
+        out = decide(res.lower, res.upper if res.status == "proved" else res.upper_proved, at_least=claim_at_least,
+                     at_most=claim_at_most, certificate=cert, subject={"matrix": ref, "field": str(F)},
+                     values=values)
+    else:
+        out = Outcome(res.status, values, cert,
+                      f"rank over {F} = {res.rank} ({res.status}; upper witness: {res.upper_method})")
+    out.field = str(F)
+    return out

@@ -32,10 +32,11 @@ import flint
 import numpy as np
 
 from tnverify import numeric
-from tnverify.certificate import Certificate, enc, matrix_object, rank_certificate, tensor_object
+from tnverify.certificate import Certificate, matrix_object, rank_certificate, tensor_object
 from tnverify.errors import InputError, NumericalError, ShapeError
-from tnverify.exact.rank import as_exact_array, rank as exact_rank, solve
-from tnverify.exact.tensor import flatten
+from tnverify.exact import as_exact_array, flatten, rank as exact_rank, solve, to_fmpq_mat
+from tnverify.numbers import enc, to_exact
+from tnverify.results import Status
 
 #: Largest number of ranks above the lower bound tried by the numerical search (by default).
 MAX_SEARCH_SPAN = 4
@@ -117,10 +118,6 @@ def rationalize(X, max_denominator: int = 1000, tol: float = 1e-7) -> np.ndarray
     return out
 
 
-def _exact(x):
-    return int(x) if isinstance(x, Fraction) and x.denominator == 1 else x
-
-
 def rational_cp(T, factors, max_denominator: int = 1000, tol: float = 1e-7) -> list | None:
     """Exact rational factors ``[A_0, ..., A_{N-1}]`` with ``T == [[A_0, ..., A_{N-1}]]``, or None.
 
@@ -148,8 +145,8 @@ def rational_cp(T, factors, max_denominator: int = 1000, tol: float = 1e-7) -> l
         A0t = solve(KR, flatten(T, (0,)).T)
     except InputError:
         return None
-    A0 = np.array([[_exact(x) for x in row] for row in A0t.T], dtype=object)
-    return [A0] + [np.array([[_exact(x) for x in row] for row in q], dtype=object) for q in rest]
+    A0 = np.array([[to_exact(x) for x in row] for row in A0t.T], dtype=object)
+    return [A0] + [np.array([[to_exact(x) for x in row] for row in q], dtype=object) for q in rest]
 
 
 def _cp_equals(T, factors) -> bool:
@@ -177,13 +174,11 @@ def slice_decomposition(T, mode: int) -> list:
     cols = [[], [], []]
     for k in range(K):
         S = Tm[:, :, k]
-        M = flint.fmpq_mat(I, J, [flint.fmpq(x.numerator, x.denominator) if isinstance(x, Fraction)
-                                  else flint.fmpq(int(x)) for x in S.ravel()])
-        Rr, r = M.rref()
+        Rr, r = to_fmpq_mat(S).rref()
         piv = [next(j for j in range(J) if Rr[i, j] != 0) for i in range(r)]
         for t in range(r):
-            cols[0].append([_exact(_frac(S[i, piv[t]])) for i in range(I)])
-            cols[1].append([_exact(Fraction(int(Rr[t, j].p), int(Rr[t, j].q))) for j in range(J)])
+            cols[0].append([to_exact(S[i, piv[t]]) for i in range(I)])
+            cols[1].append([to_exact(Rr[t, j]) for j in range(J)])
             cols[2].append([int(k == kk) for kk in range(K)])
     if not cols[0]:
         return []
@@ -192,10 +187,6 @@ def slice_decomposition(T, mode: int) -> list:
     out = [None, None, None]
     out[others[0]], out[others[1]], out[mode] = A, B, C
     return out
-
-
-def _frac(x) -> Fraction:
-    return x if isinstance(x, Fraction) else Fraction(int(x))
 
 
 def fiber_decomposition(T) -> list:
@@ -238,10 +229,6 @@ def flattening_lower_bound(T, *, seed: int = 0):
     return best
 
 
-def _fq(x):
-    return flint.fmpq(x.numerator, x.denominator) if isinstance(x, Fraction) else flint.fmpq(int(x))
-
-
 def pencil_lower_bound(T, *, seed: int = 0, tries: int = 4):
     """For an n x n x K tensor: ``(n + 1, z1, z2)`` when ``T(z2) T(z1)^{-1}`` is not diagonalizable
     for random integer z1, z2 (T(z1) invertible), else None. See rule ``cp-rank-pencil``.
@@ -258,8 +245,7 @@ def pencil_lower_bound(T, *, seed: int = 0, tries: int = 4):
             z1, z2 = [1, 0], [0, 1]
         else:
             z1, z2 = ([int(v) for v in rng.integers(-20, 21, K)] for _ in range(2))
-        S1, S2 = (flint.fmpq_mat(n, n, [sum((_fq(T[i, j, k]) * z[k] for k in range(K)), flint.fmpq(0))
-                                         for i in range(n) for j in range(n)]) for z in (z1, z2))
+        S1, S2 = (to_fmpq_mat(T.astype(object) @ np.array(z, dtype=object)) for z in (z1, z2))
         if S1.det() == 0:
             continue
         M = S2 * S1.inv()
@@ -325,7 +311,7 @@ class CPRankResult:
 
     lower: int
     upper: int | None
-    status: str
+    status: Status
     certificate: Certificate
     factors: list | None = None
     lower_method: str = ""

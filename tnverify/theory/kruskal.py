@@ -1,7 +1,7 @@
 """Kruskal rank (k-rank) with certified bounds, over Q or GF(p).
 
 The Kruskal rank ``k_A`` of an ``I x R`` matrix ``A`` is the largest ``k`` such that
-EVERY set of ``k`` columns of ``A`` is linearly independent [1]_ (MATH.md section 4);
+EVERY set of ``k`` columns of ``A`` is linearly independent [1]_;
 ``k_A <= rank(A) <= min(I, R)``.
 
 How a value is proved
@@ -40,11 +40,13 @@ from fractions import Fraction
 import flint
 import numpy as np
 
-from tnverify.certificate import Certificate, enc, matrix_object
+from tnverify.certificate import Certificate, matrix_object
 from tnverify.errors import BudgetError, InputError, ShapeError
-from tnverify.exact.rank import (Field, as_exact_array, integer_rows, nullspace, parse_field, random_prime, rank_modp,
-                    reduce_mod)
+from tnverify.exact import Field, as_exact_array, integer_rows, nullspace, parse_field, rank as exact_rank
+from tnverify.numbers import enc
 from tnverify.numeric.kruskal_search import MAX_KERNEL_PRIME, count_subsets, kruskal_search, kruskal_search_chunked
+from tnverify.numeric.modp import random_prime, rank_modp
+from tnverify.results import Bounds, Notion
 
 __all__ = ["KruskalResult", "kruskal_rank", "kruskal_certificate", "generic_kruskal_rank", "random_point",
            "flint_kruskal_rank"]
@@ -57,9 +59,9 @@ ONE_CALL_SUBSETS = 20_000_000
 FIRST_CALL_SUBSETS = 1_000_000
 
 
-@dataclass
-class KruskalResult:
-    """A Kruskal rank with its proved interval and witnesses.
+@dataclass(kw_only=True)
+class KruskalResult(Bounds):
+    """A Kruskal rank with its proved interval and witnesses (a :class:`tnverify.results.Bounds`).
 
     Attributes
     ----------
@@ -71,6 +73,8 @@ class KruskalResult:
         Proved bounds: every ``lower`` columns are independent; some ``upper + 1``
         columns are dependent (or ``upper = min(I, R)``).
     field : Field
+    shape : tuple of int
+        (I, R).
     witness : list of int
         The dependent ``(upper + 1)``-subset (empty when ``upper = min(I, R)``, the shape bound).
     kernel : list
@@ -83,18 +87,16 @@ class KruskalResult:
         Subsets decided by the enumeration.
     reason : str
         Why the status is ``unknown`` (empty when proved).
+    seed : int
+        The seed of the primes (``seeds == [seed]``).
     """
 
+    notion: Notion = "Kruskal rank"
     k_rank: int | None
-    status: str
-    lower: int
-    upper: int
-    field: Field
     shape: tuple
     witness: list = dc_field(default_factory=list)
     kernel: list = dc_field(default_factory=list)
     prime: int | None = None
-    primes: list = dc_field(default_factory=list)
     n_checked: int = 0
     reason: str = ""
     seed: int = 0
@@ -102,21 +104,19 @@ class KruskalResult:
 
     def to_dict(self) -> dict:
         return {
-            "k_rank": self.k_rank, "status": self.status, "lower": self.lower, "upper": self.upper,
-            "field": str(self.field), "notion": "Kruskal rank", "shape": list(self.shape),
+            **super().to_dict(), "k_rank": self.k_rank, "shape": list(self.shape),
             "witness": self.witness or None, "kernel": [enc(x) for x in self.kernel] or None,
-            "prime": self.prime, "primes": self.primes, "n_checked": self.n_checked,
-            "reason": self.reason, "seed": self.seed, "seconds": round(self.seconds, 6),
+            "prime": self.prime, "n_checked": self.n_checked, "reason": self.reason, "seed": self.seed,
+            "seconds": round(self.seconds, 6),
         }
 
 
 def _as_integer_matrix(A, field: Field) -> np.ndarray:
+    """The matrix over the field: residues mod p, or rows cleared of denominators (same column dependencies)."""
     M = as_exact_array(A, name="matrix")
     if M.ndim != 2:
         raise ShapeError(f"expected a 2-d matrix for a Kruskal rank, got shape {M.shape}")
-    if field.kind == "GF":
-        return reduce_mod(M, field.p)
-    return integer_rows(M)
+    return integer_rows(field.reduce(M))
 
 
 def _exact_kernel_vector(M: np.ndarray, cols, field: Field) -> list:
@@ -256,7 +256,9 @@ def kruskal_rank(A, field: "str | Field" = "Q", *, k_max: int | None = None, max
                          "drop --max-subsets/--timeout or run it in one process")
     km = R if k_max is None else min(int(k_max), R)
     rng = np.random.default_rng(seed)
-    res = KruskalResult(None, "unknown", 0, min(I, R), F, (I, R), seed=seed)  # k <= rank <= min(I, R)
+    # k_A <= rank(A) <= min(I, R)
+    res = KruskalResult(k_rank=None, status="unknown", lower=0, upper=min(I, R), field=F, shape=(I, R), seed=seed,
+                        seeds=[seed])
     from tqdm import tqdm
 
     with tqdm(total=count_subsets(R, km), unit="subsets", file=sys.stderr, disable=not progress,
@@ -312,8 +314,6 @@ def kruskal_rank(A, field: "str | Field" = "Q", *, k_max: int | None = None, max
 
 def _rank_upper(M: np.ndarray, F: Field, res: KruskalResult) -> None:
     """k_A <= rank(A): when the rank is below R, any rank + 1 columns are dependent."""
-    from tnverify.exact.rank import rank as exact_rank
-
     rr = exact_rank(M, F if F.kind == "GF" else "Q", upper="kernel" if M.shape[1] <= 400 else "auto")
     if rr.status == "proved" and rr.rank < res.upper:
         cols = list(range(rr.rank + 1))
@@ -338,7 +338,7 @@ def kruskal_certificate(res: KruskalResult, A, ref: dict | None = None, cert: Ce
         M = as_exact_array(A, name="matrix")
         if res.field.kind == "GF" and M.dtype == object and any(isinstance(x, Fraction) for x in M.ravel()):
             # a GF(p) fact is about M mod p: store that integer matrix (a/b -> a b^-1 mod p)
-            M = reduce_mod(M, res.field.p)
+            M = res.field.reduce(M)
             cert.claim.setdefault("note", f"matrix {name} is stored reduced mod {res.field.p}")
         cert.objects[name] = matrix_object(M)
     fld = str(res.field)

@@ -6,7 +6,7 @@ Stein's identity gives the third-order score moment
 .. math:: M_3 = E[y\\, He_3(x)] = \\sum_j \\lambda_j w_j^{\\otimes 3},
           \\qquad \\lambda_j = a_j E[s'''(w_j^T x + b_j)],
 
-with ``He_3(x)_{ikl} = x_i x_k x_l - x_i d_{kl} - x_k d_{il} - x_l d_{ik}`` (MATH.md section 7).
+with ``He_3(x)_{ikl} = x_i x_k x_l - x_i d_{kl} - x_k d_{il} - x_l d_{ik}`` (Hermite polynomials).
 Decomposing the empirical ``M_3`` recovers the directions ``w_j / |w_j|`` up to sign when the
 ``w_j`` are linearly independent and every ``lambda_j != 0`` (then ``M_3`` has the essentially
 unique decomposition of Kruskal's theorem, ``3 k_W >= 2k + 2``). Two decompositions:
@@ -50,8 +50,9 @@ from pathlib import Path
 import numpy as np
 
 from tnverify import numeric
-from tnverify.certificate import Certificate, enc, matrix_object, tensor_object
+from tnverify.certificate import Certificate, matrix_object, tensor_object
 from tnverify.errors import InputError, NumericalError, ShapeError
+from tnverify.numbers import enc, to_exact
 
 __all__ = ["Activation", "Network", "parse_activation", "random_network", "load_network", "sample",
            "empirical_moment", "min_samples", "recover", "recovery_error", "refit_test_error", "LearnResult",
@@ -426,7 +427,7 @@ def exact_moment(net: Network) -> np.ndarray:
     d, k = net.W.shape
     xs = sympy.symbols(f"x0:{d}")
     u = sympy.Symbol("u")
-    s = sum(sympy.Rational(c.numerator, c.denominator) * u ** m for m, c in enumerate(net.activation.coeffs))
+    s = sum(sympy.Rational(c) * u ** m for m, c in enumerate(net.activation.coeffs))
     y = sum(sympy.Rational(Fraction(net.a[j])) * s.subs(u, sum(sympy.Rational(Fraction(net.W[i, j])) * xs[i]
                                                                   for i in range(d))
                                                          + sympy.Rational(Fraction(net.b[j]))) for j in range(k))
@@ -450,7 +451,7 @@ def exact_moment(net: Network) -> np.ndarray:
                     he = xs[a] * xs[b] * xs[c] - (xs[a] if b == c else 0) - (xs[b] if a == c else 0) \
                         - (xs[c] if a == b else 0)
                     v = gauss(P * sympy.Poly(he, *xs, domain="QQ"))
-                    cache[key] = int(v) if v.q == 1 else Fraction(int(v.p), int(v.q))
+                    cache[key] = to_exact(v)
                 out[i, kk, l] = cache[key]
     return out
 
@@ -461,7 +462,7 @@ def stein_weights(net: Network) -> list:
 
     _require_exact(net)
     u, z = sympy.symbols("u z")
-    s = sum(sympy.Rational(c.numerator, c.denominator) * u ** m for m, c in enumerate(net.activation.coeffs))
+    s = sum(sympy.Rational(c) * u ** m for m, c in enumerate(net.activation.coeffs))
     s3 = sympy.diff(s, u, 3)
     out = []
     for j in range(net.k):
@@ -471,7 +472,7 @@ def stein_weights(net: Network) -> list:
         val = sympy.nsimplify(sympy.Rational(Fraction(net.a[j])) * val)
         if not val.is_Rational:
             raise NumericalError(f"lambda_{j} = {val} is not rational")
-        out.append(int(val) if val.q == 1 else Fraction(int(val.p), int(val.q)))
+        out.append(to_exact(val))
     return out
 
 

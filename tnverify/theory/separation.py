@@ -7,7 +7,7 @@ rank of the function a generic network of the architecture computes [1]_ [2]_.
 
 * **Upper bound** (structural, every parameter value): a minimum cut of the
   network between the legs of I and those of J; its value is the exact product of
-  the dimensions of the cut bonds [3]_ (:func:`tnverify.networks.network.min_cut`).
+  the dimensions of the cut bonds [3]_ (:func:`tnverify.networks.mincut.min_cut`).
 * **Lower bound** (one point): at a point theta0 with integer entries uniform mod a
   random prime p (2^19 < p < 2^20), multiply open leg k by a random s_k x M_k test
   matrix S_k. The sketch (kron_{I} S_i) [T]_{I,J} (kron_{J} S_j)^T is the
@@ -43,16 +43,19 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as dc_field
 
 import numpy as np
 
-from tnverify.certificate import Certificate, enc
-from tnverify.errors import BudgetError, InputError
-from tnverify.exact.rank import random_prime
-from tnverify.networks.forward import Arch, boundary_bound, grid_block, network_values, random_weights
-from tnverify.networks.network import Cut, TensorNetwork, contract, contraction_path, min_cut, random_point, sketched
+from tnverify.certificate import Certificate
+from tnverify.errors import BudgetError
 from tnverify.exact.tensor import flatten
+from tnverify.networks.forward import Arch, boundary_bound, grid_block, network_values, random_weights
+from tnverify.networks.mincut import Cut, min_cut
+from tnverify.networks.network import TensorNetwork, contract, contraction_path, random_point, sketched
+from tnverify.numbers import enc
+from tnverify.numeric.modp import random_prime
+from tnverify.results import Bounds, Notion
 
 __all__ = ["SeparationResult", "separation_rank", "architecture_separation", "separation", "sketch_sizes", "network_object", "rank_profile",
            "PRIME_BITS", "MAX_SKETCH_ENTRIES", "shallow_width", "separation_certificate"]
@@ -63,29 +66,27 @@ PRIME_BITS = 20
 MAX_SKETCH_ENTRIES = 60_000_000
 
 
-@dataclass
-class SeparationResult:
-    """A certified generic separation rank (or both bounds when they do not meet).
+@dataclass(kw_only=True)
+class SeparationResult(Bounds):
+    """A certified generic separation rank over C (or both bounds when they do not meet).
 
+    A :class:`tnverify.results.Bounds` about the notion ``generic separation rank``:
     ``lower`` is proved at a random point (and so generically); ``upper`` is the
-    exact product of the cut ``cut``; ``rank`` is set only when they meet
+    exact product of the cut ``cut`` (for an architecture, the least of the bounds
+    in ``bounds``: cut, shape, boundary states); ``rank`` is set only when they meet
     (``status == "proved"``). ``seeds`` and ``primes`` list every attempt.
     """
 
-    status: str
-    lower: int
-    upper: int
+    notion: Notion = "generic separation rank"
+    field: str = "C"
     rank: int | None
     cut: Cut
     rows: tuple
     network: TensorNetwork
     sketch_shape: tuple
-    seeds: list = field(default_factory=list)
-    primes: list = field(default_factory=list)
     seconds: float = 0.0
-    certificate: Certificate | None = None
     arch: Arch | None = None
-    bounds: dict = field(default_factory=dict)
+    bounds: dict = dc_field(default_factory=dict)
 
     @property
     def subject(self) -> str:
@@ -96,10 +97,8 @@ class SeparationResult:
 
     def to_dict(self) -> dict:
         d = {
-            "status": self.status, "notion": "generic separation rank (rank of the flattening over C "
-            "for generic parameters)", "subject": self.subject, "rank": self.rank, "lower": self.lower,
-            "upper": self.upper, "rows": list(self.rows), "cut": self.cut.labels, "cut_side": self.cut.side,
-            "sketch_shape": list(self.sketch_shape), "seeds": self.seeds, "primes": self.primes,
+            **super().to_dict(), "subject": self.subject, "rank": self.rank, "rows": list(self.rows),
+            "cut": self.cut.labels, "cut_side": self.cut.side, "sketch_shape": list(self.sketch_shape),
             "network": self.network.describe(), "seconds": round(self.seconds, 6),
         }
         if self.arch is not None:
@@ -229,8 +228,8 @@ def separation_rank(net: TensorNetwork, rows, seed: int = 0, attempts: int = 3, 
             break
     r, pr, pc, p, point, mats, path, shp = best
     status = "proved" if r == cut.value else "unknown"
-    res = SeparationResult(status, r, cut.value, r if status == "proved" else None, cut, rows, fam, tuple(shp),
-                           seeds, primes)
+    res = SeparationResult(status=status, lower=r, upper=cut.value, rank=r if status == "proved" else None, cut=cut,
+                           rows=rows, network=fam, sketch_shape=tuple(shp), seeds=seeds, primes=primes)
     if certificate:
         res.certificate = separation_certificate(res, point, mats, path, p, pr, pc, prefix=prefix)
     res.seconds = time.perf_counter() - t0
@@ -436,8 +435,9 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
             break
     r, pr, pc, p, W, mats, shp = best
     status = "proved" if r == upper else "unknown"
-    res = SeparationResult(status, r, upper, r if status == "proved" else None, cut, rows, fam, tuple(shp),
-                           seeds, primes, arch=a, bounds=bounds)
+    res = SeparationResult(status=status, lower=r, upper=upper, rank=r if status == "proved" else None, cut=cut,
+                           rows=rows, network=fam, sketch_shape=tuple(shp), seeds=seeds, primes=primes, arch=a,
+                           bounds=bounds)
     if certificate:
         res.certificate = architecture_certificate(res, W, mats, p, pr, pc, prefix=prefix)
     res.seconds = time.perf_counter() - t0
@@ -482,15 +482,3 @@ def separation(subject, rows, **kw) -> SeparationResult:
     if isinstance(subject, Arch):
         return architecture_separation(subject, rows, **kw)
     return separation_rank(subject, rows, **kw)
-
-
-def check_rows(net: TensorNetwork, rows) -> tuple:
-    """Validate a partition against a network (see :func:`tnverify.networks.architectures.parse_partition`)."""
-    from tnverify.networks.architectures import parse_partition
-
-    if isinstance(rows, str):
-        return parse_partition(rows, net.order)
-    rows = list(rows)
-    if not all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in rows):
-        raise InputError(f"expected integer legs in the partition, got {rows}")
-    return parse_partition([int(x) for x in rows], net.order)

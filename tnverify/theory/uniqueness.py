@@ -3,7 +3,7 @@
 A CP decomposition ``T = [[F_1, ..., F_N]] = sum_r F_1[:, r] (x) ... (x) F_N[:, r]`` of rank
 ``R`` is *essentially unique* when every decomposition of ``T`` with ``R`` terms has the
 same rank-one terms (up to their order and the scaling inside each term). Every test
-here is a SUFFICIENT condition (MATH.md section 4): a verdict is ``proved`` (unique,
+here is a SUFFICIENT condition: a verdict is ``proved`` (unique,
 checker-verified certificate) or ``unknown``. "Not unique" is never inferred from a
 failed sufficient condition; it needs its own proof, e.g. the parameter count of
 :func:`pnn_identifiability`.
@@ -46,14 +46,16 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field as dc_field
-from fractions import Fraction
 
 import flint
 import numpy as np
 
 from tnverify.certificate import Certificate, matrix_object, tensor_object
 from tnverify.errors import InputError, ShapeError
-from tnverify.exact.rank import as_exact_array, integer_rows, nullspace, random_prime, rank, rank_profile_modp, solve
+from tnverify.exact import as_exact_array, integer_rows, nullspace, rank, solve, to_fmpq_mat
+from tnverify.numbers import to_exact
+from tnverify.numeric.modp import flint_rank_profile, random_prime
+from tnverify.results import Status
 from tnverify.theory.kruskal import kruskal_certificate, kruskal_rank, random_point
 
 __all__ = ["Condition", "UniquenessResult", "factors_uniqueness", "generic_uniqueness", "pnn_identifiability",
@@ -81,17 +83,20 @@ class UniquenessResult:
 
     ``verdict`` is ``unique`` / ``identifiable`` / ``not identifiable`` when proved,
     ``unknown`` otherwise. ``values`` holds the numbers (k-ranks, rank, format).
+    ``notion`` says which uniqueness (essential uniqueness or identifiability, at the
+    factors or generic); every verdict is over the field C.
     """
 
-    status: str
+    status: Status
     verdict: str
     conditions: list
     values: dict
     certificate: Certificate | None = None
     notion: str = "essential uniqueness of the CP decomposition, over C"
+    field: str = "C"
 
     def to_dict(self) -> dict:
-        return {"status": self.status, "verdict": self.verdict, "notion": self.notion,
+        return {"status": self.status, "verdict": self.verdict, "notion": self.notion, "field": self.field,
                 "conditions": [c.to_dict() for c in self.conditions], **self.values}
 
     def text(self) -> str:
@@ -172,7 +177,7 @@ def _compound_condition(Fs, names, R, kres, rng, cert, conds, seed) -> bool:
             conds.append(Condition(label, False, f"{K.shape[0]} rows < C({R},2) = {need} columns"))
             continue
         p = random_prime(rng)
-        r, rows, _ = rank_profile_modp(K, p)
+        r, rows, _ = flint_rank_profile(K, p)
         if r < need:
             rq = rank(K, seed=seed)
             if rq.rank < need:
@@ -470,13 +475,8 @@ class JennrichResult:
 
 
 def _slice_mix(T: np.ndarray, z) -> flint.fmpq_mat:
-    I, J, K = T.shape
-    return flint.fmpq_mat([[sum(flint.fmpq(_fr(T[i, j, k])) * z[k] for k in range(K)) for j in range(J)]
-                           for i in range(I)])
-
-
-def _fr(x):
-    return flint.fmpq(x.numerator, x.denominator) if isinstance(x, Fraction) else flint.fmpq(int(x))
+    """The pencil T(z) = sum_k z_k T[:, :, k] as an exact rational matrix."""
+    return to_fmpq_mat(T.astype(object) @ np.array(z, dtype=object))
 
 
 def _eigvecs(M1: flint.fmpq_mat, M2: flint.fmpq_mat, R: int, rows, cols):
@@ -495,10 +495,10 @@ def _eigvecs(M1: flint.fmpq_mat, M2: flint.fmpq_mat, R: int, rows, cols):
             return None  # an irreducible factor of degree > 1: irrational eigenvalues
         lam = -f[0] / f[1]
         if lam != 0:
-            lams.extend([Fraction(int(lam.p), int(lam.q))] * e)
+            lams.extend([to_exact(lam)] * e)
     if len(lams) != R or len(set(lams)) != R:
         return None
-    Yq = [[Fraction(int(Y[i, j].p), int(Y[i, j].q)) for j in range(I)] for i in range(I)]
+    Yq = [[to_exact(Y[i, j]) for j in range(I)] for i in range(I)]
     out = []
     for lam in lams:
         Z = np.array([[Yq[i][j] - (lam if i == j else 0) for j in range(I)] for i in range(I)], dtype=object)
@@ -530,8 +530,7 @@ def jennrich(T, *, seed: int = 0) -> JennrichResult:
         z1 = [int(x) for x in rng.integers(-50, 51, K)]
         z2 = [int(x) for x in rng.integers(-50, 51, K)]
         M1, M2 = _slice_mix(T, z1), _slice_mix(T, z2)
-        M2i = np.array([[Fraction(int(M2[i, j].p), int(M2[i, j].q)) for j in range(J)] for i in range(I)],
-                       dtype=object)
+        M2i = np.array([[to_exact(M2[i, j]) for j in range(J)] for i in range(I)], dtype=object)
         rr = rank(M2i, seed=seed)
         R = rr.rank
         if R == 0:

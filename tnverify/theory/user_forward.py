@@ -41,9 +41,11 @@ from pathlib import Path
 
 import numpy as np
 
-from tnverify.certificate import Certificate, enc
+from tnverify.certificate import Certificate
 from tnverify.errors import BudgetError, InputError, ShapeError
-from tnverify.exact.rank import random_prime
+from tnverify.numbers import enc
+from tnverify.numeric.modp import random_prime
+from tnverify.results import Bounds, Notion
 
 __all__ = ["UserForward", "load_forward", "forward_separation", "ForwardResult", "MAX_AGREEMENT_CALLS"]
 
@@ -141,22 +143,24 @@ def _block(uf: UserForward, W: dict, N: int, M: int, rows, R, C, p) -> np.ndarra
     return F
 
 
-@dataclass
-class ForwardResult:
-    """Bounds on the generic separation rank of a user function's grid tensor."""
+@dataclass(kw_only=True)
+class ForwardResult(Bounds):
+    """Bounds on the generic separation rank over C of a user function's grid tensor.
 
-    status: str
-    lower: int
-    upper: int
+    A :class:`tnverify.results.Bounds`: ``lower`` is proved (checker); ``upper`` is
+    the shape bound (proved) or, with a network, its cut (``probable`` with
+    ``failure_probability``, after the agreement test). Everything assumes that the
+    function is a polynomial in its weights (the protocol of the module docstring).
+    """
+
+    notion: Notion = "generic separation rank"
+    field: str = "C"
     rank: int | None
     rows: tuple
     shape_bound: int
     cut_bound: int | None
     failure_probability: float | None
-    seeds: list
-    primes: list
     forward: UserForward
-    certificate: Certificate | None = None
     seconds: float = 0.0
 
     @property
@@ -164,12 +168,10 @@ class ForwardResult:
         return f"the grid tensor of {self.forward.describe()}"
 
     def to_dict(self) -> dict:
-        return {"status": self.status, "subject": self.subject, "rank": self.rank, "lower": self.lower,
-                "upper": self.upper, "rows": list(self.rows), "shape_bound": self.shape_bound,
-                "cut_bound": self.cut_bound, "failure_probability": self.failure_probability,
-                "seeds": self.seeds, "primes": self.primes, "sha256": self.forward.sha256,
-                "notion": "generic separation rank over C, assuming the function is a polynomial in its weights",
-                "seconds": round(self.seconds, 6)}
+        return {**super().to_dict(), "subject": self.subject, "rank": self.rank, "rows": list(self.rows),
+                "shape_bound": self.shape_bound, "cut_bound": self.cut_bound,
+                "failure_probability": self.failure_probability, "sha256": self.forward.sha256,
+                "assumption": "the function is a polynomial in its weights", "seconds": round(self.seconds, 6)}
 
     def text(self) -> str:
         head = f"{self.subject}, partition I={list(self.rows)}\n  (the user's code is part of the claim)"
@@ -232,7 +234,7 @@ def forward_separation(uf: UserForward, N: int, M: int, rows, seed: int = 0, att
     (proved); with ``network``, its min cut, ``probable`` after the agreement test.
     Cost: m n calls of the function per attempt (m, n <= 2 upper + 64).
     """
-    from tnverify.networks.network import min_cut
+    from tnverify.networks.mincut import min_cut
     from tnverify.theory.separation import _index, _sampled_lower
 
     t0 = time.perf_counter()
@@ -270,8 +272,9 @@ def forward_separation(uf: UserForward, N: int, M: int, rows, seed: int = 0, att
         status = "probable"
     else:
         status = "unknown"
-    res = ForwardResult(status, r, upper, r if status != "unknown" else None, rows, shape_bound, cut_bound, fail,
-                        seeds, primes, uf)
+    res = ForwardResult(status=status, lower=r, upper=upper, rank=r if status != "unknown" else None, rows=rows,
+                        shape_bound=shape_bound, cut_bound=cut_bound, failure_probability=fail, seeds=seeds,
+                        primes=primes, forward=uf)
     if certificate:
         res.certificate = _certificate(res, N, M, W, p, mr, mc)
     res.seconds = time.perf_counter() - t0

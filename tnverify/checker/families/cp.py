@@ -5,52 +5,18 @@ rank over every field containing Q, and a flattening / pencil lower bound over C
 every subfield of C, so each rule states its facts for ``F`` in ``Q``, ``R`` and ``C``. Border
 rank (closure in the Euclidean topology) is stated over ``R`` and ``C``.
 
-``cp-decomposition``
-    ``{"tensor": NAME, "rank": R, "factors": [REF_1..REF_N], "weights": [R numbers] (optional)}``.
-    Checks ``T == sum_r w_r F_1[:, r] (x) ... (x) F_N[:, r]`` exactly (rationals allowed).
-    Facts: cp-rank-at-most R (Q, R, C); border-rank-at-most R (R, C), since border rank <= rank.
-``cp-rank-from-flattening``
-    ``{"tensor": NAME, "rows": [...], "rank": r}``. Requires the fact rank-at-least r over Q for
-    the flattening ``{"object": NAME, "rows": rows}`` (rules_matrix). A rank-one tensor has
-    flattenings of rank 1 and rank is subadditive, so rank(T) >= rank of any flattening, over
-    any field (the flattening rank is the same over Q, R and C); "rank <= r - 1" is closed, so
-    border rank too. Facts: cp-rank-at-least r (Q, R, C); border-rank-at-least r (R, C).
-``cp-rank-pencil``
-    ``{"tensor": NAME, "z1": [K numbers], "z2": [K numbers]}`` for an n x n x K tensor. With
-    ``S_i = sum_k z_i[k] T[:, :, k]``: checks S1 is invertible and that ``M = S2 S1^{-1}`` is
-    NOT diagonalizable over C (the squarefree part s of its characteristic polynomial has
-    ``s(M) != 0``, i.e. the minimal polynomial has a repeated root). If rank_C(T) <= n, the
-    n x n x 2 tensor (S1, S2) (a contraction of T: rank cannot grow) would be
-    ``sum_{r<=n} a_r (x) b_r (x) c_r``, so ``S1 = A diag(c_1) B^T`` invertible forces A, B
-    invertible, and ``M = A diag(c_2 / c_1) A^{-1}`` would be diagonalizable. Fact:
-    cp-rank-at-least n + 1 (Q, R, C). (Not a border-rank bound: the W tensor.)
-``border-rank-curve``
-    ``{"tensor": NAME, "rank": R, "degree": h, "factors": [F_1..F_N], "weights": [R polys] (opt.)}``
-    where each ``F_n`` is an I_n x R matrix (inline lists) of polynomials in t, a polynomial being
-    the list of its coefficients from degree 0 up. Expands ``S(t) = sum_r w_r(t) prod_n F_n(t)``
-    exactly and checks: every coefficient of ``t^j`` for ``j < h`` is zero and the coefficient
-    of ``t^h`` is T. Then ``T = lim_{t -> 0} t^{-h} S(t)``, a limit of tensors of rank <= R.
-    Fact: border-rank-at-most R (R, C).
-``gaussian-moment-identity``
-    ``{"tensor": NAME, "weights": REF (d x k matrix W), "bias": [k], "output": [k],
-    "activation": [c_0..c_m]}`` for y = sum_j a_j s(w_j^T x + b_j), s(u) = sum_m c_m u^m,
-    x ~ N(0, I_d). The checker (1) expands y into monomials and computes the population moment
-    ``E[y He_3(x)]``, He_3(x)_{ikl} = x_i x_k x_l - x_i d_kl - x_k d_il - x_l d_ik, from the
-    Gaussian moments E[x^beta] = prod_i (beta_i - 1)!! (0 if some beta_i is odd; Isserlis), and
-    checks it equals T; (2) computes lambda_j = a_j E[s'''(w_j^T x + b_j)] = a_j E[s'''(b_j + |w_j| z)]
-    with z ~ N(0, 1), and checks ``T == sum_j lambda_j w_j^{(x)3}`` (Stein's identity, Janzamin,
-    Sedghi, Anandkumar 2015). Facts: gaussian-moment-identity True for
-    ``{"tensor": {"object": NAME}, "weights": REF}``; cp-rank-at-most k (Q, R, C).
+Rules: ``cp-decomposition``, ``cp-rank-from-flattening``, ``cp-rank-pencil``,
+``border-rank-curve``, ``gaussian-moment-identity`` (each function's docstring says what it
+checks and why that proves its fact).
 """
 from __future__ import annotations
 
 import itertools
 from fractions import Fraction
+from math import comb, prod
 
-from tnverify.checker.kernel import (
-    CheckFailure, Malformed, field, full_matrix, int_list, integer, matrix_ref, matrix_shape, num,
-    prod, rule,
-)
+from tnverify.checker.families.matrices import full_matrix, matrix_ref, matrix_shape
+from tnverify.checker.kernel import CheckFailure, Malformed, check_minor, field, int_list, integer, num, rule
 
 #: Largest side of the pencil matrix (characteristic polynomial by Faddeev-LeVerrier, O(n^4)).
 MAX_PENCIL = 60
@@ -96,6 +62,12 @@ def _entries(shape):
 # ------------------------------------------------------------------ cp-decomposition
 @rule("cp-decomposition")
 def cp_decomposition(step: dict, ctx) -> list:
+    """``cp-decomposition``: an exact rank-R decomposition bounds the CP rank (and border rank) above.
+
+    ``{"tensor": NAME, "rank": R, "factors": [REF_1..REF_N], "weights": [R numbers] (optional)}``.
+    Checks ``T == sum_r w_r F_1[:, r] (x) ... (x) F_N[:, r]`` exactly (rationals allowed).
+    Facts: cp-rank-at-most R (Q, R, C); border-rank-at-most R (R, C), since border rank <= rank.
+    """
     _keys(step, {"tensor", "rank", "factors", "weights"})
     name, T = _tensor(step, ctx)
     R = integer(field(step, "rank", "step"), "step.rank", 1)
@@ -132,6 +104,14 @@ def cp_decomposition(step: dict, ctx) -> list:
 # ------------------------------------------------------------------ flattening lower bound
 @rule("cp-rank-from-flattening")
 def cp_rank_from_flattening(step: dict, ctx) -> list:
+    """``cp-rank-from-flattening``: a flattening's rank bounds the CP rank (and border rank) below.
+
+    ``{"tensor": NAME, "rows": [...], "rank": r}``. Requires the fact rank-at-least r over Q for
+    the flattening ``{"object": NAME, "rows": rows}`` (rules_matrix). A rank-one tensor has
+    flattenings of rank 1 and rank is subadditive, so rank(T) >= rank of any flattening, over
+    any field (the flattening rank is the same over Q, R and C); "rank <= r - 1" is closed, so
+    border rank too. Facts: cp-rank-at-least r (Q, R, C); border-rank-at-least r (R, C).
+    """
     _keys(step, {"tensor", "rows", "rank"})
     name, T = _tensor(step, ctx)
     N = len(T["shape"])
@@ -146,14 +126,12 @@ def cp_rank_from_flattening(step: dict, ctx) -> list:
 
 
 # ------------------------------------------------------------------ pencil (Jordan block) bound
-def _inverse(A: list) -> list | None:
-    """Exact inverse over Q (Gauss-Jordan), or None when singular."""
+def _inverse(A: list) -> list:
+    """Exact inverse over Q (Gauss-Jordan) of a matrix already checked nonsingular."""
     n = len(A)
     M = [[Fraction(x) for x in row] + [Fraction(int(i == j)) for j in range(n)] for i, row in enumerate(A)]
     for c in range(n):
-        p = next((i for i in range(c, n) if M[i][c] != 0), None)
-        if p is None:
-            return None
+        p = next(i for i in range(c, n) if M[i][c] != 0)
         M[c], M[p] = M[p], M[c]
         inv = 1 / M[c][c]
         M[c] = [x * inv for x in M[c]]
@@ -222,6 +200,17 @@ def _eval_matrix_poly(p: list, M: list) -> list:
 
 @rule("cp-rank-pencil")
 def cp_rank_pencil(step: dict, ctx) -> list:
+    """``cp-rank-pencil``: a non-diagonalizable pencil S2 S1^{-1} proves CP rank > n.
+
+    ``{"tensor": NAME, "z1": [K numbers], "z2": [K numbers]}`` for an n x n x K tensor. With
+    ``S_i = sum_k z_i[k] T[:, :, k]``: checks S1 is invertible (``check_minor`` over Z) and that ``M = S2 S1^{-1}`` is
+    NOT diagonalizable over C (the squarefree part s of its characteristic polynomial has
+    ``s(M) != 0``, i.e. the minimal polynomial has a repeated root). If rank_C(T) <= n, the
+    n x n x 2 tensor (S1, S2) (a contraction of T: rank cannot grow) would be
+    ``sum_{r<=n} a_r (x) b_r (x) c_r``, so ``S1 = A diag(c_1) B^T`` invertible forces A, B
+    invertible, and ``M = A diag(c_2 / c_1) A^{-1}`` would be diagonalizable. Fact:
+    cp-rank-at-least n + 1 (Q, R, C). (Not a border-rank bound: the W tensor.)
+    """
     _keys(step, {"tensor", "z1", "z2"})
     name, T = _tensor(step, ctx)
     shape = T["shape"]
@@ -234,10 +223,8 @@ def cp_rank_pencil(step: dict, ctx) -> list:
     flat = T["flat"]
     S1, S2 = ([[sum(zz[k] * flat[(i * n + j) * K + k] for k in range(K)) for j in range(n)] for i in range(n)]
               for zz in z)
-    inv = _inverse(S1)
-    if inv is None:
-        raise CheckFailure("the slice combination S1 = T(z1) is singular")
-    M = _matmul(S2, inv)
+    check_minor(S1, n, None, "formed by the whole slice combination S1 = T(z1)")
+    M = _matmul(S2, _inverse(S1))
     chi = _charpoly(M)
     d = [i * c for i, c in enumerate(chi)][1:]
     s = _divmod_poly(chi, _gcd_poly(chi, d))[0]
@@ -264,6 +251,15 @@ def _pmul(a: list, b: list) -> list:
 
 @rule("border-rank-curve")
 def border_rank_curve(step: dict, ctx) -> list:
+    """``border-rank-curve``: a polynomial curve of rank-R tensors converging to T bounds the border rank.
+
+    ``{"tensor": NAME, "rank": R, "degree": h, "factors": [F_1..F_N], "weights": [R polys] (opt.)}``
+    where each ``F_n`` is an I_n x R matrix (inline lists) of polynomials in t, a polynomial being
+    the list of its coefficients from degree 0 up. Expands ``S(t) = sum_r w_r(t) prod_n F_n(t)``
+    exactly and checks: every coefficient of ``t^j`` for ``j < h`` is zero and the coefficient
+    of ``t^h`` is T. Then ``T = lim_{t -> 0} t^{-h} S(t)``, a limit of tensors of rank <= R.
+    Fact: border-rank-at-most R (R, C).
+    """
     _keys(step, {"tensor", "rank", "degree", "factors", "weights"})
     name, T = _tensor(step, ctx)
     shape = T["shape"]
@@ -372,19 +368,24 @@ def _stein_weight(w: list, b, c: list) -> object:
         coef = cm * m * (m - 1) * (m - 2)
         # E[(b + sigma z)^q] = sum_{i even} C(q, i) b^(q-i) sigma^i (i-1)!!
         for i in range(0, q + 1, 2):
-            total += coef * _binom(q, i) * b ** (q - i) * sigma2 ** (i // 2) * _double_factorial_moment(i)
+            total += coef * comb(q, i) * b ** (q - i) * sigma2 ** (i // 2) * _double_factorial_moment(i)
     return total
-
-
-def _binom(n: int, k: int) -> int:
-    out = 1
-    for t in range(k):
-        out = out * (n - t) // (t + 1)
-    return out
 
 
 @rule("gaussian-moment-identity")
 def gaussian_moment_identity(step: dict, ctx) -> list:
+    """``gaussian-moment-identity``: T is the third Gaussian moment of a 2-layer polynomial network.
+
+    ``{"tensor": NAME, "weights": REF (d x k matrix W), "bias": [k], "output": [k],
+    "activation": [c_0..c_m]}`` for y = sum_j a_j s(w_j^T x + b_j), s(u) = sum_m c_m u^m,
+    x ~ N(0, I_d). The checker (1) expands y into monomials and computes the population moment
+    ``E[y He_3(x)]``, He_3(x)_{ikl} = x_i x_k x_l - x_i d_kl - x_k d_il - x_l d_ik, from the
+    Gaussian moments E[x^beta] = prod_i (beta_i - 1)!! (0 if some beta_i is odd; Isserlis), and
+    checks it equals T; (2) computes lambda_j = a_j E[s'''(w_j^T x + b_j)] = a_j E[s'''(b_j + |w_j| z)]
+    with z ~ N(0, 1), and checks ``T == sum_j lambda_j w_j^{(x)3}`` (Stein's identity, Janzamin,
+    Sedghi, Anandkumar 2015). Facts: gaussian-moment-identity True for
+    ``{"tensor": {"object": NAME}, "weights": REF}``; cp-rank-at-most k (Q, R, C).
+    """
     _keys(step, {"tensor", "weights", "bias", "output", "activation"})
     name, T = _tensor(step, ctx)
     ref = matrix_ref(field(step, "weights", "step"), "step.weights")
@@ -399,7 +400,7 @@ def gaussian_moment_identity(step: dict, ctx) -> list:
     a = _nums(field(step, "output", "step"), k, "step.output")
     if T["shape"] != [d, d, d]:
         raise CheckFailure(f"the tensor has shape {T['shape']}, the moment of {d} inputs is {[d, d, d]}")
-    if k * _binom(d + len(c) - 1, len(c) - 1) * d ** 3 > MAX_WORK:
+    if k * comb(d + len(c) - 1, len(c) - 1) * d ** 3 > MAX_WORK:
         raise Malformed("step: the moment computation exceeds the checker limit")
     W = full_matrix(ctx, ref, "step.weights")
     y = _network_poly(W, b, a, c, d, k)

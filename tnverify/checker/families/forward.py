@@ -27,9 +27,11 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import importlib.util
+from math import prod
 
-from tnverify.checker.kernel import CheckFailure, Malformed, OBJECT_TYPES, field, int_list, integer, prime, prod, rule
-from tnverify.checker.linalg import det_mod
+from tnverify.checker.kernel import (
+    CheckFailure, Malformed, OBJECT_TYPES, check_minor, field, int_list, integer, minor_hint, prime, rule,
+)
 
 #: Set by :func:`tnverify.checker.check` (``allow_code=True``): may this check run the user's code?
 ALLOW_CODE: contextvars.ContextVar = contextvars.ContextVar("tnverify_allow_code", default=False)
@@ -120,6 +122,14 @@ def _rows(step, o):
 
 @rule("forward-rank-at-least")
 def forward_rank_at_least(step: dict, ctx) -> list:
+    """``forward-rank-at-least``: the hinted minor of the user function's grid flattening is nonsingular.
+
+    The matrix is [A]_{I,J}, A[d] = function(W, e_d, p) with W = POINT's weights mod p, row
+    index the C-order multi-index of templates over I. The checker builds the r x r entries by
+    calling the function (after checking its SHA-256) and hands them to ``check_minor``. These
+    entries ARE the grid tensor's (mod p), so a minor nonzero mod p is nonzero over Z and the
+    grid flattening has rank >= r over Q.
+    """
     name = field(step, "forward", "step", str)
     o = _obj(ctx, name, "step.forward", True)
     rows = _rows(step, o)
@@ -127,11 +137,7 @@ def forward_rank_at_least(step: dict, ctx) -> list:
     cols = [k for k in range(N) if k not in rows]
     r = integer(field(step, "rank", "step"), "step.rank", 1)
     p = prime(field(step, "modulus", "step"), "step.modulus")
-    minor = field(step, "minor", "step", dict)
-    mr = int_list(field(minor, "rows", "step.minor"), "step.minor.rows", 0, M ** len(rows) - 1)
-    mc = int_list(field(minor, "cols", "step.minor"), "step.minor.cols", 0, M ** len(cols) - 1)
-    if len(mr) != r or len(mc) != r:
-        raise Malformed(f"step.minor: expected {r} rows and {r} columns")
+    mr, mc = minor_hint(step, M ** len(rows), M ** len(cols), r)
     if r * r > MAX_CALLS:
         raise Malformed(f"step.minor: {r} x {r} calls exceed the checker limit")
     fn = _load(o)
@@ -161,13 +167,18 @@ def forward_rank_at_least(step: dict, ctx) -> list:
             if isinstance(y, bool) or not isinstance(y, int):
                 raise CheckFailure(f"{o['function']} returned {type(y).__name__}, not an int")
             entries.append(y % p)
-    if det_mod(entries, r, p) == 0:
-        raise CheckFailure(f"the {r} x {r} minor of the grid flattening of {o['function']} has determinant 0 mod {p}")
+    check_minor(entries, r, p, f"of the grid flattening of {o['function']}")
     return [("rank-at-least", {"forward": name, "rows": rows, "field": "Q"}, r)]
 
 
 @rule("forward-generic-from-point")
 def forward_generic_from_point(step: dict, ctx) -> list:
+    """``forward-generic-from-point``: lifts a point's rank to generic weights of the same function.
+
+    POINT and FAMILY must name the same file, hash, function and shapes, and the point's
+    ``rank-at-least`` fact must be derived. The minor is a polynomial in the weights (the
+    protocol's requirement on the function), nonzero at POINT, hence on a dense open set.
+    """
     pname = field(step, "point", "step", str)
     fname = field(step, "family", "step", str)
     P = _obj(ctx, pname, "step.point", True)
@@ -183,6 +194,7 @@ def forward_generic_from_point(step: dict, ctx) -> list:
 
 @rule("forward-shape-bound")
 def forward_shape_bound(step: dict, ctx) -> list:
+    """``forward-shape-bound``: the grid flattening is M^|I| x M^|J|, so its rank is <= the smaller side."""
     name = field(step, "forward", "step", str)
     o = _obj(ctx, name, "step.forward", False)
     rows = _rows(step, o)

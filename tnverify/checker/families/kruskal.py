@@ -4,43 +4,10 @@ Subjects: ``{"matrix": REF, "field": "Q" | "GF(p)"}`` for Kruskal ranks (REF as 
 rules_matrix), ``{"factors": [REF, ...], "field": "C"}`` for a CP decomposition given by
 its factor matrices, ``{"tensor": NAME, "field": F}`` for a tensor object.
 
-``kruskal-rank-at-least``
-    ``{"matrix": REF, "k": k, "modulus": p}``. The checker enumerates EVERY k-subset of
-    columns itself (depth first, eliminating the common prefix once, mod p) and checks
-    that each is independent mod p. Rows are cleared of denominators first. Facts:
-    kruskal-rank-at-least k over Q (independent mod p implies independent over Q), and
-    over GF(p) for an integer matrix.
-``kruskal-rank-at-most``
-    ``{"matrix": REF, "k": k, "subset": [k+1 columns], "kernel": [k+1 numbers], "modulus": p | null}``.
-    Checks the vector is nonzero and ``M[:, subset] v = 0`` (over Q, or mod p). Without
-    ``subset``/``kernel``: the shape, k >= min(rows, columns), over ``"field"`` (default Q).
-``kruskal-uniqueness``
-    ``{"factors": [REF_1..REF_N], "rank": R, "k": [k_1..k_N], "tensor": NAME (optional)}``.
-    Requires kruskal-rank-at-least k_n over Q for every factor, every factor with R
-    columns, k_n >= 1 and sum k_n >= 2R + N - 1 (Kruskal 1977 for N = 3; Sidiropoulos
-    and Bro 2000). Then the rank of [[F_1, ..., F_N]] is R and its CP decomposition is
-    essentially unique (over C, hence over every subfield).
-``compound-uniqueness``
-    ``{"factors": [A, B, C], "rank": R, "full_rank": i, "rows": [...], "modulus": p, "tensor": NAME (opt.)}``.
-    Requires rank-at-least R over Q for factor i; builds C2(X) (.) C2(Y) for the other two
-    factors X, Y (in order) itself and checks the C(R,2) x C(R,2) minor at the hinted rows
-    (all columns) is nonzero mod p: full column rank. R >= 2. Then rank R and essential
-    uniqueness (Jiang, Sidiropoulos 2004; De Lathauwer 2006, Thm 4.1-4.2).
-``pnn-identifiable``
-    ``{"weights": W, "coefficients": V, "degree": d, "groups": [a_1..a_N], "factors": [F_1..F_N],
-    "k": [k_1..k_N] (+ k_V last when V has more than one row)}``. f(x) = V (W^T x)^{d}
-    (entrywise power), W n x m, V o x m. The checker rebuilds each F_i as the degree-a_i
-    Veronese matrix of W (column j = the monomials of w_j, in the order of
-    ``itertools.combinations_with_replacement``), requires kruskal facts on F_i (and on V
-    when o > 1; when o = 1 it checks every v_j != 0), and the N-way Kruskal inequality
-    for the grouped tensor sum_j v_j (x) w_j^{(x)a_1} (x) ... Facts: the network is
-    identifiable up to permutation and scaling at this point, and (all conditions being
-    Zariski open and met at a point) for generic weights of its widths and degree.
-``parameter-count-not-identifiable``
-    ``{"inputs": n, "width": m, "outputs": o, "degree": d}``. Checks m (n + o - 1) >
-    o C(n + d - 1, d): parameters modulo the m-dimensional scaling symmetry exceed the
-    dimension of the space of output forms, so every fibre of the parameter map has
-    dimension > m at every point: NOT identifiable (generic fact false).
+Rules: ``kruskal-rank-at-least``, ``kruskal-rank-at-most``, ``kruskal-uniqueness``,
+``compound-uniqueness`` (its minor goes to ``check_minor``), ``pnn-identifiable``,
+``parameter-count-not-identifiable``; each function's docstring says what it checks and why
+that proves its fact.
 
 The generic facts of ``kruskal-uniqueness`` / ``compound-uniqueness`` (``generic-cp-unique``
 for the format, rank and symmetry) hold because every condition used is Zariski open in
@@ -49,13 +16,14 @@ the factors and holds at the given integer point, which makes the open set nonem
 from __future__ import annotations
 
 import itertools
+from math import comb, prod
 
-from tnverify.checker.kernel import (
-    CheckFailure, Malformed, clear_rows, field, full_matrix, int_list, integer, is_integer_matrix,
-    is_integer_object, matrix_ref,
-    matrix_shape, num, prime, prod, rule, submatrix,
+from tnverify.checker.families.matrices import (
+    full_matrix, is_integer_matrix, is_integer_object, matrix_ref, matrix_shape, submatrix,
 )
-from tnverify.checker.linalg import det_mod_p
+from tnverify.checker.kernel import (
+    CheckFailure, Malformed, check_minor, clear_rows, field, int_list, integer, note, num, prime, rule,
+)
 
 #: Largest number of column subsets the enumeration of ``kruskal-rank-at-least`` may visit.
 MAX_KRANK_SUBSETS = 20_000_000
@@ -70,19 +38,10 @@ def _subject(ref: dict, fld: str) -> dict:
 def _count_subsets(n: int, k: int) -> int:
     s = 0
     for j in range(1, min(k, n) + 1):
-        s += _comb(n, j)
+        s += comb(n, j)
         if s > MAX_KRANK_SUBSETS:
             break
     return s
-
-
-def _comb(n: int, k: int) -> int:
-    if k < 0 or k > n:
-        return 0
-    out = 1
-    for j in range(1, min(k, n - k) + 1):
-        out = out * (n - min(k, n - k) + j) // j
-    return out
 
 
 def _all_k_subsets_independent(cols: list, k: int, p: int):
@@ -146,6 +105,14 @@ def _extend(prefix: tuple, cand: list, k: int, p: int):
 
 @rule("kruskal-rank-at-least")
 def kruskal_rank_at_least(step: dict, ctx) -> list:
+    """``kruskal-rank-at-least``: every k-subset of columns is independent mod p.
+
+    ``{"matrix": REF, "k": k, "modulus": p}``. The checker enumerates EVERY k-subset of
+    columns itself (depth first, eliminating the common prefix once, mod p) and checks
+    that each is independent mod p. Rows are cleared of denominators first. Facts:
+    kruskal-rank-at-least k over Q (independent mod p implies independent over Q), and
+    over GF(p) for an integer matrix.
+    """
     _keys(step, {"id", "rule", "matrix", "k", "modulus"})
     ref = matrix_ref(field(step, "matrix", "step"), "step.matrix")
     m, n = matrix_shape(ctx, ref, "step.matrix")
@@ -169,6 +136,7 @@ def kruskal_rank_at_least(step: dict, ctx) -> list:
     Mi = clear_rows(M)
     cols = [[Mi[i][c] % p for i in range(m)] for c in range(n)]
     bad = _all_k_subsets_independent(cols, k, p)
+    note(f"{k}-subsets of {n} columns mod {p} by python")
     if bad is not None:
         raise CheckFailure(f"columns {list(bad)} are linearly dependent mod {p}")
     facts = [("kruskal-rank-at-least", _subject(ref, "Q"), k)]
@@ -179,6 +147,12 @@ def kruskal_rank_at_least(step: dict, ctx) -> list:
 
 @rule("kruskal-rank-at-most")
 def kruskal_rank_at_most(step: dict, ctx) -> list:
+    """``kruskal-rank-at-most``: k + 1 columns with a nonzero kernel vector (or the shape).
+
+    ``{"matrix": REF, "k": k, "subset": [k+1 columns], "kernel": [k+1 numbers], "modulus": p | null}``.
+    Checks the vector is nonzero and ``M[:, subset] v = 0`` (over Q, or mod p). Without
+    ``subset``/``kernel``: the shape, k >= min(rows, columns), over ``"field"`` (default Q).
+    """
     _keys(step, {"id", "rule", "matrix", "k", "subset", "kernel", "modulus", "field"})
     ref = matrix_ref(field(step, "matrix", "step"), "step.matrix")
     m, n = matrix_shape(ctx, ref, "step.matrix")
@@ -277,6 +251,14 @@ def _unique_facts(step, ctx, refs, shapes, R: int) -> list:
 
 @rule("kruskal-uniqueness")
 def kruskal_uniqueness(step: dict, ctx) -> list:
+    """``kruskal-uniqueness``: Kruskal's inequality proves rank R and essential uniqueness.
+
+    ``{"factors": [REF_1..REF_N], "rank": R, "k": [k_1..k_N], "tensor": NAME (optional)}``.
+    Requires kruskal-rank-at-least k_n over Q for every factor, every factor with R
+    columns, k_n >= 1 and sum k_n >= 2R + N - 1 (Kruskal 1977 for N = 3; Sidiropoulos
+    and Bro 2000). Then the rank of [[F_1, ..., F_N]] is R and its CP decomposition is
+    essentially unique (over C, hence over every subfield).
+    """
     _keys(step, {"id", "rule", "factors", "rank", "k", "tensor"})
     R = integer(field(step, "rank", "step"), "step.rank", 1, 10**6)
     refs, shapes = _factors(step, ctx, R)
@@ -299,6 +281,14 @@ def _pairs(n: int) -> list:
 
 @rule("compound-uniqueness")
 def compound_uniqueness(step: dict, ctx) -> list:
+    """``compound-uniqueness``: a full-column-rank compound matrix proves rank R and essential uniqueness.
+
+    ``{"factors": [A, B, C], "rank": R, "full_rank": i, "rows": [...], "modulus": p, "tensor": NAME (opt.)}``.
+    Requires rank-at-least R over Q for factor i; builds C2(X) (.) C2(Y) for the other two
+    factors X, Y (in order) itself and checks the C(R,2) x C(R,2) minor at the hinted rows
+    (all columns) is nonzero mod p: full column rank. R >= 2. Then rank R and essential
+    uniqueness (Jiang, Sidiropoulos 2004; De Lathauwer 2006, Thm 4.1-4.2).
+    """
     _keys(step, {"id", "rule", "factors", "rank", "full_rank", "rows", "modulus", "tensor"})
     R = integer(field(step, "rank", "step"), "step.rank", 2, 2000)
     refs, shapes = _factors(step, ctx, R)
@@ -326,8 +316,7 @@ def compound_uniqueness(step: dict, ctx) -> list:
     for row in rows:
         (a1, a2), (b1, b2) = rx[row // len(ry)], ry[row % len(ry)]
         B.append([minor2(X, a1, a2, r1, r2) * minor2(Y, b1, b2, r1, r2) for r1, r2 in pr])
-    if det_mod_p(B, p) == 0:
-        raise CheckFailure(f"the hinted {npairs} x {npairs} minor of C2(F{x}) (.) C2(F{y}) is 0 mod {p}")
+    check_minor(B, npairs, p, f"of C2(F{x}) (.) C2(F{y}) at the hinted rows")
     return _unique_facts(step, ctx, refs, shapes, R)
 
 
@@ -340,6 +329,18 @@ def _veronese(W: list, a: int) -> list:
 
 @rule("pnn-identifiable")
 def pnn_identifiable(step: dict, ctx) -> list:
+    """``pnn-identifiable``: Kruskal's condition on Veronese factors identifies a 2-layer polynomial network.
+
+    ``{"weights": W, "coefficients": V, "degree": d, "groups": [a_1..a_N], "factors": [F_1..F_N],
+    "k": [k_1..k_N] (+ k_V last when V has more than one row)}``. f(x) = V (W^T x)^{d}
+    (entrywise power), W n x m, V o x m. The checker rebuilds each F_i as the degree-a_i
+    Veronese matrix of W (column j = the monomials of w_j, in the order of
+    ``itertools.combinations_with_replacement``), requires kruskal facts on F_i (and on V
+    when o > 1; when o = 1 it checks every v_j != 0), and the N-way Kruskal inequality
+    for the grouped tensor sum_j v_j (x) w_j^{(x)a_1} (x) ... Facts: the network is
+    identifiable up to permutation and scaling at this point, and (all conditions being
+    Zariski open and met at a point) for generic weights of its widths and degree.
+    """
     _keys(step, {"id", "rule", "weights", "coefficients", "degree", "groups", "factors", "k"})
     wref = matrix_ref(field(step, "weights", "step"), "step.weights")
     vref = matrix_ref(field(step, "coefficients", "step"), "step.coefficients")
@@ -361,7 +362,7 @@ def pnn_identifiable(step: dict, ctx) -> list:
     if len(ks) != N:
         raise Malformed(f"step.k: expected {N} Kruskal ranks, got {len(ks)}")
     for a in set(groups):
-        if _comb(n + a - 1, a) * m > 5_000_000:
+        if comb(n + a - 1, a) * m > 5_000_000:
             raise Malformed(f"the degree-{a} Veronese matrix of a {n} x {m} weight matrix exceeds the checker limit")
     W = full_matrix(ctx, wref, "step.weights")
     V = full_matrix(ctx, vref, "step.coefficients")
@@ -385,13 +386,20 @@ def pnn_identifiable(step: dict, ctx) -> list:
 
 @rule("parameter-count-not-identifiable")
 def parameter_count(step: dict, ctx) -> list:
+    """``parameter-count-not-identifiable``: too many parameters for the space of outputs: not identifiable.
+
+    ``{"inputs": n, "width": m, "outputs": o, "degree": d}``. Checks m (n + o - 1) >
+    o C(n + d - 1, d): parameters modulo the m-dimensional scaling symmetry exceed the
+    dimension of the space of output forms, so every fibre of the parameter map has
+    dimension > m at every point: NOT identifiable (generic fact false).
+    """
     _keys(step, {"id", "rule", "inputs", "width", "outputs", "degree"})
     n = integer(field(step, "inputs", "step"), "step.inputs", 1, 10**6)
     m = integer(field(step, "width", "step"), "step.width", 1, 10**6)
     o = integer(field(step, "outputs", "step"), "step.outputs", 1, 10**6)
     d = integer(field(step, "degree", "step"), "step.degree", 1, 1000)
     params = m * (n + o - 1)
-    ambient = o * _comb(n + d - 1, d)
+    ambient = o * comb(n + d - 1, d)
     if params <= ambient:
         raise CheckFailure(f"parameters modulo scaling m(n + o - 1) = {params} do not exceed "
                            f"the ambient dimension o C(n + d - 1, d) = {ambient}")

@@ -42,11 +42,12 @@ hyperedge when more). The represented tensor is T[output] = sum of the products.
 from __future__ import annotations
 
 import gc
+from math import prod
 
 from tnverify.checker.kernel import (
-    MAX_ENTRIES, CheckFailure, Malformed, OBJECT_TYPES, field, int_list, integer, num, prime, prod, rule, show,
+    MAX_ENTRIES, CheckFailure, Malformed, OBJECT_TYPES, check_minor, field, int_list, integer, minor_hint, num, prime,
+    rule, show,
 )
-from tnverify.checker.linalg import det_mod
 
 #: Largest number of multiply-adds of one contraction step the checker performs.
 MAX_WORK = 400_000_000
@@ -165,6 +166,12 @@ def crossing_value(net: dict, rows: list, side: list, claimed: list) -> int:
 
 @rule("cut-bound")
 def cut_bound(step: dict, ctx) -> list:
+    """``cut-bound``: the cut's crossing labels are recomputed and their dimensions multiplied.
+
+    T = sum over the crossing labels of (contraction of ``side``) (contraction of the rest),
+    a sum of P products of a function of I and a function of J: rank [T]_{I,J} <= P for every
+    value of the cores (:func:`crossing_value`).
+    """
     name = field(step, "network", "step", str)
     net = _net(ctx, name, "step.network")
     rows = _rows(step, net)
@@ -245,6 +252,14 @@ def _index_offsets(legs, dims, labels_of_leg, free, idx):
 
 @rule("network-rank-at-least")
 def network_rank_at_least(step: dict, ctx) -> list:
+    """``network-rank-at-least``: a hinted minor of a sketched flattening of a network point is nonsingular.
+
+    The checker contracts the network, with the test matrix S_k on open leg k, along the
+    certificate's path mod p (a contraction order changes no value), computes only the hinted
+    r x r entries of (kron_I S_i) [T]_{I,J} (kron_J S_j)^T and hands them to ``check_minor``.
+    That matrix is a product with [T]_{I,J} in the middle, so its rank bounds rank [T]_{I,J}
+    from below; a minor nonzero mod p is nonzero over Z. Facts: ``rank-at-least`` r (Q, GF(p)).
+    """
     name = field(step, "network", "step", str)
     net = _net(ctx, name, "step.network")
     if net["values"] is None or not all(isinstance(x, int) for v in net["values"] for x in v):
@@ -271,15 +286,9 @@ def network_rank_at_least(step: dict, ctx) -> list:
         tensors.append(([lab, net["output"][k]], flat))
     m = prod(dims[leg[k]] for k in rows)
     n = prod(dims[leg[k]] for k in cols)
-    minor = field(step, "minor", "step", dict)
-    mr = int_list(field(minor, "rows", "step.minor"), "step.minor.rows", 0, m - 1)
-    mc = int_list(field(minor, "cols", "step.minor"), "step.minor.cols", 0, n - 1)
-    if len(mr) != r or len(mc) != r:
-        raise Malformed(f"step.minor: expected {r} rows and {r} columns, got {len(mr)} and {len(mc)}")
+    mr, mc = minor_hint(step, m, n, r)
     if r == 0:
         return [("rank-at-least", {"matrix": {"object": name, "rows": rows}, "field": "Q"}, 0)]
-    if r * r > MAX_ENTRIES:
-        raise Malformed(f"step.minor: {r} x {r} exceeds the checker limit")
     out = set(leg.values())
     path = field(step, "path", "step", list)
     for t, pair in enumerate(path):
@@ -298,13 +307,11 @@ def network_rank_at_least(step: dict, ctx) -> list:
     gc.disable()  # millions of short-lived tuples: the cyclic collector would only rescan the big lists
     try:
         entries = _minor_entries(tensors, rows, cols, leg, dims, mr, mc, p)
-        d = det_mod(entries, r, p)
+        check_minor(entries, r, p, f"of the sketched flattening of {name!r}")
         del entries
     finally:
         if enabled:
             gc.enable()
-    if d == 0:
-        raise CheckFailure(f"the {r} x {r} minor of the sketched flattening has determinant 0 mod {p}")
     subject = {"object": name, "rows": rows}
     return [("rank-at-least", {"matrix": subject, "field": "Q"}, r),
             ("rank-at-least", {"matrix": subject, "field": f"GF({p})"}, r)]
@@ -353,6 +360,12 @@ def _minor_entries(tensors, rows, cols, leg, dims, mr, mc, p) -> list:
 # ---------------------------------------------------------- generic-from-point
 @rule("generic-from-point")
 def generic_from_point(step: dict, ctx) -> list:
+    """``generic-from-point``: lifts the rank of a point of a network family to generic values.
+
+    POINT must have FAMILY's exact structure and equal values on tied cores (so it is a point
+    of the family's parameter space), and its ``rank-at-least`` fact must be derived. The minor
+    is a polynomial in the core values, nonzero at POINT, so nonzero on a dense open set.
+    """
     pname = field(step, "point", "step", str)
     fname = field(step, "family", "step", str)
     P = _net(ctx, pname, "step.point")

@@ -12,37 +12,19 @@ Varieties (the ``variety`` / ``map`` field; facts use the subject ``{"variety": 
 * ``{"format": "polynet", "widths": [d_0..d_h], "degree": r}``: ``W_h s(... s(W_1 x))``,
   ``s(t) = t^r``; the point's last block holds evaluation points (d_0 x K).
 
-Rules:
-
-``jacobian-rank-at-least`` {map, point, modulus, rank, minor}
-    Rebuilds the hinted minor of the Jacobian at the integer point by this module's own
-    code and checks det != 0 mod p. Fact dim-at-least r. (Terracini: the dimension is
-    the generic Jacobian rank; rank at any point mod p <= generic rank.)
-``dim-at-most`` {variety, method, rank}
-    ``ambient``; ``parameters`` (parameters minus a symmetry group acting freely at
-    generic points: per rank-one term sum n_k - (K-1) scalings; hidden-neuron rescalings
-    ``(c, c^{-r})``, one per hidden neuron); ``bottleneck`` (first hidden width 1 at layer
-    i: outputs are ``v u^e`` with u the scalar output of the first i layers, so
-    dim <= sum_{l<=i} d_l d_{l-1} - sum_{0<l<i} d_l + d_h - 1); ``gauge`` {point, modulus,
-    minor}: the gauge orbit lies in the fibre, so dim <= parameters - rank of the
-    infinitesimal gauge action at a point (checked by a minor).
-``secant-not-filling`` {variety, tensor, flattening, rank, minor, modulus}
-    A tensor of the ambient space (checked: shape, symmetric within blocks) whose
-    flattening (``{"rows": modes}``, bound 1 per rank-one term) or Strassen-Koszul matrix
-    (``{"koszul": {"mode", "projection" (3 x n)}}`` of an order-3 tensor, bound 2 per term)
-    has a nonzero hinted minor of size > bound x R. Axiom: these ranks are <= 1 (resp. 2)
-    on rank-one tensors, hence <= R (2R) on sigma_R, a closed condition [Strassen 1983;
-    Landsberg, Ottaviani 2013]. Fact dim-at-most ambient - 1.
-``dimension``, ``defectivity``, ``filling``, ``local-identifiability``, ``generic-rank``
-    Derived facts from dim-at-least / dim-at-most facts (see each function).
+Rules: ``jacobian-rank-at-least``, ``dim-at-most``, ``secant-not-filling`` (their minors go to
+``check_minor``), and ``dimension``, ``defectivity``, ``filling``, ``local-identifiability``,
+``generic-rank``, derived from dim-at-least / dim-at-most facts. Each function's docstring says
+what it checks and why that proves its fact.
 """
 from __future__ import annotations
 
 import itertools
 import math
 
-from tnverify.checker.kernel import CheckFailure, Malformed, field, int_list, integer, prime, rule
-from tnverify.checker.linalg import det_mod_p
+from tnverify.checker.kernel import (
+    CheckFailure, Malformed, check_minor, field, int_list, integer, minor_hint, prime, rule,
+)
 
 MAX_DIM = 10_000_000
 MAX_WORK = 60_000_000
@@ -145,7 +127,7 @@ def _symmetric_params(v: dict) -> int:
     return _params(v)
 
 
-def _point_shapes(v: dict, npoints: int | None = None) -> list:
+def _point_shapes(v: dict) -> list:
     if v["format"] == "partial-symmetric":
         return [[n, v["rank"]] for n, _ in v["blocks"]]
     if v["format"] == "tensor-network":
@@ -188,21 +170,10 @@ def _point(step: dict, v: dict, p: int, where: str) -> list:
 
 
 def _minor(step: dict, m: int, n: int, r: int, where: str):
-    minor = field(step, "minor", where, dict)
-    if set(minor) != {"rows", "cols"}:
+    """The hinted minor's rows and columns; here the hint has no other keys."""
+    if set(field(step, "minor", where, dict)) != {"rows", "cols"}:
         raise Malformed(f"{where}.minor: expected exactly rows and cols")
-    rows = int_list(field(minor, "rows", where), f"{where}.minor.rows", 0, m - 1)
-    cols = int_list(field(minor, "cols", where), f"{where}.minor.cols", 0, n - 1)
-    if len(rows) != r or len(cols) != r:
-        raise Malformed(f"{where}.minor: expected {r} rows and {r} columns, got {len(rows)} and {len(cols)}")
-    if r * r > MAX_WORK:
-        raise Malformed(f"{where}.minor: {r} x {r} exceeds the checker limit")
-    return rows, cols
-
-
-def _check_det(M: list, p: int, what: str) -> None:
-    if M and det_mod_p(M, p) == 0:
-        raise CheckFailure(f"the hinted {len(M)} x {len(M)} minor of the {what} is singular mod {p}")
+    return minor_hint(step, m, n, r, where)
 
 
 # ------------------------------------------------------------------ Jacobian builders
@@ -226,7 +197,7 @@ def _partial_minor(v: dict, pt: list, p: int, rows: list, cols: list) -> list:
         return out[::-1]
 
     def val(k, a, r):  # l_{k,r}^a for multiset a
-        L, n = pt[k], blocks[k][0]
+        L = pt[k]
         x = 1
         for t in monos[k][a]:
             x = x * L[t * R + r] % p
@@ -278,7 +249,7 @@ def _network_jacobian(v: dict, pt: list, p: int) -> list:
         out = 0
         for o in outs:
             out = out * dims[o] + assign[pos[o]]
-        idx, vals = [], []
+        idx = []
         for c in cores:
             f = 0
             for lab, s in zip(c["labels"], c["shape"]):
@@ -342,6 +313,13 @@ def _jac_rows(v: dict, pt: list) -> int:
 
 @rule("jacobian-rank-at-least")
 def jacobian_rank_at_least(step: dict, ctx) -> list:
+    """``jacobian-rank-at-least``: a hinted minor of the Jacobian at an integer point is nonsingular.
+
+    Step ``{map, point, modulus, rank, minor}``. This module rebuilds the hinted r x r entries
+    of the Jacobian of the parameter map at the point mod p with its own code, and hands them
+    to ``check_minor``. Terracini: the dimension of the image is the generic Jacobian rank, and
+    the rank at any point (mod p) is at most the generic rank. Fact ``dim-at-least`` r.
+    """
     _keys(step, {"map", "point", "modulus", "rank", "minor"})
     v = variety(field(step, "map", "step"), "step.map")
     p = prime(field(step, "modulus", "step"), "step.modulus")
@@ -352,7 +330,7 @@ def jacobian_rank_at_least(step: dict, ctx) -> list:
     rows, cols = _minor(step, _jac_rows(v, pt), _params(v), r, "step")
     if v["format"] == "polynet" and _params(v) * _jac_rows(v, pt) * max(v["widths"]) > MAX_WORK:
         raise Malformed("step: network Jacobian too large for the checker")
-    _check_det(_jacobian_minor(v, pt, p, rows, cols), p, "Jacobian")
+    check_minor(_jacobian_minor(v, pt, p, rows, cols), r, p, "of the Jacobian at the hinted rows and columns")
     return [("dim-at-least", {"variety": v}, r)]
 
 
@@ -394,6 +372,18 @@ def _gauge_matrix(v: dict, pt: list, p: int) -> list:
 
 @rule("dim-at-most")
 def dim_at_most(step: dict, ctx) -> list:
+    """``dim-at-most``: an upper bound on the dimension, by a count or by a gauge minor.
+
+    Step ``{variety, method, rank}``. ``ambient``: the image lies in the ambient space.
+    ``parameters``: parameters minus a symmetry group acting freely at generic points (per
+    rank-one term sum n_k - (K-1) scalings; hidden-neuron rescalings ``(c, c^{-r})``, one per
+    hidden neuron). ``bottleneck`` (first hidden width 1, at layer i): outputs are ``v u^e``
+    with u the scalar output of the first i layers, so
+    dim <= sum_{l<=i} d_l d_{l-1} - sum_{0<l<i} d_l + d_h - 1. ``gauge`` {point, modulus,
+    minor}: the gauge orbit lies in the fibre, so dim <= parameters - rank of the
+    infinitesimal gauge action at a point, that rank shown by a minor (``check_minor``).
+    Fact ``dim-at-most``.
+    """
     method = field(step, "method", "step", str)
     allowed = {"variety", "method", "rank"} | ({"point", "modulus", "minor"} if method == "gauge" else set())
     _keys(step, allowed)
@@ -422,7 +412,7 @@ def dim_at_most(step: dict, ctx) -> list:
         G = _gauge_matrix(v, pt, p)
         ncols = len(G[0]) if G else 0
         rows, cols = _minor(step, len(G), ncols, s, "step")
-        _check_det([[G[i][j] for j in cols] for i in rows], p, "gauge action")
+        check_minor([[G[i][j] for j in cols] for i in rows], s, p, "of the infinitesimal gauge action")
         bound = u
     else:
         raise Malformed(f"step.method: expected ambient, parameters, bottleneck or gauge, got {method!r}")
@@ -459,6 +449,16 @@ def _partial_tensor(ctx, name, v, where):
 
 @rule("secant-not-filling")
 def secant_not_filling(step: dict, ctx) -> list:
+    """``secant-not-filling``: an equation of sigma_R fails at a tensor, so sigma_R is not the whole space.
+
+    Step ``{variety, tensor, flattening, rank, minor, modulus}``. A tensor of the ambient space
+    (checked: shape, symmetric within blocks) whose flattening (``{"rows": modes}``, bound 1
+    per rank-one term) or Strassen-Koszul matrix (``{"koszul": {"mode", "projection" (3 x n)}}``
+    of an order-3 tensor, bound 2 per term) has a nonsingular hinted minor (``check_minor``)
+    of size > bound x R. These ranks are <= 1 (resp. 2) on rank-one tensors, hence <= R (2R)
+    on sigma_R, a closed condition [Strassen 1983; Landsberg, Ottaviani 2013]. Fact
+    ``dim-at-most`` ambient - 1.
+    """
     _keys(step, {"variety", "tensor", "flattening", "rank", "minor", "modulus"})
     v = variety(field(step, "variety", "step"), "step.variety")
     if v["format"] != "partial-symmetric":
@@ -510,7 +510,7 @@ def secant_not_filling(step: dict, ctx) -> list:
     rows, cols = _minor(step, m, n, b, "step")
     if b <= k * v["rank"]:
         raise CheckFailure(f"a flattening rank {b} does not exceed {k} x R = {k * v['rank']}")
-    _check_det([[at(i, j) % p for j in cols] for i in rows], p, "flattening")
+    check_minor([[at(i, j) % p for j in cols] for i in rows], b, p, "of the flattening of the tensor")
     return [("dim-at-most", {"variety": v}, _ambient(v) - 1)]
 
 

@@ -1,0 +1,367 @@
+"""Definitions for the architecture rules: the checker's own forward passes and tensor networks.
+
+Nothing here decides anything. :mod:`tnverify.checker.families.architecture` parses the
+architecture objects and states the rules; this module *constructs* what they are about:
+
+* :func:`grid_minor`, entries of a block of the grid tensor A[d_1..d_N] = score(e_{d_1}, ...,
+  e_{d_N}) (or of a sketch of it), computed mod p by one small forward-pass evaluator per family
+  (``_FAMILIES``), written from the papers' equations in the architecture's own parametrisation;
+* :func:`_network`, the family's grid-tensor network (structure only), named as the prover
+  names it, whose cuts bound the flattening ranks for every weight.
+
+A parsed architecture ``a`` is the dict :func:`~tnverify.checker.families.architecture._parse_arch`
+returns (``family``, ``N``, ``M``, ``w``, ``tree``, ``L``, ``shapes``, ``weights``).
+"""
+from __future__ import annotations
+
+from math import prod
+
+from tnverify.checker.kernel import Malformed
+
+#: Largest number of forward-pass states (table entries) one grid minor may need.
+MAX_STATES = 60_000_000
+#: Most cores of an architecture's network.
+MAX_CORES = 20_000
+
+
+# ------------------------------------------------------------------ trees
+def _height(t) -> int:
+    return 0 if isinstance(t, int) else 1 + max(_height(t[0]), _height(t[1]))
+
+
+
+def _tree_walk(tree):
+    """Preorder internal nodes (k, node, h, parent height or 0) and leaves (i, parent height)."""
+    nodes, leaves = [], []
+
+    def walk(node, ph):
+        if isinstance(node, int):
+            leaves.append((node, ph))
+            return
+        h = _height(node)
+        nodes.append((len(nodes), node, h, ph))
+        walk(node[0], h)
+        walk(node[1], h)
+
+    walk(tree, 0)
+    return nodes, leaves
+
+
+
+def _leaves_of(t):
+    if isinstance(t, int):
+        yield t
+    else:
+        yield from _leaves_of(t[0])
+        yield from _leaves_of(t[1])
+
+
+
+# ------------------------------------------------------- forward passes
+# Each family: the chain or tree its forward pass runs along, and three small functions
+# leaf(k, x), node(node, a, b, is_root), all mod p, written from the papers' equations.
+def _mv(W, x, rows, cols, p):
+    """(W x) mod p for W flat (rows x cols), x of length cols."""
+    return [sum(W[i * cols + j] * x[j] for j in range(cols)) % p for i in range(rows)]
+
+
+def _vm(x, W, rows, cols, p):
+    """(x^T W) mod p for W flat (rows x cols), x of length rows."""
+    return [sum(x[i] * W[i * cols + j] for i in range(rows)) % p for j in range(cols)]
+
+
+def _fam_cp(a, W, p):
+    Z = a["w"][0]
+
+    def leaf(k, x):
+        u = _vm(x, W[f"A{k}"], a["M"][k], Z, p)
+        return [l * v % p for l, v in zip(W["lam"], u)] if k == 0 else u
+
+    def node(_, s, u, root):
+        v = [x * y % p for x, y in zip(s, u)]
+        return sum(v) % p if root else v
+
+    return leaf, node
+
+
+def _fam_tucker(a, W, p):
+    r = a["w"]
+
+    def leaf(k, x):
+        u = _vm(x, W[f"U{k}"], a["M"][k], r[k], p)
+        if k:
+            return u
+        rest = prod(r[1:])
+        G = W["G"]
+        return [sum(G[i * rest + j] * u[i] for i in range(r[0])) % p for j in range(rest)]
+
+    def node(pos, s, u, root):
+        k = pos[1]  # the input contracted at this node
+        rest = prod(r[k + 1:])
+        v = [sum(s[i * rest + j] * u[i] for i in range(r[k])) % p for j in range(rest)]
+        return v[0] if root else v
+
+    return leaf, node
+
+
+def _fam_tt(a, W, p):
+    N, M, r = a["N"], a["M"], a["w"]
+
+    def leaf(k, x):
+        if k == 0:
+            return _vm(x, W["G0"], M[0], r[0], p)
+        if k == N - 1:
+            return _mv(W[f"G{k}"], x, r[k - 1], M[k], p)  # G_N[x] as a vector
+        G, ra, rb = W[f"G{k}"], r[k - 1], r[k]
+        return [[sum(G[(i * M[k] + m) * rb + j] * x[m] for m in range(M[k])) % p for j in range(rb)]
+                for i in range(ra)]
+
+    def node(pos, s, g, root):
+        if root:
+            return sum(x * y for x, y in zip(s, g)) % p
+        return [sum(s[i] * g[i][j] for i in range(len(s))) % p for j in range(len(g[0]))]
+
+    return leaf, node
+
+
+def _fam_tr(a, W, p):
+    N, M, r = a["N"], a["M"], a["w"]
+
+    def leaf(k, x):
+        G, ra, rb = W[f"G{k}"], r[(k - 1) % N], r[k]
+        return [[sum(G[(i * M[k] + m) * rb + j] * x[m] for m in range(M[k])) % p for j in range(rb)]
+                for i in range(ra)]
+
+    def node(pos, s, g, root):
+        P = [[sum(s[i][q] * g[q][j] for q in range(len(g))) % p for j in range(len(g[0]))] for i in range(len(s))]
+        return sum(P[i][i] for i in range(len(P))) % p if root else P
+
+    return leaf, node
+
+
+def _fam_rac(a, W, p):
+    L, M, R = a["L"], a["M"][0], a["w"]
+
+    def layer_inputs(t, x, prev):
+        """h^{l,t} for every layer l, from the input x_t and the states at t-1 (None at t = 0)."""
+        hs, u, din = [], x, M
+        for l in range(L):
+            inp = _mv(W[f"WI{l}_{t}"], u, R[l], din, p)
+            if prev is not None:
+                rec = _mv(W[f"WH{l}_{t}"], prev[l], R[l], R[l], p)
+                inp = [x * y % p for x, y in zip(rec, inp)]
+            hs.append(inp)
+            u, din = inp, R[l]
+        return hs
+
+    def leaf(k, x):
+        return layer_inputs(0, x, None) if k == 0 else x
+
+    def node(pos, s, x, root):
+        hs = layer_inputs(pos[1], x, s)
+        return sum(wi * hi for wi, hi in zip(W["w"], hs[-1])) % p if root else hs
+
+    return leaf, node
+
+
+def _fam_tree(a, W, p):
+    conv = a["family"] == "convac"
+    nodes, _ = _tree_walk(a["tree"])
+    names = {node: k for k, node, _, _ in nodes}
+
+    def leaf(k, x):
+        s = a["shapes"][f"leaf{k}"]
+        return _vm(x, W[f"leaf{k}"], s[0], s[1], p)
+
+    def node(nd, u, v, root):
+        k = names[nd]
+        s, B = a["shapes"][f"n{k}"], W[f"n{k}"]
+        if conv:
+            pooled = [x * y % p for x, y in zip(u, v)]  # product pooling
+            return sum(x * y for x, y in zip(B, pooled)) % p if root else _mv(B, pooled, s[0], s[1], p)
+        if root:
+            return sum(u[i] * v[j] * B[i * s[1] + j] for i in range(s[0]) for j in range(s[1])) % p
+        out = s[2]
+        return [sum(u[i] * v[j] * B[(i * s[1] + j) * out + c] for i in range(s[0]) for j in range(s[1])) % p
+                for c in range(out)]
+
+    return leaf, node
+
+
+_FAMILIES = {"cp": _fam_cp, "tucker": _fam_tucker, "tt": _fam_tt, "tr": _fam_tr, "rac": _fam_rac,
+             "ht": _fam_tree, "convac": _fam_tree}
+
+
+def _course(a):
+    """The tree the forward pass runs along: the pooling tree, or the chain (((0,1),2),...)."""
+    if a["tree"] is not None:
+        return a["tree"]
+    t = 0
+    for k in range(1, a["N"]):
+        t = (t, k)
+    return t
+
+
+def grid_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int) -> list:
+    """The r x r minor (rows ``mr``, columns ``mc`` of the flattening over ``rows``) as forward-pass values.
+
+    ``vecs[k]`` are the input vectors of input k (the one-hot templates for the grid).
+    Row index a is the C-order multi-index over ``rows`` of vector choices. The pass runs
+    once per distinct (row part, column part) of every sub-tree: the states are tabled,
+    so a shared prefix or sub-tree is computed once.
+    """
+    N = a["N"]
+    cols = [k for k in range(N) if k not in rows]
+
+    def digits(idx, modes):
+        out = [0] * len(modes)
+        for q in range(len(modes) - 1, -1, -1):
+            idx, out[q] = divmod(idx, len(vecs[modes[q]]))
+        return tuple(out)
+
+    R = [digits(i, rows) for i in mr]
+    C = [digits(j, cols) for j in mc]
+    rpos = {k: q for q, k in enumerate(rows)}
+    cpos = {k: q for q, k in enumerate(cols)}
+    leaf_fn, node_fn = _FAMILIES[a["family"]](a, a["weights"], p)
+    budget = [0]
+
+    def visit(node, root):
+        """(row keys, col keys, table[(ri, ci)]) for the sub-tree ``node``."""
+        if isinstance(node, int):
+            kset = [node]
+        else:
+            kset = list(_leaves_of(node))
+        rsel = [rpos[k] for k in kset if k in rpos]
+        csel = [cpos[k] for k in kset if k in cpos]
+        rkeys = list(dict.fromkeys(tuple(r[q] for q in rsel) for r in R))
+        ckeys = list(dict.fromkeys(tuple(c[q] for q in csel) for c in C))
+        budget[0] += len(rkeys) * len(ckeys)
+        if budget[0] > MAX_STATES:
+            raise Malformed(f"the grid minor needs more than {MAX_STATES} forward-pass states, over the limit")
+        if isinstance(node, int):
+            x = vecs[node]
+            if node in rpos:
+                return rsel, csel, rkeys, ckeys, {(i, 0): leaf_fn(node, x[key[0]]) for i, key in enumerate(rkeys)}
+            return rsel, csel, rkeys, ckeys, {(0, j): leaf_fn(node, x[key[0]]) for j, key in enumerate(ckeys)}
+        la = visit(node[0], False)
+        lb = visit(node[1], False)
+        maps = []
+        for sub in (la, lb):
+            srs, scs, srk, sck, _ = sub
+            ri = {k: i for i, k in enumerate(srk)}
+            ci = {k: j for j, k in enumerate(sck)}
+            rproj = [rsel.index(q) for q in srs]
+            cproj = [csel.index(q) for q in scs]
+            maps.append(([ri[tuple(k[q] for q in rproj)] for k in rkeys],
+                         [ci[tuple(k[q] for q in cproj)] for k in ckeys]))
+        ta, tb = la[4], lb[4]
+        (ra, ca), (rb, cb) = maps
+        table = {}
+        for i in range(len(rkeys)):
+            for j in range(len(ckeys)):
+                table[(i, j)] = node_fn(node, ta[(ra[i], ca[j])], tb[(rb[i], cb[j])], root)
+        return rsel, csel, rkeys, ckeys, table
+
+    rsel, csel, rkeys, ckeys, table = visit(_course(a), True)
+    ri = {k: i for i, k in enumerate(rkeys)}
+    ci = {k: j for j, k in enumerate(ckeys)}
+    rk = [ri[tuple(r[q] for q in rsel)] for r in R]  # the root's keys list the inputs in tree order
+    ck = [ci[tuple(c[q] for q in csel)] for c in C]
+    return [table[(i, j)] for i in rk for j in ck]
+
+
+# --------------------------------------------------------- the network
+def _network(a: dict) -> dict:
+    """The grid-tensor network of the family (structure only), named as the prover names it."""
+    f, N, M, w = a["family"], a["N"], a["M"], a["w"]
+    names, inputs, dims = [], [], {f"x{i}": M[i] for i in range(N)}
+    if f == "cp":
+        dims["z"] = w[0]
+        names, inputs = ["lam"] + [f"A{i}" for i in range(N)], [["z"]] + [[f"x{i}", "z"] for i in range(N)]
+    elif f == "tucker":
+        dims.update({f"g{i}": w[i] for i in range(N)})
+        names = ["G"] + [f"U{i}" for i in range(N)]
+        inputs = [[f"g{i}" for i in range(N)]] + [[f"x{i}", f"g{i}"] for i in range(N)]
+    elif f in ("tt", "tr"):
+        nb = N - 1 if f == "tt" else N
+        dims.update({f"b{i}": w[i] for i in range(nb)})
+        names = [f"G{k}" for k in range(N)]
+        for k in range(N):
+            left = [f"b{(k - 1) % N}"] if (k > 0 or f == "tr") else []
+            right = [f"b{k}"] if (k < N - 1 or f == "tr") else []
+            inputs.append(left + [f"x{k}"] + right)
+    elif f == "rac":
+        _rac_network(a, names, inputs, dims)
+    else:
+        nodes, _ = _tree_walk(a["tree"])
+        num = {node: k for k, node, _, _ in nodes}
+
+        def walk(node, ph):
+            if isinstance(node, int):
+                names.append(f"leaf{node}")
+                inputs.append([f"x{node}", f"l{node}"])
+                dims[f"l{node}"] = w[ph - 1]
+                return f"l{node}"
+            k, h = num[node], _height(node)
+            kids = [walk(node[0], h), walk(node[1], h)]
+            if f == "convac":
+                alpha = f"a{k}"
+                dims[alpha] = w[h - 1]
+                for kid in kids:  # product pooling: the children's channel index IS the node's
+                    for ix in inputs:
+                        ix[:] = [alpha if x == kid else x for x in ix]
+                    del dims[kid]
+                legs = [f"g{k}", alpha] if ph else [alpha]
+            else:
+                legs = kids + [f"g{k}"] if ph else kids
+            if ph:
+                dims[f"g{k}"] = w[ph - 1]
+            names.append(f"n{k}")
+            inputs.append(legs)
+            return f"g{k}"
+
+        walk(a["tree"], 0)
+    return {"names": names, "inputs": inputs, "output": [f"x{i}" for i in range(N)], "dims": dims}
+
+
+def _rac_network(a, names, inputs, dims):
+    """Copies of every reused sub-network; the template index d_t copied by an identity core ``in{t}``."""
+    N, L, R = a["N"], a["L"], a["w"]
+    copies: dict = {}
+    readers = [0] * N
+
+    def fresh(base):
+        k = copies.get(base, 0)
+        copies[base] = k + 1
+        if len(names) > MAX_CORES:
+            raise Malformed(f"the RAC network has more than {MAX_CORES} cores, over the checker limit")
+        return base if k == 0 else f"{base}.{k}"
+
+    def state(l, t):
+        c = fresh(f"h{l}_{t}")
+        dims[c] = R[l]
+        if l == 0:
+            readers[t] += 1
+            below = f"d{t}"
+        else:
+            below = state(l - 1, t)
+        names.append(fresh(f"WI{l}_{t}"))
+        inputs.append([c, below])
+        if t > 0:
+            prev = state(l, t - 1)
+            names.append(fresh(f"WH{l}_{t}"))
+            inputs.append([c, prev])
+        return c
+
+    top = state(L - 1, N - 1)
+    names.append("w")
+    inputs.append([top])
+    for t in range(N):
+        if readers[t] == 1:
+            for ix in inputs:
+                ix[:] = [f"x{t}" if x == f"d{t}" else x for x in ix]
+        else:
+            dims[f"d{t}"] = a["M"][t]
+            names.append(f"in{t}")
+            inputs.append([f"x{t}", f"d{t}"])
