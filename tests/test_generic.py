@@ -23,7 +23,7 @@ FOLDERS = ["strassen_1983", "alexander_hirschowitz_1995", "abo_ottaviani_peterso
 def test_schur_rank_equals_plain_rank(blocks, R):
     spec = J.partial_spec(blocks, R)
     p = pick_prime(1)
-    pt = J.random_point(spec, p, 2)
+    pt = J.random_parameters(spec, p, 2)
     r, rows, cols = G.jacobian_rank(spec, p, pt)
     M = J.build(spec, p, pt).matrix
     assert r == rank_profile(M, p).rank

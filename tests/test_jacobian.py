@@ -20,7 +20,7 @@ def _sympy_jacobian(exprs, syms, subs):
 
 def test_partial_symmetric_matches_sympy():
     spec = J.partial_spec([(2, 2), (3, 1)], 2)
-    pt = J.random_point(spec, P, 3)
+    pt = J.random_parameters(spec, P, 3)
     L1 = sympy.Matrix(2, 2, sympy.symbols("a0:4"))
     L2 = sympy.Matrix(3, 2, sympy.symbols("b0:6"))
     syms = list(L1) + list(L2)
@@ -35,7 +35,7 @@ def test_partial_symmetric_matches_sympy():
 
 def test_polynet_matches_sympy():
     spec = J.polynet_spec([2, 2, 1], 2)
-    pt = J.random_point(spec, P, 5)
+    pt = J.random_parameters(spec, P, 5)
     W1, W2 = sympy.Matrix(2, 2, sympy.symbols("w0:4")), sympy.Matrix(1, 2, sympy.symbols("v0:2"))
     syms = list(W1) + list(W2)
     subs = dict(zip(syms, [int(x) for x in pt[0].ravel()] + [int(x) for x in pt[1].ravel()]))
@@ -50,7 +50,7 @@ def test_polynet_matches_sympy():
 
 def test_tucker_matches_sympy():
     spec = J.tucker_spec([2, 2], [1, 2])
-    pt = J.random_point(spec, P, 2)
+    pt = J.random_parameters(spec, P, 2)
     G = sympy.Matrix(1, 2, sympy.symbols("g0:2"))
     U = sympy.Matrix(2, 1, sympy.symbols("u0:2"))
     V = sympy.Matrix(2, 2, sympy.symbols("v0:4"))
@@ -65,7 +65,7 @@ def test_segre_dimension_rank_one(dims):
     spec = J.cp_spec(dims, 1)
     from tnverify.numeric.modp import rank
 
-    assert rank(J.build(spec, P, J.random_point(spec, P, 0)).matrix, P) == sum(dims) - len(dims) + 1
+    assert rank(J.build(spec, P, J.random_parameters(spec, P, 0)).matrix, P) == sum(dims) - len(dims) + 1
 
 
 def test_sizes():

@@ -12,7 +12,7 @@ import sympy
 
 from tnverify.checker import check
 from tnverify.errors import InputError
-from tnverify.theory.learning import (Network, empirical_moment, exact_moment, exact_recovery, identifiability_warnings, learn,
+from tnverify.theory.learning import (TwoLayerNet, empirical_moment, exact_moment, exact_recovery, identifiability_warnings, learn,
                                min_samples, moment_certificate, parse_activation, random_network, recovery_error,
                                stein_weights, sweep)
 
@@ -44,7 +44,7 @@ def _gauss_expectation(expr, xs):
 
 
 def test_exact_moment_matches_gaussian_integrals():
-    net = Network(np.array([[1, 0], [1, 2]], dtype=object), np.array([1, 0], dtype=object),
+    net = TwoLayerNet(np.array([[1, 0], [1, 2]], dtype=object), np.array([1, 0], dtype=object),
                   np.array([2, -1], dtype=object), parse_activation("poly:0,0,1,1"))
     M = exact_moment(net)
     xs = sympy.symbols("x0:2")
@@ -92,7 +92,7 @@ def test_warnings_for_overcomplete_and_invisible_neurons():
     net = random_network(3, 4, "cube", seed=0, integer=True)
     w = identifiability_warnings(net)
     assert any("Kruskal" in s for s in w) and any("hidden units" in s for s in w)
-    net = Network(np.array([[1, 0], [0, 1]], dtype=object), np.zeros(2, dtype=object), np.ones(2, dtype=object),
+    net = TwoLayerNet(np.array([[1, 0], [0, 1]], dtype=object), np.zeros(2, dtype=object), np.ones(2, dtype=object),
                   parse_activation("square"))
     assert stein_weights(net) == [0, 0]
     assert any("lambda" in s for s in identifiability_warnings(net, [0, 0]))

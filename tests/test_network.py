@@ -11,7 +11,7 @@ import pytest
 from tnverify.errors import InputError, ShapeError
 from tnverify.networks.architectures import build, convac, cp, parse_tree, rac, tt
 from tnverify.networks.mincut import cut_labels, min_cut
-from tnverify.networks.network import contract, from_graph, from_json, random_point, to_graph
+from tnverify.networks.network import contract, from_graph, from_json, random_core_values, to_graph
 from tnverify.networks.partitions import parse_partition
 
 P = 1_000_003
@@ -67,7 +67,7 @@ def test_convac_matches_the_recursive_definition():
 def test_shared_convac_ties_cores_of_a_level():
     net = convac(8, 3, 2, shared=True)
     assert sorted(len(g) for g in net.shared) == [2, 4, 8]
-    vals = random_point(net, np.random.default_rng(0), P)
+    vals = random_core_values(net, np.random.default_rng(0), P)
     for g in net.shared:
         first = vals[net.names.index(g[0])]
         assert all((vals[net.names.index(n)] == first).all() for n in g)
@@ -95,7 +95,7 @@ def test_json_and_graph_round_trip():
     assert sorted(zip(g.names, g.inputs)) == sorted(zip(net.names, net.inputs)) and g.output == net.output
     with pytest.raises(ShapeError, match="different values"):  # independent random values break the sharing
         net.with_values(_vals(net, 3))
-    pt = net.with_values(random_point(net, np.random.default_rng(0), P))
+    pt = net.with_values(random_core_values(net, np.random.default_rng(0), P))
     again = from_json(json.loads(json.dumps(pt.to_dict())))
     assert all((a == b).all() for a, b in zip(again.values, pt.values))
 

@@ -10,7 +10,7 @@ from tests.helpers import sympy_rank
 from tnverify.checker import check
 from tnverify.exact import flatten
 from tnverify.networks.architectures import build
-from tnverify.networks.network import TensorNetwork, contract, random_point, sketched
+from tnverify.networks.network import TensorNetwork, contract, random_core_values, sketched
 from tnverify.networks.partitions import parse_partition
 from tnverify.theory.separation import separation_rank, sketch_sizes
 
@@ -31,7 +31,7 @@ def test_bounds_bracket_the_dense_rank_at_random_points(arch, kw, part):
     rng = np.random.default_rng(7)
     dense = []
     for _ in range(3):
-        T = contract(net.with_values([v.astype(object) for v in random_point(net, rng, 10**9)]))
+        T = contract(net.with_values([v.astype(object) for v in random_core_values(net, rng, 10**9)]))
         dense.append(sympy_rank(flatten(T, rows).tolist()))
     assert max(dense) <= res.upper
     assert res.lower <= res.upper
@@ -44,7 +44,7 @@ def test_sketch_rank_is_at_most_the_flattening_rank_at_the_same_point():
     rows = (0, 2)
     p = 101
     rng = np.random.default_rng(3)
-    pt = net.with_values(random_point(net, rng, p))
+    pt = net.with_values(random_core_values(net, rng, p))
     T = contract(pt, modulus=p)
     s = sketch_sizes(net, rows, 9)
     mats = [rng.integers(0, p, (k, 3)) for k in s]

@@ -91,25 +91,39 @@ class ProcessExecutor(Executor):
         self.name = f"{jobs} local processes"
 
     def map_unordered(self, fn, items):
+        """Run every task; after a worker death, re-run the tasks it took down one at a time.
+
+        A dead worker breaks the whole pool, so every task still in it fails with it and
+        the culprit cannot be told from the innocent. Each such task is therefore re-run
+        alone, in a pool of its own: only a task that kills its own worker is charged a
+        retry and, after ``retries`` more deaths, reported ``lost``. Innocent tasks never
+        are, whatever the load (the outcome does not depend on timing).
+        """
         items = list(items)
-        attempts = {i: 0 for i in range(len(items))}
-        pending = list(range(len(items)))
-        while pending:
-            with cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=_CONTEXT) as pool:
-                futs = {pool.submit(fn, items[i]): i for i in pending}
-                pending = []
-                for fut in cf.as_completed(futs):
-                    i = futs[fut]
-                    try:
-                        yield i, fut.result()
-                    except cf.process.BrokenProcessPool:
-                        attempts[i] += 1
-                        if attempts[i] > self.retries:
-                            yield i, TaskFailure("lost", "worker process died (retries exhausted)")
-                        else:
-                            pending.append(i)
-                    except Exception as e:  # noqa: BLE001
-                        yield i, TaskFailure("error", f"{type(e).__name__}: {e}")
+        broken = []
+        with cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=_CONTEXT) as pool:
+            futs = {pool.submit(fn, x): i for i, x in enumerate(items)}
+            for fut in cf.as_completed(futs):
+                i = futs[fut]
+                try:
+                    yield i, fut.result()
+                except cf.process.BrokenProcessPool:
+                    broken.append(i)
+                except Exception as e:  # noqa: BLE001
+                    yield i, TaskFailure("error", f"{type(e).__name__}: {e}")
+        for i in sorted(broken):
+            yield i, self._alone(fn, items[i])
+
+    def _alone(self, fn, item):
+        for _ in range(self.retries + 1):
+            with cf.ProcessPoolExecutor(max_workers=1, mp_context=_CONTEXT) as solo:
+                try:
+                    return solo.submit(fn, item).result()
+                except cf.process.BrokenProcessPool:
+                    continue
+                except Exception as e:  # noqa: BLE001
+                    return TaskFailure("error", f"{type(e).__name__}: {e}")
+        return TaskFailure("lost", "worker process died (retries exhausted; the task was run alone)")
 
 
 class DaskExecutor(Executor):

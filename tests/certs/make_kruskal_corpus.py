@@ -13,7 +13,7 @@ import numpy as np
 
 from tnverify.certificate import Certificate
 from tnverify.theory.kruskal import kruskal_certificate, kruskal_rank
-from tnverify.theory.uniqueness import factors_uniqueness, generic_uniqueness, jennrich, pnn_identifiability
+from tnverify.theory.uniqueness import factors_uniqueness, generic_uniqueness, exact_jennrich, pnn_identifiability
 
 HERE = Path(__file__).parent
 E3 = [[1, 0, 1, 0], [0, 1, 1, 0], [0, 0, 0, 1]]
@@ -45,7 +45,7 @@ def valid() -> dict:
         "unique_factors_planted": factors_uniqueness(
             [E3, np.eye(4, dtype=np.int64), [[1, 1, 1, 1], [1, 2, 3, 4], [1, 4, 9, 16], [1, 8, 27, 64]]]
         ).certificate.to_dict(),
-        "jennrich_tensor": jennrich(T).uniqueness.certificate.to_dict(),
+        "jennrich_tensor": exact_jennrich(T).uniqueness.certificate.to_dict(),
         "pnn_identifiable_4_5_3": pnn_identifiability(4, 5, 3).certificate.to_dict(),
         "pnn_not_identifiable_3_4_3": pnn_identifiability(3, 4, 3).certificate.to_dict(),
     }

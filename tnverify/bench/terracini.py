@@ -19,7 +19,7 @@ def _naive(n: int, R: int, seed: int = 0) -> int:
 
     spec = J.cp_spec([n, n, n], R)
     p = pick_prime(seed)
-    M = J.build(spec, p, J.random_point(spec, p, seed)).matrix
+    M = J.build(spec, p, J.random_parameters(spec, p, seed)).matrix
     return flint.nmod_mat(M.shape[0], M.shape[1], M.ravel().tolist(), p).rank()
 
 

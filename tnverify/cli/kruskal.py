@@ -66,7 +66,7 @@ def _cmd_kruskal(args) -> int:
 def _cmd_unique(args) -> int:
     from tnverify.cli._output import emit, status_exit
     from tnverify.exact.io import load_array
-    from tnverify.theory.uniqueness import factors_uniqueness, generic_uniqueness, jennrich
+    from tnverify.theory.uniqueness import factors_uniqueness, generic_uniqueness, exact_jennrich
 
     modes = [args.factors is not None, args.shape is not None, args.tensor is not None]
     if sum(modes) != 1:
@@ -88,7 +88,7 @@ def _cmd_unique(args) -> int:
                 f"{','.join(map(str, args.shape))}")
     else:
         T = load_array(args.tensor, allow_pickle=args.allow_pickle)
-        jr = jennrich(T, seed=args.seed)
+        jr = exact_jennrich(T, seed=args.seed)
         if jr.uniqueness is None:
             out = {"status": "unknown", "verdict": "unknown", "method": "jennrich", "message": jr.message}
             emit(args, out, f"Jennrich on {args.tensor}: unknown -- {jr.message}")

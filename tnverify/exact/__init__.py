@@ -12,16 +12,16 @@ The representation and the algorithms are kept apart, as in sympy's ``polys/matr
 * :mod:`~tnverify.exact.io` -- reading exact arrays from untrusted files.
 
 Exact numbers are read and written by :mod:`tnverify.numbers`; primes come from the one prime
-module :mod:`tnverify.numeric.modp`, whose :func:`is_prime`, :func:`random_prime`,
-:func:`rank_modp` and :func:`rank_profile_modp` (FLINT's rank profile mod p) are re-exported
-here. See docs/architecture.md for the tiers and README.md, "Exact ranks with witnesses".
+module :mod:`tnverify.numeric.modp`, whose :func:`is_prime` and :func:`random_prime`
+are re-exported here; ranks mod p are :func:`tnverify.numeric.modp.rank` and
+:func:`tnverify.numeric.modp.rank_profile`. See docs/architecture.md for the tiers and README.md, "Exact ranks with witnesses".
 """
 from tnverify.exact.arrays import as_exact_array, as_exact_matrix, integer_rows, reduce_mod, to_fmpq_mat
 from tnverify.exact.fields import Field, Q, Z, parse_field
 from tnverify.exact.rank import RankResult, hadamard_log2, rank
 from tnverify.exact.solve import det, nonzero_minor, nullspace, solve
 from tnverify.exact.tensor import flatten
-from tnverify.numeric.modp import flint_rank_profile as rank_profile_modp, is_prime, random_prime, rank_modp
+from tnverify.numeric.modp import is_prime, random_prime
 
 __all__ = [
     "Field", "Q", "Z", "parse_field",
@@ -29,5 +29,5 @@ __all__ = [
     "RankResult", "rank", "hadamard_log2",
     "det", "nullspace", "solve", "nonzero_minor",
     "flatten",
-    "is_prime", "random_prime", "rank_modp", "rank_profile_modp",
+    "is_prime", "random_prime",
 ]

@@ -52,7 +52,7 @@ from tnverify.exact.arrays import as_exact_matrix, integer_rows
 from tnverify.exact.fields import Field, parse_field
 from tnverify.numbers import to_exact
 from tnverify.numeric.modp import (
-    PRIME_BITS, pick_prime, random_prime, rank_modp, rank_profile, rref_pivots, to_fmpz_mat, to_nmod_mat,
+    PRIME_BITS, pick_prime, random_prime, rank as rank_mod_p, rank_profile, rref_pivots, to_fmpz_mat, to_nmod_mat,
 )
 from tnverify.results import Bounds, Notion
 
@@ -389,7 +389,7 @@ def _rank_over_q(M, F, seed, upper, probable_primes, modular_budget, jobs, sched
 
 def _rank_task(task) -> int:
     M, q = task
-    return rank_modp(M, q)
+    return rank_mod_p(M, q)
 
 
 def _ranks_modulo(M: np.ndarray, primes: list[int], jobs: int, scheduler: str | None) -> int:
@@ -397,7 +397,7 @@ def _ranks_modulo(M: np.ndarray, primes: list[int], jobs: int, scheduler: str | 
     if not primes:
         return 0
     if jobs == 1 and not scheduler:
-        return max(rank_modp(M, q) for q in primes)
+        return max(rank_mod_p(M, q) for q in primes)
     from tnverify.parallel import TaskFailure, executor
 
     ex = executor(jobs, scheduler)

@@ -58,6 +58,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tnverify.errors import BudgetError, InputError, ShapeError, UnknownNameError
+from tnverify.numeric.modp import uniform_point
 
 __all__ = ["Arch", "FAMILIES", "MULTILINEAR", "weight_shapes", "tied_groups", "random_weights", "forward",
            "grid_tensor", "grid_block", "network_values", "boundary_bound", "MAX_GRID_ENTRIES"]
@@ -225,7 +226,7 @@ def tied_groups(arch: Arch) -> list:
 def random_weights(arch: Arch, rng: np.random.Generator, p: int) -> dict:
     """Weights uniform in [0, p) (int64), equal within each tied group."""
     shapes = weight_shapes(arch)
-    out = {n: rng.integers(0, p, s, dtype=np.int64) for n, s in shapes.items()}
+    out = {n: uniform_point(rng, p, s) for n, s in shapes.items()}
     for g in tied_groups(arch):
         for n in g[1:]:
             out[n] = out[g[0]].copy()

@@ -18,7 +18,7 @@ RAC) live in :mod:`tnverify.networks.architectures`, the minimum cuts (the
 structural upper bound of [3]_ on every flattening rank) in
 :mod:`tnverify.networks.mincut`; here: :func:`from_edge_list`, :func:`from_json`,
 the networkx view, :func:`contract` (exact evaluation over Z or Q, or modulo a
-prime, along an opt_einsum contraction path), :func:`random_point` and
+prime, along an opt_einsum contraction path), :func:`random_core_values` and
 :func:`sketched`. docs/grid_tensors.md, section 4, says which networks represent
 a grid tensor.
 
@@ -50,10 +50,11 @@ import opt_einsum as oe
 from tnverify.errors import InputError, ShapeError
 from tnverify.exact import as_exact_array, reduce_mod
 from tnverify.numbers import enc, strict_json_loads
+from tnverify.numeric.modp import uniform_point
 
 __all__ = [
     "TensorNetwork", "from_edge_list", "from_json", "load", "to_graph", "from_graph",
-    "contract", "contraction_path", "random_point", "sketched", "MAX_MOD_PRIME",
+    "contract", "contraction_path", "random_core_values", "sketched", "MAX_MOD_PRIME",
 ]
 
 #: Largest prime for modular contraction in int64 (products < 2^42, sums of up to 2^20 of them exact).
@@ -463,16 +464,16 @@ def _einsum(terms, res, *ops):
     return np.einsum(eq, *ops)
 
 
-def random_point(net: TensorNetwork, rng: np.random.Generator, p: int) -> list:
-    """Core values uniform in [0, p) (integers), equal within each shared group."""
+def random_core_values(net: TensorNetwork, rng: np.random.Generator, p: int) -> list:
+    """Core values uniform in [0, p) (:func:`tnverify.numeric.modp.uniform_point`), equal within each shared group."""
     vals = {}
     for g in net.shared:
-        v = rng.integers(0, p, net.core_shape(g[0]), dtype=np.int64)
+        v = uniform_point(rng, p, net.core_shape(g[0]))
         for n in g:
             vals[n] = v
     for n in net.names:
         if n not in vals:
-            vals[n] = rng.integers(0, p, net.core_shape(n), dtype=np.int64)
+            vals[n] = uniform_point(rng, p, net.core_shape(n))
     return [vals[n] for n in net.names]
 
 

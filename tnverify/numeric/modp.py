@@ -6,7 +6,7 @@ witness a checker needs). Primes ``p <= tnverify.numeric.pluq.P_MAX`` (about
 1.19e7) go to the blocked elimination on float64 BLAS of :mod:`tnverify.numeric.pluq`,
 exact because every inner product of ``k`` residues satisfies ``k (p-1)^2 < 2^53``;
 primes below ``2^20`` are its fast path (:data:`FAST_PRIME_BITS`). Larger primes (up to ``2^63``) fall
-back to FLINT's ``nmod_mat`` (:func:`flint_rank_profile`). This module is the mod-p engine
+back to FLINT's ``nmod_mat``. This module is the mod-p engine
 layer: :mod:`tnverify.exact.rank` builds witnesses and certificates on top of it.
 
 Soundness of a small prime: a minor that is nonzero mod ``p`` is a nonzero
@@ -35,8 +35,7 @@ from tnverify.errors import FieldError, NotExactError, ShapeError
 from tnverify.numeric.pluq import P_MAX, pluq_rank_profile
 
 __all__ = ["ModularRank", "rank_profile", "rank", "pick_prime", "matmul_mod", "reduce", "FAST_PRIME_BITS",
-           "PRIME_BITS", "is_prime", "random_prime", "to_nmod_mat", "to_fmpz_mat", "rref_pivots", "rank_modp",
-           "flint_rank_profile"]
+           "PRIME_BITS", "is_prime", "random_prime", "uniform_point", "to_nmod_mat", "to_fmpz_mat", "rref_pivots"]
 
 #: Bits of the random primes used with FLINT (nmod_mat needs a word-size modulus).
 PRIME_BITS = 62
@@ -59,6 +58,18 @@ def random_prime(rng: np.random.Generator, bits: int = PRIME_BITS, exclude: Iter
         n = lo + int(rng.integers(0, lo, dtype=np.uint64)) | 1
         if n not in ex and is_prime(n):
             return n
+
+
+def uniform_point(rng: np.random.Generator, p: int, shape) -> np.ndarray:
+    """The one sampler of random points: entries uniform in [0, p) (int64), a uniform point of GF(p)^shape.
+
+    Every random point of tnverify (network cores, architecture weights, Jacobian
+    parameters, factor matrices) is drawn here, from the whole field rather than a small
+    range: by Schwartz-Zippel a fixed nonzero polynomial of degree D vanishes at such a
+    point with probability at most D / p (docs/grid_tensors.md). ``p`` need not be prime
+    when the entries are used over Z. Cost O(prod shape).
+    """
+    return rng.integers(0, p, shape, dtype=np.int64)
 
 
 def _mod_flat(M: np.ndarray, p: int) -> list:
@@ -90,12 +101,7 @@ def rref_pivots(R, r: int, ncols: int) -> list[int]:
     return piv
 
 
-def rank_modp(M: np.ndarray, p: int) -> int:
-    """Rank of the integer matrix ``M`` over GF(p) with FLINT (any word-size prime). O(m n min(m, n))."""
-    return to_nmod_mat(M, p).rank()
-
-
-def flint_rank_profile(M: np.ndarray, p: int) -> tuple[int, list[int], list[int]]:
+def _flint_rank_profile(M: np.ndarray, p: int) -> tuple[int, list[int], list[int]]:
     """Rank over GF(p) with pivot rows and columns of a nonsingular r x r minor.
 
     Returns ``(r, rows, cols)`` such that ``M[rows][:, cols]`` is nonsingular mod p.
@@ -120,7 +126,7 @@ def flint_rank_profile(M: np.ndarray, p: int) -> tuple[int, list[int], list[int]
         R2, _ = C.rref()
         rows = rref_pivots(R2, r, m)
         return r, rows, cols
-    r, cols, rows = flint_rank_profile(np.ascontiguousarray(M.T), p)
+    r, cols, rows = _flint_rank_profile(np.ascontiguousarray(M.T), p)
     return r, rows, cols
 
 
@@ -212,13 +218,25 @@ def rank_profile(M, p: int, *, reduced: bool = False) -> ModularRank:
     if p <= P_MAX:
         r, rows, cols = pluq_rank_profile(R, p)
         return ModularRank(r, [int(i) for i in rows], [int(j) for j in cols], p, "blas")
-    r, rows, cols = flint_rank_profile(R, p)
+    r, rows, cols = _flint_rank_profile(R, p)
     return ModularRank(int(r), sorted(int(i) for i in rows), sorted(int(j) for j in cols), p, "flint")
 
 
 def rank(M, p: int) -> int:
-    """Rank of the integer matrix ``M`` over GF(p) (see :func:`rank_profile`)."""
-    return rank_profile(M, p).rank
+    """Rank of the integer matrix ``M`` over GF(p), without a witness.
+
+    The engines of :func:`rank_profile` (BLAS elimination for ``p <= P_MAX``, FLINT's
+    ``nmod_mat.rank`` above), without the second echelon form that pivots need.
+    Cost O(m n min(m, n)).
+    """
+    p = _check_prime(p)
+    A = np.asarray(M)
+    if A.ndim != 2 or A.size == 0:
+        raise ShapeError(f"expected a nonempty 2-d matrix for a rank mod p, got shape {A.shape}")
+    R = np.ascontiguousarray(reduce(A, p))
+    if p <= P_MAX:
+        return int(pluq_rank_profile(R, p)[0])
+    return int(to_nmod_mat(R, p).rank())
 
 
 def matmul_mod(A: np.ndarray, B: np.ndarray, p: int) -> np.ndarray:

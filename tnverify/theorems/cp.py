@@ -28,7 +28,7 @@ from tnverify.theorems import Exact, ExactArray, Outcome, theorem
 from tnverify.theorems.claims import decide
 from tnverify.theory.cp_rank import (border_rank_certificate, cp_rank_bounds, matmul_tensor, strassen_2x2, w_curve,
                                      w_tensor)
-from tnverify.theory.learning import (Network, exact_moment, exact_recovery, identifiability_warnings, learn,
+from tnverify.theory.learning import (TwoLayerNet, exact_moment, exact_recovery, identifiability_warnings, learn,
                                       moment_certificate, parse_activation, random_network, stein_weights)
 
 TensorFamily = Literal["planted", "matmul", "w-state", "explicit"]
@@ -166,7 +166,7 @@ def cp_als_degeneracy(n_iter_max: int = 2000, seed: int = 0) -> Outcome:
 
 
 def _network(inputs: int | None, hidden: int | None, activation: str, seed: int, weights: ExactArray | None,
-             bias: list[Exact] | None, output: list[Exact] | None) -> Network:
+             bias: list[Exact] | None, output: list[Exact] | None) -> TwoLayerNet:
     """The exact 2-layer network of the given weights, or a random integer one of the given sizes."""
     if weights is None:
         return random_network(inputs, hidden, activation, seed=seed, integer=True)
@@ -179,7 +179,7 @@ def _network(inputs: int | None, hidden: int | None, activation: str, seed: int,
     if b.shape != (k,) or a.shape != (k,):
         raise ShapeError(f"expected bias and output of length {k} (the hidden units), got shapes {b.shape} and "
                          f"{a.shape}")
-    return Network(W, np.array([Fraction(x) for x in b], dtype=object),
+    return TwoLayerNet(W, np.array([Fraction(x) for x in b], dtype=object),
                    np.array([Fraction(x) for x in a], dtype=object), parse_activation(activation))
 
 

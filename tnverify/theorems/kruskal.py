@@ -23,7 +23,7 @@ import numpy as np
 from tnverify.errors import InputError, ShapeError
 from tnverify.exact import as_exact_array
 from tnverify.theory.kruskal import generic_kruskal_rank, kruskal_certificate, kruskal_rank
-from tnverify.theory.uniqueness import factors_uniqueness, generic_uniqueness, jennrich, pnn_identifiability
+from tnverify.theory.uniqueness import factors_uniqueness, generic_uniqueness, exact_jennrich, pnn_identifiability
 from tnverify.theorems import ExactArray, Outcome, theorem
 
 MatrixFamily = Literal["explicit", "planted", "vandermonde", "generic"]
@@ -193,7 +193,7 @@ def jennrich_exact(shape: list[int] | None = None, rank: int | None = None, fact
         raise ShapeError(f"expected three factor matrices A, B, C with the same number of columns, got shapes "
                          f"{[F.shape for F in Fs]}")
     T = np.einsum("ir,jr,kr->ijk", *[F.astype(object) for F in Fs])
-    jr = jennrich(T, seed=seed)
+    jr = exact_jennrich(T, seed=seed)
     if jr.uniqueness is None:
         return Outcome("unknown", {"rank": jr.rank, "recovered": False}, None, jr.message)
     res = jr.uniqueness

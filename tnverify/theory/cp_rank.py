@@ -404,7 +404,7 @@ def cp_rank_bounds(T, *, factors=None, max_rank: int | None = None, seed: int = 
             cert.add_step("cp-rank-pencil", id="lower-pencil", tensor="T", z1=pen[1], z2=pen[2])
             lower_method = f"pencil T(z2) T(z1)^-1 is not diagonalizable: rank >= {lo}"
     if T.ndim == 3 and (best is None or best[0][0].shape[1] > lo):
-        from tnverify.theory.uniqueness import jennrich as exact_jennrich
+        from tnverify.theory.uniqueness import exact_jennrich
 
         jr = exact_jennrich(T, seed=seed)
         if jr.factors is not None and (best is None or jr.rank < best[0][0].shape[1]):

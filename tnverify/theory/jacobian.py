@@ -43,10 +43,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tnverify.errors import BudgetError, InputError, ShapeError
+from tnverify.numeric.modp import uniform_point
 
 __all__ = [
     "Jacobian", "cp_spec", "symmetric_spec", "partial_spec", "tucker_spec", "tt_spec", "ht_spec",
-    "polynet_spec", "ambient_dim", "param_count", "jacobian_shape", "build", "random_point", "monomials",
+    "polynet_spec", "ambient_dim", "param_count", "jacobian_shape", "build", "random_parameters", "monomials",
     "MAX_JACOBIAN_BYTES",
 ]
 
@@ -214,8 +215,8 @@ def _label_dims(spec: dict) -> dict:
 
 
 # ------------------------------------------------------------------ points
-def random_point(spec: dict, p: int, seed: int | np.random.Generator = 0) -> list:
-    """Uniform residues mod p for every parameter block of ``spec``."""
+def random_parameters(spec: dict, p: int, seed: int | np.random.Generator = 0) -> list:
+    """Uniform residues mod p (:func:`tnverify.numeric.modp.uniform_point`) for every parameter block of ``spec``."""
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     f = spec["format"]
     if f == "partial-symmetric":
@@ -227,11 +228,11 @@ def random_point(spec: dict, p: int, seed: int | np.random.Generator = 0) -> lis
         shapes = [(w[i + 1], w[i]) for i in range(len(w) - 1)]
         D = spec["degree"] ** (len(w) - 2)
         shapes.append((w[0], math.comb(w[0] + D - 1, D)))  # evaluation points (columns)
-    return [rng.integers(0, p, s, dtype=np.int64) for s in shapes]
+    return [uniform_point(rng, p, s) for s in shapes]
 
 
 def build(spec: dict, p: int, point: list) -> Jacobian:
-    """The Jacobian of ``spec`` at ``point`` (see :func:`random_point`) mod the prime p < 2^31."""
+    """The Jacobian of ``spec`` at ``point`` (see :func:`random_parameters`) mod the prime p < 2^31."""
     if p >= 1 << 31:
         raise InputError(f"Jacobian builders need a prime below 2^31, got {p}")
     check_budget(spec)

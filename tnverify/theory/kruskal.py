@@ -45,10 +45,10 @@ from tnverify.errors import BudgetError, InputError, ShapeError
 from tnverify.exact import Field, as_exact_array, integer_rows, nullspace, parse_field, rank as exact_rank
 from tnverify.numbers import enc
 from tnverify.numeric.kruskal_search import MAX_KERNEL_PRIME, count_subsets, kruskal_search, kruskal_search_chunked
-from tnverify.numeric.modp import random_prime, rank_modp
+from tnverify.numeric.modp import random_prime, rank as rank_mod_p, uniform_point
 from tnverify.results import Bounds, Notion
 
-__all__ = ["KruskalResult", "kruskal_rank", "kruskal_certificate", "generic_kruskal_rank", "random_point",
+__all__ = ["KruskalResult", "kruskal_rank", "kruskal_certificate", "generic_kruskal_rank", "random_matrix",
            "flint_kruskal_rank"]
 
 #: Bits of the kernel primes (p < 2^31 keeps products of residues in int64).
@@ -268,7 +268,7 @@ def kruskal_rank(A, field: "str | Field" = "Q", *, k_max: int | None = None, max
             p = F.p if F.kind == "GF" else random_prime(rng, KERNEL_PRIME_BITS, exclude=res.primes)
             res.primes.append(p)
             if progress and len(res.primes) == 1:  # the rank mod p prunes the sizes searched
-                bar.total = count_subsets(R, min(km, rank_modp(M, p)))
+                bar.total = count_subsets(R, min(km, rank_mod_p(M, p)))
                 bar.refresh()
             budget = None if max_subsets is None else max_subsets - res.n_checked
             if budget is not None and budget <= 0:
@@ -361,10 +361,10 @@ def kruskal_certificate(res: KruskalResult, A, ref: dict | None = None, cert: Ce
     return cert
 
 
-def random_point(shape, seed: int, bits: int = 30) -> np.ndarray:
-    """An integer matrix with entries uniform in ``[-2^bits, 2^bits]`` (a random point of the format)."""
+def random_matrix(shape, seed: int, bits: int = 30) -> np.ndarray:
+    """A random point of the format: entries uniform mod a random ``bits``-bit prime (:func:`uniform_point`)."""
     rng = np.random.default_rng(seed)
-    return rng.integers(-(2**bits), 2**bits + 1, size=tuple(shape), dtype=np.int64)
+    return uniform_point(rng, random_prime(rng, bits), tuple(shape))
 
 
 def generic_kruskal_rank(I: int, R: int, *, seed: int = 0, tries: int = 3) -> tuple[KruskalResult, np.ndarray]:
@@ -380,7 +380,7 @@ def generic_kruskal_rank(I: int, R: int, *, seed: int = 0, tries: int = 3) -> tu
             raise ShapeError(f"expected a positive matrix format, got {I} x {R}")
     target = min(I, R)
     for t in range(tries):
-        A = random_point((I, R), seed + t)
+        A = random_matrix((I, R), seed + t)
         res = kruskal_rank(A, seed=seed + t, k_max=target)
         if res.lower >= target:
             break

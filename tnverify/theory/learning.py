@@ -54,7 +54,7 @@ from tnverify.certificate import Certificate, matrix_object, tensor_object
 from tnverify.errors import InputError, NumericalError, ShapeError
 from tnverify.numbers import enc, to_exact
 
-__all__ = ["Activation", "Network", "parse_activation", "random_network", "load_network", "sample",
+__all__ = ["Activation", "TwoLayerNet", "parse_activation", "random_network", "load_network", "sample",
            "empirical_moment", "min_samples", "recover", "recovery_error", "refit_test_error", "LearnResult",
            "learn", "identifiability_warnings", "exact_moment", "stein_weights", "moment_certificate",
            "exact_recovery", "sweep"]
@@ -103,7 +103,7 @@ def parse_activation(spec: str) -> Activation:
 
 
 @dataclass
-class Network:
+class TwoLayerNet:
     """``y = sum_j a_j s(w_j^T x + b_j)``; ``W`` (d x k), ``b``, ``a`` (k,), exact or float."""
 
     W: np.ndarray
@@ -136,7 +136,7 @@ def _check_dims(d, k):
 
 
 def random_network(d: int, k: int, activation: str = "tanh", *, seed: int = 0, integer: bool = False,
-                   same_sign: bool = False) -> Network:
+                   same_sign: bool = False) -> TwoLayerNet:
     """A random network: unit-norm Gaussian directions, biases N(0, 1/4), output weights +-U[0.5, 1.5].
 
     ``integer=True`` draws integer W in [-3, 3], b in [-2, 2], a in {+-1, +-2} (exact mode).
@@ -151,17 +151,17 @@ def random_network(d: int, k: int, activation: str = "tanh", *, seed: int = 0, i
         W = rng.integers(-3, 4, (d, k)).astype(object)
         b = rng.integers(-2, 3, k).astype(object)
         a = (rng.choice([-2, -1, 1, 2], k)).astype(object)
-        return Network(W, b, a, act)
+        return TwoLayerNet(W, b, a, act)
     W = rng.standard_normal((d, k))
     W /= np.linalg.norm(W, axis=0)
     b = 0.5 * rng.standard_normal(k)
     a = rng.choice([-1.0, 1.0], k) * rng.uniform(0.5, 1.5, k)
     if same_sign:
         a, b = np.abs(a), np.abs(b)
-    return Network(W, b, a, act)
+    return TwoLayerNet(W, b, a, act)
 
 
-def load_network(path, activation: str | None = None) -> Network:
+def load_network(path, activation: str | None = None) -> TwoLayerNet:
     """A network from JSON ``{"weights": d x k, "bias": [k], "output": [k], "activation": NAME}``
     (bias default 0, output default 1; numbers may be ints, floats or "p/q" strings)."""
     p = Path(path)
@@ -202,7 +202,7 @@ def load_network(path, activation: str | None = None) -> Network:
     act = parse_activation(activation or data.get("activation", "tanh"))
     if any(isinstance(x, float) for arr_ in (W, b, a) for x in arr_.ravel()):
         W, b, a = (x.astype(float) for x in (W, b, a))
-    return Network(W, b, a, act)
+    return TwoLayerNet(W, b, a, act)
 
 
 # ------------------------------------------------------------------ samples and moments
@@ -211,7 +211,7 @@ def min_samples(d: int) -> int:
     return math.comb(d + 2, 3)
 
 
-def sample(net: Network, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
+def sample(net: TwoLayerNet, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
     """``n`` samples ``(X (n x d), y (n,))`` with ``x ~ N(0, I_d)``."""
     X = rng.standard_normal((n, net.d))
     return X, net(X)
@@ -313,7 +313,7 @@ def recovery_error(W_true, U) -> tuple[float, list]:
     raise NumericalError("no matching of recovered to true directions (non-finite directions?)")
 
 
-def refit_test_error(net: Network, U: np.ndarray, X: np.ndarray, y: np.ndarray, X_test: np.ndarray,
+def refit_test_error(net: TwoLayerNet, U: np.ndarray, X: np.ndarray, y: np.ndarray, X_test: np.ndarray,
                      y_test: np.ndarray) -> float:
     """Relative test error of ``sum_j (c_j+ s(|w_j| u_j^T x + b_j) + c_j- s(-|w_j| u_j^T x + b_j))``
     with ``c`` by least squares on ``(X, y)``; the matched neuron's norm and bias are oracle values."""
@@ -333,7 +333,7 @@ def refit_test_error(net: Network, U: np.ndarray, X: np.ndarray, y: np.ndarray, 
     return float(np.linalg.norm(feats(X_test) @ c - y_test) / max(np.linalg.norm(y_test), np.finfo(float).tiny))
 
 
-def identifiability_warnings(net: Network, lambdas=None) -> list[str]:
+def identifiability_warnings(net: TwoLayerNet, lambdas=None) -> list[str]:
     """Warnings where uniqueness of the moment decomposition is not established.
 
     Cross-references :mod:`tnverify.theory.kruskal`: the symmetric CP ``sum_j lambda_j w_j^{(x)3}`` is
@@ -383,7 +383,7 @@ class LearnResult:
                 "matching": self.matching, "warnings": self.warnings, "seconds": round(self.seconds, 4)}
 
 
-def learn(net: Network, n: int, *, seed: int = 0, method: str = "jennrich", n_test: int = 2000,
+def learn(net: TwoLayerNet, n: int, *, seed: int = 0, method: str = "jennrich", n_test: int = 2000,
           warnings: list | None = None) -> LearnResult:
     """Draw ``n`` samples, estimate ``M3`` (and ``M2``), decompose, and score the recovery."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
@@ -407,7 +407,7 @@ def learn(net: Network, n: int, *, seed: int = 0, method: str = "jennrich", n_te
 
 
 # ------------------------------------------------------------------ exact mode (polynomial activations)
-def _require_exact(net: Network):
+def _require_exact(net: TwoLayerNet):
     if net.activation.coeffs is None:
         raise InputError(f"exact mode needs a polynomial activation (cube, square, quartic, poly:...), "
                          f"got {net.activation.name!r}")
@@ -415,7 +415,7 @@ def _require_exact(net: Network):
         raise InputError("exact mode needs integer or rational weights, biases and output weights")
 
 
-def exact_moment(net: Network) -> np.ndarray:
+def exact_moment(net: TwoLayerNet) -> np.ndarray:
     """Population ``E[y He_3(x)]`` exactly (object array of ints / Fractions), by sympy.
 
     ``y`` is expanded as a polynomial in ``x`` and each monomial's Gaussian moment is
@@ -456,7 +456,7 @@ def exact_moment(net: Network) -> np.ndarray:
     return out
 
 
-def stein_weights(net: Network) -> list:
+def stein_weights(net: TwoLayerNet) -> list:
     """``lambda_j = a_j E[s'''(w_j^T x + b_j)]`` exactly (sympy; ``w_j^T x ~ N(0, |w_j|^2)``)."""
     import sympy
 
@@ -476,7 +476,7 @@ def stein_weights(net: Network) -> list:
     return out
 
 
-def moment_certificate(net: Network, M3=None) -> Certificate:
+def moment_certificate(net: TwoLayerNet, M3=None) -> Certificate:
     """Certificate (rule ``gaussian-moment-identity``): the exact population moment equals
     ``sum_j lambda_j w_j^{(x)3}``, hence has CP rank <= k."""
     M3 = exact_moment(net) if M3 is None else M3
@@ -489,15 +489,15 @@ def moment_certificate(net: Network, M3=None) -> Certificate:
     return cert
 
 
-def exact_recovery(net: Network, M3=None, *, seed: int = 0) -> tuple[bool, str]:
+def exact_recovery(net: TwoLayerNet, M3=None, *, seed: int = 0) -> tuple[bool, str]:
     """Exact Jennrich over Q on the population moment: ``(recovered, message)``.
 
     Recovered means every true w_j is parallel (exactly, over Q) to a recovered column.
     """
-    from tnverify.theory.uniqueness import jennrich
+    from tnverify.theory.uniqueness import exact_jennrich
 
     M3 = exact_moment(net) if M3 is None else M3
-    jr = jennrich(M3, seed=seed)
+    jr = exact_jennrich(M3, seed=seed)
     if jr.factors is None:
         return False, f"exact Jennrich: {jr.message}"
     A = jr.factors[0]
@@ -518,7 +518,7 @@ def exact_recovery(net: Network, M3=None, *, seed: int = 0) -> tuple[bool, str]:
 
 
 # ------------------------------------------------------------------ sweep
-def sweep(net: Network, ns, *, seed: int = 0, method: str = "jennrich", progress: bool = False) -> list[dict]:
+def sweep(net: TwoLayerNet, ns, *, seed: int = 0, method: str = "jennrich", progress: bool = False) -> list[dict]:
     """Recovery and test error against the sample size, one row per n (the faces write CSV and figures)."""
     ns = [int(n) for n in ns]
     warn = identifiability_warnings(net)

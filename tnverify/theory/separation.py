@@ -52,12 +52,12 @@ from tnverify.errors import BudgetError
 from tnverify.exact.tensor import flatten
 from tnverify.networks.forward import Arch, boundary_bound, grid_block, network_values, random_weights
 from tnverify.networks.mincut import Cut, min_cut
-from tnverify.networks.network import TensorNetwork, contract, contraction_path, random_point, sketched
+from tnverify.networks.network import TensorNetwork, contract, contraction_path, random_core_values, sketched
 from tnverify.numbers import enc
-from tnverify.numeric.modp import random_prime
+from tnverify.numeric.modp import random_prime, rank_profile
 from tnverify.results import Bounds, Notion
 
-__all__ = ["SeparationResult", "separation_rank", "architecture_separation", "separation", "sketch_sizes", "network_object", "rank_profile",
+__all__ = ["SeparationResult", "separation_rank", "architecture_separation", "separation", "sketch_sizes", "network_object",
            "PRIME_BITS", "MAX_SKETCH_ENTRIES", "shallow_width", "separation_certificate"]
 
 #: Bits of the random primes (p < 2^20: exact int64 contraction and the fast float64 mod-p kernel).
@@ -127,15 +127,9 @@ class SeparationResult(Bounds):
                 f"  {self.seconds:.3f} s")
 
 
-def rank_profile(F: np.ndarray, p: int) -> tuple:
-    """(rank, pivot rows, pivot cols) of the int64 matrix F (entries in [0, p)) over GF(p).
-
-    :func:`tnverify.numeric.modp.rank_profile`: blocked elimination on float64 BLAS for
-    p < 2^20 (exact), FLINT otherwise. Cost O(m n r).
-    """
-    from tnverify.numeric.modp import rank_profile as _rp
-
-    res = _rp(F, p, reduced=True)
+def _rank_profile(F: np.ndarray, p: int) -> tuple:
+    """(rank, pivot rows, pivot cols) over GF(p) of F (entries in [0, p)): :func:`tnverify.numeric.modp.rank_profile`."""
+    res = rank_profile(F, p, reduced=True)
     return res.rank, list(res.rows), list(res.cols)
 
 
@@ -211,7 +205,7 @@ def separation_rank(net: TensorNetwork, rows, seed: int = 0, attempts: int = 3, 
         sd = seed + a
         rng = np.random.default_rng(sd)
         p = random_prime(rng, bits=PRIME_BITS)
-        point = fam.with_values(random_point(fam, rng, p))
+        point = fam.with_values(random_core_values(fam, rng, p))
         mats = [rng.integers(0, p, (sk, mk), dtype=np.int64) for sk, mk in zip(s, fam.shape)]
         snet = sketched(point, mats)
         holder = {lab: n for n, ix in zip(fam.names, fam.inputs) for lab in ix if lab in fam.output}
@@ -219,7 +213,7 @@ def separation_rank(net: TensorNetwork, rows, seed: int = 0, attempts: int = 3, 
         Tp = contract(snet, modulus=p, path=path)
         F = flatten(Tp, rows)
         del Tp
-        r, pr, pc = rank_profile(F, p)
+        r, pr, pc = _rank_profile(F, p)
         seeds.append(sd)
         primes.append(p)
         if best is None or r > best[0]:
@@ -351,7 +345,7 @@ def _sampled_lower(rb, cb, upper: int, rng, block, p: int):
             raise BudgetError(f"a {s} x {s} block of the grid flattening exceeds the limit {MAX_SKETCH_ENTRIES}")
         R, C = _sample_sequences(rng, rb, s), _sample_sequences(rng, cb, s)
         F = block(R, C)
-        r, pr, pc = rank_profile(F, p)
+        r, pr, pc = _rank_profile(F, p)
         if r >= upper or s >= cap or (r < s and r == last):
             return r, R, C, pr, pc, F.shape
         last, s = r, min(2 * s, cap)
@@ -421,7 +415,7 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
             holder = {lab: n for n, ix in zip(fam.names, fam.inputs) for lab in ix if lab in fam.output}
             path = contraction_path(snet, first=[(holder[lab], f"S~{k}") for k, lab in enumerate(fam.output)])
             F = flatten(contract(snet, modulus=p, path=path), rows)
-            r, pr, pc = rank_profile(F, p)
+            r, pr, pc = _rank_profile(F, p)
             shp = F.shape
             del F
         else:

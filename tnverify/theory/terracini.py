@@ -293,7 +293,7 @@ def _lower(spec: dict, seed: int, prime: int | None, target: int, tries: int):
     for t in range(max(1, tries)):
         p = prime if (prime and t == 0) else pick_prime(rng, FAST_PRIME_BITS, exclude=used)
         used.append(p)
-        point = J.random_point(spec, p, rng)
+        point = J.random_parameters(spec, p, rng)
         r, rows, cols = jacobian_rank(spec, p, point)
         if best is None or r > best[0]:
             best = (r, rows, cols, p, point)

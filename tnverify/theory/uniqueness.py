@@ -54,12 +54,12 @@ from tnverify.certificate import Certificate, matrix_object, tensor_object
 from tnverify.errors import InputError, ShapeError
 from tnverify.exact import as_exact_array, integer_rows, nullspace, rank, solve, to_fmpq_mat
 from tnverify.numbers import to_exact
-from tnverify.numeric.modp import flint_rank_profile, random_prime
+from tnverify.numeric.modp import random_prime, rank_profile
 from tnverify.results import Status
-from tnverify.theory.kruskal import kruskal_certificate, kruskal_rank, random_point
+from tnverify.theory.kruskal import kruskal_certificate, kruskal_rank, random_matrix
 
 __all__ = ["Condition", "UniquenessResult", "factors_uniqueness", "generic_uniqueness", "pnn_identifiability",
-           "compound2", "khatri_rao", "veronese", "jennrich", "JennrichResult"]
+           "compound2", "khatri_rao", "veronese", "exact_jennrich", "JennrichResult"]
 
 #: Bits of the entries of random points (a degeneracy has probability <= degree / 2^bits).
 POINT_BITS = 20
@@ -177,7 +177,8 @@ def _compound_condition(Fs, names, R, kres, rng, cert, conds, seed) -> bool:
             conds.append(Condition(label, False, f"{K.shape[0]} rows < C({R},2) = {need} columns"))
             continue
         p = random_prime(rng)
-        r, rows, _ = flint_rank_profile(K, p)
+        prof = rank_profile(K, p)
+        r, rows = prof.rank, prof.rows
         if r < need:
             rq = rank(K, seed=seed)
             if rq.rank < need:
@@ -308,7 +309,7 @@ def generic_uniqueness(shape, R: int, *, symmetric: bool = False, seed: int = 0,
                                 "generic essential uniqueness of the CP decomposition, over C")
     best = None
     for t in range(tries):
-        Fs = [random_point((I, R), seed + 101 * t + n, POINT_BITS) for n, I in enumerate(shape)]
+        Fs = [random_matrix((I, R), seed + 101 * t + n, POINT_BITS) for n, I in enumerate(shape)]
         res = factors_uniqueness(Fs, seed=seed + t, generic_format=True)
         expected = [min(I, R) for I in shape]
         res.values.update({"k_expected": expected, "symmetric": False, "point_seed": seed + t})
@@ -407,8 +408,8 @@ def pnn_identifiability(n: int, m: int, d: int, outputs: int = 1, *, seed: int =
         if given:
             Wm, Vm = _pnn_weights(W, V, n, m, o)
         else:
-            Wm = random_point((n, m), seed + 7 * t, POINT_BITS)
-            Vm = random_point((o, m), seed + 7 * t + 1, POINT_BITS)
+            Wm = random_matrix((n, m), seed + 7 * t, POINT_BITS)
+            Vm = random_matrix((o, m), seed + 7 * t + 1, POINT_BITS)
         res = _pnn_kruskal(Wm, Vm, d, groups, seed + t)
         if res is not None:
             cert, ks = res
@@ -509,7 +510,7 @@ def _eigvecs(M1: flint.fmpq_mat, M2: flint.fmpq_mat, R: int, rows, cols):
     return out
 
 
-def jennrich(T, *, seed: int = 0) -> JennrichResult:
+def exact_jennrich(T, *, seed: int = 0) -> JennrichResult:
     """Exact Jennrich (simultaneous diagonalisation) decomposition of a 3-way tensor over Q.
 
     ``T(z) = sum_k z_k T[:, :, k] = A diag(C^T z) B^T``. With pivot rows/columns of the
