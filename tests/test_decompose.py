@@ -1,4 +1,4 @@
-"""tnverify.theory.cp_rank and checker/rules_cp: exact CP-rank proofs checked against definitions and sympy."""
+"""tnverify.theory.cp_rank and checker/families/cp.py: exact CP-rank proofs checked against definitions and sympy."""
 from __future__ import annotations
 
 import itertools

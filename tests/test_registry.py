@@ -19,8 +19,6 @@ from tnverify.theorems.runner import run_instance
 from tests.test_catalog import GOOD, ROOT, instance_file
 
 CATALOG = ROOT / "proofs_checks"
-#: Notions of theorems that tnverify/results.py does not define yet.
-PENDING_NOTIONS = {"dimension", "moment identity"}
 
 
 # ------------------------------------------------------------------ references and the catalog
@@ -48,7 +46,7 @@ def test_every_theorem_is_annotated_and_its_defaults_have_their_types():
 
 def test_notions_and_fields_come_from_the_results_vocabulary():
     for t in registry().values():
-        assert t.notion in NOTIONS or t.notion in PENDING_NOTIONS, (t.name, t.notion)
+        assert t.notion in NOTIONS, (t.name, t.notion)
         assert all(f in FIELDS for f in t.fields), (t.name, t.fields)
 
 

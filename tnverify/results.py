@@ -32,7 +32,7 @@ Status = Literal["proved", "refuted", "probable", "unknown", "numerical"]
 STATUSES: tuple = get_args(Status)
 
 Notion = Literal["rank", "Kruskal rank", "CP rank", "border rank", "generic rank", "generic separation rank",
-                 "essential uniqueness", "identifiability"]
+                 "essential uniqueness", "identifiability", "dimension", "moment identity"]
 #: Definition of every notion (the field is stated beside it, never implied).
 NOTIONS: dict = {
     "rank": "rank of a matrix, or of a flattening of a tensor, over the stated field",
@@ -44,6 +44,10 @@ NOTIONS: dict = {
                                "i.e. the separation rank of the function a generic member computes",
     "essential uniqueness": "every decomposition with the same number of terms has the same rank-one terms",
     "identifiability": "the parameters are determined by the function up to its known symmetries",
+    "dimension": "dimension of the image of a parametrisation (a secant variety, a tensor-network variety, a "
+                 "neurovariety): the generic rank of its Jacobian (Terracini's lemma)",
+    "moment identity": "an exact identity between a population moment of a network and a symmetric tensor "
+                       "built from its weights (Stein's identity for Gaussian inputs)",
 }
 assert set(NOTIONS) == set(get_args(Notion))
 #: The fields (and the ring Z) a result can be over; ``GF(p)`` stands for ``GF(<the recorded prime>)``.

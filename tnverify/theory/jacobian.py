@@ -3,7 +3,7 @@
 Terracini's lemma: the dimension of the closure of the image of a polynomial map
 ``phi: C^P -> C^N`` is the rank of its Jacobian at a generic point. At ANY integer
 point, the rank over GF(p) of the Jacobian mod p is a proved lower bound on that
-dimension (MATH.md section 1): a nonzero minor mod p is nonzero over Z, and rank
+dimension (docs/mathematics.md, section 1): a nonzero minor mod p is nonzero over Z, and rank
 is lower semicontinuous. Every builder here draws its point uniformly from
 GF(p)^P (from ``seed``), records it, and returns the residues of the Jacobian.
 

@@ -4,7 +4,7 @@ Every dimension here is the dimension over C of the closure of the image of a
 polynomial parameter map (:mod:`tnverify.theory.jacobian`).
 
 * **Lower bound** (proved): the rank mod p of the Jacobian at a random integer
-  point (Terracini's lemma + lower semicontinuity, MATH.md sections 1 and 5).
+  point (Terracini's lemma + lower semicontinuity, docs/mathematics.md, sections 1 and 5).
 * **Upper bound** (structure, never sampling), the least of:
 
   - ``ambient``: the dimension of the ambient space;
