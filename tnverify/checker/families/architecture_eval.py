@@ -192,6 +192,50 @@ _FAMILIES = {"cp": _fam_cp, "tucker": _fam_tucker, "tt": _fam_tt, "tr": _fam_tr,
              "ht": _fam_tree, "convac": _fam_tree}
 
 
+# The root of every multilinear family combines its two children bilinearly: its value is a dot
+# product fa(left state) . fb(right state) mod p, the same equation as ``node(..., root=True)``
+# regrouped (tests/test_arch_certificates.py compares both). Computing fa and fb once per child
+# state turns the r x r root evaluations into plain dot products.
+def _ident(x):
+    return x
+
+
+def _split_tr(a, W, p):
+    return (lambda S: [x for row in S for x in row]), (lambda G: [G[q][i] for i in range(len(G[0]))
+                                                                    for q in range(len(G))])
+
+
+def _split_tree(a, W, p):
+    nodes, _ = _tree_walk(a["tree"])
+    k = next(k for k, _, _, ph in nodes if ph == 0)
+    s, B = a["shapes"][f"n{k}"], W[f"n{k}"]
+    if a["family"] == "convac":
+        return (lambda u: [b * x % p for b, x in zip(B, u)]), _ident
+    return (lambda u: [sum(u[i] * B[i * s[1] + j] for i in range(s[0])) % p for j in range(s[1])]), _ident
+
+
+_ROOT_SPLIT = {"cp": lambda a, W, p: (_ident, _ident), "tucker": lambda a, W, p: (_ident, _ident),
+               "tt": lambda a, W, p: (_ident, _ident), "tr": _split_tr, "ht": _split_tree, "convac": _split_tree}
+
+
+def _dots(A, B, ra, ca, rb, cb, p) -> list:
+    """Row-major [A[ra[i]][ca[j]] . B[rb[i]][cb[j]] mod p]: the root's r x r values as dot products."""
+    K = len(A[0][0]) if A and A[0] else 0
+    out = []
+    for i in range(len(ra)):
+        Ai, Bi = A[ra[i]], B[rb[i]]
+        if K == 1:
+            out.extend([Ai[u][0] * Bi[v][0] % p for u, v in zip(ca, cb)])
+        elif K == 2:
+            out.extend([(x[0] * y[0] + x[1] * y[1]) % p for x, y in ((Ai[u], Bi[v]) for u, v in zip(ca, cb))])
+        elif K == 3:
+            out.extend([(x[0] * y[0] + x[1] * y[1] + x[2] * y[2]) % p
+                        for x, y in ((Ai[u], Bi[v]) for u, v in zip(ca, cb))])
+        else:
+            out.extend([sum(s * t for s, t in zip(x, y)) % p for x, y in ((Ai[u], Bi[v]) for u, v in zip(ca, cb))])
+    return out
+
+
 def _course(a):
     """The tree the forward pass runs along: the pooling tree, or the chain (((0,1),2),...)."""
     if a["tree"] is not None:
@@ -202,13 +246,16 @@ def _course(a):
     return t
 
 
-def grid_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int) -> list:
+def grid_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int, split: bool = True) -> list:
     """The r x r minor (rows ``mr``, columns ``mc`` of the flattening over ``rows``) as forward-pass values.
 
     ``vecs[k]`` are the input vectors of input k (the one-hot templates for the grid).
     Row index a is the C-order multi-index over ``rows`` of vector choices. The pass runs
     once per distinct (row part, column part) of every sub-tree: the states are tabled,
-    so a shared prefix or sub-tree is computed once.
+    so a shared prefix or sub-tree is computed once. At the root of a multilinear family
+    (``split``) the value is a dot product of one function of each child's state
+    (:data:`_ROOT_SPLIT`), so the r x r root values cost r^2 dot products. Cost: the
+    table sizes times one forward step, plus r^2 K for the root (K its inner dimension).
     """
     N = a["N"]
     cols = [k for k in range(N) if k not in rows]
@@ -226,12 +273,8 @@ def grid_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int) -> l
     leaf_fn, node_fn = _FAMILIES[a["family"]](a, a["weights"], p)
     budget = [0]
 
-    def visit(node, root):
-        """(row keys, col keys, table[(ri, ci)]) for the sub-tree ``node``."""
-        if isinstance(node, int):
-            kset = [node]
-        else:
-            kset = list(_leaves_of(node))
+    def keys(node):
+        kset = [node] if isinstance(node, int) else list(_leaves_of(node))
         rsel = [rpos[k] for k in kset if k in rpos]
         csel = [cpos[k] for k in kset if k in cpos]
         rkeys = list(dict.fromkeys(tuple(r[q] for q in rsel) for r in R))
@@ -239,36 +282,48 @@ def grid_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int) -> l
         budget[0] += len(rkeys) * len(ckeys)
         if budget[0] > MAX_STATES:
             raise Malformed(f"the grid minor needs more than {MAX_STATES} forward-pass states, over the limit")
+        return rsel, csel, rkeys, ckeys
+
+    def index(sub, rsel, csel, rkeys, ckeys):
+        """For every key of the parent, the index of its restriction among the child's keys."""
+        srs, scs, srk, sck, _ = sub
+        ri = {k: i for i, k in enumerate(srk)}
+        ci = {k: j for j, k in enumerate(sck)}
+        rproj = [rsel.index(q) for q in srs]
+        cproj = [csel.index(q) for q in scs]
+        return [ri[tuple(k[q] for q in rproj)] for k in rkeys], [ci[tuple(k[q] for q in cproj)] for k in ckeys]
+
+    def visit(node):
+        """(row sel, col sel, row keys, col keys, table[ri][ci]) for the sub-tree ``node`` (not the root)."""
+        rsel, csel, rkeys, ckeys = keys(node)
         if isinstance(node, int):
             x = vecs[node]
             if node in rpos:
-                return rsel, csel, rkeys, ckeys, {(i, 0): leaf_fn(node, x[key[0]]) for i, key in enumerate(rkeys)}
-            return rsel, csel, rkeys, ckeys, {(0, j): leaf_fn(node, x[key[0]]) for j, key in enumerate(ckeys)}
-        la = visit(node[0], False)
-        lb = visit(node[1], False)
-        maps = []
-        for sub in (la, lb):
-            srs, scs, srk, sck, _ = sub
-            ri = {k: i for i, k in enumerate(srk)}
-            ci = {k: j for j, k in enumerate(sck)}
-            rproj = [rsel.index(q) for q in srs]
-            cproj = [csel.index(q) for q in scs]
-            maps.append(([ri[tuple(k[q] for q in rproj)] for k in rkeys],
-                         [ci[tuple(k[q] for q in cproj)] for k in ckeys]))
+                return rsel, csel, rkeys, ckeys, [[leaf_fn(node, x[key[0]])] for key in rkeys]
+            return rsel, csel, rkeys, ckeys, [[leaf_fn(node, x[key[0]]) for key in ckeys]]
+        la, lb = visit(node[0]), visit(node[1])
+        (ra, ca), (rb, cb) = index(la, rsel, csel, rkeys, ckeys), index(lb, rsel, csel, rkeys, ckeys)
         ta, tb = la[4], lb[4]
-        (ra, ca), (rb, cb) = maps
-        table = {}
-        for i in range(len(rkeys)):
-            for j in range(len(ckeys)):
-                table[(i, j)] = node_fn(node, ta[(ra[i], ca[j])], tb[(rb[i], cb[j])], root)
+        table = [[node_fn(node, ta[ra[i]][ca[j]], tb[rb[i]][cb[j]], False) for j in range(len(ckeys))]
+                 for i in range(len(rkeys))]
         return rsel, csel, rkeys, ckeys, table
 
-    rsel, csel, rkeys, ckeys, table = visit(_course(a), True)
-    ri = {k: i for i, k in enumerate(rkeys)}
-    ci = {k: j for j, k in enumerate(ckeys)}
-    rk = [ri[tuple(r[q] for q in rsel)] for r in R]  # the root's keys list the inputs in tree order
-    ck = [ci[tuple(c[q] for q in csel)] for c in C]
-    return [table[(i, j)] for i in rk for j in ck]
+    root = _course(a)
+    rsel = [rpos[k] for k in _leaves_of(root) if k in rpos]
+    csel = [cpos[k] for k in _leaves_of(root) if k in cpos]
+    rkeys = [tuple(r[q] for q in rsel) for r in R]  # the root's keys list the inputs in tree order
+    ckeys = [tuple(c[q] for q in csel) for c in C]
+    budget[0] += len(rkeys) * len(ckeys)
+    la, lb = visit(root[0]), visit(root[1])
+    (ra, ca), (rb, cb) = index(la, rsel, csel, rkeys, ckeys), index(lb, rsel, csel, rkeys, ckeys)
+    ta, tb = la[4], lb[4]
+    pair = _ROOT_SPLIT.get(a["family"]) if split else None
+    if pair is not None:
+        fa, fb = pair(a, a["weights"], p)
+        A = [[fa(x) for x in row] for row in ta]
+        B = [[fb(x) for x in row] for row in tb]
+        return _dots(A, B, ra, ca, rb, cb, p)
+    return [node_fn(root, ta[ra[i]][ca[j]], tb[rb[i]][cb[j]], True) for i in range(len(R)) for j in range(len(C))]
 
 
 # --------------------------------------------------------- the network
