@@ -301,7 +301,7 @@ def test_changing_the_architecture_is_rejected(case):
 def _other_tree(a):
     from tnverify.networks.architectures import _tree_str
 
-    leaves = list(fw._leaves(a.tree))
+    leaves = list(fw.tree_leaves(a.tree))
     other = parse_tree_swap(a.tree, leaves[0], leaves[-1])
     return _tree_str(other)
 

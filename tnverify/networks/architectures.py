@@ -35,7 +35,7 @@ from typing import Sequence
 import numpy as np
 
 from tnverify.errors import BudgetError, InputError, ShapeError, UnknownNameError
-from tnverify.networks.forward import Arch, tree_str as _tree_str
+from tnverify.networks.forward import Arch, tree_height as _height, tree_leaves as _leaves, tree_str as _tree_str
 from tnverify.networks.network import TensorNetwork
 
 __all__ = ["cp", "tucker", "tt", "tr", "ht", "convac", "rac", "parse_tree", "balanced_tree", "pairs_tree",
@@ -226,20 +226,6 @@ def _check_leaves(leaves, N):
         bad = sorted(x for x in set(leaves) if not 0 <= x < N)
         raise ShapeError(f"the tree must cover inputs 0..{N - 1} exactly once; missing {missing}, repeated {rep}, "
                          f"out of range {bad}")
-
-
-def _leaves(t):
-    if isinstance(t, int):
-        yield t
-    else:
-        yield from _leaves(t[0])
-        yield from _leaves(t[1])
-
-
-def _height(t) -> int:
-    return 0 if isinstance(t, int) else 1 + max(_height(t[0]), _height(t[1]))
-
-
 
 
 def ht(N: int, M, widths, tree=None, shared: bool = False) -> TensorNetwork:

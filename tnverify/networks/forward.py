@@ -119,16 +119,18 @@ def tree_str(t) -> str:
     return str(t) if isinstance(t, int) else f"({tree_str(t[0])},{tree_str(t[1])})"
 
 
-def _leaves(t):
+def tree_leaves(t):
+    """The leaves (input indices) of a pooling tree, left to right."""
     if isinstance(t, int):
         yield t
     else:
-        yield from _leaves(t[0])
-        yield from _leaves(t[1])
+        yield from tree_leaves(t[0])
+        yield from tree_leaves(t[1])
 
 
-def _height(t) -> int:
-    return 0 if isinstance(t, int) else 1 + max(_height(t[0]), _height(t[1]))
+def tree_height(t) -> int:
+    """Height of a pooling tree (a leaf has height 0)."""
+    return 0 if isinstance(t, int) else 1 + max(tree_height(t[0]), tree_height(t[1]))
 
 
 def _tree_nodes(tree):
@@ -138,8 +140,8 @@ def _tree_nodes(tree):
     def walk(node, parent_h):
         if isinstance(node, int):
             return
-        out.append((len(out), node, _height(node), parent_h))
-        h = _height(node)
+        out.append((len(out), node, tree_height(node), parent_h))
+        h = tree_height(node)
         walk(node[0], h)
         walk(node[1], h)
 
@@ -181,7 +183,7 @@ def weight_shapes(arch: Arch) -> dict:
                 return
             k = counter[0]
             counter[0] += 1
-            h = _height(node)
+            h = tree_height(node)
             walk(node[0], h)
             walk(node[1], h)
             if f == "convac":
