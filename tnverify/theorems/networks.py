@@ -49,8 +49,9 @@ def _order(subject) -> int:
 
 @theorem(
     "separation-rank",
-    statement="The generic separation rank of an architecture w.r.t. a partition of its inputs is the min-cut "
-              "of its tensor network (proved when a random-point lower bound meets it).",
+    statement="The generic separation rank of an architecture's grid tensor w.r.t. a partition of its inputs: a "
+              "random-point lower bound (the checker's own forward pass) against the least of the structural upper "
+              "bounds (min cut of the grid network, shape, boundary states); proved when they meet.",
     notion="generic separation rank", fields=("C",),
     values=("rank", "lower", "upper", "cp_rank_at_least"),
     references=("cohen_sharir_shashua_2016", "cohen_shashua_2017", "levine_2018", "khrulkov_novikov_oseledets_2018",
