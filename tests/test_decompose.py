@@ -9,9 +9,9 @@ import pytest
 import sympy
 
 from tnverify.checker import check
-from tnverify.theory.cp_rank import (border_rank_certificate, cp_certificate, cp_rank_bounds, fiber_decomposition,
-                                flattening_lower_bound, matmul_tensor, pencil_lower_bound, rational_cp, rationalize,
-                                slice_decomposition, strassen_2x2, w_curve, w_tensor)
+from tnverify.exact.examples import matmul_tensor, strassen_2x2, w_curve, w_tensor
+from tnverify.theory.cp_rank import (border_rank_certificate, cp_certificate, cp_rank_bounds, fiber_decomposition, flattening_lower_bound,
+                                pencil_lower_bound, rational_cp, rationalize, slice_decomposition)
 from tnverify.errors import ShapeError
 from tests.helpers import sympy_rank
 

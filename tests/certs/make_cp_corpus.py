@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from tnverify.certificate import Certificate
-from tnverify.theory.cp_rank import (border_rank_certificate, cp_certificate, cp_rank_bounds, matmul_tensor, strassen_2x2,
-                                w_curve, w_tensor)
+from tnverify.exact.examples import matmul_tensor, strassen_2x2, w_curve, w_tensor
+from tnverify.theory.cp_rank import border_rank_certificate, cp_certificate, cp_rank_bounds
 from tnverify.theory.learning import moment_certificate, random_network
 
 HERE = Path(__file__).parent

@@ -26,8 +26,8 @@ from tnverify.errors import InputError, ShapeError
 from tnverify.exact import as_exact_array
 from tnverify.theorems import Exact, ExactArray, Outcome, theorem
 from tnverify.theorems.claims import decide
-from tnverify.theory.cp_rank import (border_rank_certificate, cp_rank_bounds, matmul_tensor, strassen_2x2, w_curve,
-                                     w_tensor)
+from tnverify.exact.examples import matmul_tensor, strassen_2x2, w_curve, w_tensor
+from tnverify.theory.cp_rank import border_rank_certificate, cp_rank_bounds
 from tnverify.theory.learning import (TwoLayerNet, exact_moment, exact_recovery, identifiability_warnings, learn,
                                       moment_certificate, parse_activation, random_network, stein_weights)
 

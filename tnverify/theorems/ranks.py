@@ -26,7 +26,7 @@ import numpy as np
 
 from tnverify.certificate import Certificate, rank_certificate, tensor_object
 from tnverify.errors import InputError
-from tnverify.exact import as_exact_array, parse_field, rank, reduce_mod
+from tnverify.exact import as_exact_array, examples, parse_field, rank, reduce_mod
 from tnverify.exact.tensor import flatten, parse_modes
 from tnverify.theorems import ExactArray, Outcome, theorem
 from tnverify.theorems.claims import decide
@@ -42,35 +42,17 @@ def build(family: Family, n: int | None, m: int | None, inner: int | None, seed:
     Raises :class:`~tnverify.errors.InputError` when a size the family needs is
     missing or not a positive integer.
     """
-    from fractions import Fraction
-
     def need(x, name):
         if not isinstance(x, int) or isinstance(x, bool) or x < 1:
             raise InputError(f"family {family!r} needs a positive integer {name}, got {x!r}")
         return x
 
-    if family == "vandermonde":
-        n = need(n, "n")
-        return np.array([[x ** (n - 1 - j) for j in range(n)] for x in range(1, n + 1)], dtype=object)
-    if family == "hilbert":
-        n = need(n, "n")
-        return np.array([[Fraction(1, i + j + 1) for j in range(n)] for i in range(n)], dtype=object)
+    if family in ("vandermonde", "hilbert", "matmul"):
+        return examples.get(family)(need(n, "n"))
     if family == "product":
-        m, inner, n = need(m, "m"), need(inner, "inner"), need(n, "n")
-        rng = np.random.default_rng(seed)
-        return rng.integers(-100, 101, (m, inner)) @ rng.integers(-100, 101, (inner, n))
-    if family == "matmul":
-        n = need(n, "n")
-        T = np.zeros((n * n, n * n, n * n), dtype=np.int64)
-        for i in range(n):
-            for j in range(n):
-                for k in range(n):
-                    T[i * n + j, j * n + k, k * n + i] = 1
-        return T
+        return examples.product(need(m, "m"), need(inner, "inner"), need(n, "n"), seed)
     if family == "w-state":
-        T = np.zeros((2, 2, 2), dtype=np.int64)
-        T[0, 0, 1] = T[0, 1, 0] = T[1, 0, 0] = 1
-        return T
+        return examples.w_tensor(3)
     if family == "explicit":
         if entries is None:
             raise InputError("family 'explicit' needs entries = [[...], ...]")

@@ -238,7 +238,6 @@ def _second_moment(X, y):
 
 def recover(M3: np.ndarray, k: int, *, method: str = "jennrich", seed=0, M2: np.ndarray | None = None) -> np.ndarray:
     """Unit directions ``U`` (d x k) from a (noisy) ``M3 = sum_j lambda_j w_j^{(x)3}``."""
-    d = M3.shape[0]
     if method == "jennrich":
         try:
             res = numeric.jennrich(M3, k, seed=seed, strict=False)
