@@ -173,3 +173,14 @@ def test_assert_certified_fixture(pytester):
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)
     assert "certificate NOT VERIFIED" in result.stdout.str()
+
+
+def test_list_archs_is_the_registry(capsys):
+    from tnverify.cli import main
+    from tnverify.networks.architectures import ARCHITECTURES
+
+    assert main(["list", "--archs", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["architectures"]
+    assert [r["name"] for r in rows] == list(ARCHITECTURES)
+    assert main(["separation", "--arch", "convacc", "--inputs", "4"]) == 2
+    assert "did you mean convac" in capsys.readouterr().err

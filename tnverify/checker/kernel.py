@@ -360,7 +360,7 @@ def minor_hint(step: dict, m: int, n: int, r: int, where: str = "step") -> tuple
     return rows, cols
 
 
-def check_minor(entries_or_rows: list, r: int, modulus: int | None, what: str) -> None:
+def check_minor(entries_or_rows: list, r: int, modulus: int | None, what: str, *, residues: bool = False) -> None:
     """Check that an r x r matrix is nonsingular: the checker's one inference.
 
     Parameters
@@ -376,6 +376,9 @@ def check_minor(entries_or_rows: list, r: int, modulus: int | None, what: str) -
         None: it must be nonzero over Z.
     what : str
         Where the matrix comes from, for the message: "the r x r minor {what} has determinant 0".
+    residues : bool
+        The caller's entries are already ints in [0, modulus) (a forward pass mod p): no
+        fractions to clear and nothing to reduce, which saves two passes over r^2 entries.
 
     Raises
     ------
@@ -397,9 +400,9 @@ def check_minor(entries_or_rows: list, r: int, modulus: int | None, what: str) -
         flat = [x for row in flat for x in row]
     if len(flat) != r * r:
         raise ValueError(f"check_minor: expected {r} x {r} entries, got {len(flat)}")
-    if any(isinstance(x, Fraction) for x in flat):
+    if not residues and any(isinstance(x, Fraction) for x in flat):
         flat = [x for row in clear_rows([flat[i * r:(i + 1) * r] for i in range(r)]) for x in row]
-    d, engine = linalg.det(flat, r, modulus)
+    d, engine = linalg.det(flat, r, modulus, reduced=residues and modulus is not None)
     over = "over Z" if modulus is None else f"mod {modulus}"
     note(f"det {r}x{r} {over} by {engine}")
     if d == 0:

@@ -36,16 +36,17 @@ def _engine(work: int) -> str:
     return "python" if pure_mode() or work <= PURE_PYTHON_WORK else "flint"
 
 
-def det(flat: list, n: int, p: int | None) -> tuple[int, str]:
+def det(flat: list, n: int, p: int | None, reduced: bool = False) -> tuple[int, str]:
     """Determinant of the n x n integer matrix with row-major entries ``flat``: (value, engine).
 
-    Over Z when ``p`` is None (Bareiss), else mod the prime p, in [0, p).
+    Over Z when ``p`` is None (Bareiss), else mod the prime p, in [0, p); ``reduced``: the
+    entries are already in [0, p).
     """
     engine = _engine(n**3)
     if engine == "flint":
         if p is None:
             return int(flint.fmpz_mat(n, n, flat).det()), engine
-        return int(flint.nmod_mat(n, n, [x % p for x in flat], p).det()), engine
+        return int(flint.nmod_mat(n, n, flat if reduced else [x % p for x in flat], p).det()), engine
     if p is None:
         return _bareiss([flat[i * n:(i + 1) * n] for i in range(n)]), engine
     return _echelon_mod_p([[x % p for x in flat[i * n:(i + 1) * n]] for i in range(n)], p, True)[1], engine

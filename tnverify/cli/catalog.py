@@ -33,8 +33,24 @@ def _run_one(task):
     return run_instance(path, emit_dir=emit).to_dict()
 
 
+def _list_archs(args) -> int:
+    """``tnverify list --archs``: the architecture registry (name, what it is, what --widths means)."""
+    from tnverify.networks.architectures import ARCHITECTURES
+
+    rows = [{"name": f.name, "description": f.description, "widths": f.widths} for f in ARCHITECTURES.values()]
+    if args.json:
+        print(json.dumps({"architectures": rows}))
+    else:
+        for r in rows:
+            print(f"{r['name']:8s} {r['description']}\n         --widths: {r['widths']}")
+    return EXIT_OK
+
+
 def _cmd_list(args) -> int:
     from collections import Counter
+
+    if args.archs:
+        return _list_archs(args)
 
     from tnverify.theorems import registry
     from tnverify.theorems.instance import describe, find_instances, load_instance
@@ -233,6 +249,7 @@ def _html(rows, env) -> str:
 def register(sub, common) -> None:
     p = sub.add_parser("list", parents=[common], help="registered theorems and instances")
     p.add_argument("paths", nargs="*", help="instance files or folders (default: proofs_checks, if present)")
+    p.add_argument("--archs", action="store_true", help="list the architecture families instead")
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("prove", parents=[common], help="run one theorem instance")

@@ -30,7 +30,8 @@ References
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -39,7 +40,7 @@ from tnverify.networks.forward import Arch, tree_height as _height, tree_leaves 
 from tnverify.networks.network import TensorNetwork
 
 __all__ = ["cp", "tucker", "tt", "tr", "ht", "convac", "rac", "parse_tree", "balanced_tree", "pairs_tree",
-           "build", "spec", "network", "ARCHS", "mirror_tree", "odd_even_tree"]
+           "build", "spec", "network", "ARCHS", "ARCHITECTURES", "Family", "get", "mirror_tree", "odd_even_tree"]
 
 
 def _pos(x, what: str) -> int:
@@ -398,7 +399,40 @@ def _rac_cores(T: int, L: int) -> int:
     return c[L - 1][T - 1] + 1 + T
 
 
-ARCHS = ("cp", "tucker", "tt", "tr", "ht", "convac", "rac")
+@dataclass(frozen=True)
+class Family:
+    """An architecture family of the registry: its name, what it is, what ``--widths`` means, its builder."""
+
+    name: str
+    description: str
+    widths: str
+    network: Callable[[Arch], TensorNetwork]
+
+
+#: The architecture families: name -> :class:`Family` (``tnverify list --archs`` prints this table).
+ARCHITECTURES: dict = {f.name: f for f in (
+    Family("cp", "shallow ConvAC, a CP decomposition (Cohen, Sharir, Shashua 2016)", "Z channels (--rank)",
+           lambda a: cp(a.N, list(a.M), a.widths[0], a.shared)),
+    Family("tucker", "Tucker decomposition", "one rank per input",
+           lambda a: tucker(a.N, list(a.M), list(a.widths))),
+    Family("tt", "tensor train, the multiplicative RNN (Khrulkov, Novikov, Oseledets 2018)", "N-1 TT ranks",
+           lambda a: tt(a.N, list(a.M), list(a.widths), a.shared)),
+    Family("tr", "tensor ring", "N TR ranks", lambda a: tr(a.N, list(a.M), list(a.widths), a.shared)),
+    Family("ht", "hierarchical Tucker over a binary tree", "one width per level below the root",
+           lambda a: ht(a.N, list(a.M), list(a.widths), a.tree, a.shared)),
+    Family("convac", "deep ConvAC over a pooling tree (Cohen, Sharir, Shashua 2016; Cohen, Shashua 2017)",
+           "one width per level below the root", lambda a: convac(a.N, list(a.M), list(a.widths), a.tree, a.shared)),
+    Family("rac", "recurrent arithmetic circuit of depth L (Levine, Sharir, Ziv, Shashua 2017)",
+           "hidden width per layer", lambda a: rac(a.N, a.M[0], list(a.widths), a.depth, a.shared)),
+)}
+ARCHS = tuple(ARCHITECTURES)
+
+
+def get(name: str) -> Family:
+    """The family ``name``; :class:`UnknownNameError` (exit 2) lists the valid names."""
+    if name not in ARCHITECTURES:
+        raise UnknownNameError("architecture", name, ARCHS)
+    return ARCHITECTURES[name]
 
 
 def spec(arch: str, inputs: int, features=2, widths=None, rank: int | None = None, shared: bool = False,
@@ -411,8 +445,7 @@ def spec(arch: str, inputs: int, features=2, widths=None, rank: int | None = Non
     ``inputs`` unless ``tree`` is given (``pairs``, ``mirror``, ``odd-even``, a
     permutation or nested pairs).
     """
-    if arch not in ARCHS:
-        raise UnknownNameError("architecture", arch, ARCHS)
+    get(arch)
     N = _pos(inputs, "number of inputs")
     w = widths if widths is not None else rank
     if arch == "cp":
@@ -455,18 +488,7 @@ def spec(arch: str, inputs: int, features=2, widths=None, rank: int | None = Non
 
 def network(a: Arch) -> TensorNetwork:
     """The builder's tensor network of an architecture (its contraction is the grid tensor)."""
-    if a.family == "cp":
-        return cp(a.N, list(a.M), a.widths[0], a.shared)
-    if a.family == "tucker":
-        return tucker(a.N, list(a.M), list(a.widths))
-    if a.family == "tt":
-        return tt(a.N, list(a.M), list(a.widths), a.shared)
-    if a.family == "tr":
-        return tr(a.N, list(a.M), list(a.widths), a.shared)
-    if a.family == "rac":
-        return rac(a.N, a.M[0], list(a.widths), a.depth, a.shared)
-    fn = ht if a.family == "ht" else convac
-    return fn(a.N, list(a.M), list(a.widths), a.tree, a.shared)
+    return get(a.family).network(a)
 
 
 def build(arch: str, inputs: int, features=2, widths=None, rank: int | None = None, shared: bool = False,

@@ -253,7 +253,7 @@ def grid_rank_at_least(step: dict, ctx) -> list:
     mr, mc = minor_hint(step, m, n, r)
     pw = {k: [x % p for x in v] for k, v in a["weights"].items()}
     entries = grid_minor({**a, "weights": pw}, rows, vecs, mr, mc, p)
-    check_minor(entries, r, p, f"of the grid flattening of {describe(a)} (forward-pass values)")
+    check_minor(entries, r, p, f"of the grid flattening of {describe(a)} (forward-pass values)", residues=True)
     subject = {"grid": name, "rows": rows}
     return [("rank-at-least", {**subject, "field": "Q"}, r), ("rank-at-least", {**subject, "field": f"GF({p})"}, r)]
 

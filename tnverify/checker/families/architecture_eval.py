@@ -15,6 +15,7 @@ returns (``family``, ``N``, ``M``, ``w``, ``tree``, ``L``, ``shapes``, ``weights
 from __future__ import annotations
 
 from math import prod
+from operator import add, mul
 
 from tnverify.checker.kernel import Malformed
 
@@ -219,20 +220,25 @@ _ROOT_SPLIT = {"cp": lambda a, W, p: (_ident, _ident), "tucker": lambda a, W, p:
 
 
 def _dots(A, B, ra, ca, rb, cb, p) -> list:
-    """Row-major [A[ra[i]][ca[j]] . B[rb[i]][cb[j]] mod p]: the root's r x r values as dot products."""
+    """Row-major [A[ra[i]][ca[j]] . B[rb[i]][cb[j]] mod p]: the root's r x r values as dot products.
+
+    Each child row key's states are laid out once per channel along the minor's columns; every
+    minor row is then K elementwise products of two such columns (``map`` over ints).
+    """
     K = len(A[0][0]) if A and A[0] else 0
+
+    def columns(T, cc):
+        return {rr: [[T[rr][u][k] for u in cc] for k in range(K)] for rr in range(len(T))}
+
+    CA, CB = columns(A, ca), columns(B, cb)
     out = []
+    reduce_p = p.__rmod__
     for i in range(len(ra)):
-        Ai, Bi = A[ra[i]], B[rb[i]]
-        if K == 1:
-            out.extend([Ai[u][0] * Bi[v][0] % p for u, v in zip(ca, cb)])
-        elif K == 2:
-            out.extend([(x[0] * y[0] + x[1] * y[1]) % p for x, y in ((Ai[u], Bi[v]) for u, v in zip(ca, cb))])
-        elif K == 3:
-            out.extend([(x[0] * y[0] + x[1] * y[1] + x[2] * y[2]) % p
-                        for x, y in ((Ai[u], Bi[v]) for u, v in zip(ca, cb))])
-        else:
-            out.extend([sum(s * t for s, t in zip(x, y)) % p for x, y in ((Ai[u], Bi[v]) for u, v in zip(ca, cb))])
+        a, b = CA[ra[i]], CB[rb[i]]
+        acc = list(map(mul, a[0], b[0]))
+        for k in range(1, K):
+            acc = list(map(add, acc, map(mul, a[k], b[k])))
+        out.extend(map(reduce_p, acc))
     return out
 
 
