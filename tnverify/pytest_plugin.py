@@ -23,16 +23,19 @@ import pytest
 
 
 def pytest_addoption(parser):
+    """The ``--runslow`` option: also run instances marked ``slow``."""
     group = parser.getgroup("tnverify")
     group.addoption("--runslow", action="store_true", default=False, help="run slow tests and slow theorem instances")
     group.addoption("--tnverify-emit", default=None, metavar="DIR", help="write instance certificates to DIR")
 
 
 def pytest_configure(config):
+    """Register the ``slow`` marker."""
     config.addinivalue_line("markers", "slow: takes more than a few seconds; run with --runslow")
 
 
 def pytest_collection_modifyitems(config, items):
+    """Skip ``slow`` items unless ``--runslow`` is given."""
     if config.getoption("--runslow"):
         return
     skip = pytest.mark.skip(reason="slow: run with --runslow")
@@ -42,6 +45,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_collect_file(parent, file_path: Path):
+    """Collect an instance TOML file (one with a ``[claim]`` table) as a test."""
     if file_path.suffix == ".toml" and file_path.name != "pyproject.toml":
         try:
             text = file_path.read_text()
@@ -53,6 +57,8 @@ def pytest_collect_file(parent, file_path: Path):
 
 
 class InstanceFile(pytest.File):
+    """An instance TOML file: one test item (a file that fails to load is one failing item)."""
+
     def collect(self):
         from tnverify.theorems.instance import load_instance
 
@@ -72,6 +78,8 @@ class InstanceFailure(Exception):
 
 
 class InstanceItem(pytest.Item):
+    """Runs one instance through the theorem and the independent checker; fails on any mismatch."""
+
     def __init__(self, *, load_error, **kw):
         super().__init__(**kw)
         self.load_error = load_error

@@ -75,6 +75,7 @@ def _sympy_rank(rows):
 
 
 def row(case_name, ours, ours_s, baseline, base_s, target, met, note="") -> dict:
+    """One result row: our time and the baseline's, their ratio, the target and whether it is met."""
     return {
         "case": case_name, "ours": ours, "ours_seconds": round(ours_s, 6), "baseline": baseline,
         "baseline_seconds": None if base_s is None else round(base_s, 6),

@@ -185,6 +185,7 @@ def integer(x, where: str, lo: int | None = None, hi: int | None = None) -> int:
 
 
 def int_list(x, where: str, lo: int = 0, hi: int | None = None, distinct: bool = True) -> list:
+    """A list of integers in [lo, hi] (distinct unless told otherwise); Malformed otherwise."""
     if not isinstance(x, list):
         raise Malformed(f"{where}: expected a list of integers, got {type(x).__name__}")
     out = [integer(v, f"{where}[{i}]", lo, hi) for i, v in enumerate(x)]
@@ -194,6 +195,7 @@ def int_list(x, where: str, lo: int = 0, hi: int | None = None, distinct: bool =
 
 
 def field(d: dict, key: str, where: str, kind=None):
+    """The value of ``key`` in the object ``d`` (of type ``kind`` when given); Malformed when missing."""
     if not isinstance(d, dict):
         raise Malformed(f"{where}: expected an object, got {type(d).__name__}")
     if key not in d:
@@ -235,6 +237,7 @@ def is_prime(n: int) -> bool:
 
 
 def prime(x, where: str) -> int:
+    """A prime modulus below 2^64, proved prime by deterministic Miller-Rabin (CheckFailure if composite)."""
     p = integer(x, where, 2, 2**64 - 1)
     if not is_prime(p):
         raise CheckFailure(f"{where}: {p} is not prime")

@@ -30,6 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser: the shared options and every command module's subcommands."""
     common = _Parser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser = _Parser(prog="tnverify", description="Certified facts from the tensor theory of deep networks.")

@@ -20,6 +20,7 @@ def _cmd_bench(args) -> int:
 
 
 def register(sub, common) -> None:
+    """Add this module's subcommands to ``sub`` (``common`` holds the shared options)."""
     p = sub.add_parser("bench", parents=[common], help="benchmarks against baselines, side by side")
     p.add_argument("cases", nargs="*", help="case names or groups (default: all)")
     p.add_argument("--repeat", type=int, default=3, help="repetitions (median reported)")

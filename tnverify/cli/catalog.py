@@ -247,6 +247,7 @@ def _html(rows, env) -> str:
 
 
 def register(sub, common) -> None:
+    """Add this module's subcommands to ``sub`` (``common`` holds the shared options)."""
     p = sub.add_parser("list", parents=[common], help="registered theorems and instances")
     p.add_argument("paths", nargs="*", help="instance files or folders (default: proofs_checks, if present)")
     p.add_argument("--archs", action="store_true", help="list the architecture families instead")

@@ -18,6 +18,7 @@ def _cmd_check(args) -> int:
 
 
 def register(sub, common) -> None:
+    """Add this module's subcommands to ``sub`` (``common`` holds the shared options)."""
     p = sub.add_parser("check", parents=[common], help="verify a certificate with the independent checker")
     p.add_argument("certificate")
     p.add_argument("--allow-code", action="store_true",

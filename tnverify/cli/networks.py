@@ -316,6 +316,7 @@ def _cmd_draw(args) -> int:
 
 
 def register(sub, common) -> None:
+    """Add this module's subcommands to ``sub`` (``common`` holds the shared options)."""
     p = sub.add_parser("separation", parents=[common], help="certified generic separation rank of an architecture")
     _builder_args(p)
     cli_args.add_seed(p, "the random point, test matrices and prime")

@@ -247,6 +247,7 @@ def _learn_exact(args, net) -> int:
 
 
 def register(sub, common) -> None:
+    """Add this module's subcommands to ``sub`` (``common`` holds the shared options)."""
     p = sub.add_parser("decompose", parents=[common], help="numeric CP / Tucker / TT decomposition (optionally proved)")
     p.add_argument("file", help="tensor: .npy (any numeric dtype), .json (nested lists) or .txt")
     cli_args.add_rank(p, "CP rank (Tucker / TT: rank cap)", required=True)

@@ -63,6 +63,7 @@ def _cmd_rank(args) -> int:
 
 
 def register(sub, common) -> None:
+    """Add this module's subcommands to ``sub`` (``common`` holds the shared options)."""
     p = sub.add_parser("rank", parents=[common], help="exact rank of a matrix or flattening, with witnesses")
     p.add_argument("file", help="matrix or tensor: .npy, .json or .txt")
     cli_args.option(p, "--partition", type=cli_args.partition, metavar="SPEC",

@@ -125,6 +125,7 @@ def _same_arch(a: dict, b: dict) -> bool:
 
 
 def describe(a: dict) -> str:
+    """The architecture in one line, as verdict messages name it."""
     s = f"{a['family']}(N={a['N']}, M={a['M'] if len(set(a['M'])) > 1 else a['M'][0]}, widths={a['w']}"
     if a["tree"] is not None:
         s += f", tree={a['tree']}"
