@@ -18,6 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from tnverify import budget
 from tnverify.cli._output import fail as _fail
 from tnverify.cli.args import flush_deprecations
 from tnverify.errors import EXIT_OK, EXIT_USAGE, InputError, TnverifyError
@@ -29,10 +30,20 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"{self.prog}: {message}")
 
 
+def _budget_factor(text: str) -> float:
+    try:
+        return budget.parse_factor(text)
+    except InputError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser: the shared options and every command module's subcommands."""
     common = _Parser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    common.add_argument("--budget", type=_budget_factor, default=None, metavar="N",
+                        help="multiply the memory and work budgets by N (0 = no limit; default 1 or "
+                             "$TNVERIFY_BUDGET); a request over budget stops before it starts")
     parser = _Parser(prog="tnverify", description="Certified facts from the tensor theory of deep networks.")
     from tnverify import __version__
 
@@ -91,6 +102,8 @@ def _main(argv: list) -> int:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
         flush_deprecations(args)
+        given = getattr(args, "budget", None)
+        budget.set_factor(given if given is not None else budget.factor())  # a bad $TNVERIFY_BUDGET fails here
         _prepare_outputs(args)
         return args.func(args)
     except TnverifyError as e:
