@@ -153,7 +153,7 @@ CASES = {
 def _result(case):
     args, part = CASES[case]
     a = spec(*args)
-    res = architecture_separation(a, parse_partition(part, a.N), seed=3)
+    res = architecture_separation(a, parse_partition(part, a.N), seed=3, product=False)  # the sketched route
     return a, res, json.dumps(res.certificate.to_dict())
 
 
@@ -652,6 +652,8 @@ def test_arch_corpus_weight_mutations_are_rejected_or_leave_a_nonsingular_minor(
     """Every weight block of every point, one entry + 1: NOT VERIFIED exactly when the prover's minor is singular
     or a tie is broken."""
     base = json.loads(path.read_text())
+    if any(s["rule"] == "grid-rank-product" for s in base["steps"]):
+        pytest.skip("product points: tests/test_product_point.py mutates their weights")
     n = 0
     for name, o in base["objects"].items():
         if o.get("type") != "architecture" or "weights" not in o:

@@ -20,9 +20,10 @@ LOWER_RULES = ("grid-rank-at-least", "grid-generic-from-point")
 
 
 def _cert(arch, N, M, widths=None, rank=None, shared=False, tree=None, depth=1, partition="interleaved",
-          prefix=""):
+          prefix="", product=False):
     a = spec(arch, N, M, widths, rank, shared, tree, depth)
-    return architecture_separation(a, parse_partition(partition, N), prefix=prefix).certificate.to_dict()
+    return architecture_separation(a, parse_partition(partition, N), prefix=prefix,
+                                   product=product).certificate.to_dict()
 
 
 def _write(kind, name, d):
@@ -68,7 +69,7 @@ def main():
     _write("valid", "ht_pairs_n5", _cert("ht", 5, 2, [2, 2, 2], tree="pairs", partition="0,2,4"))
     a = spec("convac", 8, 2, 2)
     rows = parse_partition("interleaved", 8)
-    res = architecture_separation(a, rows, prefix="deep_")
+    res = architecture_separation(a, rows, prefix="deep_", product=False)
     shallow_width("cp", 8, 2, rows, res.lower, cert=res.certificate)
     _write("valid", "compare_convac_vs_cp", res.certificate.to_dict())
 
@@ -133,6 +134,42 @@ def main():
         .__setitem__(-1, 10**6))
     bad("malformed", "minor_rows_repeated", lambda d: _step(d, "grid-rank-at-least")["minor"]["rows"]
         .__setitem__(-1, _step(d, "grid-rank-at-least")["minor"]["rows"][0]))
+
+    product_point_corpus(bad)
+
+
+def product_point_corpus(bad):
+    """Certificates of the product-point route (rule ``grid-rank-product``) and their defects."""
+    prod8 = _cert("convac", 8, 3, 2, product=True)
+    _write("valid", "product_convac_n8_interleaved", prod8)
+    _write("valid", "product_ht_shared_n8_interleaved", _cert("ht", 8, 3, 2, shared=True, product=True))
+    _write("valid", "product_convac_mirror_left_right",
+           _cert("convac", 8, 2, 2, tree="mirror", partition="left-right", product=True))
+
+    def seps(d):
+        return _step(d, "grid-rank-product")["separators"]
+
+    def overclaim(d):
+        seps(d)[0]["rank"] += 1
+        seps(d)[0]["minor"]["rows"].append(2)
+        seps(d)[0]["minor"]["cols"].append(2)
+        for s in d["steps"]:
+            if s["rule"] in ("grid-rank-product", "grid-generic-from-point"):
+                s["rank"] = s["rank"] // 2 * 3
+        d["conclusion"][0]["value"] = d["conclusion"][0]["value"] // 2 * 3
+    bad("invalid", "product_selector_broken", lambda d: d["objects"]["point"]["weights"]["n0"].__setitem__(1, 1),
+        prod8)
+    bad("invalid", "product_inner_selector_broken", lambda d: d["objects"]["point"]["weights"]["n1"]
+        .__setitem__(1, 5), prod8)
+    bad("invalid", "product_factor_rank_overclaimed", overclaim, prod8)
+    bad("invalid", "product_ranks_do_not_multiply", lambda d: _step(d, "grid-rank-product").update(rank=32), prod8)
+    bad("invalid", "product_factor_weights_zeroed", lambda d: d["objects"]["point"]["weights"].update(
+        leaf0=[0] * len(d["objects"]["point"]["weights"]["leaf0"])), prod8)
+    bad("malformed", "product_separator_not_a_node", lambda d: (seps(d)[0].update(inputs=[0, 2]),
+                                                                 seps(d)[1].update(inputs=[1, 3])), prod8)
+    bad("malformed", "product_separators_overlap", lambda d: seps(d).__setitem__(1, copy.deepcopy(seps(d)[0])),
+        prod8)
+    bad("malformed", "product_separator_extra_key", lambda d: seps(d)[0].update(vectors=[]), prod8)
 
 
 if __name__ == "__main__":

@@ -50,8 +50,11 @@ import numpy as np
 from tnverify.certificate import Certificate
 from tnverify.errors import BudgetError
 from tnverify.exact.tensor import flatten
-from tnverify.networks.forward import Arch, boundary_bound, grid_block, network_values, random_weights
+from tnverify.networks.forward import (
+    Arch, boundary_bound, grid_block, network_values, random_weights, tree_leaves,
+)
 from tnverify.networks.mincut import Cut, min_cut
+from tnverify.networks.product_point import product_separators, select_channel_zero
 from tnverify.networks.network import TensorNetwork, contract, contraction_path, random_core_values, sketched
 from tnverify.numbers import enc
 from tnverify.numeric.modp import random_prime, rank_profile
@@ -87,6 +90,7 @@ class SeparationResult(Bounds):
     seconds: float = 0.0
     arch: Arch | None = None
     bounds: dict = dc_field(default_factory=dict)
+    factors: list = dc_field(default_factory=list)
 
     @property
     def subject(self) -> str:
@@ -101,6 +105,8 @@ class SeparationResult(Bounds):
             "cut": self.cut.labels, "cut_side": self.cut.side, "sketch_shape": list(self.sketch_shape),
             "network": self.network.describe(), "seconds": round(self.seconds, 6),
         }
+        if self.factors:
+            d["product_point"] = [{"inputs": list(ins), "rank": r} for ins, r in self.factors]
         if self.arch is not None:
             d["architecture"] = self.arch.params()
             d["upper_bounds"] = dict(self.bounds)
@@ -117,6 +123,11 @@ class SeparationResult(Bounds):
         head = f"{self.subject}, partition I={list(self.rows)}"
         cut = self._upper_text()
         what = "sketch" if self.arch is None or self.arch.multilinear else "block on sampled template sequences"
+        if self.status == "proved" and self.factors:
+            ranks = " x ".join(str(r) for _, r in self.factors)
+            return (f"{head}\ngeneric separation rank = {self.rank} (proved)\n  upper: {cut}\n"
+                    f"  lower: product point, {len(self.factors)} separators of ranks {ranks} (each a nonzero "
+                    f"minor mod {self.primes[-1]}, seed {self.seeds[-1]})\n  {self.seconds:.3f} s")
         if self.status == "proved":
             return (f"{head}\ngeneric separation rank = {self.rank} (proved)\n  upper: {cut}\n"
                     f"  lower: nonzero {self.lower}x{self.lower} minor of a {self.sketch_shape[0]}x"
@@ -364,7 +375,7 @@ def _grid_lower(a: Arch, weights: dict, rows, upper: int, rng, p: int):
 
 
 def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, certificate: bool = True,
-                            prefix: str = "", limit: int = MAX_SKETCH_ENTRIES) -> SeparationResult:
+                            prefix: str = "", limit: int = MAX_SKETCH_ENTRIES, product: bool = True) -> SeparationResult:
     """Certified generic separation rank of an architecture's grid tensor for the partition ``rows`` | rest.
 
     The object is the grid tensor of the architecture's forward pass
@@ -376,10 +387,15 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
     uniform mod a random prime p, 2^19 < p < 2^20): for a multilinear family the rank
     of the sketched flattening (the network contracted with random test vectors on
     each input); for a deep RAC the rank of a block on sampled distinct template
-    sequences. The certificate gives the checker the family's parameters and the
-    point's weights; the checker recomputes the minor by its own forward pass and the
-    cut on its own network. Cost per attempt: one sketch contraction (or m n forward
-    passes) and one rank profile mod p.
+    sequences. For a tree family (ht, convac) with ``product=True``, a *product point* is
+    tried first (:mod:`tnverify.networks.product_point`): weights above an antichain of
+    separators make the grid tensor a Kronecker product of the separators' small grid
+    tensors, whose ranks multiply; it is used when it reaches the upper bound (for the
+    interleaved partition of a balanced tree it does: r_0^{N/2}). The certificate gives the
+    checker the family's parameters and the point's weights; the checker recomputes the
+    minor (or each factor's minor) by its own forward pass and the cut on its own network.
+    Cost per attempt: one sketch contraction (or m n forward passes) and one rank profile
+    mod p; a product point costs one small rank per tree node instead.
     """
     from tnverify.networks.architectures import network
 
@@ -401,6 +417,11 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
             raise BudgetError(f"showing rank {_magnitude(upper)} needs a sketched flattening of at least "
                               f"its square, {_magnitude(upper ** 2)} entries, over the limit {limit}")
         s = sketch_sizes(fam, rows, upper, limit)
+    if product and a.family in ("ht", "convac"):
+        res = _product_route(a, rows, seed, upper, cut, fam, bounds, certificate, prefix)
+        if res is not None:
+            res.seconds = time.perf_counter() - t0
+            return res
     best = None
     seeds, primes = [], []
     for att in range(max(1, attempts)):
@@ -438,8 +459,30 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
     return res
 
 
+def _product_route(a: Arch, rows, seed, upper, cut, fam, bounds, certificate, prefix) -> SeparationResult | None:
+    """The lower bound at a product point (:mod:`tnverify.networks.product_point`), if it reaches ``upper``.
+
+    A few small ranks of the separators' functions instead of one rank of the size of the
+    bound; the checker's rule ``grid-rank-product`` multiplies them. None when the best
+    product of separators stays below ``upper`` (the sketched route decides then).
+    """
+    rng = np.random.default_rng(seed)
+    p = random_prime(rng, bits=PRIME_BITS)
+    W = random_weights(a, rng, p)
+    value, factors = product_separators(a, W, rows, p)
+    if value < upper:
+        return None
+    W = select_channel_zero(a, W, [f[0] for f in factors])
+    res = SeparationResult(status="proved", lower=value, upper=upper, rank=value, cut=cut, rows=rows, network=fam,
+                           sketch_shape=(), seeds=[seed], primes=[p], arch=a, bounds=bounds,
+                           factors=[(tuple(sorted(tree_leaves(f[0]))), f[1]) for f in factors])
+    if certificate:
+        res.certificate = architecture_certificate(res, W, None, p, None, None, prefix=prefix, factors=factors)
+    return res
+
+
 def architecture_certificate(res: SeparationResult, weights: dict, mats, p: int, pr, pc, prefix: str = "",
-                             cert: Certificate | None = None) -> Certificate:
+                             cert: Certificate | None = None, factors: list | None = None) -> Certificate:
     """Certificate: upper bounds the checker re-derives from the parameters; a forward-pass minor at a point."""
     cert = cert or Certificate()
     fam, pt = f"{prefix}family", f"{prefix}point"
@@ -453,12 +496,18 @@ def architecture_certificate(res: SeparationResult, weights: dict, mats, p: int,
     if "boundary states" in res.bounds:
         cert.add_step("grid-boundary-bound", id=f"{prefix}upper-boundary", architecture=fam, rows=rows,
                       rank=res.bounds["boundary states"])
-    step = {"grid": pt, "rows": rows, "modulus": p, "minor": {"rows": [int(i) for i in pr],
-                                                               "cols": [int(j) for j in pc]}, "rank": res.lower}
-    if mats is not None:
-        step["vectors"] = [[[int(x) for x in row] for row in S.tolist()] for S in mats]
-    if res.lower > 0:
+    if factors is not None:
+        seps = [{"inputs": sorted(tree_leaves(nd)), "minor": {"rows": fr, "cols": fc}, "rank": r}
+                for nd, r, fr, fc in factors]
+        cert.add_step("grid-rank-product", id=f"{prefix}point-lower", grid=pt, rows=rows, modulus=p,
+                      separators=seps, rank=res.lower)
+    elif res.lower > 0:
+        step = {"grid": pt, "rows": rows, "modulus": p, "minor": {"rows": [int(i) for i in pr],
+                                                                   "cols": [int(j) for j in pc]}, "rank": res.lower}
+        if mats is not None:
+            step["vectors"] = [[[int(x) for x in row] for row in S.tolist()] for S in mats]
         cert.add_step("grid-rank-at-least", id=f"{prefix}point-lower", **step)
+    if res.lower > 0:
         cert.add_step("grid-generic-from-point", id=f"{prefix}lower", point=pt, family=fam, rows=rows,
                       rank=res.lower)
     subject = {"architecture": fam, "rows": rows}

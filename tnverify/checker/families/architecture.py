@@ -20,7 +20,7 @@ Object type ``architecture``::
      "tree": "((0,1),(2,3))" (ht, convac), "depth": L (rac),
      "weights": {NAME: [flat C-order integers], ...} (a point; absent for the family)}
 
-Rules: ``grid-rank-at-least``, ``grid-generic-from-point``, ``grid-cut-bound``,
+Rules: ``grid-rank-at-least``, ``grid-rank-product``, ``grid-generic-from-point``, ``grid-cut-bound``,
 ``grid-boundary-bound``, ``grid-shape-bound`` (each function's docstring says what it checks
 and why that proves its fact).
 """
@@ -32,7 +32,9 @@ from math import comb, prod
 from tnverify.checker.kernel import (
     CheckFailure, Malformed, OBJECT_TYPES, check_minor, field, int_list, integer, minor_hint, prime, rule, show,
 )
-from tnverify.checker.families.architecture_eval import _height, _network, _tree_walk, grid_minor
+from tnverify.checker.families.architecture_eval import (
+    _height, _leaves_of, _network, _tree_walk, factor_minor, grid_minor,
+)
 from tnverify.checker.families.network import crossing_value
 
 #: Most inputs / layers an architecture object may have here.
@@ -257,6 +259,94 @@ def grid_rank_at_least(step: dict, ctx) -> list:
     check_minor(entries, r, p, f"of the grid flattening of {describe(a)} (forward-pass values)", residues=True)
     subject = {"grid": name, "rows": rows}
     return [("rank-at-least", {**subject, "field": "Q"}, r), ("rank-at-least", {**subject, "field": f"GF({p})"}, r)]
+
+
+def _node_of(a: dict, leaves, where: str):
+    """The tree node (or leaf) whose inputs are exactly ``leaves``."""
+    want = sorted(leaves)
+    stack = [a["tree"]]
+    while stack:
+        nd = stack.pop()
+        if sorted(_leaves_of(nd)) == want:
+            return nd
+        if not isinstance(nd, int):
+            stack.extend(nd)
+    raise Malformed(f"{where}: inputs {show(want)} are not the inputs of one node of the tree")
+
+
+def _passes_channel_zero(a: dict, k: int, root: bool) -> bool:
+    """Node n{k}'s integer weights make its channel 0 (the root: its value) the product of its children's channel 0."""
+    B, s = a["weights"][f"n{k}"], a["shapes"][f"n{k}"]
+    if a["family"] == "convac":
+        row = B if root else B[:s[1]]  # convac: (out, in) C-order, row 0 first
+        return row == [1] + [0] * (len(row) - 1)
+    if root:
+        return B == [1] + [0] * (len(B) - 1)
+    out = s[2]  # ht: (i, j, c) C-order; B[i, j, 0] = [i = j = 0]
+    return all(B[q * out] == int(q == 0) for q in range(s[0] * s[1]))
+
+
+@rule("grid-rank-product")
+def grid_rank_product(step: dict, ctx) -> list:
+    """``grid-rank-product``: at a product point the grid flattening is a Kronecker product; its rank multiplies.
+
+    Step ``{"grid": POINT, "rows": I, "modulus": p, "rank": R, "separators": [{"inputs": [...],
+    "minor": {"rows", "cols"}, "rank": r_s}, ...]}`` for a tree family (ht, convac). The
+    separators' input sets must be those of tree nodes and partition 0..N-1 (so the nodes form
+    an antichain that covers every input). The checker verifies, on POINT's integer weights,
+    that every node above the separators passes on the product of its children's channel 0
+    (convac: row 0 of the conv is e_0, the root's vector e_0; ht: B[:, :, 0] = E_00, the
+    root's B = E_00). Then, as polynomials over Z, score = prod_s T_s with T_s channel 0 of
+    node s, a function of the node's own inputs, so [A]_{I,J} is the Kronecker product of the
+    [T_s]_{I cap s, J cap s} up to the order of rows and columns, and its rank over Q (and over
+    GF(p)) is the product of theirs. Each factor's hinted r_s x r_s minor is computed by the
+    checker's forward pass of the sub-tree (:func:`factor_minor`) and goes to ``check_minor``.
+    R = prod r_s. Facts: ``rank-at-least`` R for ``{"grid": POINT, "rows": I}`` (Q, GF(p)).
+    Reference: the product weights of Cohen, Sharir & Shashua (2016), proof of Thm. 1;
+    docs/grid_tensors.md, "Product points".
+    """
+    name = field(step, "grid", "step", str)
+    a = _arch(ctx, name, "step.grid", True)
+    if a["family"] not in ("ht", "convac"):
+        raise Malformed(f"step.grid: a product point needs a tree family (ht, convac), got {a['family']}")
+    rows = _rows(step, a)
+    R = integer(field(step, "rank", "step"), "step.rank", 1)
+    p = prime(field(step, "modulus", "step"), "step.modulus")
+    seps = field(step, "separators", "step", list)
+    if not seps or len(seps) > a["N"]:
+        raise Malformed(f"step.separators: expected 1 to {a['N']} separators, got {len(seps)}")
+    nodes, covered, ranks = [], [], []
+    for q, sep in enumerate(seps):
+        where = f"step.separators[{q}]"
+        if not isinstance(sep, dict) or set(sep) != {"inputs", "minor", "rank"}:
+            raise Malformed(f"{where}: expected an object with keys inputs, minor, rank")
+        ins = int_list(sep["inputs"], f"{where}.inputs", 0, a["N"] - 1)
+        nodes.append(_node_of(a, ins, f"{where}.inputs"))
+        covered += ins
+        ranks.append(integer(sep["rank"], f"{where}.rank", 1))
+    if sorted(covered) != list(range(a["N"])):
+        raise Malformed("step.separators: the separators' inputs must partition the inputs 0..N-1")
+    if prod(ranks) != R:
+        raise CheckFailure(f"the factors' ranks multiply to {prod(ranks)}, not {R}")
+    inside = set()
+    for nd in nodes:
+        if not isinstance(nd, int):
+            inside.update(x for _, x, _, _ in _tree_walk(nd)[0])
+    for k, nd, _, ph in _tree_walk(a["tree"])[0]:
+        if nd not in inside and not _passes_channel_zero(a, k, ph == 0):
+            raise CheckFailure(f"node n{k} lies above the separators but its weights do not pass on the product "
+                               "of its children's channel 0")
+    pw = {k: [x % p for x in v] for k, v in a["weights"].items()}
+    ap = {**a, "weights": pw}
+    for q, (nd, r) in enumerate(zip(nodes, ranks)):
+        ins = list(_leaves_of(nd))
+        m = prod(a["M"][k] for k in ins if k in rows)
+        n = prod(a["M"][k] for k in ins if k not in rows)
+        mr, mc = minor_hint(seps[q], m, n, r, f"step.separators[{q}]")
+        check_minor(factor_minor(ap, nd, rows, mr, mc, p), r, p,
+                    f"of factor {q} (inputs {show(sorted(ins))}) of {describe(a)}", residues=True)
+    subject = {"grid": name, "rows": rows}
+    return [("rank-at-least", {**subject, "field": "Q"}, R), ("rank-at-least", {**subject, "field": f"GF({p})"}, R)]
 
 
 @rule("grid-generic-from-point")

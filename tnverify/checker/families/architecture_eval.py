@@ -332,6 +332,40 @@ def grid_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int, spli
     return [node_fn(root, ta[ra[i]][ca[j]], tb[rb[i]][cb[j]], True) for i in range(len(R)) for j in range(len(C))]
 
 
+def factor_minor(a: dict, node, rows: list, mr: list, mc: list, p: int) -> list:
+    """The r x r minor (``mr`` x ``mc``) of [T_node] mod p, T_node = channel 0 of what ``node`` passes up.
+
+    Rows of [T_node] are the C-order multi-indices of templates over the node's inputs in
+    ``rows`` (ascending), columns over its other inputs (ascending); a leaf's T is its
+    channel 0. Each entry is one forward pass of the sub-tree on one-hot templates (the
+    family's own ``leaf`` and ``node`` equations). Cost: r^2 times the sub-tree's forward pass.
+    """
+    leaf_fn, node_fn = _FAMILIES[a["family"]](a, a["weights"], p)
+    leaves = list(_leaves_of(node))
+    rs = sorted(k for k in leaves if k in rows)
+    cs = sorted(k for k in leaves if k not in rows)
+    inner = sum(1 for _ in _tree_walk(node)[0]) + len(leaves)
+    if len(mr) * len(mc) * inner > MAX_STATES:
+        raise Malformed(f"the factor minor needs more than {MAX_STATES} forward-pass steps, over the limit")
+
+    def digits(idx, modes):
+        out = {}
+        for k in reversed(modes):
+            idx, out[k] = divmod(idx, a["M"][k])
+        if idx:
+            raise Malformed(f"minor index out of range for the factor over inputs {modes}")
+        return out
+
+    def up(nd, choice):
+        if isinstance(nd, int):
+            return leaf_fn(nd, [int(i == choice[nd]) for i in range(a["M"][nd])])
+        return node_fn(nd, up(nd[0], choice), up(nd[1], choice), False)
+
+    R = [digits(i, rs) for i in mr]
+    C = [digits(j, cs) for j in mc]
+    return [up(node, {**r, **c})[0] % p for r in R for c in C]
+
+
 # --------------------------------------------------------- the network
 def _network(a: dict) -> dict:
     """The grid-tensor network of the family (structure only), named as the prover names it."""
