@@ -681,3 +681,22 @@ def _arch_from_object(o):
         return spec("cp", o["inputs"], o["features"], rank=o["widths"][0], shared=o["shared"])
     return spec(o["family"], o["inputs"], o["features"] if o["family"] != "rac" else o["features"][0], o["widths"],
                 shared=o["shared"], tree=tree, depth=o.get("depth", 1))
+
+
+@pytest.mark.parametrize("args,kw,part,limit", [
+    (("cp", 6, 2), {"rank": 7}, "interleaved", 50),
+    (("cp", 10, 2), {"rank": 30}, "interleaved", 1000),
+    (("tucker", 6, 3, [2, 3, 2, 3, 2, 3]), {}, "0,1,2", 150),
+])
+def test_a_sketch_over_the_limit_is_sampled_and_its_minor_is_the_forward_pass(args, kw, part, limit):
+    """The whole sketch exceeds ``limit`` while rank^2 fits: rows and columns are sampled, the minor stays square."""
+    a = spec(*args, **kw)
+    rows = parse_partition(part, a.N)
+    whole = architecture_separation(a, rows)
+    assert whole.sketch_shape[0] * whole.sketch_shape[1] > limit >= whole.rank ** 2
+    res = architecture_separation(a, rows, limit=limit)
+    assert res.status == "proved" and res.rank == whole.rank
+    assert res.sketch_shape[0] * res.sketch_shape[1] <= limit
+    d = res.certificate.to_dict()
+    assert check(d).ok
+    assert _minor_by_prover(d, a)

@@ -51,7 +51,7 @@ from tnverify.certificate import Certificate
 from tnverify.errors import BudgetError
 from tnverify.exact.tensor import flatten
 from tnverify.networks.forward import (
-    Arch, boundary_bound, grid_block, network_values, random_weights, tree_leaves,
+    Arch, boundary_bound, forward, grid_block, network_values, random_weights, tree_leaves,
 )
 from tnverify.networks.mincut import Cut, min_cut
 from tnverify.networks.product_point import product_separators, select_channel_zero
@@ -340,7 +340,7 @@ def _sample_sequences(rng, base, s: int) -> np.ndarray:
     return np.array(list(seen), dtype=np.int64)
 
 
-def _sampled_lower(rb, cb, upper: int, rng, block, p: int):
+def _sampled_lower(rb, cb, upper: int, rng, block, p: int, limit: int = MAX_SKETCH_ENTRIES):
     """Rank mod p of a block of a flattening on sampled distinct template sequences.
 
     ``rb``, ``cb``: template counts of the row and column inputs; ``block(R, C)``
@@ -349,11 +349,12 @@ def _sampled_lower(rb, cb, upper: int, rng, block, p: int):
     ``upper`` (at most 2 upper + 64 per side, or all of them). Returns
     (rank, R, C, pivot rows, pivot cols, block shape).
     """
-    cap = min(math.prod(rb), math.prod(cb), 2 * upper + 64)
+    cap = min(math.prod(rb), math.prod(cb), 2 * upper + 64, math.isqrt(limit))
+    if cap < upper:
+        raise BudgetError(f"showing rank {_magnitude(upper)} needs a block of at least {_magnitude(upper)} x "
+                          f"{_magnitude(upper)} entries, over the limit {limit}")
     s, last = min(64, cap), -1
     while True:
-        if s * s > MAX_SKETCH_ENTRIES:
-            raise BudgetError(f"a {s} x {s} block of the grid flattening exceeds the limit {MAX_SKETCH_ENTRIES}")
         R, C = _sample_sequences(rng, rb, s), _sample_sequences(rng, cb, s)
         F = block(R, C)
         r, pr, pc = _rank_profile(F, p)
@@ -371,6 +372,44 @@ def _grid_lower(a: Arch, weights: dict, rows, upper: int, rng, p: int):
     rb, cb = [a.M[k] for k in rows], [a.M[k] for k in cols]
     r, R, C, pr, pc, shp = _sampled_lower(rb, cb, upper, rng,
                                           lambda R, C: grid_block(a, weights, rows, R, C, p), p)
+    return r, [_index(R[i], rb) for i in pr], [_index(C[j], cb) for j in pc], shp
+
+
+def _sketch_block(a: Arch, weights: dict, rows, mats, R, C, p: int) -> np.ndarray:
+    """Block of the sketch (kron_I S_i) [A]_{I,J} (kron_J S_j)^T: row a reads the vectors S_k[R[a]] at I.
+
+    Entry (a, b) is the score on the input vectors chosen by R[a] and C[b] (a multilinear score
+    makes these the sketch's entries): len(R) len(C) forward passes, no sketched tensor, in
+    chunks of rows of about 2^20 passes each (memory O(2^20 N M) besides the block).
+    """
+    cols = [k for k in range(a.N) if k not in rows]
+    n = len(C)
+    step = max(1, (1 << 20) // max(1, n))
+    out = []
+    for lo in range(0, len(R), step):
+        Rc = R[lo:lo + step]
+        X = [None] * a.N
+        for q, k in enumerate(rows):
+            X[k] = mats[k][np.repeat(Rc[:, q], n)] % p
+        for q, k in enumerate(cols):
+            X[k] = mats[k][np.tile(C[:, q], len(Rc))] % p
+        out.append(forward(a, weights, X, p).reshape(len(Rc), n))
+    return np.concatenate(out)
+
+
+def _sampled_sketch(a: Arch, weights: dict, rows, mats, upper: int, rng, p: int, limit: int):
+    """Rank of a block of the sketch on sampled rows and columns (when the whole sketch exceeds ``limit``).
+
+    :func:`_sampled_lower` over the vector choices (radices: the sketch heights): blocks
+    grow from 64 rows and columns while the rank still grows, up to 2 upper + 64 or
+    sqrt(limit) per side, so the proved minor is square and nonzero whenever a block of that
+    size reaches it. Returns (rank, row indices, column indices, block shape), indices in C
+    order over the vector choices, as the checker reads a sketched step.
+    """
+    cols = [k for k in range(a.N) if k not in rows]
+    rb, cb = [len(mats[k]) for k in rows], [len(mats[k]) for k in cols]
+    r, R, C, pr, pc, shp = _sampled_lower(rb, cb, upper, rng, lambda R, C: _sketch_block(
+        a, weights, rows, mats, R, C, p), p, limit)
     return r, [_index(R[i], rb) for i in pr], [_index(C[j], cb) for j in pc], shp
 
 
@@ -412,16 +451,20 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
     if bb is not None:
         bounds["boundary states"] = bb
     upper = min(bounds.values())
-    if a.multilinear:
-        if upper * upper > limit:
-            raise BudgetError(f"showing rank {_magnitude(upper)} needs a sketched flattening of at least "
-                              f"its square, {_magnitude(upper ** 2)} entries, over the limit {limit}")
-        s = sketch_sizes(fam, rows, upper, limit)
     if product and a.family in ("ht", "convac"):
         res = _product_route(a, rows, seed, upper, cut, fam, bounds, certificate, prefix)
         if res is not None:
             res.seconds = time.perf_counter() - t0
             return res
+    sampled = False
+    if a.multilinear:
+        if upper * upper > limit:
+            raise BudgetError(f"showing rank {_magnitude(upper)} needs a sketched flattening of at least "
+                              f"its square, {_magnitude(upper ** 2)} entries, over the limit {limit}")
+        try:
+            s = sketch_sizes(fam, rows, upper, limit)
+        except BudgetError:  # the whole sketch is too large: sample its rows and columns instead
+            s, sampled = [min(d, min_cut(fam, [k]).value) for k, d in enumerate(fam.shape)], True
     best = None
     seeds, primes = [], []
     for att in range(max(1, attempts)):
@@ -429,7 +472,10 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
         rng = np.random.default_rng(sd)
         p = random_prime(rng, bits=PRIME_BITS)
         W = random_weights(a, rng, p)
-        if a.multilinear:
+        if a.multilinear and sampled:
+            mats = [rng.integers(0, p, (sk, mk), dtype=np.int64) for sk, mk in zip(s, fam.shape)]
+            r, pr, pc, shp = _sampled_sketch(a, W, rows, mats, upper, rng, p, limit)
+        elif a.multilinear:
             point = fam.with_values(network_values(a, W, fam.names))
             mats = [rng.integers(0, p, (sk, mk), dtype=np.int64) for sk, mk in zip(s, fam.shape)]
             snet = sketched(point, mats)

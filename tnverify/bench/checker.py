@@ -1,0 +1,119 @@
+"""The checker against the prover (group ``checker``): check time over prove time, and peak memory.
+
+For every case the prover runs in this process (warm, its median over ``repeat`` runs), the
+certificate is written to a temporary file, and ``tnverify.checker.check`` runs in a fresh
+Python process on that file: the time of the ``check`` call alone (not the interpreter's start)
+and the process's peak resident memory (``ru_maxrss``, which includes Python and the imports,
+about 60-100 MB). Targets: the check at most half the prover's time, and under 1 GB.
+
+Cases: exact rank 1024 x 1024 (both witnesses), Kruskal rank 10 x 20, a generic rank by
+Terracini, the separation ranks of ``networks`` (deep ConvAC N=16 M=8 at a product point, the
+same certificate by the sketched route, deep ConvAC N=24 over the pairs tree, the depth-2 RAC
+T=24 Start-End). ``quick`` runs smaller sizes.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from tnverify.bench import case, row, timeit
+
+__all__: list = []
+
+#: Peak memory target of a check (bytes).
+MEMORY_TARGET = 2**30
+
+_CHILD = (
+    "import json, resource, sys, time\n"
+    "from tnverify.checker import check\n"
+    "text = open(sys.argv[1]).read()\n"
+    "t0 = time.perf_counter(); v = check(text); t = time.perf_counter() - t0\n"
+    "print(json.dumps({'seconds': t, 'status': v.status, "
+    "'maxrss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))\n"
+)
+
+
+def check_in_child(cert: dict) -> dict:
+    """Check ``cert`` in a fresh process: ``{"seconds", "status", "maxrss"}`` (bytes)."""
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "cert.json"
+        path.write_text(json.dumps(cert))
+        proc = subprocess.run([sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True,
+                              env={**os.environ, "NUMBA_NUM_THREADS": "1"})
+    if proc.returncode:
+        return {"seconds": float("nan"), "status": f"crashed: {proc.stderr.strip()[-200:]}", "maxrss": 0}
+    return json.loads(proc.stdout)
+
+
+def _row(name: str, what: str, prove_s: float, cert: dict) -> dict:
+    c = check_in_child(cert)
+    ok = c["status"] == "VERIFIED"
+    ratio_ok = c["seconds"] <= 0.5 * prove_s
+    mem_ok = c["maxrss"] <= MEMORY_TARGET
+    note = (f"{what}; check {c['status']}, peak memory {c['maxrss'] / 2**20:.0f} MB "
+            f"({'under' if mem_ok else 'OVER'} 1 GB)")
+    return row(f"checker-{name}", "check (fresh process)", c["seconds"], "prove (warm)", prove_s,
+               "check <= 0.5 x prove, < 1 GB", ok and ratio_ok and mem_ok, note)
+
+
+def _rank(quick, repeat):
+    from tnverify.certificate import rank_certificate
+    from tnverify.exact.rank import rank
+
+    n = 256 if quick else 1024
+    A = np.random.default_rng(0).integers(-100, 101, (n, n))
+    rank([[1, 2], [3, 4]])
+    s, res = timeit(lambda: rank(A), repeat)
+    return _row(f"rank-{n}", f"rank {res.rank} ({res.status})", s, rank_certificate(res, A, {"object": "M"}).to_dict())
+
+
+def _kruskal(quick, repeat):
+    from tnverify.theory.kruskal import kruskal_certificate, kruskal_rank
+
+    I, R = (8, 16) if quick else (10, 20)
+    A = np.random.default_rng(0).integers(-100, 101, (I, R))
+    s, res = timeit(lambda: kruskal_rank(A), repeat)
+    return _row(f"kruskal-{I}x{R}", f"k-rank {res.lower} ({res.status})", s,
+                kruskal_certificate(res, A).to_dict())
+
+
+def _generic(quick, repeat):
+    from tnverify.theory.terracini import generic_rank
+
+    n = 6 if quick else 12
+    s, res = timeit(lambda: generic_rank([n, n, n], tries=1), repeat)
+    return _row(f"generic-rank-{n}x{n}x{n}", f"generic rank {res.generic_rank} ({res.status})", s,
+                res.certificate.to_dict())
+
+
+def _separation(name, arch, partition, product=True, repeat=1):
+    from tnverify.networks.partitions import parse_partition
+    from tnverify.theory.separation import architecture_separation
+
+    rows = parse_partition(partition, arch.N)
+    s, res = timeit(lambda: architecture_separation(arch, rows, product=product), repeat)
+    route = "product point" if res.factors else f"sketch {res.sketch_shape}"
+    return _row(name, f"rank {res.rank} ({res.status}), {route}", s, res.certificate.to_dict())
+
+
+@case("checker", "checker")
+def _bench_checker(repeat, quick):
+    from tnverify.networks.architectures import spec
+
+    M = 4 if quick else 8
+    out = [_rank(quick, repeat), _kruskal(quick, repeat), _generic(quick, repeat)]
+    deep = spec("convac", 16, M, 3 if not quick else 2)
+    out.append(_separation(f"separation-deep-16x{M}", deep, "interleaved", repeat=repeat))
+    out.append(_separation(f"separation-deep-16x{M}-sketched", deep, "interleaved", product=False))
+    N = 16 if quick else 24
+    out.append(_separation(f"separation-deep-{N}", spec("convac", N, 2, 2, tree="pairs"), "interleaved",
+                           repeat=repeat))
+    T = 12 if quick else 24
+    out.append(_separation(f"separation-rac-{T}", spec("rac", T, 2, 3, shared=True, depth=2), "start-end"))
+    return out
