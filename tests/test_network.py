@@ -179,3 +179,15 @@ def test_bad_networks():
     with pytest.raises(InputError):
         build("convolution", 4, 2, 2)
     assert build("convac", 6, 2, 2, tree="pairs").order == 6
+
+
+def test_modular_contraction_step_summing_more_terms_than_int64_holds_is_exact():
+    """A pairwise step that sums 9e6 products near (p-1)^2 overflows int64 unless cut into chunks."""
+    from tnverify.networks.network import _einsum_mod
+
+    p = 1048573
+    rng = np.random.default_rng(0)
+    B = rng.integers(p - 10, p, (2, 9_000_000))
+    A = rng.integers(p - 10, p, (9_000_000,))
+    got = _einsum_mod([["i", "k"], ["k"]], ["i"], B, A, p)
+    assert [int(x) for x in got] == [int((B[r].astype(object) * A.astype(object)).sum()) % p for r in range(2)]

@@ -238,3 +238,15 @@ def test_corpus_weight_edits_verify_exactly_when_the_pattern_and_the_factor_mino
                 assert not v.ok, (w, j)
             else:
                 assert v.ok == _expected_by_prover(d, a), (w, j, v.message)
+
+
+def test_leaf_separators_of_huge_template_counts_and_a_refused_certificate_are_reported_unknown(capsys):
+    """Leaves with 70000 templates are separators without tabulation; the checker's limit (65536 templates)
+    refuses the certificate, so the command reports unknown with the checker's one-line reason."""
+    from tnverify.cli import main
+
+    code = main(["separation", "--arch", "ht", "--inputs", "4", "--features", "70000", "--widths", "1",
+                 "--partition", "interleaved"])
+    out = capsys.readouterr()
+    assert code == 3 and "Traceback" not in out.err
+    assert "unknown: 1 <= rank <= 1" in out.out and "checker: MALFORMED: " in out.out and "65536" in out.out

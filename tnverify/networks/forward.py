@@ -104,6 +104,7 @@ class Arch:
         return not (self.family == "rac" and self.depth >= 2)
 
     def describe(self) -> str:
+        """One line for messages: ``family(inputs=N, features=M, widths=[...], ...)``."""
         p = self.params()
         p.pop("family")
         if len(set(self.M)) == 1:
@@ -150,7 +151,13 @@ def _tree_nodes(tree):
 
 
 def weight_shapes(arch: Arch) -> dict:
-    """Name -> shape of every weight, in the builder's core order."""
+    """Name -> shape of every weight, in the builder's core order.
+
+    The parametrisation of each family is the table of docs/grid_tensors.md, section 3 (and
+    the module docstring); names are 0-based (``A{i}``, ``G{k}``, ``leaf{i}``, ``n{k}`` with
+    k in preorder, ``WI{l}_{t}``, ``WH{l}_{t}``, ``w``). Cost O(N h), h the tree height or the
+    RAC depth.
+    """
     f, N, M, w = arch.family, arch.N, arch.M, arch.widths
     if f == "cp":
         return {"lam": (w[0],), **{f"A{i}": (M[i], w[0]) for i in range(N)}}
@@ -198,7 +205,13 @@ def weight_shapes(arch: Arch) -> dict:
 
 
 def tied_groups(arch: Arch) -> list:
-    """Groups of weight names tied by weight sharing (empty unless ``shared``)."""
+    """Groups of weight names tied by weight sharing (empty unless ``shared``).
+
+    cp: the A_i; tt: the middle cores G_2..G_{N-1}; tr: all cores; rac: W^{I,l} across time
+    and W^{H,l} across time, per layer; ht, convac: internal nodes of the same height and
+    shape (the root apart), and leaves of the same shape; tucker: none
+    (docs/grid_tensors.md, section 3, "Weight sharing").
+    """
     if not arch.shared:
         return []
     f, N = arch.family, arch.N
@@ -226,7 +239,11 @@ def tied_groups(arch: Arch) -> list:
 
 
 def random_weights(arch: Arch, rng: np.random.Generator, p: int) -> dict:
-    """Weights uniform in [0, p) (int64), equal within each tied group."""
+    """A random point of the family mod p: weights uniform in [0, p) (int64), equal within each tied group.
+
+    Uniform over the whole field, as the Schwartz-Zippel bound on a bad point needs
+    (docs/mathematics.md, section 1). Cost O(P), P the number of weight entries.
+    """
     shapes = weight_shapes(arch)
     out = {n: uniform_point(rng, p, s) for n, s in shapes.items()}
     for g in tied_groups(arch):
@@ -271,7 +288,13 @@ def forward(arch: Arch, weights: dict, X, p: int | None = None) -> np.ndarray:
 
     Returns
     -------
-    (B,) array of the scores. Cost O(B * cost of one forward pass).
+    (B,) array of the scores.
+
+    Notes
+    -----
+    The equations of each family are those of the module docstring (docs/grid_tensors.md,
+    section 3). Cost O(B P) ring operations, P the number of weight entries (the sum of the
+    sizes in :func:`weight_shapes`): every family contracts each weight once per sequence.
     """
     _check_p(p)
     shapes = weight_shapes(arch)
@@ -342,9 +365,10 @@ def _fw_tree(arch, W, X, p):
         if convac:
             pooled = _red(a * b, p)  # product pooling: the channels of both children, elementwise
             return _red(pooled @ Wk.T, p) if Wk.ndim == 2 else _red(pooled @ Wk, p)
+        pairs = _red(a[:, :, None] * b[:, None, :], p).reshape(a.shape[0], -1)  # reduce before the third factor
         if Wk.ndim == 3:
-            return _red(np.einsum("na,nb,abc->nc", a, b, Wk), p)
-        return _red(np.einsum("na,nb,ab->n", a, b, Wk), p)
+            return _red(pairs @ Wk.reshape(pairs.shape[1], -1), p)
+        return _red(pairs @ Wk.reshape(-1), p)
 
     return up(arch.tree)
 
@@ -375,7 +399,8 @@ def _one_hot(idx: np.ndarray, m: int, p) -> np.ndarray:
 def grid_tensor(arch: Arch, weights: dict, p: int | None = None) -> np.ndarray:
     """The dense grid tensor A[d_1..d_N] = score(e_{d_1}, ..., e_{d_N}) (small formats only).
 
-    Cost: prod M_k forward passes; :class:`BudgetError` beyond :data:`MAX_GRID_ENTRIES`.
+    docs/grid_tensors.md, section 1. Cost: prod M_k forward passes, O(P prod M_k) ring
+    operations (P weight entries); :class:`BudgetError` beyond :data:`MAX_GRID_ENTRIES`.
     """
     size = math.prod(arch.M)
     if size > MAX_GRID_ENTRIES:
@@ -392,8 +417,9 @@ def grid_block(arch: Arch, weights: dict, rows, row_seqs, col_seqs, p: int | Non
     ``row_seqs`` is (m, |I|): template indices at the positions ``rows`` (increasing);
     ``col_seqs`` is (n, |J|) at the other positions. Entry (a, b) is the score of the
     sequence that reads ``row_seqs[a]`` at I and ``col_seqs[b]`` at J: m n forward passes,
-    no dense tensor. Rows/columns are any template sequences; the block's rank is at
-    most rank [A]_{I,J}.
+    O(m n P) ring operations (P weight entries), no dense tensor. Rows/columns are any
+    template sequences; a block is a submatrix, so its rank is at most rank [A]_{I,J}
+    (the lower bound for non-multilinear families, docs/grid_tensors.md, section 5).
     """
     rows = list(rows)
     cols = [k for k in range(arch.N) if k not in rows]
@@ -436,9 +462,9 @@ def boundary_bound(arch: Arch, rows) -> int | None:
     (D_0 = 0, D_l(k) = unit vector e_l), so the score is a sum of at most
     prod_j C(R_j + D_j - 1, D_j) monomials in the boundary coordinates, each a
     function of the start times a function of the end: rank [A]_{I,J} <= that count,
-    for every weight (docs/grid_tensors.md). The end block may be the rows instead:
-    a flattening and its transpose have one rank. Returns None for other partitions
-    or families.
+    for every weight (docs/grid_tensors.md, section 5, "Proof of the boundary-state
+    bound"). The end block may be the rows instead: a flattening and its transpose have
+    one rank. Returns None for other partitions or families. Cost O((T - k) L^2).
     """
     if arch.family != "rac":
         return None

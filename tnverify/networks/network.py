@@ -35,6 +35,8 @@ References
    networks", ICLR 2018.
 .. [5] Y. Levine, O. Sharir, A. Ziv, A. Shashua, "Benefits of depth for long-term
    memory of recurrent networks", 2017 (arXiv:1710.09431).
+.. [6] D. G. A. Smith, J. Gray, "opt_einsum - A Python package for optimizing
+   contraction order for einsum-like expressions", J. Open Source Softw. 3(26) (2018), 753.
 """
 from __future__ import annotations
 
@@ -57,7 +59,8 @@ __all__ = [
     "contract", "contraction_path", "random_core_values", "sketched", "MAX_MOD_PRIME",
 ]
 
-#: Largest prime for modular contraction in int64 (products < 2^42, sums of up to 2^20 of them exact).
+#: Largest prime for modular contraction in int64: products are below 2^42, and a pairwise step that
+#: sums more than 2^63 / (p - 1)^2 of them is cut into chunks (:func:`_einsum_mod`), so any step is exact.
 MAX_MOD_PRIME = 1 << 21
 #: Largest dimension of one label.
 MAX_DIM = 1 << 20
@@ -169,6 +172,7 @@ class TensorNetwork:
     # ---- structure
     @property
     def order(self) -> int:
+        """Number of open legs: the order N of the represented tensor."""
         return len(self.output)
 
     @property
@@ -177,6 +181,7 @@ class TensorNetwork:
         return tuple(self.size_dict[x] for x in self.output)
 
     def core_shape(self, name: str) -> tuple:
+        """Shape of core ``name``: the dimensions of its legs, in the order of its labels."""
         return tuple(self.size_dict[x] for x in self.inputs[self.names.index(name)])
 
     def bonds(self) -> dict:
@@ -194,6 +199,7 @@ class TensorNetwork:
         return sum(int(np.prod(self.core_shape(n))) for n in self.names if n not in tied)
 
     def with_values(self, values) -> "TensorNetwork":
+        """The same structure with the core values ``values`` (validated: shapes and ties)."""
         return TensorNetwork(self.names, self.inputs, self.output, self.size_dict, values, self.shared, dict(self.meta))
 
     def structure(self) -> "TensorNetwork":
@@ -201,6 +207,7 @@ class TensorNetwork:
         return self.with_values(None)
 
     def describe(self) -> str:
+        """One line for messages: the architecture and its hyper-parameters from ``meta``, or the sizes."""
         m = self.meta
         if not m.get("arch"):
             return f"network with {len(self.names)} cores and {self.order} open legs"
@@ -209,6 +216,7 @@ class TensorNetwork:
 
     # ---- JSON
     def to_dict(self) -> dict:
+        """The JSON form read by :func:`from_json` (values flat in C order, encoded by :func:`tnverify.numbers.enc`)."""
         d = {"names": self.names, "inputs": [list(ix) for ix in self.inputs], "output": list(self.output),
              "size_dict": dict(self.size_dict)}
         if self.shared:
@@ -377,7 +385,9 @@ def contraction_path(net: TensorNetwork, optimize="auto", first=()) -> list:
     """An opt_einsum contraction path (pairs of positions; each result appended at the end).
 
     ``first`` lists pairs of core names to contract before anything else (e.g. each
-    test matrix into the core holding its leg); the rest of the path is opt_einsum's.
+    test matrix into the core holding its leg); the rest of the path is opt_einsum's [6]_
+    (``optimize="auto"``: an optimal, branch-and-bound or greedy search for a cheap order,
+    chosen by the number of cores). Structure only: no values are read.
     """
     ids = list(range(len(net.names)))
     terms = {i: list(ix) for i, ix in enumerate(net.inputs)}
@@ -407,12 +417,13 @@ def contraction_path(net: TensorNetwork, optimize="auto", first=()) -> list:
 
 
 def contract(net: TensorNetwork, values=None, modulus: int | None = None, path=None) -> np.ndarray:
-    """The dense tensor of the network, exactly.
+    """The dense tensor T[output] = sum over the other labels of prod_c core_c[inputs_c], exactly.
 
-    Over Z/Q (object or int64 arrays; int64 is used only while no overflow is
-    possible) or modulo a prime ``modulus`` < :data:`MAX_MOD_PRIME` (int64,
-    reduced after each pairwise contraction). Follows ``path`` (default: an
-    opt_einsum path). Cost: that of the path; memory: its largest intermediate.
+    Over Z/Q (object arrays of Python ints and Fractions) or modulo a prime
+    ``modulus`` < :data:`MAX_MOD_PRIME` (int64, reduced after each pairwise
+    contraction). Follows ``path`` (default: an opt_einsum path [6]_). Cost: the sum
+    over the path's steps of the product of the dimensions of the labels of both
+    operands; memory: the largest intermediate.
     """
     vals = values if values is not None else net.values
     if vals is None:
@@ -436,9 +447,7 @@ def contract(net: TensorNetwork, values=None, modulus: int | None = None, path=N
         ta, tb = terms.pop(j), terms.pop(i)
         keep = set(out).union(*[set(t) for t in terms])
         res = [s for s in dict.fromkeys(tb + ta) if s in keep]
-        C = _einsum([tb, ta], res, B, A)
-        if modulus is not None:
-            C %= modulus
+        C = _einsum([tb, ta], res, B, A) if modulus is None else _einsum_mod([tb, ta], res, B, A, modulus)
         ops.append(C)
         terms.append(res)
     if len(ops) != 1:
@@ -453,6 +462,32 @@ def contract(net: TensorNetwork, values=None, modulus: int | None = None, path=N
     return A
 
 
+def _einsum_mod(terms, res, B, A, p: int) -> np.ndarray:
+    """One pairwise step mod p in int64, exact.
+
+    Every product is below (p - 1)^2, so a sum of at most 2^63 / (p - 1)^2 of them fits in int64;
+    when an entry sums more terms, the largest summed label is cut into chunks that fit, and the
+    reduced partial results are added mod p. Cost: that of the step, plus one pass per chunk.
+    """
+    tb, ta = terms
+    dim = {s: B.shape[i] for i, s in enumerate(tb)}
+    dim.update({s: A.shape[i] for i, s in enumerate(ta)})
+    summed = [s for s in tb if s in ta and s not in res]
+    terms_per_entry = math.prod(dim[s] for s in summed)
+    room = (2**63 - 1) // max(1, (p - 1) ** 2)
+    if terms_per_entry <= room:
+        return _einsum([tb, ta], res, B, A) % p
+    lab = max(summed, key=lambda s: dim[s])
+    step = max(1, room // (terms_per_entry // dim[lab]))
+    ib, ia = tb.index(lab), ta.index(lab)
+    out = None
+    for lo in range(0, dim[lab], step):
+        idx = np.arange(lo, min(lo + step, dim[lab]))
+        part = _einsum_mod(terms, res, np.take(B, idx, axis=ib), np.take(A, idx, axis=ia), p)
+        out = part if out is None else (out + part) % p
+    return out
+
+
 def _einsum(terms, res, *ops):
     """np.einsum on local one-letter symbols (numpy accepts only 52 distinct letters)."""
     labels = list(dict.fromkeys([x for t in terms for x in t]))
@@ -465,7 +500,10 @@ def _einsum(terms, res, *ops):
 
 
 def random_core_values(net: TensorNetwork, rng: np.random.Generator, p: int) -> list:
-    """Core values uniform in [0, p) (:func:`tnverify.numeric.modp.uniform_point`), equal within each shared group."""
+    """Core values uniform in [0, p) (:func:`tnverify.numeric.modp.uniform_point`), equal within each shared group.
+
+    A random point of the family's parameter space mod p (docs/mathematics.md, section 1).
+    """
     vals = {}
     for g in net.shared:
         v = uniform_point(rng, p, net.core_shape(g[0]))
@@ -482,7 +520,8 @@ def sketched(net: TensorNetwork, mats) -> TensorNetwork:
 
     Its dense tensor is T x_1 S_1 x_2 ... x_N S_N; the flattening [T']_{I,J} equals
     (kron_{i in I} S_i) [T]_{I,J} (kron_{j in J} S_j)^T, whose rows are rank-one
-    test vectors. The new open legs are named ``~k`` and the cores ``S~k``.
+    test vectors, so rank [T']_{I,J} <= rank [T]_{I,J} (docs/mathematics.md, section 1,
+    "Sketches"). The new open legs are named ``~k`` and the cores ``S~k``.
     """
     names = list(net.names) + [f"S~{k}" for k in range(net.order)]
     inputs = list(net.inputs) + [(f"~{k}", lab) for k, lab in enumerate(net.output)]

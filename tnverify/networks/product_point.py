@@ -23,9 +23,10 @@ The weights inside the separators' sub-trees stay random, so the T_s are generic
 their sub-trees, and the product of their (small) ranks is a lower bound on the generic rank
 that costs a few small ranks instead of one large one. For the interleaved partition of a
 balanced tree with separators at height 1 this reaches r_0^{N/2}, the bound of Cohen, Sharir &
-Shashua (2016, Thm. 1), which is how their proof picks its weights. The checker's rule
-``grid-rank-product`` verifies the weight pattern and each factor's minor
-(docs/grid_tensors.md, "Product points").
+Shashua, "On the expressive power of deep learning: a tensor analysis" (COLT 2016, proof of
+Thm. 1), which is how their proof picks its weights. The checker's rule ``grid-rank-product``
+verifies the weight pattern and each factor's minor (docs/grid_tensors.md, section 5, "Tree
+families: a product point"; docs/certificates.md, ``grid-rank-product``).
 """
 from __future__ import annotations
 
@@ -45,8 +46,12 @@ DENSE_LIMIT = 1 << 16
 def subtree_grid(arch: Arch, W: dict, node, p: int) -> np.ndarray:
     """T_s on every template sequence of ``node``'s leaves, mod p: shape (M_i for i in its leaves, in order).
 
-    T_s is channel 0 of what ``node`` sends to its parent (for a leaf: (a^{0,i})^T e_d, channel 0).
-    Cost: prod_i M_i entries times the widths of one forward step per internal node.
+    T_s is channel 0 of what ``node`` sends to its parent (for a leaf: (a^{0,i})^T e_d, channel 0),
+    tabulated by the family's forward equations (module docstring of
+    :mod:`tnverify.networks.forward`) on the one-hot templates, every product reduced mod p.
+    Cost: at an internal node whose children are tabulated on m_a and m_b sequences,
+    O(m_a m_b w_a w_b w) operations (convac: O(m_a m_b w_a w)); the root's table has
+    prod_i M_i entries.
     """
     convac = arch.family == "convac"
     names = {nd: k for k, nd, _, _ in _tree_nodes(arch.tree)}
@@ -69,7 +74,11 @@ def subtree_grid(arch: Arch, W: dict, node, p: int) -> np.ndarray:
 
 
 def factor_flattening(arch: Arch, T: np.ndarray, node, rows) -> np.ndarray:
-    """[T_s] with rows the inputs of ``node`` in ``rows`` (ascending), columns the others (ascending)."""
+    """[T_s] with rows the inputs of ``node`` in ``rows`` (ascending), columns the others (ascending).
+
+    The flattening convention of :mod:`tnverify.exact.tensor` (C order on both sides) applied to
+    the sub-tree's inputs; a copy of T, O(prod_i M_i).
+    """
     leaves = list(tree_leaves(node))
     rs = sorted(i for i in leaves if i in rows)
     cs = sorted(i for i in leaves if i not in rows)
@@ -79,7 +88,12 @@ def factor_flattening(arch: Arch, T: np.ndarray, node, rows) -> np.ndarray:
 
 
 def select_channel_zero(arch: Arch, W: dict, separators) -> dict:
-    """A copy of ``W`` whose nodes above the ``separators`` pass on the product of their children's channel 0."""
+    """A copy of ``W`` whose nodes above the ``separators`` pass on the product of their children's channel 0.
+
+    convac: row 0 of each 1x1 conv above S is e_0 and the root's vector is e_0; ht: B[:, :, 0] = E_00
+    and the root's B = E_00 (module docstring). The separators and their sub-trees keep their
+    weights. Cost O(P), P the number of weight entries.
+    """
     out = {k: v.copy() for k, v in W.items()}
     inside = set()
     for s in separators:
@@ -102,6 +116,12 @@ def select_channel_zero(arch: Arch, W: dict, separators) -> dict:
 
 def _factor(arch, W, node, rows, p):
     """(rank, pivot rows, pivot cols) of [T_node] mod p, or None when T_node is too large to tabulate."""
+    if isinstance(node, int):  # a leaf: T is the vector of channel 0, a 1 x M or M x 1 flattening
+        col = W[f"leaf{node}"][:, 0] % p
+        nz = np.flatnonzero(col)
+        if not len(nz):
+            return 0, [], []
+        return (1, [int(nz[0])], [0]) if node in rows else (1, [0], [int(nz[0])])
     if math.prod(arch.M[i] for i in tree_leaves(node)) > DENSE_LIMIT:
         return None
     F = factor_flattening(arch, subtree_grid(arch, W, node, p), node, rows)
@@ -119,7 +139,8 @@ def product_separators(arch: Arch, W: dict, rows, p: int) -> tuple[int, list]:
     best(left) best(right)), tabulating T_v only when it has at most :data:`DENSE_LIMIT`
     entries (the root is always above S). Shared weights tie the nodes of one height, so S is
     one whole level (all nodes of height h, when they cover the inputs). Returns (0, []) when
-    no admissible S exists. Cost: one small rank per tabulated node.
+    no admissible S exists. Cost: one :func:`subtree_grid` and one rank mod p of an m x n
+    flattening, O(m n min(m, n)), per tabulated node (m n <= :data:`DENSE_LIMIT`).
     """
     rows = set(rows)
     if arch.family not in ("ht", "convac"):

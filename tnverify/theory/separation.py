@@ -123,6 +123,7 @@ class SeparationResult(Bounds):
         head = f"{self.subject}, partition I={list(self.rows)}"
         cut = self._upper_text()
         what = "sketch" if self.arch is None or self.arch.multilinear else "block on sampled template sequences"
+        what = "product point" if self.factors else what
         if self.status == "proved" and self.factors:
             ranks = " x ".join(str(r) for _, r in self.factors)
             return (f"{head}\ngeneric separation rank = {self.rank} (proved)\n  upper: {cut}\n"
