@@ -250,3 +250,18 @@ def test_leaf_separators_of_huge_template_counts_and_a_refused_certificate_are_r
     out = capsys.readouterr()
     assert code == 3 and "Traceback" not in out.err
     assert "unknown: 1 <= rank <= 1" in out.out and "checker: MALFORMED: " in out.out and "65536" in out.out
+
+
+def test_a_product_point_proves_a_rank_whose_sketch_would_exceed_every_budget():
+    """convac N=8, M=30, widths 20: rank 20^4 = 160000 needs a 160000 x 160000 sketch, refused; the product
+    point proves it from four 20 x 20 minors, and the checker accepts."""
+    from tnverify.errors import BudgetError
+
+    a = spec("convac", 8, 30, 20)
+    rows = parse_partition("interleaved", 8)
+    with pytest.raises(BudgetError):
+        architecture_separation(a, rows, product=False)
+    res = architecture_separation(a, rows)
+    assert res.status == "proved" and res.rank == 20 ** 4 == res.upper
+    assert [r for _, r in res.factors] == [20] * 4
+    assert check(res.certificate.to_dict()).ok

@@ -5,7 +5,8 @@ architecture objects and states the rules; this module *constructs* what they ar
 
 * :func:`grid_minor`, entries of a block of the grid tensor A[d_1..d_N] = score(e_{d_1}, ...,
   e_{d_N}) (or of a sketch of it), computed mod p by one small forward-pass evaluator per family
-  (``_FAMILIES``), written from the papers' equations in the architecture's own parametrisation;
+  (``_FAMILIES``), written from the papers' equations in the architecture's own parametrisation
+  (docs/grid_tensors.md, section 3);
 * :func:`_network`, the family's grid-tensor network (structure only), named as the prover
   names it, whose cuts bound the flattening ranks for every weight.
 
@@ -337,8 +338,11 @@ def factor_minor(a: dict, node, rows: list, mr: list, mc: list, p: int) -> list:
 
     Rows of [T_node] are the C-order multi-indices of templates over the node's inputs in
     ``rows`` (ascending), columns over its other inputs (ascending); a leaf's T is its
-    channel 0. Each entry is one forward pass of the sub-tree on one-hot templates (the
-    family's own ``leaf`` and ``node`` equations). Cost: r^2 times the sub-tree's forward pass.
+    channel 0. Entries come from the family's own ``leaf`` and ``node`` equations on one-hot
+    templates, tabled: the state of every sub-tree is computed once per distinct choice of its
+    own templates, and at ``node`` itself only channel 0 is formed (convac: row 0 of its conv
+    times the pooled channels; ht: B[:, :, 0] against both children). Cost: the distinct
+    sub-tree states times one forward step, plus r^2 times one channel of ``node``.
     """
     leaf_fn, node_fn = _FAMILIES[a["family"]](a, a["weights"], p)
     leaves = list(_leaves_of(node))
@@ -356,14 +360,34 @@ def factor_minor(a: dict, node, rows: list, mr: list, mc: list, p: int) -> list:
             raise Malformed(f"minor index out of range for the factor over inputs {modes}")
         return out
 
+    table: dict = {}
+
     def up(nd, choice):
-        if isinstance(nd, int):
-            return leaf_fn(nd, [int(i == choice[nd]) for i in range(a["M"][nd])])
-        return node_fn(nd, up(nd[0], choice), up(nd[1], choice), False)
+        key = (nd, tuple(choice[k] for k in _leaves_of(nd)))
+        if key not in table:
+            if isinstance(nd, int):
+                table[key] = leaf_fn(nd, [int(i == choice[nd]) for i in range(a["M"][nd])])
+            else:
+                table[key] = node_fn(nd, up(nd[0], choice), up(nd[1], choice), False)
+        return table[key]
 
     R = [digits(i, rs) for i in mr]
     C = [digits(j, cs) for j in mc]
-    return [up(node, {**r, **c})[0] % p for r in R for c in C]
+    if isinstance(node, int):
+        return [up(node, {**r, **c})[0] % p for r in R for c in C]
+    names = {nd: k for k, nd, _, _ in _tree_walk(a["tree"])[0]}
+    B, shp = a["weights"][f"n{names[node]}"], a["shapes"][f"n{names[node]}"]
+    if a["family"] == "convac":
+        row0 = B[:shp[1]]
+
+        def channel0(u, v):
+            return sum(b * x * y for b, x, y in zip(row0, u, v)) % p
+    else:
+        out, w2 = shp[2], shp[1]
+
+        def channel0(u, v):
+            return sum(u[i] * v[j] * B[(i * w2 + j) * out] for i in range(shp[0]) for j in range(w2)) % p
+    return [channel0(up(node[0], ch), up(node[1], ch)) for r in R for c in C for ch in ({**r, **c},)]
 
 
 # --------------------------------------------------------- the network
