@@ -81,7 +81,7 @@ def kr_pair(A, B):
     return out
 
 
-@njit(fastmath=True)
+@njit(fastmath=True, nogil=True)
 def reduce_trailing(Z, KRp, KRq):
     """``out[i, r] = sum_{p, q} Z[p, i, q, r] KRp[p, r] KRq[q, r]``.
 
@@ -103,7 +103,7 @@ def reduce_trailing(Z, KRp, KRq):
     return out
 
 
-@njit(fastmath=True)
+@njit(fastmath=True, nogil=True)
 def reduce_leading(Y, KRpT, KRqT, outT, p_off, i_off):
     """``outT[r, i_off + i] += sum_{p, q} Y[r, p, i, q] KRpT[r, p_off + p] KRqT[r, q]``, in place.
 

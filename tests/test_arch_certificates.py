@@ -680,7 +680,8 @@ def _arch_from_object(o):
     if o["family"] == "cp":
         return spec("cp", o["inputs"], o["features"], rank=o["widths"][0], shared=o["shared"])
     return spec(o["family"], o["inputs"], o["features"] if o["family"] != "rac" else o["features"][0], o["widths"],
-                shared=o["shared"], tree=tree, depth=o.get("depth", 1))
+                shared=o["shared"], tree=tree, depth=o.get("depth", 1), field=o.get("field"), stride=o.get("stride"),
+                dilations=o.get("dilations"))
 
 
 @pytest.mark.parametrize("args,kw,part,limit", [

@@ -51,7 +51,7 @@ def test_ah_table_flags_exceptions(capsys):
     (["secant", "--shape", "3,3", "--rank", "0"], "rank >= 1"),
     (["neurovariety", "--widths", "2", "--degree", "2"], "at least 2 widths"),
     (["neurovariety", "--widths", "2,2", "--degree", "0"], "--degree >= 1"),
-    (["generic-rank", "--shape", "60,60,60"], "GiB"),
+    (["generic-rank", "--shape", "60,60,60"], "--budget"),
 ])
 def test_bad_input(capsys, argv, msg):
     assert main(argv) == 2

@@ -25,6 +25,7 @@ from tnverify.networks.forward import (
 from tnverify.numeric.modp import rank_profile
 from tnverify.networks.mincut import min_cut
 from tnverify.networks.network import TensorNetwork, contract
+from tests.test_overlap_dilated import conv_arch
 from tnverify.exact.tensor import flatten
 
 PRIMES = (101, 65_537, 1_000_003)
@@ -85,6 +86,8 @@ def arch_of(draw, family, min_inputs=1, max_depth=3):
     """A small architecture of ``family`` (grids of at most a few hundred entries)."""
     if family in ("ht", "convac"):
         return draw(_tree_arch(family, min_inputs))
+    if family in ("overlap", "dilated"):
+        return draw(conv_arch(family))
     shared = draw(st.booleans()) if family != "tucker" else False
     lo = max(min_inputs, 1 if family in ("cp", "tucker") else 2)
     if family == "rac":
@@ -111,7 +114,7 @@ def _small_signed(a, seed):
 
 # ------------------------------------------------------- builder vs forward
 #: The families the builder-vs-forward test is parametrised over (guarded below to cover ARCHS).
-BUILDER_FAMILIES = ("cp", "tucker", "tt", "tr", "ht", "convac", "rac")
+BUILDER_FAMILIES = ("cp", "tucker", "tt", "tr", "ht", "convac", "rac", "overlap", "dilated")
 
 
 @pytest.mark.parametrize("family", BUILDER_FAMILIES)
@@ -455,4 +458,4 @@ def test_boundary_bound_and_min_cut_bound_the_grid_rank(T, M, R, L, k, shared, s
 def test_every_architecture_has_a_forward_pass_and_a_builder_test():
     assert set(ARCHS) <= set(FAMILIES)
     assert set(ARCHS) <= set(BUILDER_FAMILIES)
-    assert set(MULTILINEAR) == set(FAMILIES) - {"rac"}
+    assert set(MULTILINEAR) == set(FAMILIES) - {"rac", "overlap"}

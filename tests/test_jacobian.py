@@ -83,5 +83,5 @@ def test_bad_specs(call):
 
 
 def test_budget_says_how_large():
-    with pytest.raises(BudgetError, match="GiB"):
-        J.check_budget(J.cp_spec([60, 60, 60], 1200))
+    with pytest.raises(BudgetError, match=r"60x60x60 needs about .* of memory .*--budget"):
+        J.require_jacobian(J.cp_spec([60, 60, 60], 1200))

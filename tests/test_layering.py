@@ -16,7 +16,7 @@ STDLIB = set(sys.stdlib_module_names)
 
 #: The layers, lowest first; a module may import its own layer and lower ones only.
 LAYERS = [
-    {"errors", "results", "numbers", "parallel", "budget"},
+    {"errors", "results", "numbers", "parallel", "budget", "files", "messages"},
     {"numeric"},
     {"exact", "networks", "certificate"},
     {"theory"},

@@ -43,7 +43,7 @@ def test_init_pair_is_used_and_checked():
 def test_not_converged_is_reported():
     X, _ = _planted(R=3)
     res = numeric.cp_als(X, 3, n_iter_max=1, tol=1e-30, seed=0)
-    assert res.status == "not converged" and "n_iter_max" in res.message
+    assert res.status == "max iterations reached" and "n_iter_max" in res.message
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True])

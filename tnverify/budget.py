@@ -29,7 +29,8 @@ from contextlib import contextmanager
 
 from tnverify.errors import BudgetError, InputError
 
-__all__ = ["MEMORY", "WORK", "factor", "set_factor", "parse_factor", "scaled", "require", "human", "ENV", "FLAG"]
+__all__ = ["MEMORY", "WORK", "factor", "set_factor", "parse_factor", "scaled", "require", "human", "Tally", "comb",
+           "power", "product", "ENV", "FLAG"]
 
 #: Bytes a request may allocate at once, before the factor.
 MEMORY = 4 * 2**30
@@ -41,12 +42,16 @@ ENV = "TNVERIFY_BUDGET"
 FLAG = "--budget"
 
 _factor: float | None = None
+#: ``$TNVERIFY_BUDGET`` as the process found it, saved by the first :func:`set_factor`.
+_environment: list = []
 
 
 def parse_factor(text) -> float:
     """The factor of a ``--budget`` value: a positive number, or ``0`` / ``inf`` for no limit."""
     s = str(text).strip().lower()
     try:
+        if not s.isascii() or "_" in s:  # float() also takes 1_000 and non-ASCII digits
+            raise ValueError
         v = float(s)
     except ValueError:
         raise InputError(f"expected a budget factor like 0.5, 10 or inf (0 = no limit), got {text!r}") from None
@@ -64,9 +69,21 @@ def factor() -> float:
 
 
 def set_factor(value: float | None) -> None:
-    """Set the factor for this process (``None`` returns to the environment's or 1)."""
+    """Set the factor for this process and the worker processes it starts.
+
+    The factor is exported as ``$TNVERIFY_BUDGET`` (``0`` for no limit), which local workers
+    (``--jobs``) inherit; ``None`` returns to the environment's own value, or 1.
+    """
     global _factor
+    if not _environment:
+        _environment.append(os.environ.get(ENV))
     _factor = value
+    if value is not None:
+        os.environ[ENV] = "0" if value == math.inf else repr(float(value))
+    elif _environment[0] is None:
+        os.environ.pop(ENV, None)
+    else:
+        os.environ[ENV] = _environment[0]
 
 
 @contextmanager
@@ -83,8 +100,8 @@ def scaled(value: float | None):
 
 def human(x: float, unit: str = "") -> str:
     """``x`` with an SI suffix (``3.2e+09 B`` -> ``3.2 GB``); ``inf`` as is."""
-    if not math.isfinite(x):
-        return f"{x}{unit and ' ' + unit}"
+    if not math.isfinite(x) or abs(x) >= 1e21:
+        return f"{x:.3g}{unit and ' ' + unit}"
     for suffix, scale in (("E", 1e18), ("P", 1e15), ("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
         if abs(x) >= scale:
             return f"{x / scale:.3g} {suffix}{unit}"
@@ -116,7 +133,70 @@ def require(what: str, *, memory: float = 0, work: float = 0) -> None:
         amount = float(amount) if amount < 1e300 else math.inf
         cap = limit * f
         if amount > cap:
-            need = human(amount, unit) if noun == "memory" else f"{human(amount)} {noun}"
+            if amount == math.inf:
+                need = "an astronomical amount of memory" if noun == "memory" else "astronomically many operations"
+            else:
+                need = f"{human(amount, unit)} of memory" if noun == "memory" else f"{human(amount)} {noun}"
             have = human(cap, unit) if noun == "memory" else human(cap)
             raise BudgetError(f"{what} needs about {need} (budget {have}); raise the budget with "
                               f"{FLAG} N (N times the default, 0 = no limit) or {ENV}=N")
+
+
+class Tally:
+    """The budget of a loop: the running total of its work and its largest allocation.
+
+    Each item is added with :meth:`add` before it runs; the total is refused (one
+    :class:`~tnverify.errors.BudgetError` naming ``what``) as soon as it exceeds the budget, so
+    a loop of many items that each fit cannot run past it either.
+    """
+
+    def __init__(self, what: str):
+        self.what, self.work, self.memory = what, 0.0, 0.0
+
+    def add(self, *, memory: float = 0, work: float = 0) -> None:
+        """Count one more item (bytes it allocates at once, operations it performs) and check the total."""
+        self.work += float(work) if work < 1e300 else math.inf
+        self.memory = max(self.memory, float(memory) if memory < 1e300 else math.inf)
+        require(self.what, memory=self.memory, work=self.work)
+
+
+# ------------------------------------------------------------------ sizes for estimates
+# Sizes such as C(n + d - 1, d) can have millions of digits (computing them exactly takes
+# minutes): estimates use these floats, which saturate at inf instead.
+_LOG_MAX = 700.0  # exp(700) ~ 1e304, the largest value kept finite
+
+
+def comb(n: int, k: int) -> float:
+    """The binomial coefficient C(n, k) as a float (``inf`` beyond ~1e304), from ``math.lgamma``.
+
+    Relative error about 1e-12 for moderate arguments; never evaluates the exact integer.
+    """
+    n, k = int(n), int(k)
+    if k < 0 or k > n:
+        return 0.0
+    k = min(k, n - k)
+    if k == 0:
+        return 1.0
+    if n > 1e300:
+        return math.inf
+    lg = math.lgamma(n + 1.0) - math.lgamma(k + 1.0) - math.lgamma(n - k + 1.0)
+    return math.exp(lg) if lg < _LOG_MAX else math.inf
+
+
+def power(a: float, b: float) -> float:
+    """``a ** b`` for ``a, b >= 0`` as a float, ``inf`` instead of an overflow."""
+    a, b = float(a), float(b)
+    if a <= 1.0 or b == 0.0:
+        return a ** b
+    return math.inf if b * math.log(a) >= _LOG_MAX else a ** b
+
+
+def product(values) -> float:
+    """The product of nonnegative numbers as a float (``inf`` instead of an overflow)."""
+    out = 1.0
+    for v in values:
+        v = float(v) if v < 1e300 else math.inf
+        if v == 0.0:
+            return 0.0
+        out *= v
+    return out

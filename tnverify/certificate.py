@@ -19,6 +19,7 @@ import numpy as np
 
 from tnverify import __version__
 from tnverify.errors import InputError
+from tnverify.files import write_text_atomic
 from tnverify.numbers import enc, no_int_digit_limit
 
 __all__ = ["Certificate", "matrix_object", "tensor_object", "rank_certificate", "write"]
@@ -50,11 +51,16 @@ class Certificate:
     meta: dict = field(default_factory=dict)
 
     def add_step(self, rule: str, **data) -> dict:
+        """Append the step ``{"id", "rule", **data}`` (``id`` defaults to ``s<n>``) and return it.
+
+        ``rule`` names a rule of the checker (docs/certificates.md); ``data`` holds its fields.
+        """
         step = {"id": data.pop("id", f"s{len(self.steps) + 1}"), "rule": rule, **data}
         self.steps.append(step)
         return step
 
     def conclude(self, fact: str, subject: dict, value) -> None:
+        """Append the fact ``(fact, subject, value)`` to the conclusion the checker must derive."""
         self.conclusion.append({"fact": fact, "subject": subject, "value": value})
 
     def merge(self, other: "Certificate", prefix: str = "") -> None:
@@ -68,6 +74,7 @@ class Certificate:
         self.conclusion.extend(other.conclusion)
 
     def to_dict(self) -> dict:
+        """The JSON form: format, version, claim, objects, steps, conclusion and meta (tool version)."""
         return {
             "format": FORMAT,
             "version": VERSION,
@@ -79,12 +86,17 @@ class Certificate:
         }
 
     def to_json(self, indent: int | None = None) -> str:
+        """:meth:`to_dict` as JSON text (integers of any length; numbers already encoded by ``enc``)."""
         with no_int_digit_limit():
             return json.dumps(self.to_dict(), indent=indent)
 
 
 def write(cert: "Certificate | dict", path) -> Path:
-    """Write a certificate to ``path`` (parent folders created)."""
+    """Write a certificate to ``path`` (parent folders created), atomically.
+
+    The file is complete or absent: a failed write leaves any earlier file at ``path`` as it was
+    (:func:`tnverify.files.write_text_atomic`; it raises :class:`~tnverify.errors.InputError`).
+    """
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(cert, Certificate):
@@ -92,7 +104,7 @@ def write(cert: "Certificate | dict", path) -> Path:
     else:
         with no_int_digit_limit():
             text = json.dumps(cert)
-    p.write_text(text)
+    write_text_atomic(p, text)
     return p
 
 
@@ -103,6 +115,8 @@ def rank_certificate(res, M, ref: dict, cert: "Certificate | None" = None, *, na
     ``cert`` is None a new certificate is made holding ``M`` as a matrix object.
     The conclusion states the rank over the result's field (both bounds) when the
     status is ``proved``, and only the proved lower bound when it is ``probable``.
+    Steps: ``rank-at-least`` (the pivot minor and its prime) and ``rank-at-most`` by shape,
+    kernel or modular witness (docs/mathematics.md, sections 1 and 2.1).
     """
     if cert is None:
         cert = Certificate(objects={name: matrix_object(M)})

@@ -16,18 +16,30 @@ with ``jobs > 1`` needs the usual ``if __name__ == "__main__":`` guard (as with
 any non-fork multiprocessing start method); the ``tnverify`` command has it.
 Used for instances in ``tnverify run``, points of a sweep, chunks of a Kruskal
 enumeration and independent primes.
+
+Interrupts: local workers ignore SIGINT (Ctrl-C is the parent's: a terminal sends it to the
+whole process group), and so does the fork server from its start. When the parent's iteration
+ends abnormally (Ctrl-C's ``KeyboardInterrupt``, an error, a consumer that stops early, or
+:meth:`ProcessExecutor.close` during an iteration), queued tasks are cancelled and the workers
+are terminated rather than waited for; a terminated worker removes the temporary files of its
+unfinished writes (:func:`tnverify.files.discard_pending`) and exits without a traceback.
 """
 from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing as mp
 import os
+import signal
+import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
 from tnverify.errors import InputError, SchedulerError
+from tnverify.files import discard_pending
 
-__all__ = ["executor", "TaskFailure", "Executor"]
+__all__ = ["executor", "check_scheduler", "TaskFailure", "Executor"]
 
 
 @dataclass
@@ -59,6 +71,77 @@ class Executor:
 _CONTEXT = mp.get_context("forkserver")
 #: Thread-count variables of the numeric libraries, set for worker processes.
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+#: Seconds a terminated worker has to exit (clean-up included) before it is killed.
+STOP_GRACE = 2.0
+
+
+def _worker_start() -> None:
+    """Initializer of every local worker: ignore SIGINT; on SIGTERM remove unfinished files and exit."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _worker_terminated)
+
+
+def _worker_terminated(signum, frame) -> None:
+    discard_pending()
+    os._exit(128 + signum)
+
+
+@contextmanager
+def _children_ignore_sigint():
+    """Start child processes inside this block with SIGINT ignored, keeping a Ctrl-C meant for this one.
+
+    An ignored signal stays ignored across ``exec``, so the fork server ignores Ctrl-C from its
+    first instruction (its imports included). SIGINT is blocked meanwhile, so that one arriving
+    here is delivered, not lost, when the block ends. Outside the main thread: no change.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old if old is not None else signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextmanager
+def _sigint_deferred():
+    """Hold a Ctrl-C that arrives inside the block until the block ends, then deliver it.
+
+    Submitting a task may start a worker, which waits for the fork server (for its imports, a
+    few seconds at start-up); an interrupt inside that wait would leave a worker that is
+    started but unknown to the pool, and could not be stopped. Outside the main thread: no change.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    old = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old if old is not None else signal.default_int_handler)
+    if caught:
+        if callable(old):
+            old(signal.SIGINT, None)
+        elif old == signal.SIG_DFL:
+            signal.raise_signal(signal.SIGINT)
+
+
+def _stop(pool: cf.ProcessPoolExecutor) -> None:
+    """Cancel the queued tasks of ``pool`` and terminate its workers (SIGTERM, then SIGKILL)."""
+    procs = list((pool._processes or {}).values())  # the standard library has no public handle before 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.terminate()
+    deadline = time.monotonic() + STOP_GRACE
+    for proc in procs:
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
 
 
 class ProcessExecutor(Executor):
@@ -81,7 +164,8 @@ class ProcessExecutor(Executor):
         saved = {k: os.environ.get(k) for k in _THREAD_VARS}
         os.environ.update({k: threads for k in _THREAD_VARS})
         try:
-            forkserver.ensure_running()
+            with _children_ignore_sigint():
+                forkserver.ensure_running()
         finally:
             for k, v in saved.items():
                 if v is None:
@@ -89,6 +173,27 @@ class ProcessExecutor(Executor):
                 else:
                     os.environ[k] = v
         self.name = f"{jobs} local processes"
+        self._active: set = set()
+
+    @contextmanager
+    def _pool(self, jobs: int):
+        """A pool whose workers are terminated, not waited for, when the block ends abnormally."""
+        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=_CONTEXT, initializer=_worker_start)
+        self._active.add(pool)
+        try:
+            yield pool
+        except BaseException:
+            _stop(pool)
+            raise
+        finally:
+            self._active.discard(pool)
+        pool.shutdown(wait=True)
+
+    def close(self) -> None:
+        """Terminate the workers of an iteration still under way (after an interrupt); else nothing."""
+        for pool in list(self._active):
+            self._active.discard(pool)
+            _stop(pool)
 
     def map_unordered(self, fn, items):
         """Run every task; after a worker death, re-run the tasks it took down one at a time.
@@ -101,8 +206,9 @@ class ProcessExecutor(Executor):
         """
         items = list(items)
         broken = []
-        with cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=_CONTEXT) as pool:
-            futs = {pool.submit(fn, x): i for i, x in enumerate(items)}
+        with self._pool(self.jobs) as pool:
+            with _sigint_deferred():
+                futs = {pool.submit(fn, x): i for i, x in enumerate(items)}
             for fut in cf.as_completed(futs):
                 i = futs[fut]
                 try:
@@ -116,9 +222,11 @@ class ProcessExecutor(Executor):
 
     def _alone(self, fn, item):
         for _ in range(self.retries + 1):
-            with cf.ProcessPoolExecutor(max_workers=1, mp_context=_CONTEXT) as solo:
+            with self._pool(1) as solo:
                 try:
-                    return solo.submit(fn, item).result()
+                    with _sigint_deferred():
+                        fut = solo.submit(fn, item)
+                    return fut.result()
                 except cf.process.BrokenProcessPool:
                     continue
                 except Exception as e:  # noqa: BLE001
@@ -158,11 +266,52 @@ class DaskExecutor(Executor):
         self.client.close()
 
 
+#: Seconds :func:`check_scheduler` waits for a scheduler's TCP port to answer.
+PROBE_TIMEOUT = 3.0
+#: Dask's default scheduler port, for an address without one.
+DASK_PORT = 8786
+
+
+def check_scheduler(address: str, timeout: float = PROBE_TIMEOUT) -> None:
+    """Refuse a ``--scheduler`` address that is malformed or does not answer, before any work.
+
+    A command that takes ``--scheduler`` calls this first, whether or not its work turns out
+    to need the cluster: an address given is never silently ignored. The check opens a TCP
+    connection to the address's host and port (Dask's client alone would wait 10 s on a
+    refused connection); ``inproc://`` addresses are in-process and not probed.
+
+    Raises
+    ------
+    InputError
+        The address is not ``tcp://HOST:PORT`` (or ``tls://``, ``ws://``, ``wss://``, ``inproc://``).
+    SchedulerError
+        Nothing answers at that host and port within ``timeout`` seconds (exit code 2).
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    if not isinstance(address, str) or not address.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
+        raise InputError(f"expected a scheduler address like tcp://HOST:8786, got {address!r}")
+    if address.startswith("inproc://"):
+        return
+    try:
+        parts = urlsplit(address)
+        host, port = parts.hostname, parts.port or DASK_PORT
+    except ValueError:
+        host = port = None
+    if not host:
+        raise InputError(f"expected a scheduler address like tcp://HOST:8786, got {address!r}")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as e:
+        raise SchedulerError(f"cannot reach the Dask scheduler at {address!r}: "
+                             f"{e.strerror or type(e).__name__} (host {host}, port {port})") from None
+
+
 def executor(jobs: int = 1, scheduler: str | None = None, retries: int = 1, preload: tuple = ()) -> Executor:
     """The executor for ``--jobs`` / ``--scheduler`` (``preload``: modules workers start with)."""
     if scheduler:
-        if not scheduler.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
-            raise InputError(f"expected a scheduler address like tcp://HOST:8786, got {scheduler!r}")
+        check_scheduler(scheduler)
         return DaskExecutor(scheduler, retries)
     if not isinstance(jobs, int) or jobs < 1:
         raise InputError(f"expected --jobs >= 1, got {jobs!r}")

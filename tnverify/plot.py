@@ -1,9 +1,12 @@
 """Figures: tensor networks with a bipartition and its minimum cut; separation-rank sweeps;
 learning curves (recovery error against sample size).
 
-matplotlib with the Agg backend (files only, no display).
+matplotlib with the Agg backend (files only, no display). Every figure is written atomically by
+:func:`save_figure` (:mod:`tnverify.files`): a failed write leaves no partial PNG.
 """
 from __future__ import annotations
+
+import os
 
 import matplotlib
 
@@ -11,10 +14,31 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
 
+from tnverify.errors import InputError  # noqa: E402
+from tnverify.files import atomic_path  # noqa: E402
 from tnverify.networks.mincut import Cut  # noqa: E402
 from tnverify.networks.network import TensorNetwork, to_graph  # noqa: E402
 
-__all__ = ["draw_network", "sweep_plot", "learning_plot"]
+__all__ = ["draw_network", "sweep_plot", "learning_plot", "save_figure"]
+
+
+def save_figure(fig, path, **kwargs) -> None:
+    """Write ``fig`` to ``path`` atomically, in the format its suffix names (no suffix: PNG), and close it.
+
+    Raises :class:`~tnverify.errors.InputError` for a suffix that is no image format matplotlib
+    writes, and when the file cannot be written (the destination is then left as it was).
+    """
+    suffix = os.path.splitext(os.fspath(path))[1][1:].lower()
+    formats = fig.canvas.get_supported_filetypes()
+    if suffix and suffix not in formats:
+        plt.close(fig)
+        raise InputError(f"expected a figure file name ending in one of .{', .'.join(sorted(formats))}, "
+                         f"got {str(path)!r}")
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=suffix or "png", **kwargs)
+    finally:
+        plt.close(fig)
 
 
 def _layout(G: nx.MultiGraph, net: TensorNetwork) -> dict:
@@ -91,8 +115,7 @@ def draw_network(net: TensorNetwork, rows, cut: Cut | None, path, title: str | N
     ax.set_title(title, fontsize=9)
     ax.axis("off")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
     return path
 
 
@@ -128,6 +151,5 @@ def _finish(fig, ax, path, title: str):
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
     return path

@@ -18,7 +18,8 @@ README.md ("Statuses, fields and notions") fixes the vocabulary:
 :class:`tnverify.theory.separation.SeparationResult`,
 :class:`tnverify.theory.user_forward.ForwardResult`). Lower bounds are always
 proved; an upper bound is proved unless the status says ``probable``. A failed
-search is never a proof of absence (docs/architecture.md, "Tiers").
+search is never a proof of absence (docs/architecture.md, "Tiers"; the meaning of
+each label: docs/mathematics.md, section 11).
 """
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ Status = Literal["proved", "refuted", "probable", "unknown", "numerical"]
 STATUSES: tuple = get_args(Status)
 
 Notion = Literal["rank", "Kruskal rank", "CP rank", "border rank", "generic rank", "generic separation rank",
-                 "essential uniqueness", "identifiability", "dimension", "moment identity"]
+                 "essential uniqueness", "identifiability", "dimension", "moment identity",
+                 "rank on a set of positive measure"]
 #: Definition of every notion (the field is stated beside it, never implied).
 NOTIONS: dict = {
     "rank": "rank of a matrix, or of a flattening of a tensor, over the stated field",
@@ -48,6 +50,9 @@ NOTIONS: dict = {
                  "neurovariety): the generic rank of its Jacobian (Terracini's lemma)",
     "moment identity": "an exact identity between a population moment of a network and a symmetric tensor "
                        "built from its weights (Stein's identity for Gaussian inputs)",
+    "rank on a set of positive measure": "largest r such that a flattening of a rectifier network's grid tensor "
+                                         "(templates fixed) has rank >= r for every weight of an open set, a set of "
+                                         "positive measure; never a generic (almost every weight) statement",
 }
 assert set(NOTIONS) == set(get_args(Notion))
 #: The fields (and the ring Z) a result can be over; ``GF(p)`` stands for ``GF(<the recorded prime>)``.

@@ -136,6 +136,31 @@ def main():
         .__setitem__(-1, _step(d, "grid-rank-at-least")["minor"]["rows"][0]))
 
     product_point_corpus(bad)
+    conv_corpus(bad)
+
+
+def conv_corpus(bad):
+    """Overlapping (Sharir & Shashua 2018) and dilated (Cohen, Tamari & Shashua 2018) ConvACs and their defects."""
+    def cert(a, partition):
+        return architecture_separation(a, parse_partition(partition, a.N)).certificate.to_dict()
+
+    ov = cert(spec("overlap", 6, 2, 2), "left-right")
+    _write("valid", "overlap_n6_m2_w2_left_right", ov)
+    dil = cert(spec("dilated", 8, 2, 2, dilations="4,2,1"), "left-right")
+    _write("valid", "dilated_421_n8_left_right", dil)
+    bad("invalid", "overlap_frontier_understated", lambda d: _step(d, "grid-frontier-bound").update(rank=4), ov)
+    bad("malformed", "overlap_stride_changed", lambda d: [d["objects"][n].update(field=[2, 2, 2], stride=[2, 2, 2])
+                                                        for n in ("family", "point")] and None, lower_only(ov))
+    bad("malformed", "dilated_order_changed", lambda d: [d["objects"][n].update(dilations=[1, 2, 4])
+                                                       for n in ("family", "point")], lower_only(dil))
+    bad("invalid", "dilated_cut_rank_overstated", lambda d: _step(d, "grid-cut-bound").update(rank=32), dil)
+    bad("malformed", "overlap_with_vectors", lambda d: _step(d, "grid-rank-at-least").update(
+        vectors=[[[1, 0], [0, 1]] for _ in range(6)]), ov)
+    bad("malformed", "overlap_field_does_not_tile", lambda d: d["objects"]["family"].update(field=[4], stride=[3]),
+        ov)
+    bad("malformed", "dilated_order_not_a_permutation", lambda d: d["objects"]["family"].update(
+        dilations=[4, 2, 2]), dil)
+    bad("malformed", "dilations_on_overlap", lambda d: d["objects"]["family"].update(dilations=[1, 2]), ov)
 
 
 def product_point_corpus(bad):

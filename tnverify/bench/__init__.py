@@ -1,24 +1,82 @@
 """``tnverify bench``: our time against a baseline, measured side by side in one run.
 
 Each case returns rows ``{case, ours, ours_seconds, baseline, baseline_seconds,
-ratio, target, met, note}`` where ``ratio = ours_seconds / baseline_seconds`` and
+ratio, target, met, note, load}`` where ``ratio = ours_seconds / baseline_seconds`` and
 ``target`` states the goal (a ratio bound or an absolute time). Times are medians
 over ``repeat`` runs (slow baselines run once). Capability modules add cases with
 :func:`case`; the case modules of this package are imported on first use.
+``load`` names the background load that ran during the measurement
+(:func:`background_load`; docs/performance.md).
 """
 from __future__ import annotations
 
+import os
 import statistics
+import subprocess
+import sys
 import time
+from contextlib import contextmanager
 from typing import Callable
 
 import numpy as np
 
 from tnverify.errors import UnknownNameError
 
-__all__ = ["case", "run", "table", "timeit", "timeit_capped", "row"]
+__all__ = ["case", "run", "table", "timeit", "timeit_capped", "row", "background_load", "LOADS"]
 
 CASES: dict[str, tuple[str, Callable]] = {}
+
+#: Background loads (``tnverify bench --load KIND``): the Python code each load process runs. It
+#: prints ``ready`` once set up and stops by itself when its parent process is gone. ``numeric``
+#: multiplies 1000 x 1000 matrices with numpy, its OpenBLAS on its default thread count (every
+#: core); ``python`` is a pure-Python counting loop (one core each).
+LOADS = {
+    "none": None,
+    "numeric": ("import os, numpy as np\nA = np.random.default_rng(0).standard_normal((1000, 1000))\n"
+                "parent = os.getppid()\nprint('ready', flush=True)\n"
+                "while os.getppid() == parent:\n    A @ A\n"),
+    "python": ("import os\nparent = os.getppid()\nprint('ready', flush=True)\n"
+               "while os.getppid() == parent:\n    for x in range(200000):\n        pass\n"),
+}
+
+
+@contextmanager
+def background_load(kind: str, processes: int | None = None):
+    """Keep ``processes`` CPU-bound processes of ``kind`` (a key of :data:`LOADS`) running in the block.
+
+    ``processes`` defaults to the cores this process may use
+    (:func:`tnverify.numeric.threads.cores`). The processes run the current interpreter on the
+    code of :data:`LOADS`; the block starts once each has printed ``ready`` (numpy imported, data
+    drawn), and they are killed when it ends, however it ends. Yields the ``Popen`` objects (an
+    empty list for ``none``).
+    """
+    from tnverify.numeric.threads import cores
+
+    code = LOADS[kind]
+    procs = []
+    try:
+        if code is not None:
+            for _ in range(processes or cores()):
+                procs.append(subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                                              stdin=subprocess.DEVNULL, text=True))
+            for p in procs:
+                p.stdout.readline()
+        yield procs
+    finally:
+        for p in procs:
+            p.kill()
+        for p in procs:
+            p.wait()
+            p.stdout.close()
+
+
+def load_label(kind: str, processes: int | None = None) -> str:
+    """How a row names its background load: ``none`` or ``KIND x N processes``."""
+    if LOADS[kind] is None:
+        return "none"
+    from tnverify.numeric.threads import cores
+
+    return f"{kind} x {processes or cores()} processes"
 
 
 def case(name: str, group: str):
@@ -85,11 +143,15 @@ def row(case_name, ours, ours_s, baseline, base_s, target, met, note="") -> dict
 
 
 def _load_all():
-    from tnverify.bench import kruskal, networks, numeric, terracini  # noqa: F401  (each registers its cases)
+    from tnverify.bench import checker, kruskal, networks, numeric, terracini  # noqa: F401  (each registers its cases)
 
 
-def run(selection=(), repeat: int = 3, quick: bool = False) -> list[dict]:
-    """Run the selected cases (names or group names; all when empty)."""
+def run(selection=(), repeat: int = 3, quick: bool = False, load: str = "none") -> list[dict]:
+    """Run the selected cases (names or group names; all when empty) beside the background ``load``.
+
+    ``load`` is a key of :data:`LOADS`; its processes run during every case
+    (:func:`background_load`) and each row records it under ``load``.
+    """
     _load_all()
     names = list(CASES)
     if selection:
@@ -101,8 +163,11 @@ def run(selection=(), repeat: int = 3, quick: bool = False) -> list[dict]:
             chosen.extend(h for h in hits if h not in chosen)
         names = chosen
     rows = []
-    for n in names:
-        rows.extend(CASES[n][1](repeat, quick))
+    with background_load(load):
+        for n in names:
+            rows.extend(CASES[n][1](repeat, quick))
+    for r in rows:
+        r["load"] = load_label(load)
     if quick:  # small sizes: a smoke run, the targets apply to the full sizes only
         for r in rows:
             r["met"], r["target"] = None, f"{r['target']} (full size only)"
@@ -121,6 +186,8 @@ def table(rows: list[dict]) -> str:
                      f"{r['target']} / {met}")
         if r.get("note"):
             lines.append(f"{'':36}{r['note']}")
+        if r.get("load", "none") != "none":
+            lines.append(f"{'':36}background load: {r['load']}")
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from tnverify.bench import case, row, timeit
+from tnverify.files import atomic_path
 from tnverify.theory.kruskal import flint_kruskal_rank
 from tnverify.numeric.kruskal_search import kruskal_search
 
@@ -50,7 +51,8 @@ def _command(repeat, quick):
     A = np.random.default_rng(0).integers(-100, 101, (I, R))
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "A.npy"
-        np.save(path, A)
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, A)
         cmd = [sys.executable, "-m", "tnverify.cli", "kruskal", str(path), "--json", "--no-progress"]
         times, out = [], None
         for _ in range(max(1, repeat)):

@@ -21,17 +21,17 @@ import os
 from dataclasses import dataclass, field as dc_field
 
 from tnverify.checker import rules_matrix
-from tnverify.checker.families import architecture, cp, forward, kruskal, matrices, network, terracini
+from tnverify.checker.families import architecture, cp, forward, kruskal, matrices, network, rectifier, terracini
 from tnverify.checker.families.forward import ALLOW_CODE
 from tnverify.checker.kernel import (
-    FORMAT, MAX_FILE_BYTES, RULES, VERSIONS, CheckFailure, Ctx, Malformed, canon, engine_notes, field, implied,
-    loads, no_int_digit_limit, show,
+    FORMAT, MAX_FILE_BYTES, MAX_VALUE, RULES, VERSIONS, CheckFailure, Ctx, Malformed, canon, clip, digit_budget,
+    engine_notes, field, implied, loads, no_int_digit_limit, show,
 )
 
 __all__ = ["Verdict", "check", "RULES", "FAMILIES"]
 
 #: The modules that register rules (and object types), by import.
-FAMILIES = (matrices, rules_matrix, architecture, cp, forward, kruskal, network, terracini)
+FAMILIES = (matrices, rules_matrix, architecture, cp, forward, kruskal, network, rectifier, terracini)
 
 
 #: Exceptions that a value of the wrong type, which a schema check let through, can raise.
@@ -40,11 +40,15 @@ _ILL_TYPED = (TypeError, ValueError, KeyError, IndexError, AttributeError, Arith
 
 @dataclass
 class Verdict:
-    """Outcome of checking one certificate."""
+    """Outcome of checking one certificate; the message and every line are clipped to ``kernel.MAX_LINE``."""
 
     status: str  # "VERIFIED" | "NOT VERIFIED" | "MALFORMED"
     message: str = ""
     lines: list = dc_field(default_factory=list)
+
+    def __post_init__(self):
+        self.message = clip(self.message)
+        self.lines = [clip(ln) for ln in self.lines]
 
     @property
     def exit_code(self) -> int:
@@ -94,13 +98,15 @@ def check(source, allow_code: bool = False) -> Verdict:
     """Check a certificate given as a path, JSON text or a parsed dict.
 
     Python's limit on integer/text conversions is lifted while checking, so that the verdict
-    never depends on that process-wide setting. ``allow_code`` lets a certificate about a
-    user's own forward pass (object type ``forward``) run that code, after its SHA-256 is
-    checked; without it such a certificate is MALFORMED with a message saying so.
+    never depends on that process-wide setting; the checker's own limits on numbers apply
+    (:data:`~tnverify.checker.kernel.MAX_DIGITS` per number, a digit budget per check).
+    ``allow_code`` lets a certificate about a user's own forward pass (object type
+    ``forward``) run that code, after its SHA-256 is checked; without it such a
+    certificate is MALFORMED with a message saying so.
     """
     token = ALLOW_CODE.set(bool(allow_code))
     try:
-        with no_int_digit_limit():
+        with no_int_digit_limit(), digit_budget():
             return _check(source)
     finally:
         ALLOW_CODE.reset(token)
@@ -170,8 +176,8 @@ def _check(source) -> Verdict:
                 have = ctx.get(kind, subject)
                 return Verdict(
                     "NOT VERIFIED",
-                    f"conclusion {kind} {show(value)} for {canon(subject)} does not follow from the steps"
-                    + (f" (derived: {have})" if have is not None else " (no step derives it)"),
+                    f"conclusion {kind} {show(value)} for {clip(canon(subject), MAX_VALUE)} does not follow from "
+                    "the steps" + (f" (derived: {show(have)})" if have is not None else " (no step derives it)"),
                     lines,
                 )
             lines.append(f"conclusion: {kind} {value} [{canon(subject)}]")

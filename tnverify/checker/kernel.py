@@ -25,11 +25,20 @@ at least as large, ``-at-most`` by one at most as large, others by equality.
 Numbers are JSON integers, decimal strings or ``"p/q"`` strings; JSON floats,
 NaN and Infinity make a certificate MALFORMED, and so does a key repeated within
 one JSON object (two readers could otherwise see two different claims).
+
+Number syntax and limits: a decimal string is ``-?[0-9]+`` in ASCII digits (no
+``_``, no other Unicode digits, no blanks), a rational ``-?[0-9]+/[0-9]+``; each
+integer has at most :data:`MAX_DIGITS` digits (the prover's limit, copied here,
+since the checker imports nothing from the prover). Converting d digits costs
+O(d^2) in CPython, so a check also has a total budget, :data:`MAX_DIGIT_WORK`, on
+the sum of d^2 over the numbers it converts (:func:`digit_budget`): many long
+numbers make the certificate MALFORMED before they take minutes.
 """
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import itertools
 import json
 import re
 import sys
@@ -45,11 +54,15 @@ VERSIONS = (1,)
 MAX_ENTRIES = 50_000_000
 #: Largest certificate file, in bytes.
 MAX_FILE_BYTES = 2 * 1024**3
-#: Longest decimal number accepted.
-MAX_DIGITS = 200_000
+#: Most decimal digits of one integer (of a numerator, of a denominator): tnverify.numbers.MAX_DIGITS.
+MAX_DIGITS = 100_000
+#: Budget of one check: the sum of d^2 over the numbers of d digits it converts (ten numbers of MAX_DIGITS digits).
+MAX_DIGIT_WORK = 10 * MAX_DIGITS**2
+#: Numbers of at most this many digits convert in constant time and are not counted.
+SHORT_DIGITS = 20
 
-_INT_RE = re.compile(r"^-?[0-9]+$")
-_RAT_RE = re.compile(r"^-?[0-9]+/[0-9]+$")
+_INT_RE = re.compile(r"-?[0-9]+")  # used with fullmatch: "$" would also match before a final newline
+_RAT_RE = re.compile(r"(-?[0-9]+)/([0-9]+)")
 
 
 class Malformed(Exception):
@@ -77,7 +90,7 @@ def rule(name: str):
 
 # ------------------------------------------------------------------ JSON, numbers
 def _no_float(s):
-    raise Malformed(f"JSON float {s} is not allowed in an exact certificate")
+    raise Malformed(f"JSON float {show(s)} is not allowed in an exact certificate")
 
 
 def _no_const(s):
@@ -103,6 +116,18 @@ def show(x, limit: int = 80) -> str:
     except (ValueError, RecursionError):  # nested huge integers, deep nesting
         return f"<{type(x).__name__}>"
     return r if len(r) <= limit else f"{r[:limit]}... ({len(r)} characters)"
+
+
+#: Longest line of a verdict (its message, each step line) and of one value in it, in characters.
+MAX_LINE, MAX_VALUE = 2000, 500
+
+
+def clip(text: str, limit: int = MAX_LINE) -> str:
+    """``text`` cut to at most ``limit`` characters (the note included), saying how many were left out."""
+    if len(text) <= limit:
+        return text
+    keep = max(0, limit - len(f"... ({len(text)} more characters)"))
+    return f"{text[:keep]}... ({len(text) - keep} more characters)"
 
 
 _digits_lock = threading.Lock()
@@ -132,10 +157,39 @@ def no_int_digit_limit():
                 sys.set_int_max_str_digits(_digits_saved)
 
 
+_DIGIT_WORK: contextvars.ContextVar = contextvars.ContextVar("tnverify_checker_digit_work", default=None)
+
+
+@contextlib.contextmanager
+def digit_budget():
+    """A fresh :data:`MAX_DIGIT_WORK` budget for the numbers converted while the block runs (one check)."""
+    token = _DIGIT_WORK.set([0])
+    try:
+        yield
+    finally:
+        _DIGIT_WORK.reset(token)
+
+
+def _digits(text: str, where: str) -> int:
+    """``text``, already matched as ``-?[0-9]+``, as an int: within :data:`MAX_DIGITS` and the check's budget."""
+    d = len(text) - text.startswith("-")
+    if d > MAX_DIGITS:  # int() of a long literal takes time quadratic in its length
+        raise Malformed(f"{where}: integer with {d} digits, more than the limit of {MAX_DIGITS}")
+    if d > SHORT_DIGITS:
+        used = _DIGIT_WORK.get()
+        if used is not None:
+            used[0] += d * d
+            if used[0] > MAX_DIGIT_WORK:
+                raise Malformed(f"{where}: the certificate's numbers are too long in total: converting them costs "
+                                f"more than {MAX_DIGIT_WORK:.0e} digit operations (the sum of d^2 over numbers of "
+                                f"d digits; ten numbers of {MAX_DIGITS} digits)")
+    return int(text)
+
+
 def _int_literal(s: str) -> int:
-    if len(s) > MAX_DIGITS:  # int() of a long literal takes time quadratic in its length
-        raise Malformed(f"integer literal with more than {MAX_DIGITS} digits")
-    return int(s)
+    if len(s) <= SHORT_DIGITS:  # the common case: constant time, nothing to count
+        return int(s)
+    return _digits(s, "JSON integer literal")
 
 
 def loads(text: str):
@@ -157,23 +211,22 @@ def num(x, where: str):
     if isinstance(x, int):
         return x
     if isinstance(x, str):
-        if len(x) > MAX_DIGITS:
-            raise Malformed(f"{where}: number with more than {MAX_DIGITS} characters")
-        if _INT_RE.match(x):  # long decimal strings rely on check() lifting the int digit limit
-            return int(x)
-        if _RAT_RE.match(x):
-            a, b = x.split("/")
-            if int(b) == 0:
-                raise Malformed(f"{where}: zero denominator in {x!r}")
-            f = Fraction(int(a), int(b))
+        if _INT_RE.fullmatch(x):  # long decimal strings rely on check() lifting the int digit limit
+            return _digits(x, where)
+        m = _RAT_RE.fullmatch(x)
+        if m:
+            a, b = _digits(m[1], where), _digits(m[2], where)
+            if b == 0:
+                raise Malformed(f"{where}: zero denominator in {show(x)}")
+            f = Fraction(a, b)
             return f.numerator if f.denominator == 1 else f
-    raise Malformed(f"{where}: expected an integer, a decimal string or 'p/q', got {x!r}")
+    raise Malformed(f"{where}: expected an integer, a decimal string or 'p/q' (digits 0-9), got {show(x)}")
 
 
 def integer(x, where: str, lo: int | None = None, hi: int | None = None) -> int:
     """An integer field within [lo, hi]: a JSON integer, or a decimal string (as integers beyond 2^53 are written)."""
     if isinstance(x, bool) or not isinstance(x, int):
-        if isinstance(x, str) and _INT_RE.match(x):
+        if isinstance(x, str) and _INT_RE.fullmatch(x):
             x = num(x, where)
         else:
             raise Malformed(f"{where}: expected an integer, got {show(x)}")
@@ -256,7 +309,7 @@ class Ctx:
     # ---- objects
     def obj(self, name, where: str) -> dict:
         if not isinstance(name, str) or name not in self.raw:
-            raise Malformed(f"{where}: unknown object {name!r}")
+            raise Malformed(f"{where}: unknown object {show(name)}")
         if name not in self.cache:
             self.cache[name] = parse_object(self.raw[name], f"objects.{name}")
         return self.cache[name]
@@ -311,7 +364,7 @@ def parse_object(o: dict, where: str) -> dict:
     """Parse a certificate object by the parser registered for its ``type`` in :data:`OBJECT_TYPES`."""
     typ = field(o, "type", where, str)
     if typ not in OBJECT_TYPES:
-        raise Malformed(f"{where}: unknown object type {typ!r} (known: {', '.join(sorted(OBJECT_TYPES))})")
+        raise Malformed(f"{where}: unknown object type {show(typ)} (known: {', '.join(sorted(OBJECT_TYPES))})")
     return OBJECT_TYPES[typ](o, where)
 
 
@@ -400,10 +453,10 @@ def check_minor(entries_or_rows: list, r: int, modulus: int | None, what: str, *
         return
     flat = entries_or_rows
     if isinstance(flat[0], list):
-        flat = [x for row in flat for x in row]
+        flat = list(itertools.chain.from_iterable(flat))
     if len(flat) != r * r:
         raise ValueError(f"check_minor: expected {r} x {r} entries, got {len(flat)}")
-    if not residues and any(isinstance(x, Fraction) for x in flat):
+    if not residues and not set(map(type, flat)) <= {int}:
         flat = [x for row in clear_rows([flat[i * r:(i + 1) * r] for i in range(r)]) for x in row]
     d, engine = linalg.det(flat, r, modulus, reduced=residues and modulus is not None)
     over = "over Z" if modulus is None else f"mod {modulus}"

@@ -12,7 +12,13 @@ module imports python-flint. Two engines:
 
 With the environment variable ``TNVERIFY_CHECKER_PURE=1`` (read at every call) FLINT is never
 used: the prover uses FLINT too, so a FLINT defect cannot then make both accept a false minor.
-Each function returns its value together with the name of the engine that computed it.
+Each function returns its value together with the name of the engine that computed it
+(docs/certificates.md, "The linear-algebra gate and ``TNVERIFY_CHECKER_PURE``").
+
+References
+----------
+.. [1] E. H. Bareiss, "Sylvester's identity and multistep integer-preserving Gaussian
+   elimination", Math. Comp. 22(103) (1968), 565-578.
 """
 from __future__ import annotations
 
@@ -39,8 +45,11 @@ def _engine(work: int) -> str:
 def det(flat: list, n: int, p: int | None, reduced: bool = False) -> tuple[int, str]:
     """Determinant of the n x n integer matrix with row-major entries ``flat``: (value, engine).
 
-    Over Z when ``p`` is None (Bareiss), else mod the prime p, in [0, p); ``reduced``: the
-    entries are already in [0, p).
+    Over Z when ``p`` is None (Bareiss' fraction-free elimination [1]_: every intermediate
+    entry is a minor of the matrix, so its size is bounded by Hadamard's bound), else mod the
+    prime p, in [0, p), by Gaussian elimination; ``reduced``: the entries are already in [0, p).
+    Cost O(n^3) operations on integers (mod p: word-size residues); FLINT's engine above
+    :data:`PURE_PYTHON_WORK` unless :func:`pure_mode`.
     """
     engine = _engine(n**3)
     if engine == "flint":
@@ -53,7 +62,11 @@ def det(flat: list, n: int, p: int | None, reduced: bool = False) -> tuple[int, 
 
 
 def rank_mod_p(rows: list, p: int) -> tuple[int, str]:
-    """Rank over GF(p) of an integer matrix given by its rows: (value, engine)."""
+    """Rank over GF(p) of an integer matrix given by its rows: (value, engine).
+
+    The number of pivots of a row echelon form of ``M mod p``; O(m n min(m, n)) operations
+    mod p, FLINT's ``nmod_mat.rank`` above :data:`PURE_PYTHON_WORK` unless :func:`pure_mode`.
+    """
     m = len(rows)
     n = len(rows[0]) if m else 0
     engine = _engine(m * n * min(m, n))

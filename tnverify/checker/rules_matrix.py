@@ -52,7 +52,9 @@ def rank_at_least(step: dict, ctx) -> list:
     The checker takes the submatrix of its own parse of the object and hands it to
     :func:`~tnverify.checker.kernel.check_minor` (det != 0 mod p, or over Z when ``modulus``
     is null). A nonsingular r x r submatrix makes r rows independent: rank >= r over Q, and,
-    mod p, over GF(p) for an integer matrix. Facts: ``rank-at-least`` r (Q; GF(p)).
+    mod p, over GF(p) for an integer matrix (a minor nonzero mod p is a nonzero integer;
+    docs/mathematics.md, section 1). Facts: ``rank-at-least`` r (Q; GF(p)). Cost: one r x r
+    determinant, O(r^3).
     """
     ref = matrix_ref(field(step, "matrix", "step"), "step.matrix")
     m, n = matrix_shape(ctx, ref, "step.matrix")
@@ -83,7 +85,7 @@ def rank_at_most(step: dict, ctx) -> list:
 
     ``shape``: r >= min(m, n), as no matrix has more independent rows or columns.
     ``kernel``, ``factorization``, ``modular``: see :func:`_kernel`, :func:`_factorization`,
-    :func:`_modular`.
+    :func:`_modular` (docs/mathematics.md, section 2.1).
     """
     ref = matrix_ref(field(step, "matrix", "step"), "step.matrix")
     m, n = matrix_shape(ctx, ref, "step.matrix")
@@ -170,9 +172,10 @@ def _mat(rows, m, n, where):
 def _modular(step, ctx, ref, m, n, r):
     """``"primes": [p_1..p_k]``: rank(M mod p_i) <= r for distinct primes (row-cleared M).
 
-    Facts over each GF(p_i). Over Q: every (r+1)-minor D is divisible by every p_i, and when
-    (prod p_i)^2 exceeds the product of the r+1 largest squared row (or column) norms,
-    |D| < prod p_i by Hadamard's inequality, so D = 0 and rank M <= r.
+    Facts over each GF(p_i) (integer matrices only). Over Q: every (r+1)-minor D is divisible
+    by every p_i, and when (prod p_i)^2 exceeds the product of the r+1 largest squared row (or
+    column) norms, |D| < prod p_i by Hadamard's inequality, so D = 0 and rank M <= r
+    (docs/mathematics.md, section 2.1). Cost: one rank mod p_i per prime, O(m n min(m, n)).
     """
     primes = field(step, "primes", "step", list)
     if not primes:

@@ -3,7 +3,10 @@
 Results go to stdout (text for people, one JSON object with ``--json``); errors
 go to stderr as one line; progress bars go to stderr. Exit codes, shared by every
 subcommand: 0 proved / as expected, 1 refuted or a check failed, 2 usage or bad
-input, 3 inconclusive where a definite answer is demanded.
+input, 3 inconclusive where a definite answer is demanded, 130 interrupted (Ctrl-C: the one
+line ``tnverify: interrupted``; local workers are stopped, and files are written atomically,
+:mod:`tnverify.files`, so none is left partial). Every line printed is bounded
+(:mod:`tnverify.messages`).
 
 Each command module of this package (``rank``, ``check``, ``catalog``, ``networks``,
 ``kruskal``, ``terracini``, ``numeric``, ``bench``) registers its subcommands with a
@@ -88,6 +91,7 @@ def main(argv=None) -> int:
         return _main(argv)
     finally:
         sys.set_int_max_str_digits(old)
+        budget.set_factor(None)  # the next call (tests call main in-process) starts from the environment again
 
 
 def _main(argv: list) -> int:

@@ -15,6 +15,9 @@ output files        ``--cert FILE`` (certificate), ``-o/--output FILE`` (main ou
 
 A list is parsed completely or refused: ``3,,3``, ``3,x`` or ``0,3`` for a shape is a
 one-line error with exit code 2 (argparse's error, raised by :class:`tnverify.cli._Parser`).
+Every integer has the syntax and the digit limit of :mod:`tnverify.numbers` (ASCII digits,
+no ``1_000``, at most :data:`~tnverify.numbers.MAX_DIGITS` digits); a real number such as
+``--tol 1e-8`` is a finite decimal in ASCII digits (:func:`real`).
 
 Old spellings stay for one release as deprecated aliases. They give the same result and
 print one line ``tnverify: warning: OLD is deprecated; use NEW`` on stderr: an alias option
@@ -23,30 +26,44 @@ the recorded lines once parsing has succeeded (:func:`flush_deprecations`); an a
 needs the other arguments (positional dimensions, ``--vars N --degree D``) is resolved by
 its command, which calls :func:`deprecated` itself.
 
-This module is imported when the parser is built: standard library only.
+This module is imported when the parser is built: the standard library and
+:mod:`tnverify.numbers` (which loads nothing heavier) only.
 """
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
-from fractions import Fraction
 
 from tnverify.cli._output import warn
+from tnverify.errors import InputError, NotExactError
+from tnverify.numbers import check_digit_runs, parse_int, to_exact
 
-__all__ = ["integer", "seed", "positive", "rank", "dimension", "shape", "matrix_shape", "widths", "int_list",
-           "partition", "tree", "activation", "figure", "npz", "option", "alias", "deprecated",
+__all__ = ["integer", "seed", "positive", "rank", "dimension", "real", "positive_real", "shape", "matrix_shape",
+           "widths", "int_list", "partition", "tree", "activation", "figure", "npz", "option", "alias", "deprecated",
            "flush_deprecations", "add_seed", "add_cert", "add_output", "add_rank", "add_shape", "PARTITION_NAMES",
            "TREE_NAMES"]
 
-_INT = re.compile(r"[+-]?[0-9]+")
+
+def _shown(text) -> str:
+    """``repr(text)``, shortened for a one-line message."""
+    r = repr(str(text))
+    return r if len(r) <= 60 else f"{r[:60]}... ({len(str(text))} characters)"
+
+
+def _parse(text: str, what: str) -> int:
+    """``text`` as an integer by :func:`tnverify.numbers.parse_int`, or argparse's error."""
+    try:
+        return parse_int(text, what)
+    except NotExactError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {_shown(text)}") from None
+    except InputError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _int(text: str, what: str, lo: int | None = None) -> int:
-    s = str(text).strip()
-    if not _INT.fullmatch(s):
-        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-    v = int(s)
+    v = _parse(text, what)
     if lo is not None and v < lo:
         raise argparse.ArgumentTypeError(f"expected {what}, got {v}")
     return v
@@ -78,6 +95,30 @@ def dimension(text: str) -> int:
     return _int(text, "a dimension >= 1", 1)
 
 
+_REAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def real(text: str) -> float:
+    """A finite real number such as ``--tol 1e-8``: decimal or scientific notation in ASCII digits.
+
+    Refuses what Python's ``float()`` would also take: ``nan``, ``inf``, ``1_000``, other
+    Unicode digits, and values that overflow to infinity (``1e999``).
+    """
+    s = str(text).strip()
+    v = float(s) if _REAL.fullmatch(s) else math.nan
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"expected a finite number like 0.5 or 1e-8, got {_shown(text)}")
+    return v
+
+
+def positive_real(text: str) -> float:
+    """A real number > 0, such as ``--timeout 2.5`` (seconds)."""
+    v = real(text)
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {_shown(text)}")
+    return v
+
+
 # ------------------------------------------------------------------ lists
 class IntList(tuple):
     """A parsed list of integers that remembers the text it came from (for the deprecation line)."""
@@ -103,9 +144,12 @@ def _parse_ints(text: str, what: str, example: str, lo: int, x_form: bool = Fals
         p = part.strip()
         if not p:
             raise argparse.ArgumentTypeError(f"{head}: an empty entry")
-        if not _INT.fullmatch(p):
-            raise argparse.ArgumentTypeError(f"{head}: {p!r} is not an integer")
-        v = int(p)
+        try:
+            v = parse_int(p, what)
+        except NotExactError:
+            raise argparse.ArgumentTypeError(f"{head}: {_shown(p)} is not an integer (digits 0-9)") from None
+        except InputError as e:
+            raise argparse.ArgumentTypeError(f"{head}: {e}") from None
         if v < lo:
             raise argparse.ArgumentTypeError(f"{head}: {v} is {'not positive' if lo == 1 else f'below {lo}'}")
         vals.append(v)
@@ -167,7 +211,13 @@ def tree(text: str) -> str:
     architecture's own parser, which refuses malformed text.
     """
     s = str(text).strip()
-    if s in TREE_NAMES or "(" in s or "[" in s:
+    if s in TREE_NAMES:
+        return s
+    if "(" in s or "[" in s:
+        try:
+            check_digit_runs(s, "--tree")
+        except InputError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
         return s
     if not any(c.isdigit() for c in s):
         raise argparse.ArgumentTypeError(f"expected a tree {', '.join(TREE_NAMES)}, a nesting like ((0,1),(2,3)) "
@@ -181,14 +231,11 @@ def activation(text: str) -> str:
     s = str(text)
     if s.startswith("poly:"):
         for c in s[5:].split(","):
-            c = c.strip()
             try:
-                if not c or "_" in c:
-                    raise ValueError
-                Fraction(c)
-            except (ValueError, ZeroDivisionError):
+                to_exact(c, "a coefficient")
+            except InputError:
                 raise argparse.ArgumentTypeError(f"expected poly:c0,c1,... with integer or p/q coefficients, "
-                                                 f"got {text!r} ({c!r})") from None
+                                                 f"got {_shown(text)} ({_shown(c.strip())})") from None
     return s
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from tnverify.cli import args as cli_args
 from tnverify.errors import EXIT_FAILED, EXIT_OK
 
 __all__ = ["register"]
@@ -11,7 +12,7 @@ __all__ = ["register"]
 def _cmd_bench(args) -> int:
     from tnverify import bench
 
-    rows = bench.run(args.cases, repeat=args.repeat, quick=args.quick)
+    rows = bench.run(args.cases, repeat=args.repeat, quick=args.quick, load=args.load)
     if args.json:
         print(json.dumps(rows))
     else:
@@ -23,6 +24,9 @@ def register(sub, common) -> None:
     """Add this module's subcommands to ``sub`` (``common`` holds the shared options)."""
     p = sub.add_parser("bench", parents=[common], help="benchmarks against baselines, side by side")
     p.add_argument("cases", nargs="*", help="case names or groups (default: all)")
-    p.add_argument("--repeat", type=int, default=3, help="repetitions (median reported)")
+    p.add_argument("--repeat", type=cli_args.positive, default=3, help="repetitions (median reported)")
     p.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run, not the targets)")
+    p.add_argument("--load", choices=("none", "numeric", "python"), default="none",
+                   help="CPU-bound background processes during the measurement, one per core: numpy matrix "
+                        "products on all BLAS threads (numeric) or a pure-Python loop (python)")
     p.set_defaults(func=_cmd_bench)

@@ -22,7 +22,10 @@ import time
 from pathlib import Path
 
 from tnverify.cli import args as cli_args
+from tnverify.cli._output import emit, fail, say
 from tnverify.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, InputError
+from tnverify.files import write_text_atomic
+from tnverify.messages import clip
 
 
 def _run_one(task):
@@ -74,17 +77,17 @@ def _cmd_list(args) -> int:
     if args.json:
         print(json.dumps({"theorems": theorems, "instances": instances}))
         return EXIT_OK
-    print(f"{len(theorems)} theorems:")
+    say(f"{len(theorems)} theorems:")
     for t in theorems:
-        print(f"\n{t['name']}  ({t['instances']} instance{'s' if t['instances'] != 1 else ''})")
-        print(f"  {t['statement']}")
-        print(f"  notion: {t['notion']}; fields: {', '.join(t['fields'])}")
-        print(f"  values: {', '.join(t['values'])}")
+        say(f"\n{t['name']}  ({t['instances']} instance{'s' if t['instances'] != 1 else ''})")
+        say(f"  {t['statement']}")
+        say(f"  notion: {t['notion']}; fields: {', '.join(t['fields'])}")
+        say(f"  values: {', '.join(t['values'])}")
         for key, text in t["references"].items():
-            print(f"  [{key}] {text}")
-    print(f"\n{len(instances)} instances:")
+            say(f"  [{key}] {text}")
+    say(f"\n{len(instances)} instances:")
     for i in instances:
-        print(f"  {i['id']:60} {i['theorem']:24} expect {i['expect']}{' (slow)' if i['slow'] else ''}")
+        say(f"  {i['id']:60} {i['theorem']:24} expect {i['expect']}{' (slow)' if i['slow'] else ''}")
     return EXIT_OK
 
 
@@ -95,22 +98,21 @@ def _cmd_prove(args) -> int:
     if args.json:
         print(json.dumps(res.to_dict()))
     else:
-        print(f"{res.id}: {res.statement}")
-        print(f"  source: {res.source}")
-        print(f"  expected {res.expect}, got {res.got} ({res.seconds:.2f} s); "
-              f"checker: {res.verdict or 'no certificate'}")
+        lines = [f"{res.id}: {res.statement}", f"  source: {res.source}",
+                 f"  expected {res.expect}, got {res.got} ({res.seconds:.2f} s); "
+                 f"checker: {res.verdict or 'no certificate'}"]
         if res.notion:
-            print(f"  notion: {res.notion}" + (f" over {res.field}" if res.field else ""))
+            lines.append(f"  notion: {res.notion}" + (f" over {res.field}" if res.field else ""))
         if res.values:
-            print(f"  values: {json.dumps(res.values)}")
+            lines.append(f"  values: {json.dumps(res.values)}")
         if res.message:
-            print(f"  {res.message}")
+            lines.append(f"  {res.message}")
         if res.certificate:
-            print(f"  certificate: {res.certificate}")
-        print("as expected" if res.passed else "NOT as expected")
+            lines.append(f"  certificate: {res.certificate}")
+        lines.append("as expected" if res.passed else "NOT as expected")
+        say("\n".join(lines))
     if res.got == BAD_INPUT:
-        print(f"tnverify: error: {res.path}: {res.message}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(False, f"{res.path}: {res.message}", EXIT_USAGE)
     return EXIT_OK if res.passed else EXIT_FAILED
 
 
@@ -152,7 +154,7 @@ def _cmd_run(args) -> int:
             results[k] = out
             bar.update(1)
             if not args.json:
-                bar.write(_line(out), file=sys.stdout)
+                bar.write(clip(_line(out)), file=sys.stdout)
     finally:
         bar.close()
         ex.close()
@@ -165,14 +167,13 @@ def _cmd_run(args) -> int:
     else:
         for r in results:
             if not r["passed"]:
-                print(f"FAILED {r['id']}: expected {r['expect']}, got {r['got']}: {r['message']}")
+                say(f"FAILED {r['id']}: expected {r['expect']}, got {r['got']}: {r['message']}")
         tail = f", {skipped} skipped (slow; use --runslow)" if skipped else ""
         print(f"{passed} passed, {failed} failed{tail}  [{wall:.1f} s, {ex.name}]")
     bad = [r for r in results if r["got"] == BAD_INPUT]
     if bad:
-        print(f"tnverify: error: {len(bad)} instance(s) with [params] the theorem rejects, first "
-              f"{bad[0]['path']}: {bad[0]['message']}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(False, f"{len(bad)} instance(s) with [params] the theorem rejects, first "
+                           f"{bad[0]['path']}: {bad[0]['message']}", EXIT_USAGE)
     return EXIT_OK if failed == 0 else EXIT_FAILED
 
 
@@ -208,10 +209,8 @@ def _cmd_report(args) -> int:
            f"{platform.platform()}")
     out = Path(args.output)
     text = _html(rows, env) if out.suffix.lower() in (".html", ".htm") else _markdown(rows, env)
-    out.write_text(text, encoding="utf-8", errors="backslashreplace")  # certificate text may hold lone surrogates
+    write_text_atomic(out, text, errors="backslashreplace")  # certificate text may hold lone surrogates
     bad = sum(not v.ok for _, _, v in rows)
-    from tnverify.cli._output import emit
-
     emit(args, {"report": str(out), "certificates": len(rows), "verified": len(rows) - bad,
                 "not_verified": [f.name for f, _, v in rows if not v.ok]},
          f"wrote {out} ({len(rows)} certificates, {len(rows) - bad} verified)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 
 from tnverify.cli import args as cli_args
+from tnverify.cli.rank import npy_shape
 from tnverify.errors import InputError
 
 __all__ = ["register"]
@@ -30,6 +31,17 @@ def _cmd_kruskal(args) -> int:
 
     if (args.file is None) == (args.shape is None):
         raise InputError("expected a matrix FILE or --shape I,R (a generic I x R matrix), exactly one")
+    if args.scheduler:
+        from tnverify.parallel import check_scheduler
+
+        check_scheduler(args.scheduler)  # an address given is never ignored, even where no chunk needs it
+    shape = npy_shape(args.file) if args.file else None
+    if shape is not None and len(shape) == 2:  # before the data is read
+        from tnverify import budget
+        from tnverify.theory.kruskal import BYTES_PER_ENTRY
+
+        budget.require(f"the Kruskal rank of the {shape[0]} x {shape[1]} matrix in {args.file}",
+                       memory=BYTES_PER_ENTRY * float(shape[0]) * shape[1])
     if args.shape is not None:
         I, R = args.shape  # two positive integers (cli_args.matrix_shape)
         res, A = generic_kruskal_rank(I, R, seed=args.seed)
@@ -155,9 +167,9 @@ def register(sub, common) -> None:
                        metavar="I,R")
     cli_args.alias(p, "--generic", "--shape", dest="shape", type=cli_args.matrix_shape)
     p.add_argument("--field", default="Q", help="Q (default) or GF(p)")
-    p.add_argument("--k-max", type=int, help="stop at this size")
+    p.add_argument("--k-max", type=cli_args.integer, help="stop at this size")
     p.add_argument("--max-subsets", type=cli_args.positive, help="budget of subset tests")
-    p.add_argument("--timeout", type=float, help="time budget in seconds")
+    p.add_argument("--timeout", type=cli_args.positive_real, help="time budget in seconds")
     cli_args.add_seed(p, "the primes / random point")
     cli_args.add_cert(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -183,7 +195,7 @@ def register(sub, common) -> None:
                        help="identifiability of a polynomial network f(x) = V (W^T x)^d")
     cli_args.option(p, "--widths", type=cli_args.widths, required=True, metavar="N,M[,O]",
                     help="inputs, neurons, outputs, e.g. 4,5,1 (more entries: a deep network)")
-    p.add_argument("--degree", type=int, required=True, help="degree d of the activation t^d")
+    p.add_argument("--degree", type=cli_args.integer, required=True, help="degree d of the activation t^d")
     p.add_argument("--weights", help="first-layer weights W (n x m); default: generic")
     p.add_argument("--outputs", help="output weights V (o x m); default all ones")
     cli_args.add_seed(p, "the random point and prime")

@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 from tnverify.cli import args as cli_args
-from tnverify.errors import EXIT_FAILED, EXIT_OK, InputError
+from tnverify.errors import EXIT_FAILED, EXIT_OK, BudgetError, InputError
+from tnverify.files import atomic_path
 
 __all__ = ["register"]
 
@@ -29,7 +30,7 @@ def _one_or_list(v):
 def _builder_args(p, file=True):
     if file:
         p.add_argument("file", nargs="?", help="JSON network file (instead of --arch)")
-    p.add_argument("--arch", help="cp, tucker, tt, tr, ht, convac or rac")
+    p.add_argument("--arch", help="cp, tucker, tt, tr, ht, convac, rac, overlap or dilated")
     cli_args.option(p, "--inputs", type=cli_args.integer, metavar="N", help="number of inputs N (time steps for rac)")
     cli_args.alias(p, "-N", "--inputs", dest="inputs", type=cli_args.integer)
     cli_args.option(p, "--features", type=cli_args.widths, default="2", metavar="M",
@@ -41,9 +42,21 @@ def _builder_args(p, file=True):
     p.add_argument("--shared", action="store_true", help="shared (convolutional / recurrent) weights")
     p.add_argument("--tree", type=cli_args.tree,
                    help="pooling tree: pairs, mirror, odd-even, ((0,1),(2,3)) or a permutation 0,2,1,3")
-    p.add_argument("--depth", type=int, default=1, help="depth L (rac)")
+    p.add_argument("--depth", type=cli_args.integer, default=1, help="depth L (rac)")
+    p.add_argument("--field", metavar="R[,R...]", help="receptive field per layer (overlap; default 2)")
+    p.add_argument("--stride", metavar="S[,S...]", help="stride per layer (overlap; default 1)")
+    p.add_argument("--dilations", metavar="D,D,...", help="dilation order, e.g. 4,2,1 (dilated; default 1,2,4,...)")
     p.add_argument("--partition", type=cli_args.partition, default="interleaved", metavar="SPEC",
                    help="interleaved (default), left-right (= start-end), or row legs like 0,2,4,6")
+    p.add_argument("--activation", help="rectifier network: relu, linear or abs (docs/rectifier.md)")
+    p.add_argument("--pooling", help="rectifier network: max, avg or product")
+    p.add_argument("--biases", action="store_true", help="rectifier network with biases")
+    p.add_argument("--templates", metavar="SPEC", help="rectifier templates: onehot (default), random, or points "
+                   "like '1,0;0,1;1/2,1' (exact rationals)")
+    p.add_argument("--weights", metavar="FILE.json", help="rectifier weights: name -> nested lists of integers or "
+                   "'p/q' strings (default: random)")
+    p.add_argument("--max-block", type=cli_args.positive, default=256, help="rectifier: most sampled template "
+                   "sequences per side of the block")
     if file:
         p.add_argument("--forward", metavar="FILE.py:FUNCTION",
                        help="your own architecture's forward pass (docs/grid_tensors.md); FILE is then an optional "
@@ -65,14 +78,61 @@ def _subject(args, arch=None, file=None):
         raise InputError("expected a network FILE or --arch cp|tucker|tt|tr|ht|convac|rac")
     if args.inputs is None:
         raise InputError(f"--arch {arch} needs --inputs N")
+    if arch.startswith("relu-") or args.activation or args.pooling:
+        return _rectifier(args, arch)
+    if args.biases:
+        raise InputError(f"--arch {arch} has no biases; biases need a rectifier network (--activation relu "
+                         "--pooling max|avg|product, or --arch relu-cp|relu-ht|relu-tt)")
     return spec(arch, args.inputs, _one_or_list(args.features), _one_or_list(args.widths), args.rank, args.shared,
-                args.tree, args.depth)
+                args.tree, args.depth, getattr(args, "field", None), getattr(args, "stride", None),
+                getattr(args, "dilations", None))
+
+
+#: The rectifier family of a network name (docs/rectifier.md).
+_RECT = {"cp": "relu-cp", "relu-cp": "relu-cp", "ht": "relu-ht", "convac": "relu-ht", "relu-ht": "relu-ht",
+         "tt": "relu-tt", "relu-tt": "relu-tt"}
+
+
+def _rectifier(args, arch):
+    """A :class:`tnverify.networks.rectifier.RectArch` from ``--arch --activation --pooling ...``."""
+    from tnverify.networks.rectifier import rect_spec
+
+    if arch not in _RECT:
+        raise InputError(f"--activation/--pooling need --arch cp, ht, convac, tt or relu-cp|relu-ht|relu-tt, "
+                         f"got {arch}")
+    fam = _RECT[arch]
+    width = args.rank if fam == "relu-cp" and args.rank is not None else _one_or_list(args.widths)
+    M = _one_or_list(args.features)
+    if not isinstance(M, int):
+        raise InputError(f"a rectifier network reads M templates at every input; expected one --features M, got {M}")
+    return rect_spec(fam, args.inputs, width, templates=args.templates,
+                     features=None if args.templates not in (None, "onehot", "random") else M,
+                     activation=args.activation or "relu", pooling=args.pooling or "max", biases=args.biases,
+                     shared=args.shared, tree=args.tree)
+
+
+def _rect_weights(args):
+    """The ``--weights`` file (exact rationals), or None."""
+    if not getattr(args, "weights", None):
+        return None
+    import json
+
+    from tnverify.errors import NotExactError
+
+    def no_float(text):
+        raise NotExactError(f"--weights must be exact: give integers or rational strings like \"3/4\", got {text}")
+
+    try:
+        return json.loads(Path(args.weights).read_text(), parse_float=no_float)
+    except (OSError, ValueError) as e:
+        raise InputError(f"--weights: expected a JSON file of exact weights, got {args.weights!r} ({e})") from None
 
 
 def _order(subject) -> int:
     from tnverify.networks.forward import Arch
+    from tnverify.networks.rectifier import RectArch
 
-    return subject.N if isinstance(subject, Arch) else subject.order
+    return subject.N if isinstance(subject, (Arch, RectArch)) else subject.order
 
 
 def _network(args, arch=None, file=None):
@@ -91,8 +151,9 @@ def _checked(res, no_check: bool) -> tuple:
     from tnverify.checker import check
 
     v = check(res.certificate.to_dict())
-    if not v.ok and res.status == "proved":
-        return "unknown", v.status
+    if not v.ok and res.status in ("proved", "probable"):
+        res.status, res.rank = "unknown", None  # the text and the JSON then say unknown, with both bounds
+        return "unknown", f"{v.status}: {v.message}"
     return res.status, v.status
 
 
@@ -121,9 +182,11 @@ def _cmd_forward(args) -> int:
     if not args.no_check and res.certificate is not None:
         from tnverify.checker import check
 
-        verdict = check(res.certificate.to_dict(), allow_code=True).status
-        if verdict != "VERIFIED" and status in ("proved", "probable"):
-            status = "unknown"
+        v = check(res.certificate.to_dict(), allow_code=True)
+        verdict = v.status
+        if not v.ok and status in ("proved", "probable"):
+            status = res.status = "unknown"
+            verdict = f"{v.status}: {v.message}"
     out = res.to_dict()
     out.update({"status": status, "checker": verdict, "seconds": round(time.perf_counter() - t0, 6)})
     if args.cert:
@@ -144,7 +207,13 @@ def _cmd_separation(args) -> int:
     t0 = time.perf_counter()
     subject = _subject(args)
     rows = parse_partition(args.partition, _order(subject))
-    res = separation(subject, rows, seed=args.seed, attempts=args.attempts)
+    if hasattr(subject, "activation"):
+        from tnverify.theory.rectifier import rectifier_separation
+
+        res = rectifier_separation(subject, rows, seed=args.seed, attempts=args.attempts,
+                                   weights=_rect_weights(args), max_block=args.max_block)
+    else:
+        res = separation(subject, rows, seed=args.seed, attempts=args.attempts)
     status, verdict = _checked(res, args.no_check)
     out = res.to_dict()
     out.update({"status": status, "checker": verdict, "seconds": round(time.perf_counter() - t0, 6)})
@@ -160,7 +229,7 @@ def _cmd_separation(args) -> int:
 
 _ARCH_NAMES = {"convac": "deep ConvAC", "ht": "hierarchical Tucker network", "cp": "shallow CP network",
                "tt": "tensor train (multiplicative RNN)", "tr": "tensor ring", "tucker": "Tucker network",
-               "rac": "recurrent arithmetic circuit"}
+               "rac": "recurrent arithmetic circuit", "overlap": "overlapping ConvAC", "dilated": "dilated ConvAC"}
 _WIDTH_NAMES = {"cp": ("Z channels", "Z"), "tt": ("TT rank r", "r"), "tr": ("TR rank r", "r"),
                 "rac": ("hidden width R", "R")}
 
@@ -175,6 +244,8 @@ def _cmd_compare(args) -> int:
     deep_file = args.deep if args.deep.endswith(".json") else None
     subject = _subject(args, arch=None if deep_file else args.deep, file=deep_file)
     rows = parse_partition(args.partition, _order(subject))
+    if hasattr(subject, "activation"):
+        return _compare_rectifier(args, subject, rows, t0)
     res = separation(subject, rows, seed=args.seed, attempts=args.attempts, prefix="deep_")
     net = res.network
     feats = _one_or_list(args.features)
@@ -203,24 +274,136 @@ def _cmd_compare(args) -> int:
     return status_exit(status)
 
 
+def _compare_rectifier(args, a, rows, t0) -> int:
+    """``compare --activation/--pooling``: the channels a shallow relu-cp network needs (docs/rectifier.md)."""
+    from tnverify import certificate as C
+    from tnverify.cli._output import emit, status_exit
+    from tnverify.theory.rectifier import rectifier_separation, shallow_channels
+
+    if _RECT.get(args.shallow) != "relu-cp":
+        raise InputError(f"a rectifier network is compared with a shallow relu-cp network, got {args.shallow}")
+    res = rectifier_separation(a, rows, seed=args.seed, attempts=args.attempts, weights=_rect_weights(args),
+                               max_block=args.max_block, prefix="deep_")
+    per, need = shallow_channels(a, rows, res.lower, res.certificate)
+    res.status = "proved" if res.lower > 0 else "unknown"  # the claim is the bound on Z, not the deep rank
+    status, verdict = _checked(res, args.no_check)
+    text = (f"{a.describe()} has rank >= {res.lower} for I={list(rows)} on an open set of weights; a shallow "
+            f"relu-cp network ({a.activation}/{a.pooling}) has rank <= {per} Z for every weight, so it needs "
+            f"Z >= {need}" + (f"\n  checker: {verdict}" if verdict else "\n  checker: not run"))
+    out = {"deep": res.to_dict(), "status": status, "checker": verdict, "shallow": "relu-cp", "per_channel": per,
+           "shallow_width_needed": need, "statement": text, "seconds": round(time.perf_counter() - t0, 6)}
+    if args.cert:
+        C.write(res.certificate, args.cert)
+        out["certificate"] = str(args.cert)
+    emit(args, out, text)
+    return status_exit(status)
+
+
+def _sweep_rectifier(args) -> int:
+    """``sweep --activation/--pooling``: rank against --over for ReLU/max and for product pooling, side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tnverify.cli._output import emit
+    from tnverify.networks.partitions import parse_partition
+    from tnverify.theory.rectifier import rectifier_separation
+
+    if args.over not in ("inputs", "widths"):
+        raise InputError(f"a rectifier sweep runs over inputs (depth) or widths, got --over {args.over}")
+    rows_out = []
+    for v in args.values:
+        rec = {args.over: v}
+        for tag, act, pool in (("relu", args.activation or "relu", args.pooling or "max"),
+                               ("product", "linear", "product")):
+            ns = argparse_copy(args, activation=act, pooling=pool, **{args.over: v if args.over == "inputs" else [v]})
+            a = _rectifier(ns, args.arch)
+            res = rectifier_separation(a, parse_partition(args.partition, a.N), seed=args.seed,
+                                       max_block=args.max_block, certificate=False)
+            rec.update({f"{tag}_lower": res.lower, f"{tag}_upper": res.upper, f"{tag}_status": res.status})
+        rows_out.append(rec)
+    out_csv = Path(args.output)
+    with atomic_path(out_csv) as tmp, open(tmp, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows_out[0]))
+        w.writeheader()
+        w.writerows(rows_out)
+    png = Path(args.plot) if args.plot else out_csv.with_suffix(".png")
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    xs = list(args.values)
+    for ax, tag, title in ((axes[0], "relu", f"{args.activation or 'relu'}/{args.pooling or 'max'}: rank on an "
+                            "open set"), (axes[1], "product", "linear/product (ConvAC)")):
+        ax.plot(xs, [r[f"{tag}_lower"] for r in rows_out], marker="o", label="proved lower bound")
+        ax.plot(xs, [r[f"{tag}_upper"] for r in rows_out], linestyle="--", label="upper bound (every weight)")
+        ax.set_yscale("log")
+        ax.set_xlabel("inputs N (depth log2 N)" if args.over == "inputs" else "width")
+        ax.set_title(title)
+        ax.legend()
+    axes[0].set_ylabel("matricization rank")
+    with atomic_path(png) as tmp:
+        fig.savefig(tmp, format=png.suffix[1:] or "png")
+    plt.close(fig)
+    lines = [f"{args.over}={r[args.over]}  relu: >= {r['relu_lower']} (<= {r['relu_upper']})  product: >= "
+             f"{r['product_lower']} (<= {r['product_upper']})" for r in rows_out]
+    emit(args, {"rows": rows_out, "csv": str(out_csv), "png": str(png)},
+         "\n".join(lines) + f"\nwrote {out_csv} and {png}")
+    return EXIT_OK
+
+
+def argparse_copy(args, **changes):
+    """A copy of the parsed ``args`` with ``changes`` (one sweep point)."""
+    import argparse
+
+    return argparse.Namespace(**{**vars(args), **changes})
+
+
+def _sweep_arch(task: dict, arch: str, width: int | None):
+    """The architecture of one side of a sweep point: the deep one (``width`` None) or the shallow one."""
+    from tnverify.networks.architectures import spec
+
+    kw = task["kw"]
+    w = kw["widths"] if width is None else (None if arch == "cp" else width)
+    r = kw["rank"] if width is None else (width if arch == "cp" else None)
+    tree = task["tree"] if (task["tree"] and width is None) else None
+    if tree is None and arch in ("convac", "ht") and (kw["inputs"] & (kw["inputs"] - 1)):
+        tree = "pairs"
+    return spec(arch, kw["inputs"], kw["features"], w, r, task["shared"] and width is None, tree, task["depth"])
+
+
+def _require_sweep(tasks: list) -> None:
+    """The budget of the whole sweep, before its first point: both sides of every point
+    (:func:`tnverify.theory.costs.separation_cost`); a point that cannot be built is left
+    to report its own error."""
+    from tnverify import budget
+    from tnverify.networks.partitions import parse_partition
+    from tnverify.theory.costs import separation_cost
+
+    t = tasks[0]
+    tally = budget.Tally(f"the sweep over {t['over']} = {','.join(str(x['value']) for x in tasks[:8])}"
+                         + (",..." if len(tasks) > 8 else ""))
+    for task in tasks:
+        for arch, width in ((task["arch"], None), (task["shallow"], task["shallow_width"])):
+            try:
+                a = _sweep_arch(task, arch, width)
+                memory, work = separation_cost(a, parse_partition(task["partition"], a.N))
+            except BudgetError:
+                raise
+            except InputError:
+                continue
+            tally.add(memory=memory, work=work)
+
+
 def _sweep_point(task: dict) -> dict:
     """One sweep point (module level, so an executor can ship it): deep and shallow ranks."""
-    from tnverify.networks.architectures import spec
     from tnverify.networks.partitions import parse_partition
     from tnverify.theory.separation import architecture_separation
 
-    kw, over, v = task["kw"], task["over"], task["value"]
+    over, v = task["over"], task["value"]
     rec = {over: v}
     for tag, arch, width in (("deep", task["arch"], None), ("shallow", task["shallow"], task["shallow_width"])):
         t0 = time.perf_counter()
         try:
-            w = kw["widths"] if width is None else (None if arch == "cp" else width)
-            r = kw["rank"] if width is None else (width if arch == "cp" else None)
-            tree = task["tree"] if (task["tree"] and width is None) else None
-            if tree is None and arch in ("convac", "ht") and (kw["inputs"] & (kw["inputs"] - 1)):
-                tree = "pairs"
-            a = spec(arch, kw["inputs"], kw["features"], w, r, task["shared"] and width is None, tree,
-                     task["depth"])
+            a = _sweep_arch(task, arch, width)
             res = architecture_separation(a, parse_partition(task["partition"], a.N), seed=task["seed"])
             rec.update({f"{tag}_status": res.status, f"{tag}_lower": res.lower, f"{tag}_upper": res.upper,
                         f"{tag}_rank": res.rank, f"{tag}_seconds": round(time.perf_counter() - t0, 4)})
@@ -237,6 +420,8 @@ def _cmd_sweep(args) -> int:
     from tnverify.networks.architectures import ARCHS
     from tnverify.errors import UnknownNameError
 
+    if args.activation or args.pooling:
+        return _sweep_rectifier(args)
     if args.over not in ("inputs", "features", "widths", "rank"):
         raise InputError(f"--over must be inputs, features, widths or rank, got {args.over!r}")
     for name in (args.arch, args.shallow):
@@ -253,6 +438,11 @@ def _cmd_sweep(args) -> int:
         tasks.append({"kw": kw, "over": args.over, "value": v, "arch": args.arch, "shallow": args.shallow,
                       "shallow_width": args.shallow_width, "tree": args.tree, "shared": args.shared,
                       "depth": args.depth, "partition": args.partition, "seed": args.seed})
+    if args.scheduler:
+        from tnverify.parallel import check_scheduler
+
+        check_scheduler(args.scheduler)
+    _require_sweep(tasks)
     ex = executor(args.jobs, args.scheduler)
     rows_out = [None] * len(tasks)
     try:
@@ -272,7 +462,7 @@ def _cmd_sweep(args) -> int:
     series = {deep_key: [r.get("deep_rank") for r in rows_out], shallow_key: [r.get("shallow_rank") for r in rows_out]}
     keys = list(dict.fromkeys(k for r in rows_out for k in r))
     out_csv = Path(args.output)
-    with open(out_csv, "w", newline="") as fh:
+    with atomic_path(out_csv) as tmp, open(tmp, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=keys)
         w.writeheader()
         w.writerows(rows_out)
@@ -298,6 +488,20 @@ def _sweep_line(over: str, rec: dict) -> str:
     return "  ".join(parts)
 
 
+#: Operations charged per drawn node or edge (layout, artists and rendering: about 0.1 s each).
+DRAW_OPS = 1e8
+
+
+def _require_draw(order: int, elements: int) -> None:
+    """The budget of a drawing: the canvas (0.6 inch per leg at 110 dpi, RGBA, three buffers) and
+    :data:`DRAW_OPS` per node or edge (:func:`tnverify.plot.draw_network`)."""
+    from tnverify import budget
+
+    pixels = max(6, 0.6 * order + 3) * 110 * 5 * 110
+    budget.require(f"drawing a network with {order} legs and {elements} nodes and edges", memory=12 * pixels,
+                   work=DRAW_OPS * elements)
+
+
 def _cmd_draw(args) -> int:
     from tnverify.cli._output import emit
     from tnverify.networks.mincut import min_cut
@@ -306,12 +510,22 @@ def _cmd_draw(args) -> int:
 
     if args.forward:
         raise InputError("draw needs a network (--arch or FILE); a forward pass alone has no drawing")
+    note = ""
+    if args.activation or args.pooling or (args.arch or "").startswith("relu-"):
+        a = _rectifier(args, args.arch)  # validated; the drawing is its wiring, the product-pooling network
+        note = f"; the wiring of {a.describe()}: the cut bounds only its product-pooling counterpart"
+        args.arch = {"relu-cp": "cp", "relu-ht": "convac", "relu-tt": "tt"}[a.family]
+        args.activation = args.pooling = None
+        args.biases = False
+    if args.inputs is not None and not args.file:
+        _require_draw(args.inputs, args.inputs)  # the canvas, before the network is built
     net = _network(args)
+    _require_draw(net.order, len(net.names) + net.order + sum(len(ix) for ix in net.inputs))
     rows = parse_partition(args.partition, net.order)
     cut = min_cut(net, rows)
     draw_network(net, rows, cut, args.output)
     emit(args, {"png": args.output, "cut": cut.labels, "upper": cut.value},
-         f"wrote {args.output} (min cut {cut.value} over {', '.join(cut.labels)})")
+         f"wrote {args.output} (min cut {cut.value} over {', '.join(cut.labels)}{note})")
     return 0
 
 
@@ -340,7 +554,7 @@ def register(sub, common) -> None:
     p.add_argument("--over", default="inputs", help="parameter swept: inputs, features, widths or rank")
     p.add_argument("--values", type=cli_args.int_list, required=True, help="values, e.g. 4,8,16")
     p.add_argument("--shallow", default="cp", help="shallow architecture plotted against --arch")
-    p.add_argument("--shallow-width", type=int, default=16, help="its width (Z for cp)")
+    p.add_argument("--shallow-width", type=cli_args.integer, default=16, help="its width (Z for cp)")
     cli_args.add_seed(p, "the random points, test matrices and primes")
     cli_args.add_output(p, "CSV file", required=True)
     p.add_argument("--plot", type=cli_args.figure, metavar="FIGURE", help="PNG, PDF or SVG file (default: the CSV name with .png)")

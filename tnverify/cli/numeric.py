@@ -9,6 +9,7 @@ import time
 
 from tnverify.cli import args as cli_args
 from tnverify.errors import EXIT_OK, InputError
+from tnverify.files import atomic_path
 
 #: Work (entries x rank x iterations) above which CP-ALS runs in chunks behind a progress bar.
 PROGRESS_WORK = 5e8
@@ -22,11 +23,11 @@ def _als(X, R, args):
 
     work = X.size * R * max(args.n_iter_max, 1)
     if args.no_progress or work < PROGRESS_WORK or not sys.stderr.isatty():
-        return numeric.cp_als(X, R, n_iter_max=args.n_iter_max, tol=args.tol, seed=args.seed,
+        return numeric.cp_als(X, R, n_iter_max=args.n_iter_max, tol=args.tol, seed=args.seed, init=args.init,
                               linesearch=args.linesearch)
     from tqdm import tqdm
 
-    init, done, res = "random", 0, None
+    init, done, res = args.init, 0, None
     with tqdm(total=args.n_iter_max, desc="CP-ALS", unit="sweep", file=sys.stderr) as bar:
         while done < args.n_iter_max:
             step = min(CHUNK, args.n_iter_max - done)
@@ -36,10 +37,29 @@ def _als(X, R, args):
             bar.update(res.n_iter)
             bar.set_postfix(rel_error=f"{res.rel_error:.3e}")
             init = res
-            if res.status != "not converged":
+            if res.status != "max iterations reached":
                 break
     res.n_iter = done
     return res
+
+
+def _require_decompose(shape, R: int, method: str, sweeps: int) -> None:
+    """Refuse a decomposition over the budget before it starts (:mod:`tnverify.budget`).
+
+    CP-ALS: :func:`tnverify.theory.cp_rank.als_cost` for ``sweeps`` sweeps. Jennrich, HOSVD
+    and TT-SVD: an SVD or eigendecomposition per mode, ``E max(I_n)`` operations each (E entries),
+    and factors of ``I_n x R`` (a float64 copy of the tensor per mode for the SVDs).
+    """
+    from tnverify import budget
+    from tnverify.theory.cp_rank import als_cost
+
+    E = budget.product(shape)
+    if method == "als":
+        memory, work = als_cost(shape, R, max(sweeps, 1))
+    else:
+        memory, work = 8 * (3 * E + sum(shape) * R), len(shape) * E * max(shape) * 10
+    budget.require(f"a rank-{R} {method} decomposition of a {' x '.join(map(str, shape))} tensor", memory=memory,
+                   work=work)
 
 
 def _exact_tensor(path, X):
@@ -73,6 +93,7 @@ def _cmd_decompose(args) -> int:
                          f"got order {X.ndim}")
     if args.n_iter_max < 0:
         raise InputError(f"expected --n-iter-max >= 0, got {args.n_iter_max}")
+    _require_decompose(X.shape, R, args.method, args.n_iter_max)
     out = {"rank": R, "method": args.method, "shape": list(X.shape)}
     save = {}
     cp = None
@@ -91,6 +112,7 @@ def _cmd_decompose(args) -> int:
         save = {f"core_{n}": c for n, c in enumerate(cores)}
     if cp is not None:
         out.update({"relative_error": cp.rel_error, "iterations": cp.n_iter, "convergence": cp.status,
+                    "error_change": None if cp.error_change != cp.error_change else cp.error_change,
                     "message": cp.message})
         save = {"weights": cp.weights, **{f"factor_{n}": f for n, f in enumerate(cp.factors)}}
     status = "numerical"
@@ -119,11 +141,13 @@ def _cmd_decompose(args) -> int:
             out["verdict"] = check(res.certificate.to_dict()).status
     out["status"] = status
     if args.output:
-        np.savez(args.output, **save)
+        with atomic_path(args.output) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, **save)
         out["out"] = str(args.output)
     out["seconds"] = round(time.perf_counter() - t0, 4)
+    change = "" if out.get("error_change") is None else f", last change of error {out['error_change']:.3e}"
     text = (f"{args.method} rank {R}: relative error {out['relative_error']:.3e}, {out['iterations']} iterations "
-            f"({out['convergence']}) -- {status}")
+            f"({out['convergence']}{change}) -- {status}")
     if "proof" in out:
         p = out["proof"]
         text += (f"\n  exact CP rank over Q/R/C: {p['rank']} (proved)" if p["status"] == "proved"
@@ -172,7 +196,7 @@ def _network(args):
 
 
 def _cmd_learn(args) -> int:
-    from tnverify.cli._output import emit
+    from tnverify.cli._output import emit, warn
 
     from tnverify.theory import learning as L
 
@@ -194,7 +218,7 @@ def _cmd_learn(args) -> int:
         rows = L.sweep(net, ns, seed=args.seed, method=args.method,
                        progress=not args.no_progress and not args.json and sys.stderr.isatty())
         if args.output:
-            with open(args.output, "w", newline="") as fh:
+            with atomic_path(args.output) as tmp, open(tmp, "w", newline="") as fh:
                 wr = csv.DictWriter(fh, fieldnames=list(rows[0]))
                 wr.writeheader()
                 wr.writerows(rows)
@@ -215,7 +239,7 @@ def _cmd_learn(args) -> int:
             f"{res.test_error:.3e} -- numerical, n = {res.n}, d = {res.d}, k = {res.k}")
     for w in res.warnings:
         text += f"\n  WARNING: {w}"
-        print(f"tnverify: warning: {w}", file=sys.stderr)
+        warn(w)
     emit(args, out, text)
     return EXIT_OK
 
@@ -253,8 +277,11 @@ def register(sub, common) -> None:
     cli_args.add_rank(p, "CP rank (Tucker / TT: rank cap)", required=True)
     p.add_argument("--method", default="als", choices=["als", "jennrich", "hosvd", "tt"])
     p.add_argument("--n-iter-max", type=cli_args.integer, default=100, help="CP-ALS sweeps (default 100)")
-    p.add_argument("--tol", type=float, default=1e-8, help="stop when the relative error changes less (default 1e-8)")
+    p.add_argument("--tol", type=cli_args.real, default=1e-8, help="stop when the relative error changes less (default 1e-8)")
     cli_args.add_seed(p, "the random initialisation")
+    p.add_argument("--init", default="svd", choices=["svd", "random"],
+                   help="CP-ALS start: leading singular vectors of the unfoldings (default), or random entries "
+                        "from --seed (uniform for non-negative data, normal otherwise)")
     p.add_argument("--linesearch", action="store_true", help="Bro's extrapolation in CP-ALS")
     cli_args.add_output(p, "write factors / core / cores to this .npz file", type=cli_args.npz)
     cli_args.alias(p, "--out", "--output", dest="output", type=cli_args.npz)

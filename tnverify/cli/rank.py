@@ -1,13 +1,14 @@
 """``tnverify rank``: the exact rank of a matrix or of a flattening, with witnesses."""
 from __future__ import annotations
 
+import math
 import time
 
 from tnverify.cli import args as cli_args
 from tnverify.cli._output import emit, status_exit
 from tnverify.errors import InputError
 
-__all__ = ["register"]
+__all__ = ["register", "npy_shape"]
 
 
 def _modes(spec, order: int):
@@ -19,6 +20,39 @@ def _modes(spec, order: int):
     return spec
 
 
+def npy_shape(path) -> tuple | None:
+    """The shape in a ``.npy`` file's header, read without the data; None for anything else.
+
+    Files that cannot be memory-mapped (object arrays, bad headers, other formats) give None
+    and are left to :func:`tnverify.exact.io.load_array`, which says what is wrong with them.
+    """
+    import numpy as np
+
+    if not str(path).lower().endswith(".npy"):
+        return None
+    try:
+        return tuple(np.load(path, mmap_mode="r").shape)  # reads the header only
+    except Exception:  # noqa: BLE001 - load_array gives the one-line reason
+        return None
+
+
+def _require_npy(path: str, partition, F) -> None:
+    """A ``.npy`` file: refuse a rank over the budget from the header's shape, before the data is read.
+
+    The rank itself checks the budget again once the matrix exists (any format).
+    """
+    from tnverify.exact.rank import require_rank
+    from tnverify.exact.tensor import parse_modes
+
+    shape = npy_shape(path)
+    if shape is None or len(shape) < 2 or 0 in shape:
+        return
+    rows = parse_modes(_modes(partition, len(shape)), len(shape)) if (len(shape) > 2 or partition) else (0,)
+    m = math.prod(shape[k] for k in rows)
+    n = math.prod(shape) // m
+    require_rank(m, n, F, f"the rank over {F} of the {m} x {n} matrix in {path}")
+
+
 def _cmd_rank(args) -> int:
     from tnverify import certificate as C
     from tnverify.exact import parse_field, rank, reduce_mod
@@ -27,6 +61,11 @@ def _cmd_rank(args) -> int:
 
     t0 = time.perf_counter()
     F = parse_field(args.field)
+    if args.scheduler:
+        from tnverify.parallel import check_scheduler
+
+        check_scheduler(args.scheduler)  # used only for the upper-bound primes: checked now, whatever the rank
+    _require_npy(args.file, args.partition, F)
     T = load_array(args.file, allow_pickle=args.allow_pickle)
     if T.ndim == 1:
         raise InputError(f"expected a matrix or a tensor of order >= 2 in {args.file}, got a vector of length {T.shape[0]}")
@@ -54,8 +93,9 @@ def _cmd_rank(args) -> int:
         text = (f"rank over {F} = {res.rank} (proved)\n"
                 f"  lower: nonzero {res.rank}x{res.rank} minor mod {res.prime}\n  upper: {how}")
     else:
+        bits = "/".join(sorted({str(int(q).bit_length()) for q in res.primes}))
         text = (f"rank over {F} = {res.rank} (probable)\n  lower: {res.lower} proved (nonzero minor mod {res.prime})\n"
-                f"  upper: {res.upper} modulo {len(res.primes)} random primes, failure probability <= "
+                f"  upper: {res.upper} modulo {len(res.primes)} random {bits}-bit primes, failure probability <= "
                 f"{res.failure_probability:.3g}; proved upper bound {res.upper_proved}")
     text += f"\n  matrix {M.shape[0]} x {M.shape[1]}, {seconds:.3f} s"
     emit(args, out, text)

@@ -46,7 +46,8 @@ def _format_args(args):
         if dims is not None:
             raise InputError("give either --shape N,...,N --symmetric or --vars N --degree D, not both")
         n, d = _pos(args.vars, "--vars"), _pos(args.degree, "--degree")
-        cli_args.deprecated(args, f"--vars {n} --degree {d}", f"--shape {','.join([str(n)] * d)} --symmetric")
+        shape = ",".join([str(n)] * d) if d <= 6 else f"{n},{n},...,{n} ({d} entries)"
+        cli_args.deprecated(args, f"--vars {n} --degree {d}", f"--shape {shape} --symmetric")
         return {"symmetric": (n, d)}
     if dims is None:
         raise InputError("expected a tensor format --shape 3,3,3 (with --symmetric: symmetric tensors, "
@@ -142,6 +143,27 @@ def _cmd_identifiable(args) -> int:
     return status_exit(d["identifiability_status"])
 
 
+def _require_table(n_min: int, n_max: int, d_min: int, d_max: int, max_ambient: int) -> None:
+    """The budget of the whole table: every (n, d) the loop of ``ah-table`` will prove, summed before it starts.
+
+    The same walk as the table (rows stop where the space of forms exceeds ``max_ambient``),
+    with sizes as floats (:func:`tnverify.budget.comb`); it stops as soon as the running
+    total is over the budget, so it is never longer than the budget allows.
+    """
+    from tnverify import budget
+    from tnverify.theory import terracini as G
+
+    tally = budget.Tally(f"the table n in {n_min}..{n_max}, d in {d_min}..{d_max} (max ambient {max_ambient})")
+    for n in range(n_min, n_max + 1):
+        if budget.comb(n + d_min - 1, d_min) > max_ambient:
+            break
+        for d in range(d_min, d_max + 1):
+            if budget.comb(n + d - 1, d) > max_ambient:
+                break
+            memory, work = G.generic_rank_cost([(n, d)])
+            tally.add(memory=memory, work=work)
+
+
 def _cmd_ah_table(args) -> int:
     from tnverify.theory import terracini as G
 
@@ -154,6 +176,7 @@ def _cmd_ah_table(args) -> int:
     if n_min > n_max or d_min > d_max:
         raise InputError(f"expected --n-min <= --n-max and --d-min <= --d-max, got n in {n_min}..{n_max} "
                          f"and d in {d_min}..{d_max}")
+    _require_table(n_min, n_max, d_min, d_max, args.max_ambient)
     for n in range(n_min, n_max + 1):
         if math.comb(n + d_min - 1, d_min) > args.max_ambient:
             break  # the space of forms grows with n and with d: nothing further fits
@@ -186,7 +209,15 @@ def _cmd_neuro_plot(args) -> int:
     w = list(args.widths)
     if len(w) < 2:
         raise InputError(f"expected at least 2 widths, got {len(w)}")
-    degs = list(range(1, _pos(args.max_degree, "--max-degree") + 1))
+    from tnverify import budget
+    from tnverify.theory import jacobian as J
+
+    top = _pos(args.max_degree, "--max-degree")
+    tally = budget.Tally(f"the neurovariety of widths {','.join(map(str, w))} for degrees 1..{top}")
+    for r in range(1, top + 1):  # the whole plot, before the first point
+        memory, work = J.jacobian_cost(J.polynet_spec(w, r))
+        tally.add(memory=memory, work=3 * work)
+    degs = list(range(1, top + 1))
     pts = []
     for r in degs:
         res = G.neurovariety(w, r, args.seed)
@@ -201,8 +232,9 @@ def _cmd_neuro_plot(args) -> int:
     ax.set_title(f"neurovariety of widths {tuple(w)}")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(args.output)
-    plt.close(fig)
+    from tnverify.plot import save_figure
+
+    save_figure(fig, args.output)
     emit(args, {"points": pts, "output": args.output}, "\n".join(
         f"r={p['degree']}: dim in [{p['lower']}, {p['upper']}] ({p['status']})" for p in pts) + f"\nplot: {args.output}")
     return 0
@@ -215,8 +247,8 @@ def register(sub, common) -> None:
         p.add_argument("--symmetric", action="store_true",
                        help="symmetric tensors (Waring): --shape 3,3,3,3 --symmetric is S^4(C^3)")
         p.add_argument("dims", nargs="*", type=cli_args.dimension, help=argparse.SUPPRESS)  # deprecated: 3 3 3
-        p.add_argument("--vars", type=int, help=argparse.SUPPRESS)  # deprecated: --shape N,...,N --symmetric
-        p.add_argument("--degree", type=int, help=argparse.SUPPRESS)
+        p.add_argument("--vars", type=cli_args.integer, help=argparse.SUPPRESS)  # deprecated: --shape N,...,N --symmetric
+        p.add_argument("--degree", type=cli_args.integer, help=argparse.SUPPRESS)
         cli_args.add_seed(p, "the random point and prime")
         cli_args.add_cert(p)
 
@@ -235,16 +267,16 @@ def register(sub, common) -> None:
         p = sub.add_parser(name, parents=[common], help=hlp)
         cli_args.option(p, "--widths", type=cli_args.widths, required=True, metavar="D0,...,DH",
                         help="layer widths d_0,...,d_h, e.g. 2,2,3,2")
-        p.add_argument("--degree", type=int, required=True, help="activation degree r (s(t) = t^r)")
+        p.add_argument("--degree", type=cli_args.integer, required=True, help="activation degree r (s(t) = t^r)")
         cli_args.add_seed(p, "the random point and prime")
         cli_args.add_cert(p)
         p.set_defaults(func=fn)
 
     p = sub.add_parser("ah-table", parents=[common], help="Alexander-Hirschowitz table of generic Waring ranks")
-    p.add_argument("--n-min", type=int, default=2)
-    p.add_argument("--n-max", type=int, default=5)
-    p.add_argument("--d-min", type=int, default=2)
-    p.add_argument("--d-max", type=int, default=5)
+    p.add_argument("--n-min", type=cli_args.integer, default=2)
+    p.add_argument("--n-max", type=cli_args.integer, default=5)
+    p.add_argument("--d-min", type=cli_args.integer, default=2)
+    p.add_argument("--d-max", type=cli_args.integer, default=5)
     p.add_argument("--max-ambient", type=cli_args.positive, default=2000, help="skip (n, d) with a larger space of forms")
     cli_args.add_seed(p, "the random points and primes")
     p.set_defaults(func=_cmd_ah_table)
@@ -252,7 +284,7 @@ def register(sub, common) -> None:
     p = sub.add_parser("neuro-plot", parents=[common], help="plot neurovariety dimension against activation degree")
     cli_args.option(p, "--widths", type=cli_args.widths, required=True, metavar="D0,...,DH",
                     help="layer widths d_0,...,d_h, e.g. 2,2,2")
-    p.add_argument("--max-degree", type=int, default=4)
+    p.add_argument("--max-degree", type=cli_args.integer, default=4)
     cli_args.add_output(p, "figure file: .png, .pdf or .svg (default neurovariety.png)", type=cli_args.figure,
                         default="neurovariety.png")
     cli_args.add_seed(p, "the random points and primes")

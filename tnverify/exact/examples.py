@@ -10,6 +10,11 @@ miss, lists the valid names. The theorem families (``matrix-rank``, ``cp-rank``,
 * ``matmul`` -- the matrix multiplication tensor <n, n, n> [1]_;
 * ``w-state`` -- the W tensor (rank 3, border rank 2) [2]_; :func:`w_curve` its degeneration.
 
+Every constructor estimates the memory and work of its sizes (:func:`cost`) and checks them
+against the budget (:func:`tnverify.budget.require`) before it allocates anything, so a
+request such as ``vandermonde(10**9)`` is refused at once with a
+:class:`~tnverify.errors.BudgetError`, from the CLI and from a catalog instance alike.
+
 References
 ----------
 .. [1] V. Strassen, "Gaussian elimination is not optimal", Numer. Math. 13 (1969).
@@ -19,14 +24,23 @@ References
 from __future__ import annotations
 
 import itertools
+import math
 from fractions import Fraction
 
 import numpy as np
 
+from tnverify import budget
 from tnverify.errors import ShapeError, UnknownNameError
 
-__all__ = ["EXAMPLES", "get", "vandermonde", "hilbert", "product", "matmul_tensor", "strassen_2x2", "w_tensor",
-           "w_curve"]
+__all__ = ["EXAMPLES", "get", "cost", "vandermonde", "hilbert", "product", "matmul_tensor", "strassen_2x2",
+           "w_tensor", "w_curve"]
+
+#: Bytes of a small Python integer in an object array (the object and its pointer).
+_INT_BYTES = 36
+#: Bytes of a Fraction of small integers in an object array.
+_FRACTION_BYTES = 160
+#: Operations charged per entry made by a Python loop (interpreter overhead).
+_PY_OPS = 100
 
 
 def _positive(x, name: str) -> int:
@@ -35,27 +49,67 @@ def _positive(x, name: str) -> int:
     return x
 
 
+def cost(name: str, *sizes) -> tuple[float, float]:
+    """``(bytes, operations)`` of building the example ``name`` with the constructor's size arguments.
+
+    * ``vandermonde(n)``: n^2 integers of up to (n - 1) log2 n bits (half that on average);
+    * ``hilbert(n)``: n^2 Fractions;
+    * ``product(m, inner, n)``: the int64 factors and product, m inner n multiply-adds;
+    * ``matmul(n)``: n^6 int64 entries, an n^3 Python loop;
+    * ``w-state(order)``: 2^order int64 entries.
+
+    Floats (``inf`` when astronomically large), from the sizes alone.
+    """
+    f = [float(x) for x in sizes]
+    if name == "vandermonde":
+        n = f[0]
+        words = 1.0 + (n - 1.0) * math.log2(max(n, 2.0)) / 128  # 64-bit words of an average entry
+        return n * n * (_INT_BYTES + 8 * words), n * n * (_PY_OPS + words)
+    if name == "hilbert":
+        return f[0] * f[0] * _FRACTION_BYTES, f[0] * f[0] * _PY_OPS
+    if name == "product":
+        m, inner, n = f[:3]
+        return 8 * (m * inner + inner * n + m * n), m * inner * n
+    if name == "matmul":
+        entries = budget.power(f[0], 6)
+        return 8 * entries, entries + _PY_OPS * budget.power(f[0], 3)
+    if name == "w-state":
+        entries = budget.power(2, f[0])
+        return 8 * entries, entries
+    raise UnknownNameError("example", name, EXAMPLES)
+
+
+def _require(name: str, *sizes) -> None:
+    memory, work = cost(name, *sizes)
+    budget.require(f"the {name} example of size {' x '.join(map(str, sizes))}", memory=memory, work=work)
+
+
 def vandermonde(n: int) -> np.ndarray:
     """The n x n Vandermonde matrix on 1..n, V[i, j] = (i+1)^(n-1-j) (object dtype, exact). O(n^2)."""
     n = _positive(n, "n")
+    _require("vandermonde", n)
     return np.array([[x ** (n - 1 - j) for j in range(n)] for x in range(1, n + 1)], dtype=object)
 
 
 def hilbert(n: int) -> np.ndarray:
     """The n x n Hilbert matrix H[i, j] = 1 / (i + j + 1) (Fractions). O(n^2)."""
     n = _positive(n, "n")
+    _require("hilbert", n)
     return np.array([[Fraction(1, i + j + 1) for j in range(n)] for i in range(n)], dtype=object)
 
 
 def product(m: int, inner: int, n: int, seed: int = 0) -> np.ndarray:
     """A random integer (m x inner)(inner x n) product, entries of the factors in [-100, 100]: rank <= inner."""
     m, inner, n = _positive(m, "m"), _positive(inner, "inner"), _positive(n, "n")
+    _require("product", m, inner, n)
     rng = np.random.default_rng(seed)
     return rng.integers(-100, 101, (m, inner)) @ rng.integers(-100, 101, (inner, n))
 
 
 def matmul_tensor(n: int) -> np.ndarray:
     """<n, n, n>: T[(i,j), (j,k), (k,i)] = 1, the trilinear form tr(ABC) ."""
+    n = _positive(n, "n")
+    _require("matmul", n)
     T = np.zeros((n * n,) * 3, dtype=np.int64)
     for i, j, k in itertools.product(range(n), repeat=3):
         T[i * n + j, j * n + k, k * n + i] = 1
@@ -93,6 +147,7 @@ def w_tensor(order: int = 3) -> np.ndarray:
     (rank 3, border rank 2; de Silva and Lim 2008)."""
     if isinstance(order, bool) or not isinstance(order, int) or order < 3:
         raise ShapeError(f"expected a W tensor of order >= 3, got {order!r}")
+    _require("w-state", order)
     T = np.zeros((2,) * order, dtype=np.int64)
     for n in range(order):
         idx = [0] * order

@@ -21,6 +21,7 @@ probable-prime test); random primes come from
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,33 +82,39 @@ Q = Field("Q")
 Z = Field("Z")
 
 
-def parse_field(spec: "str | Field | int") -> Field:
-    """Parse ``Q``/``QQ``, ``Z``/``ZZ``, ``GF(p)``/``F(p)``/``Z/p``/``p`` into a :class:`Field`.
+#: The spellings of GF(p): ``GF(p)``, ``gf(p)``, ``F(p)``, ``Z/p``, ``Z/pZ`` or ``p``; p in ASCII digits.
+_GF_SPELLINGS = re.compile(r"(?:GF|gf|F)\(([0-9]+)\)|Z/([0-9]+)Z?|([0-9]+)")
 
-    Raises :class:`~tnverify.errors.FieldError` for an unknown name, a non-prime
-    modulus, or a modulus outside [2, 2^63).
+
+def parse_field(spec: "str | Field | int") -> Field:
+    """Parse ``Q``/``QQ``, ``Z``/``ZZ``, ``GF(p)``/``F(p)``/``Z/p``/``Z/pZ``/``p`` into a :class:`Field`.
+
+    The whole text must be one spelling (blanks around and inside are ignored); p is
+    written in ASCII digits: ``GF(7``, ``GF(7)))``, ``GF(1_009)`` or a non-ASCII digit
+    are refused.
+
+    Raises :class:`~tnverify.errors.FieldError` for an unknown name or spelling, a
+    non-prime modulus, or a modulus outside [2, 2^63).
 
     Examples
     --------
-    >>> str(parse_field("GF(7)")), parse_field("QQ") == Q
-    ('GF(7)', True)
+    >>> str(parse_field("GF(7)")), parse_field("QQ") == Q, str(parse_field("Z/5Z"))
+    ('GF(7)', True, 'GF(5)')
     """
     if isinstance(spec, Field):
         return spec
     if isinstance(spec, (int, np.integer)) and not isinstance(spec, (bool, np.bool_)):
         return Field("GF", int(spec))
-    s = str(spec).strip().replace(" ", "")
+    s = "".join(str(spec).split())
     if s.upper() in ("Q", "QQ"):
         return Q
     if s.upper() in ("Z", "ZZ"):
         return Z
-    body = s
-    for prefix in ("GF(", "gf(", "F(", "Z/"):
-        if s.startswith(prefix):
-            body = s[len(prefix):].rstrip(")").replace("Z", "")
-            break
-    try:
-        p = int(body)
-    except ValueError:
-        raise FieldError(f"expected a field Q, Z or GF(p), got {spec!r}") from None
-    return Field("GF", p)
+    m = _GF_SPELLINGS.fullmatch(s)
+    if m is None:
+        shown = repr(spec) if len(repr(spec)) <= 60 else f"{repr(spec)[:60]}..."
+        raise FieldError(f"expected a field Q, Z or GF(p) with p in digits 0-9, got {shown}")
+    digits = next(g for g in m.groups() if g is not None)
+    if len(digits.lstrip("0")) > len(str(MAX_MODULUS)):  # beyond 2^63 whatever it is: no quadratic int()
+        raise FieldError(f"expected a prime modulus in [2, 2^63), got one of {len(digits)} digits")
+    return Field("GF", int(digits))

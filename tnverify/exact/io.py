@@ -10,6 +10,12 @@ Formats:
 * ``.txt`` -- whitespace-separated rows of integers or rationals (a matrix).
 
 Sizes are checked against :data:`MAX_ENTRIES` before anything large is allocated.
+Every number, in every format, has the syntax and the digit limit of
+:mod:`tnverify.numbers` (ASCII digits, no ``_``, at most
+:data:`~tnverify.numbers.MAX_DIGITS` digits): text entries are read by
+:func:`~tnverify.numbers.to_exact`, JSON literals by
+:func:`~tnverify.numbers.strict_json_loads`, and the entries of a pickled object
+array are checked by :func:`~tnverify.numbers.check_size`.
 """
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ import numpy as np
 
 from tnverify.errors import InputError, ShapeError
 from tnverify.exact.arrays import as_exact_array
-from tnverify.numbers import strict_json_loads
+from tnverify.numbers import check_size, strict_json_loads
 
 __all__ = ["load_array", "MAX_ENTRIES"]
 
@@ -93,4 +99,8 @@ def _load_npy(p: Path, allow_pickle: bool) -> np.ndarray:
         arr = np.load(p, allow_pickle=allow_pickle)
     except Exception as e:  # noqa: BLE001
         raise InputError(f"expected a readable .npy file, {p.name} failed to load: {e}") from None
-    return as_exact_array(arr, name=p.name)
+    out = as_exact_array(arr, name=p.name)
+    if out.dtype == object:  # unpickled Python integers can be of any size
+        for idx, x in np.ndenumerate(out):
+            check_size(x, f"{p.name} entry {idx}")
+    return out

@@ -47,6 +47,7 @@ from typing import Sequence
 
 import numpy as np
 
+from tnverify import budget
 from tnverify.errors import InputError
 from tnverify.exact.arrays import as_exact_matrix, integer_rows
 from tnverify.exact.fields import Field, parse_field
@@ -54,10 +55,11 @@ from tnverify.numbers import to_exact
 from tnverify.numeric.modp import (
     PRIME_BITS, pick_prime, random_prime, rank as rank_mod_p, rank_profile, rref_pivots, to_fmpz_mat, to_nmod_mat,
 )
+from tnverify.numeric.pluq import P_MAX
 from tnverify.results import Bounds, Notion
 
-__all__ = ["RankResult", "rank", "hadamard_log2", "rational_kernel", "modular_kernel", "MODULAR_BUDGET",
-           "KERNEL_BUDGET"]
+__all__ = ["RankResult", "rank", "rank_cost", "require_rank", "hadamard_log2", "rational_kernel", "modular_kernel",
+           "MODULAR_BUDGET", "KERNEL_BUDGET"]
 
 #: Work budget (multiply-adds mod p) for a deterministic modular upper bound.
 MODULAR_BUDGET = 4.0e10
@@ -67,6 +69,37 @@ KERNEL_BUDGET = 2.0e6
 KERNEL_MAX_RANK = 400
 #: Over GF(p) the kernel (entries < p) is cheap: a budget this many times larger.
 MODP_KERNEL_FACTOR = 50
+
+
+#: Bytes per entry of a rank over Q (or GF(p) with p > P_MAX): the int64 matrix, its residues,
+#: and a 62-bit upper-witness prime's Python integers (40 bytes with the list) and FLINT nmod_mat.
+BYTES_PER_ENTRY = 72
+#: Bytes per entry of a rank over GF(p), p <= P_MAX: residues and the float64 copy of the BLAS elimination.
+BYTES_PER_ENTRY_BLAS = 24
+#: Ranks modulo a prime that a rank over Q computes at most under ``auto``: the lower-bound
+#: prime and the two of a ``probable`` witness (a ``modular`` one is chosen within MODULAR_BUDGET).
+PRIMES_OVER_Q = 3
+
+
+def rank_cost(m: int, n: int, field: "str | Field" = "Q") -> tuple[float, float]:
+    """``(bytes, operations)`` that :func:`rank` needs for an ``m x n`` matrix over ``field``.
+
+    Memory: :data:`BYTES_PER_ENTRY` per entry (:data:`BYTES_PER_ENTRY_BLAS` over a small
+    GF(p)). Work: ``m n min(m, n)`` operations per rank modulo a prime, for
+    :data:`PRIMES_OVER_Q` primes over Q and one over GF(p). Floats, from the shape alone:
+    the caller estimates before it converts or allocates anything.
+    """
+    F = parse_field(field)
+    entries = float(m) * float(n)
+    small = F.kind == "GF" and F.p <= P_MAX
+    return (entries * (BYTES_PER_ENTRY_BLAS if small else BYTES_PER_ENTRY),
+            (1 if F.kind == "GF" else PRIMES_OVER_Q) * entries * min(m, n))
+
+
+def require_rank(m: int, n: int, field: "str | Field" = "Q", what: str | None = None) -> None:
+    """:func:`tnverify.budget.require` with :func:`rank_cost`: refuse a rank over the budget before it starts."""
+    memory, work = rank_cost(m, n, field)
+    budget.require(what or f"the rank of a {m} x {n} matrix over {parse_field(field)}", memory=memory, work=work)
 
 
 # ---------------------------------------------------------------------- Hadamard
@@ -287,7 +320,10 @@ def rank(
     module docstring. If the upper witness fails (p divided every larger minor),
     the whole search restarts with the seed ``seed + 1`` and fresh primes; every
     seed is recorded in ``seeds``. Cost: O(m n min(m, n)) word operations per prime;
-    the kernel witness adds an exact solve with the r x r pivot minor.
+    the kernel witness adds an exact solve with the r x r pivot minor. The estimate
+    :func:`rank_cost` is checked against the budget (:mod:`tnverify.budget`) before
+    the input is converted, and a ``modular`` or ``kernel`` witness once r is known:
+    :class:`~tnverify.errors.BudgetError` beyond.
 
     Examples
     --------
@@ -302,7 +338,12 @@ def rank(
     F = parse_field(field)
     if upper not in ("auto", "kernel", "modular", "probable"):
         raise InputError(f"expected upper witness auto, kernel, modular or probable, got {upper!r}")
-    M = integer_rows(F.reduce(as_exact_matrix(A)))
+    if isinstance(A, np.ndarray) and A.ndim == 2:
+        require_rank(*A.shape, F)  # before any conversion
+    M = as_exact_matrix(A)
+    if not isinstance(A, np.ndarray):
+        require_rank(*M.shape, F)
+    M = integer_rows(F.reduce(M))
     if F.kind == "GF":
         res = _rank_mod_p(M, F, seed)
     else:
@@ -358,7 +399,13 @@ def _rank_over_q(M, F, seed, upper, probable_primes, modular_budget, jobs, sched
             method = "modular"
         else:
             method = "probable"
+    if method == "modular":
+        budget.require(f"the modular upper witness of a {m} x {n} rank over Q ({n_mod} primes)",
+                       work=n_mod * float(m) * n * full)
     if method == "kernel":
+        # fraction-free solve: r^2 (n - r) multiplications of integers of up to ~r words
+        budget.require(f"the exact kernel of a {m} x {n} matrix of rank {r}",
+                       work=float(r) * r * (n - r) * max(1.0, r / 16), memory=float(r) * n * max(8.0, r))
         vecs = rational_kernel(M, rows, cols)
         if not _annihilates(M, vecs):
             return None  # the rank over Q exceeds r: p0 divided every larger minor

@@ -31,8 +31,8 @@ def nonzero_minor(A, *, seed: int | None = None) -> tuple[list[int], list[int], 
     """Rows and columns of a maximal nonzero minor of ``A``, and the prime it was found with.
 
     The minor ``A[rows][:, cols]`` is nonzero mod the prime, hence a nonzero integer
-    (after clearing row denominators), hence nonzero over Q; its size is the rank of
-    ``A``. Cost: that of :func:`tnverify.exact.rank`.
+    (after clearing row denominators), hence nonzero over Q (docs/mathematics.md,
+    section 1); its size is the rank of ``A``. Cost: that of :func:`tnverify.exact.rank`.
 
     Examples
     --------
@@ -100,7 +100,8 @@ def solve(A, B, field: "str | Field" = "Q"):
     Over Q any consistent system is solved (a particular solution, free variables
     set to 0); over Z the solution must be unique and integral; over GF(p) entries
     are in [0, p). Raises :class:`~tnverify.errors.InputError` for an inconsistent
-    system. Cost: one reduced echelon form of the augmented matrix [A | B] (FLINT).
+    system. Cost: one reduced echelon form of the m x (n + k) augmented matrix [A | B]
+    (FLINT), O(m (n + k) min(m, n + k)) field operations.
 
     Examples
     --------

@@ -12,9 +12,10 @@ So ``flatten(T, (2, 0))`` equals ``np.transpose(T, (2, 0) + J).reshape(n2 * n0, 
 TensorLy's ``unfold(T, k)`` is ``flatten(T, (k,))``; Kolda and Bader's mode-k
 unfolding uses Fortran order for the columns instead.
 
-Its rank is the separation rank of the function the tensor represents with
-respect to the partition (I, J) of its inputs [1]_, and a lower bound on the
-CP rank of T.
+Its rank is the separation rank, with respect to the partition (I, J) of its
+inputs, of the multilinear function whose coefficient tensor is T [1]_
+(docs/grid_tensors.md, section 2), and a lower bound on the CP rank of T
+(docs/mathematics.md, section 7).
 
 References
 ----------
@@ -71,6 +72,8 @@ def column_modes(rows: Sequence[int], order: int) -> tuple[int, ...]:
 
 def flatten(T: np.ndarray, rows: Sequence[int]) -> np.ndarray:
     """The flattening ``[T]_{rows, rest}`` (see the module docstring for the order).
+
+    A transpose and a reshape: one copy of the prod_k n_k entries.
 
     Examples
     --------

@@ -4,17 +4,20 @@ Builders return a :class:`tnverify.networks.network.TensorNetwork` whose open le
 inputs in order:
 
 * :func:`cp` -- the shallow ConvAC of [1]_ (Z channels; a CP decomposition);
-* :func:`tucker`;
-* :func:`tt` -- tensor train / MPS, the multiplicative RNN of [4]_;
-* :func:`tr` -- tensor ring;
-* :func:`ht` -- hierarchical Tucker over any binary tree;
+* :func:`tucker` [6]_;
+* :func:`tt` -- tensor train / MPS [7]_, the multiplicative RNN of [4]_;
+* :func:`tr` -- tensor ring [9]_;
+* :func:`ht` -- hierarchical Tucker over any binary tree [8]_;
 * :func:`convac` -- the deep ConvAC of [1]_ over any pooling tree, shared (convolutional)
   or unshared weights; the pooling geometry of [2]_ is the tree;
 * :func:`rac` -- the recurrent arithmetic circuit of [5]_, depth L.
 
 Trees are nested tuples of input indices (:func:`parse_tree` reads ``"((0,1),(2,3))"``,
 a permutation ``0,2,1,3`` or ``pairs``). Partitions of the inputs are read by
-:func:`tnverify.networks.partitions.parse_partition`.
+:func:`tnverify.networks.partitions.parse_partition`. Each builder's contraction equals the
+grid tensor of :mod:`tnverify.networks.forward` entry by entry (``tests/test_forward.py``;
+docs/grid_tensors.md, section 4). Building costs O(number of cores + labels), except the
+deep RAC, whose copies make O(T^L) cores.
 
 References
 ----------
@@ -26,6 +29,14 @@ References
    networks", ICLR 2018.
 .. [5] Y. Levine, O. Sharir, A. Ziv, A. Shashua, "Benefits of depth for long-term
    memory of recurrent networks", 2017 (arXiv:1710.09431).
+.. [6] L. R. Tucker, "Some mathematical notes on three-mode factor analysis",
+   Psychometrika 31(3) (1966), 279-311.
+.. [7] I. V. Oseledets, "Tensor-train decomposition", SIAM J. Sci. Comput. 33(5) (2011),
+   2295-2317.
+.. [8] W. Hackbusch, S. Kuehn, "A new scheme for the tensor representation", J. Fourier
+   Anal. Appl. 15(5) (2009), 706-722.
+.. [9] Q. Zhao, G. Zhou, S. Xie, L. Zhang, A. Cichocki, "Tensor ring decomposition",
+   arXiv:1606.05535 (2016).
 """
 from __future__ import annotations
 
@@ -38,6 +49,7 @@ import numpy as np
 from tnverify.errors import BudgetError, InputError, ShapeError, UnknownNameError
 from tnverify.networks.forward import Arch, tree_height as _height, tree_leaves as _leaves, tree_str as _tree_str
 from tnverify.networks.network import TensorNetwork
+from tnverify.networks.overlap import conv_network, layer_sizes
 
 __all__ = ["cp", "tucker", "tt", "tr", "ht", "convac", "rac", "parse_tree", "balanced_tree", "pairs_tree",
            "build", "spec", "network", "ARCHS", "ARCHITECTURES", "Family", "get", "mirror_tree", "odd_even_tree"]
@@ -85,7 +97,10 @@ def cp(N: int, M, Z: int, shared: bool = False) -> TensorNetwork:
 
 
 def tucker(N: int, M, ranks) -> TensorNetwork:
-    """Tucker: T = G x_1 U_1 x_2 ... x_N U_N, core G of shape ranks, factors U_i (M x r_i)."""
+    """Tucker [6]_: T = G x_1 U_1 x_2 ... x_N U_N, core G of shape ranks, factors U_i (M x r_i).
+
+    Cores ``G`` (r_1 x ... x r_N) and ``U{i}``; bond ``g{i}`` (dimension r_i) joins U_i to G.
+    """
     Ms = _feature_dims(N, M)
     rs = _widths(ranks, N, "Tucker ranks")
     size = {**{f"x{i}": m for i, m in enumerate(Ms)}, **{f"g{i}": r for i, r in enumerate(rs)}}
@@ -96,7 +111,7 @@ def tucker(N: int, M, ranks) -> TensorNetwork:
 
 
 def tt(N: int, M, ranks, shared: bool = False) -> TensorNetwork:
-    """Tensor train / MPS: X(i_1..i_N) = G_1[i_1] G_2[i_2] ... G_N[i_N].
+    """Tensor train / MPS [7]_: X(i_1..i_N) = G_1[i_1] G_2[i_2] ... G_N[i_N].
 
     The multiplicative RNN of Khrulkov, Novikov and Oseledets [4]_ (hidden size =
     TT rank). ``ranks`` has N-1 entries (or one, repeated). With ``shared`` the
@@ -115,7 +130,7 @@ def tt(N: int, M, ranks, shared: bool = False) -> TensorNetwork:
 
 
 def tr(N: int, M, ranks, shared: bool = False) -> TensorNetwork:
-    """Tensor ring: X(i_1..i_N) = trace(G_1[i_1] ... G_N[i_N]); ``ranks`` has N entries r_1..r_N (bond k joins
+    """Tensor ring [9]_: X(i_1..i_N) = trace(G_1[i_1] ... G_N[i_N]); ``ranks`` has N entries r_1..r_N (bond k joins
     core k to core k+1, cyclically). ``shared`` ties all cores (needs equal ranks)."""
     Ms = _feature_dims(N, M)
     if N < 2:
@@ -230,7 +245,7 @@ def _check_leaves(leaves, N):
 
 
 def ht(N: int, M, widths, tree=None, shared: bool = False) -> TensorNetwork:
-    """Hierarchical Tucker over any binary tree.
+    """Hierarchical Tucker [8]_ over any binary tree.
 
     Leaf i has a matrix U_i (M x w) and each internal node v a transfer tensor
     B_v (w_left x w_right x w_v); the root has B (w_left x w_right). The bond above
@@ -424,6 +439,10 @@ ARCHITECTURES: dict = {f.name: f for f in (
            "one width per level below the root", lambda a: convac(a.N, list(a.M), list(a.widths), a.tree, a.shared)),
     Family("rac", "recurrent arithmetic circuit of depth L (Levine, Sharir, Ziv, Shashua 2017)",
            "hidden width per layer", lambda a: rac(a.N, a.M[0], list(a.widths), a.depth, a.shared)),
+    Family("overlap", "overlapping ConvAC, GC layers with receptive field and stride (Sharir, Shashua 2018)",
+           "channels per layer", conv_network),
+    Family("dilated", "dilated ConvAC, size-2 convolutions with dilations 2^l (Cohen, Tamari, Shashua 2018)",
+           "channels per layer", conv_network),
 )}
 ARCHS = tuple(ARCHITECTURES)
 
@@ -436,14 +455,18 @@ def get(name: str) -> Family:
 
 
 def spec(arch: str, inputs: int, features=2, widths=None, rank: int | None = None, shared: bool = False,
-         tree=None, depth: int = 1) -> Arch:
+         tree=None, depth: int = 1, field=None, stride=None, dilations=None) -> Arch:
     """The :class:`tnverify.networks.forward.Arch` named by CLI-style parameters (validated).
 
     ``widths`` are per level (ht, convac), the TT/TR ranks (tt, tr), the Tucker
     ranks, or the RAC hidden widths (one per layer, or one for all); ``rank`` is Z
     for cp (and the default width elsewhere). ConvAC/HT need a power-of-2
     ``inputs`` unless ``tree`` is given (``pairs``, ``mirror``, ``odd-even``, a
-    permutation or nested pairs).
+    permutation or nested pairs). ``overlap``: receptive fields ``field`` and strides
+    ``stride`` per layer (default 2 and 1; one value repeats until one position is left),
+    ``widths`` the channels per layer. ``dilated``: the dilation order ``dilations`` (a
+    permutation of 1, 2, ..., N/2; default increasing), which fixes the mode tree; given as
+    ``tree`` when ``dilations`` is None.
     """
     get(arch)
     N = _pos(inputs, "number of inputs")
@@ -466,6 +489,10 @@ def spec(arch: str, inputs: int, features=2, widths=None, rank: int | None = Non
             raise ShapeError(f"a recurrent network needs at least 2 time steps, got {N}")
         return Arch("rac", N, (M,) * N, tuple(_widths(w, L, "hidden widths")), shared=bool(shared), depth=L)
     Ms = tuple(_feature_dims(N, features))
+    if arch == "overlap":
+        return _overlap_spec(N, Ms, w, shared, field, stride)
+    if arch == "dilated":
+        return _dilated_spec(N, Ms, w, shared, dilations if dilations is not None else tree)
     if arch == "tucker":
         return Arch("tucker", N, Ms, tuple(_widths(w, N, "Tucker ranks")))
     if arch in ("tt", "tr"):
@@ -486,8 +513,51 @@ def spec(arch: str, inputs: int, features=2, widths=None, rank: int | None = Non
                 shared=bool(shared))
 
 
+def _int_list(x, what: str) -> list:
+    if isinstance(x, str):
+        try:
+            x = [int(v) for v in x.split(",") if v.strip()]
+        except ValueError:
+            raise ShapeError(f"expected {what} as integers like 4,2,1, got {x!r}") from None
+    return [_pos(v, what) for v in (x if isinstance(x, (list, tuple)) else [x])]
+
+
+def _overlap_spec(N, Ms, w, shared, field, stride) -> Arch:
+    r = _int_list(2 if field is None else field, "receptive field")
+    s = _int_list(1 if stride is None else stride, "stride")
+    if len(r) == 1 and len(s) == 1:  # repeat the layer until one position is left
+        n, L = N, 0
+        while n > 1 and n >= r[0] and (n - r[0]) % s[0] == 0 and L <= N:
+            n, L = (n - r[0]) // s[0] + 1, L + 1
+        r, s = r * max(L, 1), s * max(L, 1)
+    if len(r) != len(s):
+        raise ShapeError(f"expected one stride per receptive field, got {len(r)} fields and {len(s)} strides")
+    layer_sizes(N, r, s)
+    if shared and len(set(Ms)) > 1:
+        raise ShapeError(f"a shared (convolutional) network needs one feature dimension, got {list(Ms)}")
+    return Arch("overlap", N, Ms, tuple(_widths(w, len(r), "channels (one per layer)")), shared=bool(shared),
+                field=tuple(r), stride=tuple(s))
+
+
+def _dilated_spec(N, Ms, w, shared, order) -> Arch:
+    if N < 2 or N & (N - 1):
+        raise ShapeError(f"a dilated network needs --inputs a power of 2 (>= 2), got {N}")
+    L = N.bit_length() - 1
+    d = [1 << l for l in range(L)] if order is None else _int_list(order, "dilations")
+    if sorted(d) != [1 << l for l in range(L)]:
+        raise ShapeError(f"expected the dilations as an order of {[1 << l for l in range(L)]}, got {d}")
+    if shared and len(set(Ms)) > 1:
+        raise ShapeError(f"a shared (convolutional) network needs one feature dimension, got {list(Ms)}")
+    return Arch("dilated", N, Ms, tuple(_widths(w, L, "channels (one per layer)")), shared=bool(shared),
+                dilations=tuple(d))
+
+
 def network(a: Arch) -> TensorNetwork:
-    """The builder's tensor network of an architecture (its contraction is the grid tensor)."""
+    """The builder's tensor network of an architecture (its contraction is the grid tensor).
+
+    Structure only (no core values); its minimum cuts bound every flattening rank of the grid
+    tensor for every weight (docs/grid_tensors.md, sections 4 and 5).
+    """
     return get(a.family).network(a)
 
 

@@ -28,6 +28,8 @@ Families (weights are named like the cores of the builder's network):
   c^{0,i} = (a^{0,i})^T x_i, product pooling at a node (elementwise product of its
   children's channels), then a 1x1 conv c = a^{l,v} p; the root's conv is a vector.
   ``leaf{i}`` (M_i x r), ``n{k}`` (r_out x r_in), the root ``n0`` (r).
+* ``overlap``, ``dilated`` -- overlapping (Sharir & Shashua 2018) and dilated (Cohen, Tamari &
+  Shashua 2018) ConvACs of product units: :mod:`tnverify.networks.overlap`.
 * ``rac`` -- recurrent arithmetic circuit of depth L [5]_ (Eq. 2 there):
   h^{l,t} = (W^{H,l} h^{l,t-1}) * (W^{I,l} u^{l,t}) elementwise, u^{1,t} = x_t,
   u^{l,t} = h^{l-1,t}, with the first state h^{l,1} = W^{I,l} u^{l,1}; output
@@ -58,13 +60,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from tnverify.errors import BudgetError, InputError, ShapeError, UnknownNameError
+from tnverify.networks.overlap import CONV_FAMILIES, conv_forward, conv_shapes, conv_ties
 from tnverify.numeric.modp import uniform_point
 
 __all__ = ["Arch", "FAMILIES", "MULTILINEAR", "weight_shapes", "tied_groups", "random_weights", "forward",
            "grid_tensor", "grid_block", "network_values", "boundary_bound", "MAX_GRID_ENTRIES"]
 
 #: The architecture families with a reference forward pass.
-FAMILIES = ("cp", "tucker", "tt", "tr", "ht", "convac", "rac")
+FAMILIES = ("cp", "tucker", "tt", "tr", "ht", "convac", "rac", "overlap", "dilated")
 #: Largest grid tensor :func:`grid_tensor` builds densely.
 MAX_GRID_ENTRIES = 4_000_000
 
@@ -87,6 +90,9 @@ class Arch:
     tree: object = None
     shared: bool = False
     depth: int = 1
+    field: tuple = ()
+    stride: tuple = ()
+    dilations: tuple = ()
 
     def params(self) -> dict:
         """The JSON form (what a certificate records and the checker rebuilds from)."""
@@ -96,11 +102,17 @@ class Arch:
             d["tree"] = tree_str(self.tree)
         if self.family == "rac":
             d["depth"] = self.depth
+        if self.family == "overlap":
+            d.update(field=list(self.field), stride=list(self.stride))
+        if self.family == "dilated":
+            d["dilations"] = list(self.dilations)
         return d
 
     @property
     def multilinear(self) -> bool:
-        """True when the score is multilinear in the input vectors (all but deep RACs)."""
+        """True when the score is multilinear in the input vectors (all but deep RACs and overlapping ConvACs)."""
+        if self.family == "overlap":
+            return all(r == s for r, s in zip(self.field, self.stride))
         return not (self.family == "rac" and self.depth >= 2)
 
     def describe(self) -> str:
@@ -112,7 +124,7 @@ class Arch:
         return f"{self.family}(" + ", ".join(f"{k}={v}" for k, v in p.items()) + ")"
 
 
-MULTILINEAR = tuple(f for f in FAMILIES if f != "rac")
+MULTILINEAR = tuple(f for f in FAMILIES if f not in ("rac", "overlap"))
 
 
 def tree_str(t) -> str:
@@ -201,6 +213,8 @@ def weight_shapes(arch: Arch) -> dict:
 
         walk(arch.tree, 0)
         return dict(order)
+    if f in CONV_FAMILIES:
+        return conv_shapes(arch)
     raise UnknownNameError("architecture", f, FAMILIES)
 
 
@@ -235,6 +249,8 @@ def tied_groups(arch: Arch) -> list:
         for i in range(N):
             groups.setdefault(("leaf", shapes[f"leaf{i}"]), []).append(f"leaf{i}")
         return [g for g in groups.values() if len(g) > 1]
+    if f in CONV_FAMILIES:
+        return conv_ties(arch)
     return []  # tucker has no sharing
 
 
@@ -386,7 +402,7 @@ def _fw_rac(arch, W, X, p):
 
 
 _FORWARD = {"cp": _fw_cp, "tucker": _fw_tucker, "tt": _fw_tt, "tr": _fw_tr, "ht": _fw_tree,
-            "convac": _fw_tree, "rac": _fw_rac}
+            "convac": _fw_tree, "rac": _fw_rac, "overlap": conv_forward, "dilated": conv_forward}
 
 
 # ----------------------------------------------------------------- grid tensors

@@ -4,7 +4,10 @@ The only importer of :mod:`numba_kernels` (jitted loops); the algorithms live in
 and raise :mod:`tnverify.errors` errors, so a result is either usable or an exception. Float
 results are *numerical* evidence: they never prove anything by themselves. Modules:
 
-* :mod:`~tnverify.numeric.cp` -- CP-ALS (dimension tree, line search), :class:`CPResult`;
+* :mod:`~tnverify.numeric.cp` -- CP-ALS sweep (dimension tree), :class:`CPResult`;
+* :mod:`~tnverify.numeric.als` -- the CP-ALS driver (TensorLy's options, restarts, status);
+* :mod:`~tnverify.numeric.cp_init` -- CP-ALS starting points;
+* :mod:`~tnverify.numeric.hooi` -- iterated Tucker (HOOI) with fixed factors and a mask;
 * :mod:`~tnverify.numeric.jennrich` -- Jennrich's simultaneous diagonalisation;
 * :mod:`~tnverify.numeric.tucker` -- HOSVD, ST-HOSVD, TT-SVD;
 * :mod:`~tnverify.numeric.moments` -- whitening, the robust tensor power method;
@@ -23,7 +26,8 @@ from tnverify.numeric.jennrich import jennrich
 from tnverify.numeric.moments import power_method, tensor_power_method, whiten
 from tnverify.numeric.mttkrp import khatri_rao, mttkrp, unfold
 from tnverify.numeric.tucker import hosvd, st_hosvd, tt_svd, tt_to_tensor, tucker_to_tensor
+from tnverify.numeric.hooi import TuckerResult, tucker_hooi
 
-__all__ = ["CPResult", "cp_als", "jennrich", "hosvd", "st_hosvd", "tt_svd", "whiten", "tensor_power_method",
+__all__ = ["CPResult", "cp_als", "jennrich", "TuckerResult", "tucker_hooi", "hosvd", "st_hosvd", "tt_svd", "whiten", "tensor_power_method",
            "power_method", "cp_to_tensor", "tucker_to_tensor", "tt_to_tensor", "khatri_rao", "mttkrp", "unfold",
            "as_float_tensor", "load_float_array", "check_rank", "STATUS_TEXT"]

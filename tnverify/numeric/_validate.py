@@ -18,7 +18,7 @@ from numba_kernels._jit import BAD_INPUT, NOT_CONVERGED, OK, SINGULAR
 
 from tnverify.errors import InputError, NumericalError, ShapeError
 
-__all__ = ["as_float_tensor", "as_f64", "check_rank", "check_count", "as_generator", "load_float_array",
+__all__ = ["as_float_tensor", "as_f64", "check_rank", "check_count", "check_mask", "as_generator", "load_float_array",
            "kernel_status", "relative_error", "STATUS_TEXT", "MAX_ENTRIES", "EPS"]
 
 #: Kernel status code -> the word used in results and messages.
@@ -97,6 +97,24 @@ def check_count(n, *, what: str) -> int:
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
         raise InputError(f"expected {what} >= 0, got {n!r}")
     return int(n)
+
+
+def check_mask(mask, shape) -> np.ndarray | None:
+    """A fit's weights (``mask``) as float64 of ``shape`` with entries in ``[0, 1]``, or None.
+
+    Raises
+    ------
+    InputError, ShapeError
+        Non-finite entries or entries outside ``[0, 1]``; another shape.
+    """
+    if mask is None:
+        return None
+    M = as_float_tensor(mask, name="mask")
+    if M.shape != tuple(shape):
+        raise ShapeError(f"expected a mask of the tensor's shape {tuple(shape)}, got {M.shape}")
+    if M.min() < 0.0 or M.max() > 1.0:
+        raise InputError(f"expected mask entries in [0, 1] (0 = missing), got the range [{M.min():g}, {M.max():g}]")
+    return M
 
 
 def as_generator(seed) -> np.random.Generator:

@@ -1,11 +1,14 @@
 r"""Unfolding, Khatri-Rao product and MTTKRP: the multilinear products under every CP algorithm.
 
 The loops are jitted in :mod:`numba_kernels.mttkrp`; this module validates, normalises dtypes,
-chooses the formulation by shape and runs the fused kernel on a thread pool (the layering is in
-docs/architecture.md). Public functions raise :mod:`tnverify.errors` errors; the functions
-without ``__all__`` entries (:func:`kr_columns`, :func:`mttkrp_f64`, :func:`fused_mttkrp`,
-:func:`run_rows`, :func:`best_split`) take already validated float64 C-contiguous arrays and serve
-:mod:`tnverify.numeric.cp` and :mod:`tnverify.numeric.jennrich`.
+chooses the formulation by shape and runs both formulations in pieces on the threads of
+:func:`tnverify.numeric.threads.on_threads` (the layering is in docs/architecture.md, the thread
+counts in docs/performance.md). Public functions raise :mod:`tnverify.errors` errors; the
+functions without ``__all__`` entries (:func:`kr_columns`, :func:`mttkrp_f64`,
+:func:`fused_mttkrp`, :func:`run_rows`, :func:`best_split`, :func:`threads_for`,
+:func:`piece_size`, :func:`summed`)
+take already validated float64 C-contiguous arrays and serve :mod:`tnverify.numeric.cp` and
+:mod:`tnverify.numeric.jennrich`.
 
 Conventions (as TensorLy)
 -------------------------
@@ -25,18 +28,15 @@ References
 """
 from __future__ import annotations
 
-import itertools
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 
-import numba
 import numpy as np
 
 from numba_kernels.mttkrp import dot_rows, kr_pair, reduce_leading, tile_rows
 
 from tnverify.errors import InputError, ShapeError
 from tnverify.numeric._validate import as_f64
+from tnverify.numeric.threads import numba_threads, on_threads, pieces
 
 __all__ = ["unfold", "khatri_rao", "mttkrp"]
 
@@ -49,13 +49,11 @@ MIN_ROW = 64
 #: Largest trailing Khatri-Rao (``R x T`` entries, 1 MB) the fused kernel takes: it is read once
 #: per row, so it must stay in cache; larger ones go to the BLAS formulation.
 MAX_KR_ENTRIES = 1 << 17
-#: Below this many tensor entries the fused kernel runs on the calling thread only.
+#: Below this many tensor entries the parallel passes run on the calling thread only.
 SERIAL_BELOW = 1 << 17
-#: Pieces of rows handed out per thread (dynamic scheduling: a thread that shares its core with
-#: another process simply takes fewer pieces).
+#: Pieces of work handed out per thread (dynamic scheduling: a thread that shares its core with
+#: another process simply takes fewer pieces; :mod:`tnverify.numeric.threads`).
 PIECES_PER_THREAD = 8
-
-_pools: dict = {}
 
 
 def _is_int(x) -> bool:
@@ -163,7 +161,7 @@ def mttkrp(tensor, factors, mode: int) -> np.ndarray:
 
     * **fused** (``n < N - 1``, a trailing block of modes after ``n`` with ``T >= 64`` entries,
       ``R T <= 2**17`` and at least 4 rows): the jitted :func:`numba_kernels.mttkrp.dot_rows`
-      reads the tensor once as rows over those trailing modes, on a thread pool
+      reads the tensor once as rows over those trailing modes, in pieces on several threads
       (:func:`fused_mttkrp`);
     * **BLAS** (otherwise, in particular the last mode): the C-contiguous tensor is viewed as a
       matrix so that one contraction is a BLAS GEMM against a *partial* Khatri-Rao product, and
@@ -198,7 +196,8 @@ def mttkrp(tensor, factors, mode: int) -> np.ndarray:
     the reduction, ``L`` the product of the dimensions contracted by BLAS; extra memory
     ``O(R (L + prod(I_k) / L))``, the second term in blocks of at most ``2**18`` entries. Measured
     on 2 AVX-512 cores (OpenBLAS DGEMM 87-110 GFLOP/s) on ``200^3, R = 20``: fused modes 0 and 1
-    ~66-68 GFLOP/s, BLAS last mode ~55 (``tnverify bench mttkrp-vs-dgemm``).
+    ~66-68 GFLOP/s, BLAS last mode ~55; on 2 busy AVX2 cores 36-55% of DGEMM's rate, every mode
+    alike (``tnverify bench mttkrp-vs-dgemm``; docs/performance.md says what limits it).
 
     Examples
     --------
@@ -237,22 +236,31 @@ def kr_columns(mats, R: int) -> np.ndarray:
     return out
 
 
-def _pool(workers: int) -> ThreadPoolExecutor:
-    """A thread pool of this process (a forked child never reuses its parent's pool)."""
-    key = (os.getpid(), workers)
-    if key not in _pools:
-        _pools.clear()
-        _pools[key] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mttkrp")
-    return _pools[key]
+def summed(parts: list) -> np.ndarray:
+    """The sum of the private outputs of the threads of :func:`tnverify.numeric.threads.on_threads`."""
+    out = parts[0]
+    for part in parts[1:]:
+        out += part
+    return out
+
+
+def threads_for(entries: int) -> int:
+    """Threads for a pass over ``entries`` tensor entries: one below ``SERIAL_BELOW``, else :func:`numba_threads`."""
+    return numba_threads() if entries >= SERIAL_BELOW else 1
+
+
+def piece_size(total: int, cap: int, threads: int) -> int:
+    """Items per piece: at most ``cap``, and about ``PIECES_PER_THREAD`` pieces per thread."""
+    return max(1, min(cap, -(-total // (PIECES_PER_THREAD * threads))))
 
 
 def run_rows(X2: np.ndarray, args: tuple, out_shape: tuple, threads: int) -> np.ndarray:
     """Sum over threads of ``dot_rows(X2, lo, hi, *args, out)`` over all rows of ``X2``.
 
     The rows are cut into about ``PIECES_PER_THREAD * threads`` pieces of whole tiles, taken
-    dynamically by ``threads`` workers (the calling thread is one of them), each with a private
-    output of shape ``out_shape``; the kernel releases the GIL. Below ``SERIAL_BELOW`` entries, or
-    with one thread, one call on the calling thread.
+    dynamically by ``threads`` workers (:func:`tnverify.numeric.threads.on_threads`; the calling
+    thread is one of them), each with a private output of shape ``out_shape``; the kernel releases
+    the GIL. Below ``SERIAL_BELOW`` entries, or with one thread, one call on the calling thread.
     """
     L, T = X2.shape
     if threads <= 1 or X2.size < SERIAL_BELOW:
@@ -260,22 +268,15 @@ def run_rows(X2: np.ndarray, args: tuple, out_shape: tuple, threads: int) -> np.
         dot_rows(X2, 0, L, *args, out)
         return out
     tile = tile_rows(T)
-    piece = max(tile, -(-L // (PIECES_PER_THREAD * threads)) // tile * tile)
-    starts = itertools.count(0, piece)  # next() is atomic under the GIL
+    todo = pieces(L, max(tile, -(-L // (PIECES_PER_THREAD * threads)) // tile * tile))
 
     def worker():
         out = np.zeros(out_shape)
-        for lo in starts:
-            if lo >= L:
-                break
-            dot_rows(X2, lo, min(L, lo + piece), *args, out)
+        for lo, hi in todo:
+            dot_rows(X2, lo, hi, *args, out)
         return out
 
-    futures = [_pool(threads - 1).submit(worker) for _ in range(threads - 1)]
-    out = worker()
-    for f in futures:
-        out += f.result()
-    return out
+    return summed(on_threads(worker, threads, blas=False))
 
 
 def fused_mttkrp(X: np.ndarray, A: list, n: int, R: int):
@@ -305,33 +306,34 @@ def fused_mttkrp(X: np.ndarray, A: list, n: int, R: int):
     rshape = np.array(shape[:s], dtype=np.int64)
     X2 = X.reshape(X.size // T, T)
     CT = np.ascontiguousarray(kr_columns(A[s:], R).T)
-    return run_rows(X2, (rshape, n, F, off, CT), (shape[n], R), numba.get_num_threads())
+    return run_rows(X2, (rshape, n, F, off, CT), (shape[n], R), numba_threads())
 
 
-def _lead_reduce_blocked(Xm, W, P, In, Q, KRpT, KRqT):
+def _lead_reduce_blocked(Xm, W, P, In, Q, KRpT, KRqT, threads: int):
     """``outT (R, In)``: the reduction of ``Y = W^T Xm`` (``W``: ``Lp x R``) over ``p`` and ``q``.
 
-    ``Y`` is produced in column blocks of about ``BLOCK_ELEMS / R`` columns (whole p-slices, or
-    whole i-slices when ``P == 1``) and reduced while it is still in cache.
+    ``Y`` is produced in column blocks of at most ``BLOCK_ELEMS / R`` columns (whole p-slices, or
+    whole i-slices when ``P == 1``), each reduced while it is still in cache; the blocks are the
+    pieces of :func:`tnverify.numeric.threads.on_threads` (one-thread GEMM and reduction per
+    block, private outputs summed).
     """
     R = W.shape[1]
     WT = np.ascontiguousarray(W.T)
-    outT = np.zeros((R, In))
     cols = max(1, BLOCK_ELEMS // R)
-    if P > 1:
-        inner = In * Q
-        b = max(1, cols // inner)
-        for o0 in range(0, P, b):
-            o1 = min(P, o0 + b)
+    inner = In * Q if P > 1 else Q
+    todo = pieces(P if P > 1 else In, piece_size(P if P > 1 else In, max(1, cols // inner), threads))
+
+    def worker():
+        outT = np.zeros((R, In))
+        for o0, o1 in todo:
             Yc = WT @ Xm[:, o0 * inner:o1 * inner]
-            reduce_leading(Yc.reshape(R, o1 - o0, In, Q), KRpT, KRqT, outT, o0, 0)
-    else:
-        b = max(1, cols // Q)
-        for o0 in range(0, In, b):
-            o1 = min(In, o0 + b)
-            Yc = WT @ Xm[:, o0 * Q:o1 * Q]
-            reduce_leading(Yc.reshape(R, 1, o1 - o0, Q), KRpT, KRqT, outT, 0, o0)
-    return outT
+            if P > 1:
+                reduce_leading(Yc.reshape(R, o1 - o0, In, Q), KRpT, KRqT, outT, o0, 0)
+            else:
+                reduce_leading(Yc.reshape(R, 1, o1 - o0, Q), KRpT, KRqT, outT, 0, o0)
+        return outT
+
+    return summed(on_threads(worker, threads))
 
 
 def best_split(shape, candidates) -> int:
@@ -347,10 +349,9 @@ def mttkrp_f64(X: np.ndarray, A: list, n: int, R: int, fused: bool = True) -> np
     """MTTKRP of mode ``n`` for validated input (``X`` float64 C-contiguous, order ``N >= 2``;
     ``A[k]`` float64 C-contiguous ``(I_k, R)`` for ``k != n``).
 
-    ``fused=False`` forces the BLAS formulation: large multi-threaded BLAS calls leave OpenBLAS
-    worker threads spinning for a while, and a fused call right after one shares a core with
-    them (measured 7.3 ms instead of 4.8 when each call follows a 200 x 200 GEMM), so CP-ALS,
-    which alternates the two, uses the BLAS formulation throughout.
+    ``fused=False`` forces the BLAS formulation. Both run on
+    :func:`tnverify.numeric.threads.on_threads` (``numba_threads()`` threads, dynamic pieces, BLAS
+    held at one thread).
     """
     shape = X.shape
     N = X.ndim
@@ -360,6 +361,7 @@ def mttkrp_f64(X: np.ndarray, A: list, n: int, R: int, fused: bool = True) -> np
     M = fused_mttkrp(X, A, n, R) if fused else None
     if M is not None:
         return M
+    threads = threads_for(total)
     if n == 0:
         # Trailing contraction of the last q modes with the output transposed,
         # Y = KR(A_{N-q}..A_{N-1})^T X(I_0 * mid, T)^T of shape (R, I_0, mid), then a reduction
@@ -373,13 +375,16 @@ def mttkrp_f64(X: np.ndarray, A: list, n: int, R: int, fused: bool = True) -> np
         KRmT = np.ascontiguousarray(kr_columns(A[1:N - q], R).T)
         ones = np.ones((R, 1))
         Xr = X.reshape(I0 * mid, T)
-        outT = np.zeros((R, I0))
-        b = max(1, (BLOCK_ELEMS // R) // mid)
-        for o0 in range(0, I0, b):
-            o1 = min(I0, o0 + b)
-            Yc = KRtT @ Xr[o0 * mid:o1 * mid].T
-            reduce_leading(Yc.reshape(R, 1, o1 - o0, mid), ones, KRmT, outT, 0, o0)
-        return np.ascontiguousarray(outT.T)
+        todo = pieces(I0, piece_size(I0, max(1, (BLOCK_ELEMS // R) // mid), threads))
+
+        def worker():
+            outT = np.zeros((R, I0))
+            for o0, o1 in todo:
+                Yc = KRtT @ Xr[o0 * mid:o1 * mid].T
+                reduce_leading(Yc.reshape(R, 1, o1 - o0, mid), ones, KRmT, outT, 0, o0)
+            return outT
+
+        return np.ascontiguousarray(summed(on_threads(worker, threads)).T)
     # Leading contraction of the first p <= n modes: Y = KR(A_0..A_{p-1})^T X(L_p, rest) has
     # shape (R, rest); the GEMM with the short inner dimension and the long output runs near
     # the memory bandwidth. p minimises L_p + total / L_p, ties -> smaller p.
@@ -391,5 +396,5 @@ def mttkrp_f64(X: np.ndarray, A: list, n: int, R: int, fused: bool = True) -> np
     Q = math.prod(shape[n + 1:])
     KRpT = np.ascontiguousarray(kr_columns(A[p:n], R).T)
     KRqT = np.ascontiguousarray(kr_columns(A[n + 1:], R).T)
-    outT = _lead_reduce_blocked(X.reshape(Lp, total // Lp), KRl, P, In, Q, KRpT, KRqT)
+    outT = _lead_reduce_blocked(X.reshape(Lp, total // Lp), KRl, P, In, Q, KRpT, KRqT, threads)
     return np.ascontiguousarray(outT.T)

@@ -185,9 +185,13 @@ def tucker_to_tensor(core, factors) -> np.ndarray:
 def _tt_caps(max_ranks, d: int) -> list:
     if max_ranks is None:
         return [None] * (d - 1)
-    if isinstance(max_ranks, (list, tuple)):
+    if isinstance(max_ranks, (list, tuple, np.ndarray)):
+        max_ranks = list(max_ranks)
+        if len(max_ranks) == d + 1 and max_ranks[0] == max_ranks[-1] == 1:  # TensorLy's form [1, r_0, ..., 1]
+            max_ranks = max_ranks[1:-1]
         if len(max_ranks) != d - 1:
-            raise ShapeError(f"expected {d - 1} TT ranks for an order-{d} tensor, got {max_ranks!r}")
+            raise ShapeError(f"expected {d - 1} TT ranks (or TensorLy's {d + 1} with 1 at both ends) for an "
+                             f"order-{d} tensor, got {max_ranks!r}")
         return [check_rank(r, what="TT rank") for r in max_ranks]
     return [check_rank(max_ranks, what="TT rank")] * (d - 1)
 
@@ -215,6 +219,7 @@ def tt_svd(tensor, max_ranks=None, *, eps=None):
     ----------
     tensor : array_like, order d >= 1, finite
     max_ranks : None, int or list / tuple of d - 1 ints
+        Or TensorLy's ``tensor_train`` form, ``d + 1`` ints with ``1`` at both ends.
     eps : None or float >= 0
 
     Returns

@@ -17,7 +17,7 @@ annotations of its parameters are the types an instance's ``[params]`` must have
 * The families register their theorems when this package is imported:
   :mod:`~tnverify.theorems.ranks`, :mod:`~tnverify.theorems.networks`,
   :mod:`~tnverify.theorems.kruskal`, :mod:`~tnverify.theorems.terracini`,
-  :mod:`~tnverify.theorems.cp`.
+  :mod:`~tnverify.theorems.cp`, :mod:`~tnverify.theorems.rectifier`.
 
 See ``docs/architecture.md`` for the tiers and ``docs/certificates.md`` for what the
 checker accepts.
@@ -201,4 +201,4 @@ def get(name: str) -> Theorem:
 
 
 # The families register their theorems on import (they need the names above).
-from tnverify.theorems import cp, kruskal, networks, ranks, terracini  # noqa: E402,F401
+from tnverify.theorems import cp, kruskal, networks, ranks, rectifier, terracini  # noqa: E402,F401

@@ -22,12 +22,13 @@ from typing import Literal, get_args
 
 import numpy as np
 
+from tnverify import budget
 from tnverify.errors import InputError, ShapeError
 from tnverify.exact import as_exact_array
 from tnverify.theorems import Exact, ExactArray, Outcome, theorem
 from tnverify.theorems.claims import decide
 from tnverify.exact.examples import matmul_tensor, strassen_2x2, w_curve, w_tensor
-from tnverify.theory.cp_rank import border_rank_certificate, cp_rank_bounds
+from tnverify.theory.cp_rank import als_cost, border_rank_certificate, cp_rank_bounds
 from tnverify.theory.learning import (TwoLayerNet, exact_moment, exact_recovery, identifiability_warnings, learn,
                                       moment_certificate, parse_activation, random_network, stein_weights)
 
@@ -41,6 +42,9 @@ def _tensor(family: TensorFamily, shape: list[int] | None, rank: int | None, see
     if family == "planted":
         if not isinstance(shape, list) or len(shape) < 3 or not isinstance(rank, int) or rank < 1:
             raise InputError("family 'planted' needs shape = [I, J, K, ...] (order >= 3) and rank >= 1")
+        entries = budget.product(shape)  # the rank-one terms are summed in an (entries x rank) int64 array
+        budget.require(f"a planted rank-{rank} tensor of format {' x '.join(map(str, shape))}",
+                       memory=16 * entries * rank, work=2 * entries * rank)
         rng = np.random.default_rng(seed)
         Fs = [rng.integers(-entry_range, entry_range + 1, (n, rank)) for n in shape]
         out = Fs[0]
@@ -155,6 +159,8 @@ def cp_als_degeneracy(n_iter_max: int = 2000, seed: int = 0) -> Outcome:
     """
     from tnverify.numeric import cp_als
 
+    memory, work = als_cost((2, 2, 2), 2, n_iter_max + n_iter_max // 10)
+    budget.require(f"CP-ALS with {n_iter_max} sweeps", memory=memory, work=work)
     X = w_tensor().astype(float)
     early = cp_als(X, 2, n_iter_max=n_iter_max // 10, tol=0.0, seed=seed)
     late = cp_als(X, 2, n_iter_max=n_iter_max, tol=0.0, seed=seed)

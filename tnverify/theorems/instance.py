@@ -20,6 +20,12 @@
 (:func:`tnverify.theorems.theorem`) before anything runs: every ``[params]`` value
 against the parameter's annotation, every ``[expected]`` key against the declared
 values, and the folder against :data:`~tnverify.theorems.references.REFERENCES`.
+Numbers follow :mod:`tnverify.numbers`: no integer of more than
+:data:`~tnverify.numbers.MAX_DIGITS` digits (the text is checked before ``tomllib``
+reads it, the integers after), exact numbers given as strings (``"3/4"``) in ASCII
+digits, a ``field`` in a spelling of :func:`tnverify.exact.parse_field`, and a
+claimed bound (``claim_at_least``, ``claim_at_most``) nonnegative.
+TOML's own integer syntax (``1_000`` is the integer 1000 in TOML) is TOML's.
 Each error is one line naming the file, the key, what was expected and what was
 received (:class:`~tnverify.errors.InputError`, exit code 2). See
 ``docs/architecture.md``.
@@ -35,15 +41,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from tnverify.errors import InputError, UnknownNameError
+from tnverify.errors import FieldError, InputError, UnknownNameError
+from tnverify.exact import parse_field
+from tnverify.numbers import check_digit_runs, check_size, to_exact
 from tnverify.results import STATUSES, Status
-from tnverify.theorems import Nested, Theorem, get
+from tnverify.theorems import Exact, Nested, Theorem, get
 from tnverify.theorems.references import REFERENCES
 
 __all__ = ["Instance", "load_instance", "find_instances", "accepts", "describe"]
 
 CLAIM_FIELDS = ("theorem", "statement", "source", "expect", "slow")
 REQUIRED_CLAIM = ("theorem", "statement", "source", "expect")
+#: Parameters that state a claimed bound on a rank: integers >= 0.
+CLAIMED_BOUNDS = ("claim_at_least", "claim_at_most")
 
 
 @dataclass
@@ -82,10 +92,14 @@ def load_instance(path) -> Instance:
     where = str(p)
     if not p.is_file():
         raise InputError(f"{where}: expected an instance TOML file, it does not exist")
+    text = p.read_text()
+    check_digit_runs(text, where)  # tomllib reads an integer literal of any length, in quadratic time
     try:
-        data = tomllib.loads(p.read_text())
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"{where}: expected valid TOML, got: {e}") from None
+    for path, n in _integers(data):
+        check_size(n, f"{where}: {path}")  # hexadecimal literals are not decimal digit runs
     extra = set(data) - {"claim", "params", "expected"}
     if extra:
         raise InputError(f"{where}: unknown table(s) {sorted(extra)} (expected [claim], [params], [expected])")
@@ -143,6 +157,51 @@ def _check_params(where: str, thm: Theorem, params: dict) -> None:
         if not accepts(ann, value):
             raise InputError(f"{where}: [params].{key} of theorem {thm.name!r}: expected {describe(ann)}, "
                              f"got {_received(value)}{_hint(ann, value)}")
+        for text in _exact_strings(ann, value):
+            to_exact(text, f"{where}: [params].{key}")
+        if key == "field":
+            try:
+                parse_field(value)
+            except FieldError as e:
+                raise FieldError(f"{where}: [params].field: {e}") from None
+        if key in CLAIMED_BOUNDS and value is not None and value < 0:
+            raise InputError(f"{where}: [params].{key}: expected a claimed rank >= 0, got {value}")
+
+
+def _integers(value, path: str = ""):
+    """(path, n) for every integer in a parsed TOML document, e.g. ``("[params].n", 12)``."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _integers(v, f"{path}.{k}" if path else f"[{k}]")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _integers(v, f"{path}[{i}]")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        yield path, value
+
+
+def _exact_strings(ann, value) -> list:
+    """The strings of ``value`` that stand for exact numbers: leaves typed :data:`~tnverify.theorems.Exact`.
+
+    ``value`` has the type ``ann`` (:func:`accepts`); a union takes its first member that
+    accepts the value, and ``int | str`` is :data:`~tnverify.theorems.Exact` wherever it occurs.
+    """
+    origin = typing.get_origin(ann)
+    if origin is Annotated:
+        base, *meta = typing.get_args(ann)
+        nested = [m for m in meta if isinstance(m, Nested)]
+        if nested:
+            return [t for x in _leaves(value) for t in _exact_strings(nested[0].leaf, x)]
+        return _exact_strings(base, value)
+    if origin in (Union, types.UnionType):
+        members = typing.get_args(ann)
+        if isinstance(value, str) and set(typing.get_args(Exact)) <= set(members):
+            return [value]
+        return next((_exact_strings(a, value) for a in members if accepts(a, value)), [])
+    if origin is list:
+        (elem,) = typing.get_args(ann)
+        return [t for x in value for t in _exact_strings(elem, x)]
+    return []
 
 
 def accepts(ann, value) -> bool:

@@ -16,13 +16,17 @@ terms) over C; the certificates' rules are described in ``docs/certificates.md``
 """
 from __future__ import annotations
 
+import math
 from typing import Literal, get_args
 
 import numpy as np
 
+from tnverify import budget
+
 from tnverify.errors import InputError, ShapeError
 from tnverify.exact import as_exact_array
 from tnverify.theory.kruskal import generic_kruskal_rank, kruskal_certificate, kruskal_rank
+from tnverify.theory.costs import jennrich_cost
 from tnverify.theory.uniqueness import factors_uniqueness, generic_uniqueness, exact_jennrich, pnn_identifiability
 from tnverify.theorems import ExactArray, Outcome, theorem
 
@@ -39,6 +43,12 @@ def _matrix(family: MatrixFamily, rows: int | None, cols: int | None, entries: E
         return as_exact_array(entries, name="entries")
     if not isinstance(rows, int) or not isinstance(cols, int) or rows < 1 or cols < 1:
         raise InputError(f"family {family!r} needs positive integers rows and cols, got {rows!r}, {cols!r}")
+    if family == "vandermonde":  # Python integers of up to (rows - 1) log2(cols) bits
+        words = 1.0 + (rows - 1.0) * math.log2(max(cols, 2)) / 64
+        memory, work = float(rows) * cols * (48 + 8 * words), float(rows) * cols * (50 + words)
+    else:  # int64
+        memory, work = 8.0 * rows * cols, float(rows) * cols
+    budget.require(f"the {rows} x {cols} {family} matrix", memory=memory, work=work)
     rng = np.random.default_rng(seed)
     if family == "vandermonde":
         return np.array([[x**i for x in range(1, cols + 1)] for i in range(rows)], dtype=object)
@@ -186,6 +196,11 @@ def jennrich_exact(shape: list[int] | None = None, rank: int | None = None, fact
     if factors is None:
         if shape is None or rank is None or len(shape) != 3:
             raise InputError("jennrich-exact needs factors, or shape = [I, J, K] and rank")
+        if any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in [*shape, rank]):
+            raise InputError(f"jennrich-exact needs positive integers shape and rank, got {shape!r} and {rank!r}")
+        memory, work = jennrich_cost(*shape)  # the tensor [[A, B, C]] (rank terms each) and Jennrich on it
+        budget.require(f"exact Jennrich on a rank-{rank} tensor of format {shape[0]} x {shape[1]} x {shape[2]}",
+                       memory=memory + 8.0 * sum(shape) * rank, work=work + 50.0 * math.prod(map(float, shape)) * rank)
         rng = np.random.default_rng(seed)
         factors = [rng.integers(-5, 6, (n, rank)) for n in shape]
     Fs = [as_exact_array(F, name="factor") for F in factors]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from tnverify import budget
 from tnverify.certificate import Certificate
 from tnverify.errors import InputError
 from tnverify.networks.architectures import ARCHS, spec
@@ -26,6 +27,7 @@ from tnverify.networks.forward import Arch
 from tnverify.networks.network import from_json
 from tnverify.theorems import Outcome, theorem
 from tnverify.theorems.claims import decide
+from tnverify.theory.costs import separation_cost
 from tnverify.theory.separation import architecture_separation, separation as separate, shallow_width
 
 #: An architecture family name (the Literal is built from the builders' own list).
@@ -55,7 +57,7 @@ def _order(subject) -> int:
     notion="generic separation rank", fields=("C",),
     values=("rank", "lower", "upper", "cp_rank_at_least"),
     references=("cohen_sharir_shashua_2016", "cohen_shashua_2017", "levine_2018", "khrulkov_novikov_oseledets_2018",
-                "levine_2017_rac"),
+                "levine_2017_rac", "sharir_shashua_2018", "cohen_tamari_shashua_2018"),
 )
 def separation(arch: ArchName | None = None, inputs: int | None = None, features: int | list[int] = 2,
                widths: int | list[int] | None = None, rank: int | None = None, shared: bool = False,
@@ -181,6 +183,10 @@ def tt_ranks(inputs: int, features: int | list[int] = 2, widths: int | list[int]
     the TT ranks are the ranks of the contiguous flattenings.
     """
     a = spec("tt", inputs, features, widths)
+    tally = budget.Tally(f"the {a.N - 1} contiguous flattenings of {a.describe()}")
+    for k in range(1, a.N):  # the whole loop, before its first flattening
+        memory, work = separation_cost(a, tuple(range(k)))
+        tally.add(memory=memory, work=work)
     cert = Certificate()
     ranks, lowers, status = [], [], "proved"
     for k in range(1, a.N):

@@ -30,9 +30,18 @@ REFERENCES: dict[str, str] = {
     "cohen_sharir_shashua_2016":
         "N. Cohen, O. Sharir, A. Shashua, \"On the expressive power of deep learning: a tensor analysis\", "
         "Conference on Learning Theory (COLT), PMLR 49 (2016).",
+    "cohen_tamari_shashua_2018":
+        "N. Cohen, R. Tamari, A. Shashua, \"Boosting dilated convolutional networks with mixed tensor "
+        "decompositions\", International Conference on Learning Representations (ICLR) 2018.",
+    "cohen_shashua_2016":
+        "N. Cohen, A. Shashua, \"Convolutional rectifier networks as generalized tensor decompositions\", "
+        "International Conference on Machine Learning (ICML), PMLR 48 (2016).",
     "cohen_shashua_2017":
         "N. Cohen, A. Shashua, \"Inductive bias of deep convolutional networks through pooling geometry\", "
         "International Conference on Learning Representations (ICLR) 2017.",
+    "sharir_shashua_2018":
+        "O. Sharir, A. Shashua, \"On the expressive power of overlapping architectures of deep learning\", "
+        "International Conference on Learning Representations (ICLR) 2018.",
     "cp_rank_exact":
         "CP ranks of explicit tensors: J. B. Kruskal, \"Three-way arrays: rank and uniqueness of trilinear "
         "decompositions, with application to arithmetic complexity and statistics\", Linear Algebra Appl. 18 "
@@ -58,6 +67,9 @@ REFERENCES: dict[str, str] = {
         "S. E. Leurgans, R. T. Ross, R. B. Abel, \"A decomposition for three-way arrays\", SIAM J. Matrix "
         "Anal. Appl. 14(4) (1993), 1064-1083; R. A. Harshman, \"Foundations of the PARAFAC procedure\", "
         "UCLA Working Papers in Phonetics 16 (1970), 1-84 (Jennrich's algorithm).",
+    "khrulkov_hrinchuk_oseledets_2019":
+        "V. Khrulkov, O. Hrinchuk, I. Oseledets, \"Generalized tensor models for recurrent neural networks\", "
+        "International Conference on Learning Representations (ICLR) 2019.",
     "khrulkov_novikov_oseledets_2018":
         "V. Khrulkov, A. Novikov, I. Oseledets, \"Expressive power of recurrent neural networks\", "
         "International Conference on Learning Representations (ICLR) 2018.",

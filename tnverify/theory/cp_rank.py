@@ -17,7 +17,9 @@ this way whenever CP-ALS finds the planted (essentially unique) decomposition.
 
 References
 ----------
-.. [1] J. B. Kruskal, Linear Algebra Appl. 18 (1977) 95-138 (rank and flattenings).
+.. [1] J. B. Kruskal, "Three-way arrays: rank and uniqueness of trilinear decompositions, with
+   application to arithmetic complexity and statistics", Linear Algebra Appl. 18 (1977) 95-138
+   (rank and flattenings). The arguments: docs/mathematics.md, section 7.
 .. [2] J. Ja'Ja', "Optimal evaluation of pairs of bilinear forms", SIAM J. Comput. 8 (1979)
    (pencils: rank of n x n x 2 tensors and the Jordan form).
 .. [3] V. Strassen, "Gaussian elimination is not optimal", Numer. Math. 13 (1969).
@@ -25,13 +27,14 @@ References
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field as dc_field
 from fractions import Fraction
 
 import flint
 import numpy as np
 
-from tnverify import numeric
+from tnverify import budget, numeric
 from tnverify.certificate import Certificate, matrix_object, rank_certificate, tensor_object
 from tnverify.errors import InputError, NumericalError, ShapeError
 from tnverify.exact import as_exact_array, flatten, rank as exact_rank, solve, to_fmpq_mat
@@ -40,16 +43,26 @@ from tnverify.results import Status
 
 #: Largest number of ranks above the lower bound tried by the numerical search (by default).
 MAX_SEARCH_SPAN = 4
+#: CP-ALS sweeps of one start of the numerical search.
+ALS_SWEEPS = 3000
+#: Bytes per entry of an object-dtype (Python integer) tensor, pointer included.
+OBJECT_BYTES = 48
+#: Operations charged per entry of object-dtype arithmetic.
+OBJECT_OPS = 50
 
 __all__ = ["rationalize", "rational_cp", "flattening_lower_bound", "pencil_lower_bound", "slice_decomposition",
            "fiber_decomposition",
-           "cp_certificate", "border_rank_certificate", "CPRankResult", "cp_rank_bounds"]
+           "cp_certificate", "border_rank_certificate", "CPRankResult", "cp_rank_bounds", "cp_rank_cost",
+           "als_cost"]
 
 
 # ------------------------------------------------------------------ rationalisation
 def rationalize(X, max_denominator: int = 1000, tol: float = 1e-7) -> np.ndarray | None:
     """Entrywise nearest fractions with denominator <= ``max_denominator``, or None when some
-    entry is farther than ``tol * max(1, |x|)`` from its fraction (an object array otherwise)."""
+    entry is farther than ``tol * max(1, |x|)`` from its fraction (an object array otherwise).
+
+    The best rational approximations of :meth:`fractions.Fraction.limit_denominator`
+    (continued fractions); O(number of entries) of them."""
     X = np.asarray(X, dtype=np.float64)
     out = np.empty(X.shape, dtype=object)
     for idx, x in np.ndenumerate(X):
@@ -65,7 +78,10 @@ def rational_cp(T, factors, max_denominator: int = 1000, tol: float = 1e-7) -> l
 
     Modes 1..N-1 of the numerical ``factors`` (weights folded into any mode) are scaled to largest entry 1 per
     column and rationalised; ``A_0`` is the exact solution of ``KR(A_1..A_{N-1}) A_0^T = T_(0)^T``
-    over Q (None when that system is inconsistent, i.e. the rounding was wrong).
+    over Q (None when that system is inconsistent, i.e. the rounding was wrong). ``KR`` is the
+    Khatri-Rao product (column r = A_1[:, r] (x) ... (x) A_{N-1}[:, r]) and ``T_(0)`` the mode-0
+    flattening. Cost: one exact solve of a (prod_{n >= 1} I_n) x R system with I_0 right-hand
+    sides (:func:`tnverify.exact.solve`).
     """
     T = as_exact_array(T, name="tensor")
     F = [np.asarray(f, dtype=np.float64) for f in factors]
@@ -107,6 +123,7 @@ def slice_decomposition(T, mode: int) -> list:
 
     ``T = sum_k T_k (x)_mode e_k`` and ``T_k = U_k V_k`` (pivot columns times the nonzero rows
     of the rref, over Q), so rank(T) <= sum_k rank(T_k): a structural upper bound. Order 3 only.
+    Cost: K reduced echelon forms over Q of the I x J slices.
     """
     T = as_exact_array(T, name="tensor")
     if T.ndim != 3:
@@ -133,7 +150,9 @@ def slice_decomposition(T, mode: int) -> list:
 
 def fiber_decomposition(T) -> list:
     """Exact CP factors ``T = sum e_{i_1} (x) ... (x) T[i_1, .., :, .., i_N]`` over the nonzero
-    fibres along the largest mode: rank(T) <= their number (a structural upper bound)."""
+    fibres along the largest mode: rank(T) <= their number (a structural upper bound).
+
+    O(number of entries)."""
     T = as_exact_array(T, name="tensor")
     m = int(np.argmax(T.shape))
     others = [k for k in range(T.ndim) if k != m]
@@ -154,11 +173,23 @@ def fiber_decomposition(T) -> list:
 
 # ------------------------------------------------------------------ lower bounds
 def flattening_lower_bound(T, *, seed: int = 0):
-    """Largest proved flattening rank over all bipartitions: ``(rank, rows, RankResult, M)``."""
+    """Largest proved flattening rank over all bipartitions: ``(rank, rows, RankResult, M)``.
+
+    rank(T) >= rank [T]_{I,J} for every bipartition (I, J), over Q, R and C, and so does the
+    border rank (docs/mathematics.md, section 7). One exact rank over Q
+    (:func:`tnverify.exact.rank`) per bipartition up to transposition, 2^(N-1) - 1 of them;
+    ``M`` is the flattening that reached ``rank``.
+    """
     T = as_exact_array(T, name="tensor")
     N = T.ndim
     if N < 2:
         raise ShapeError(f"expected a tensor of order >= 2, got order {N}")
+    from tnverify.exact.rank import rank_cost
+
+    side = min(math.sqrt(T.size), max(T.shape))  # no flattening has a smaller side longer than this
+    memory, work = rank_cost(side, T.size / side)
+    budget.require(f"the ranks of the {2 ** (N - 1) - 1} flattenings of a {' x '.join(map(str, T.shape))} tensor",
+                   memory=memory, work=budget.power(2, N - 1) * work)
     best = None
     for size in range(1, N // 2 + 1):
         for rows in itertools.combinations(range(N), size):
@@ -176,6 +207,10 @@ def pencil_lower_bound(T, *, seed: int = 0, tries: int = 4):
     for random integer z1, z2 (T(z1) invertible), else None. See rule ``cp-rank-pencil``.
 
     A generic pencil of a tensor of rank <= n IS diagonalizable, so None proves nothing.
+    Diagonalizability is tested exactly: M is diagonalizable over C iff s(M) = 0 for the
+    squarefree part s = chi / gcd(chi, chi') of its characteristic polynomial chi
+    (Ja'Ja' 1979; docs/mathematics.md, section 7). Cost per try: an n x n inverse,
+    characteristic polynomial and polynomial evaluation over Q (FLINT).
     """
     T = as_exact_array(T, name="tensor")
     if T.ndim != 3 or T.shape[0] != T.shape[1]:
@@ -227,8 +262,10 @@ def cp_certificate(T, factors, cert: Certificate | None = None, *, name: str = "
 
 def border_rank_certificate(T, factors, weights, degree: int, cert: Certificate | None = None, *,
                             name: str = "T", seed: int = 0) -> Certificate:
-    """Certificate of ``border rank(T) = R`` when a flattening has rank R: rule ``border-rank-curve``
-    (``T = lim t^{-degree} sum_r w_r(t) (x)_n F_n[:, r](t)``) plus ``cp-rank-from-flattening``."""
+    """Certificate of ``lo <= border rank(T) <= R``: rule ``border-rank-curve``
+    (``T = lim t^{-degree} sum_r w_r(t) (x)_n F_n[:, r](t)``, R = ``len(weights)``) plus
+    ``cp-rank-from-flattening`` (lo, the largest flattening rank); border rank = R when lo = R
+    (docs/mathematics.md, section 7)."""
     T = as_exact_array(T, name="tensor")
     cert = cert or Certificate()
     cert.objects.setdefault(name, tensor_object(T))
@@ -262,9 +299,11 @@ class CPRankResult:
 
     @property
     def rank(self) -> int | None:
+        """The CP rank when proved (``lower == upper``), else None."""
         return self.lower if self.status == "proved" else None
 
     def to_dict(self) -> dict:
+        """JSON-ready bounds, status, methods and notes (the certificate is not included)."""
         return {"rank": self.rank, "lower": self.lower, "upper": self.upper, "status": self.status,
                 "lower_method": self.lower_method, "upper_method": self.upper_method, "notes": self.notes,
                 "field": "Q, R and C (the bounds hold over each)"}
@@ -290,6 +329,48 @@ def _numeric_upper(T, R: int, seed: int, n_starts: int, max_denominator: int):
     return None
 
 
+def als_cost(shape, R: int, sweeps: int) -> tuple[float, float]:
+    """``(bytes, operations)`` of ``sweeps`` CP-ALS sweeps of rank R on a tensor of this shape.
+
+    Per sweep and mode n: the MTTKRP (``2 E R`` multiply-adds with E entries) and its
+    Khatri-Rao product (``E R / I_n`` entries), plus a fixed 10^4 of Python overhead.
+    Memory: the tensor, one unfolding and the largest Khatri-Rao product (float64).
+    """
+    dims = [float(n) for n in shape]
+    E = budget.product(dims)
+    return 8 * (2 * E + E * R / min(dims)), float(sweeps) * (len(dims) * 3 * E * R + 1e4)
+
+
+def cp_rank_cost(shape, *, numeric_search: bool = True, n_starts: int = 4, max_rank: int | None = None
+                 ) -> tuple[float, float]:
+    """``(bytes, operations)`` of :func:`cp_rank_bounds` on a tensor of this shape, from the shape alone.
+
+    With E entries and order N: the exact ranks of the 2^(N-1) - 1 flattenings
+    (:func:`tnverify.exact.rank.rank_cost`, at most E sqrt(E) each), the object-dtype work
+    of the slice, fibre and decomposition checks (``E min(I, J)``), exact Jennrich for order 3
+    (:func:`tnverify.theory.costs.jennrich_cost`), and the numerical search:
+    ``n_starts`` CP-ALS runs of :data:`ALS_SWEEPS` sweeps (``N E R`` each) for up to
+    :data:`MAX_SEARCH_SPAN` + 1 ranks R, each at most ``sqrt(E) + MAX_SEARCH_SPAN``
+    (the lower bound is a flattening rank) and ``max_rank``.
+    """
+    from tnverify.exact.rank import rank_cost
+    from tnverify.theory.costs import jennrich_cost
+
+    dims = [float(n) for n in shape]
+    N, E = len(dims), budget.product(dims)
+    side = min(math.sqrt(E), max(dims))  # the smaller side of the squarest flattening
+    memory = max(4 * OBJECT_BYTES * E, rank_cost(side, E / side)[0])
+    work = budget.power(2, N - 1) * rank_cost(side, E / side)[1] + OBJECT_OPS * E * (2 + sorted(dims)[0])
+    if N == 3:
+        m, w = jennrich_cost(*shape)
+        memory, work = max(memory, m), work + w
+    if numeric_search:
+        R = side + MAX_SEARCH_SPAN if max_rank is None else min(side + MAX_SEARCH_SPAN, max_rank)
+        m, w = als_cost(shape, R, ALS_SWEEPS)
+        memory, work = max(memory, m), work + n_starts * (MAX_SEARCH_SPAN + 1) * w
+    return memory, work
+
+
 def cp_rank_bounds(T, *, factors=None, max_rank: int | None = None, seed: int = 0, n_starts: int = 4,
                    max_denominator: int = 1000, numeric_search: bool = True) -> CPRankResult:
     """Prove bounds on the CP rank of an exact tensor (see the module docstring).
@@ -298,7 +379,8 @@ def cp_rank_bounds(T, *, factors=None, max_rank: int | None = None, seed: int = 
     ----------
     T : exact array of order >= 3 (ints / Fractions)
     factors : optional exact factors of a known decomposition (e.g. Strassen's), checked exactly
-    max_rank : do not search numerically above this rank (default: the best structural bound - 1)
+    max_rank : do not search numerically above this rank (default: the lower bound +
+        :data:`MAX_SEARCH_SPAN`); the search never goes above the best upper bound - 1
     seed, n_starts : seeds of the CP-ALS starts (``seed``, ``seed + 1``, ...)
     max_denominator : largest denominator of rationalised factor entries
     numeric_search : try CP-ALS + rationalisation for ranks between the bounds
@@ -312,6 +394,8 @@ def cp_rank_bounds(T, *, factors=None, max_rank: int | None = None, seed: int = 
     T = as_exact_array(T, name="tensor")
     if T.ndim < 3:
         raise ShapeError(f"CP rank needs a tensor of order >= 3 (a matrix's rank is its CP rank), got order {T.ndim}")
+    memory, work = cp_rank_cost(T.shape, numeric_search=numeric_search, n_starts=n_starts, max_rank=max_rank)
+    budget.require(f"CP-rank bounds of a {' x '.join(map(str, T.shape))} tensor", memory=memory, work=work)
     lo, rows, res, M = flattening_lower_bound(T, seed=seed)
     cert = Certificate(objects={"T": tensor_object(T)})
     rank_certificate(res, M, {"object": "T", "rows": rows}, cert)

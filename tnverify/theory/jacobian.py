@@ -42,17 +42,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tnverify.errors import BudgetError, InputError, ShapeError
+from tnverify import budget
+from tnverify.errors import InputError, ShapeError
 from tnverify.numeric.modp import uniform_point
 
 __all__ = [
     "Jacobian", "cp_spec", "symmetric_spec", "partial_spec", "tucker_spec", "tt_spec", "ht_spec",
-    "polynet_spec", "ambient_dim", "param_count", "jacobian_shape", "build", "random_parameters", "monomials",
-    "MAX_JACOBIAN_BYTES",
+    "polynet_spec", "ambient_dim", "param_count", "jacobian_shape", "jacobian_cost", "require_jacobian", "describe",
+    "format_name",
+    "build", "random_parameters", "monomials",
 ]
 
-#: Refuse Jacobians whose int64 residues (plus one float64 work copy) exceed this.
-MAX_JACOBIAN_BYTES = 6 * 1024**3
+#: Bytes per Jacobian entry: the int64 residues and the float64 copy of the BLAS elimination.
+BYTES_PER_ENTRY = 16
+#: Bytes per entry of an object-dtype (Python integer) intermediate, pointer included.
+OBJECT_BYTES = 48
+#: Operations charged per entry touched by object-dtype arithmetic or a Python loop.
+OBJECT_OPS = 50
 
 
 @dataclass
@@ -196,13 +202,85 @@ def jacobian_shape(spec: dict) -> tuple[int, int]:
     return ambient_dim(spec), param_count(spec)
 
 
-def check_budget(spec: dict, limit: int = MAX_JACOBIAN_BYTES) -> None:
-    """Raise :class:`BudgetError` (saying how large) when the Jacobian would not fit in memory."""
-    m, n = jacobian_shape(spec)
-    need = 16 * m * n  # int64 residues + one float64 work copy
-    if need > limit:
-        raise BudgetError(f"the Jacobian would be {m} x {n} ({need / 1024**3:.1f} GiB with its work copy), "
-                          f"over the memory budget of {limit / 1024**3:.1f} GiB")
+def _short(values) -> str:
+    """A list as ``3x3x3``, or ``3x3x...x3 (1000000 entries)`` when long (one-line messages)."""
+    v = [str(x) for x in values]
+    return "x".join(v) if len(v) <= 6 else f"{'x'.join(v[:3])}x...x{v[-1]} ({len(v)} entries)"
+
+
+def format_name(blocks) -> str:
+    """A partially symmetric format for messages: ``3x3x3``, ``S^4(C^3)``, ``S^2(C^3) x S^1(C^2)``."""
+    if all(d == 1 for _, d in blocks):
+        return _short([n for n, _ in blocks])
+    return " x ".join(f"S^{d}(C^{n})" for n, d in blocks[:4]) + (f" x ... ({len(blocks)} blocks)"
+                                                                if len(blocks) > 4 else "")
+
+
+def describe(spec: dict) -> str:
+    """A one-line description of the map of ``spec`` for messages (long lists shortened)."""
+    f = spec["format"]
+    if f == "partial-symmetric":
+        return f"rank-{spec['rank']} format {format_name(spec['blocks'])}"
+    if f == "tensor-network":
+        return f"{spec.get('kind', 'tensor-network')} format with {len(spec['cores'])} cores"
+    return f"polynomial network of widths {_short(spec['widths']).replace('x', ',')} and degree {spec['degree']}"
+
+
+def jacobian_cost(spec: dict) -> tuple[float, float]:
+    """``(bytes, operations)`` of building the Jacobian of ``spec`` at one point and its rank mod p.
+
+    Computed from the spec's sizes as floats (``inf`` when astronomically large) and never
+    from the exact counts, which can have millions of digits (C(2 10^6, 10^6)):
+
+    * the Jacobian, ``rows x P`` entries of :data:`BYTES_PER_ENTRY` bytes, and its rank mod
+      p, ``rows P min(rows, P)`` operations (:func:`jacobian_shape`);
+    * ``partial-symmetric``: per block the monomials and the power tables of
+      :func:`power_block`, ``N_k (d_k + 1) R`` entries;
+    * ``tensor-network``: the object-dtype contraction of each core against an identity
+      (``rows x size`` Python integers per core, ``rows P max-bond`` operations) and the
+      gauge action (``P x sum r_e^2``);
+    * ``polynet``: the ``K`` evaluation points and the forward-mode tangents, ``P x width x K``
+      Python integers per layer.
+
+    Operations on Python integers count :data:`OBJECT_OPS` each.
+    """
+    f = spec["format"]
+    extra_mem = extra_work = 0.0
+    if f == "partial-symmetric":
+        R = float(spec["rank"])
+        sizes = [budget.comb(n + d - 1, d) for n, d in spec["blocks"]]
+        rows, P = budget.product(sizes), R * sum(float(n) for n, _ in spec["blocks"])
+        for Nk, (n, d) in zip(sizes, spec["blocks"]):
+            extra_mem = max(extra_mem, Nk * (OBJECT_BYTES * d + 8 * (3 * (d + 1) * R + n * R)))
+            extra_work += Nk * (OBJECT_OPS * d + 3.0 * (d + 1) * R + float(n) * R)
+        extra_work += rows * P * len(spec["blocks"])
+    elif f == "tensor-network":
+        dims = _label_dims(spec)
+        rows = budget.product(dims[o] for o in spec["outputs"])
+        sizes = [budget.product(c["shape"]) for c in spec["cores"]]
+        P, big = sum(sizes), max(sizes)
+        bond = max(float(x) for x in dims.values())
+        gauge = sum(float(dims[lab]) ** 2 for lab in dims if lab not in spec["outputs"])
+        extra_mem = OBJECT_BYTES * big * rows + 8 * big * big + 8 * P * gauge
+        extra_work = OBJECT_OPS * (rows * P * bond + P * gauge)
+    else:
+        w = [float(x) for x in spec["widths"]]
+        D = budget.power(spec["degree"], len(w) - 2)
+        K = budget.comb(int(w[0]) + D - 1, D) if D < 1e300 else math.inf
+        rows, P = w[-1] * K, sum(w[i] * w[i + 1] for i in range(len(w) - 1))
+        extra_mem = OBJECT_BYTES * P * max(w) * K + 8 * w[0] * K
+        extra_work = OBJECT_OPS * sum(P * w[i] * w[i + 1] * K for i in range(len(w) - 1))
+    return BYTES_PER_ENTRY * rows * P + extra_mem, rows * P * min(rows, P) + extra_work
+
+
+def require_jacobian(spec: dict, times: float = 1, what: str | None = None) -> None:
+    """Refuse, before anything is allocated, ``times`` Jacobians of ``spec`` over the budget.
+
+    :func:`jacobian_cost` against :func:`tnverify.budget.require`; ``times`` counts the
+    points (and primes) a caller may try. Raises :class:`~tnverify.errors.BudgetError`.
+    """
+    memory, work = jacobian_cost(spec)
+    budget.require(what or f"the Jacobian of the {describe(spec)}", memory=memory, work=times * work)
 
 
 def _label_dims(spec: dict) -> dict:
@@ -235,7 +313,7 @@ def build(spec: dict, p: int, point: list) -> Jacobian:
     """The Jacobian of ``spec`` at ``point`` (see :func:`random_parameters`) mod the prime p < 2^31."""
     if p >= 1 << 31:
         raise InputError(f"Jacobian builders need a prime below 2^31, got {p}")
-    check_budget(spec)
+    require_jacobian(spec)
     f = spec["format"]
     if f == "partial-symmetric":
         J = _partial_jacobian(spec, p, point)

@@ -16,7 +16,8 @@ How a value is proved
   resumes with a fresh prime from the proved lower bound.
 * trivial upper bound: ``k_A <= R``.
 
-Budgets (``max_subsets``, ``timeout``) stop the enumeration between kernel calls;
+Budgets (``max_subsets``, ``timeout``, and by default the work budget of
+:mod:`tnverify.budget` as a number of subset tests) stop the enumeration between kernel calls;
 the result then reports the proved interval ``[lower, upper]`` with status
 ``unknown``, never a guess.
 
@@ -40,6 +41,7 @@ from fractions import Fraction
 import flint
 import numpy as np
 
+from tnverify import budget
 from tnverify.certificate import Certificate, matrix_object
 from tnverify.errors import BudgetError, InputError, ShapeError
 from tnverify.exact import Field, as_exact_array, integer_rows, nullspace, parse_field, rank as exact_rank
@@ -49,7 +51,7 @@ from tnverify.numeric.modp import random_prime, rank as rank_mod_p, uniform_poin
 from tnverify.results import Bounds, Notion
 
 __all__ = ["KruskalResult", "kruskal_rank", "kruskal_certificate", "generic_kruskal_rank", "random_matrix",
-           "flint_kruskal_rank"]
+           "flint_kruskal_rank", "kruskal_cost", "subset_work"]
 
 #: Bits of the kernel primes (p < 2^31 keeps products of residues in int64).
 KERNEL_PRIME_BITS = 31
@@ -57,6 +59,33 @@ KERNEL_PRIME_BITS = 31
 ONE_CALL_SUBSETS = 20_000_000
 #: Size of the first call of a scheduled (timed / progress) search.
 FIRST_CALL_SUBSETS = 1_000_000
+#: Bytes per entry of a Kruskal search: the integer matrix, its residues and their int64 copy.
+BYTES_PER_ENTRY = 24
+#: Operations charged per row and per entry of a subset in the FLINT reference search (Python lists).
+FLINT_OPS = 50
+
+
+def subset_work(I: int, R: int, p: int | None = None) -> float:
+    """Operations charged per subset test of an ``I x R`` search: ``I`` for the kernel (one
+    column update of the prefix's echelon form), ``FLINT_OPS I min(I, R)`` for the FLINT
+    reference search, which modular searches with ``p > 2^31`` use."""
+    if p is not None and p > MAX_KERNEL_PRIME:
+        return float(FLINT_OPS) * I * min(I, R)
+    return float(I)
+
+
+def kruskal_cost(I: int, R: int, k: int, p: int | None = None) -> tuple[float, float]:
+    """``(bytes, operations)`` of a full search of the k-subsets (sizes 1..k) of an ``I x R`` matrix.
+
+    ``sum_{j <= k} C(R, j)`` subset tests of :func:`subset_work` each, as floats (``inf`` when
+    astronomically many), and :data:`BYTES_PER_ENTRY` per entry.
+    """
+    subsets = 0.0
+    for j in range(1, int(min(k, R)) + 1):
+        subsets += budget.comb(R, j)
+        if subsets == math.inf:
+            break
+    return BYTES_PER_ENTRY * float(I) * R, subsets * subset_work(I, R, p)
 
 
 @dataclass(kw_only=True)
@@ -103,6 +132,7 @@ class KruskalResult(Bounds):
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
+        """:meth:`tnverify.results.Bounds.to_dict` plus the k-rank, shape, witnesses and search counts."""
         return {
             **super().to_dict(), "k_rank": self.k_rank, "shape": list(self.shape),
             "witness": self.witness or None, "kernel": [enc(x) for x in self.kernel] or None,
@@ -208,7 +238,8 @@ def kruskal_rank(A, field: "str | Field" = "Q", *, k_max: int | None = None, max
     field : ``"Q"`` or ``"GF(p)"``
     k_max : stop at this size (the result is then ``k_A >= k_max`` unless a smaller
         dependency exists)
-    max_subsets : budget of subset tests over the whole search
+    max_subsets : budget of subset tests over the whole search (default: the work budget of
+        :mod:`tnverify.budget` divided by :func:`subset_work`; a larger one is refused)
     timeout : seconds; no kernel call is started that would not fit
     seed : seed of the random primes (recorded)
     progress : show a tqdm bar on stderr
@@ -242,8 +273,13 @@ def kruskal_rank(A, field: "str | Field" = "Q", *, k_max: int | None = None, max
     """
     t0 = time.perf_counter()
     F = parse_field(field)
+    if isinstance(A, np.ndarray) and A.ndim == 2:  # before any conversion
+        budget.require(f"the Kruskal rank of a {A.shape[0]} x {A.shape[1]} matrix",
+                       memory=BYTES_PER_ENTRY * float(A.size))
     M = _as_integer_matrix(A, F)
     I, R = M.shape
+    what = f"the Kruskal rank of a {I} x {R} matrix"
+    budget.require(what, memory=BYTES_PER_ENTRY * float(I) * R)
     if k_max is not None and (not isinstance(k_max, (int, np.integer)) or k_max < 1):
         raise InputError(f"expected k_max >= 1, got {k_max!r}")
     if max_subsets is not None and max_subsets < 1:
@@ -255,6 +291,14 @@ def kruskal_rank(A, field: "str | Field" = "Q", *, k_max: int | None = None, max
         raise InputError("a chunked (--jobs/--scheduler) Kruskal search is a full search: "
                          "drop --max-subsets/--timeout or run it in one process")
     km = R if k_max is None else min(int(k_max), R)
+    per = subset_work(I, R, F.p if F.kind == "GF" else None)
+    if chunked:  # a full search: its worst case (k <= rank <= I, one size more to find a dependency)
+        budget.require(what, work=kruskal_cost(I, R, min(km, I) + 1, F.p if F.kind == "GF" else None)[1])
+    elif max_subsets is not None:
+        budget.require(f"{what} with --max-subsets {max_subsets}", work=max_subsets * per)
+    implicit = not chunked and max_subsets is None and budget.factor() != math.inf
+    if implicit:  # the work budget as a budget of subset tests: the result is "unknown" when it is spent
+        max_subsets = max(1, int(budget.WORK * budget.factor() / per))
     rng = np.random.default_rng(seed)
     # k_A <= rank(A) <= min(I, R)
     res = KruskalResult(k_rank=None, status="unknown", lower=0, upper=min(I, R), field=F, shape=(I, R), seed=seed,
@@ -270,8 +314,8 @@ def kruskal_rank(A, field: "str | Field" = "Q", *, k_max: int | None = None, max
             if progress and len(res.primes) == 1:  # the rank mod p prunes the sizes searched
                 bar.total = count_subsets(R, min(km, rank_mod_p(M, p)))
                 bar.refresh()
-            budget = None if max_subsets is None else max_subsets - res.n_checked
-            if budget is not None and budget <= 0:
+            left = None if max_subsets is None else max_subsets - res.n_checked
+            if left is not None and left <= 0:
                 break
             try:
                 if chunked and p <= MAX_KERNEL_PRIME:
@@ -279,10 +323,13 @@ def kruskal_rank(A, field: "str | Field" = "Q", *, k_max: int | None = None, max
                     k, wit, n, converged = out.k_lower, out.witness, out.n_checked, True
                     bar.update(n)
                 else:
-                    k, wit, n, converged = _search(M, p, km, lower, budget, timeout, t0, bar)
+                    k, wit, n, converged = _search(M, p, km, lower, left, timeout, t0, bar)
             except BudgetError:
                 if res.n_checked:
                     break
+                if implicit:  # the shared budget's message, naming --budget
+                    budget.require(f"{what} (every subset of up to {lower + 1} columns)",
+                                   work=kruskal_cost(I, R, lower + 1, p)[1])
                 raise
             res.n_checked += n
             if k > lower or res.prime is None:
@@ -327,9 +374,10 @@ def kruskal_certificate(res: KruskalResult, A, ref: dict | None = None, cert: Ce
     """Certificate of the proved bounds of a :class:`KruskalResult` for the matrix ``ref``.
 
     Steps: ``kruskal-rank-at-least`` (the checker enumerates every ``lower``-subset mod
-    the recorded prime) and, when ``upper < R``, ``kruskal-rank-at-most`` (the dependent
-    subset and its exact kernel vector). ``ref`` defaults to ``{"object": name}`` and
-    ``A`` is then stored as that matrix object.
+    the recorded prime) and, when ``upper < R``, ``kruskal-rank-at-most``: the dependent
+    subset and its exact kernel vector, or, without a witness, the shape (``upper`` = the
+    number of rows). ``ref`` defaults to ``{"object": name}`` and ``A`` is then stored as
+    that matrix object (reduced mod p for a GF(p) result with rational entries).
     """
     if cert is None:
         cert = Certificate()
@@ -373,12 +421,17 @@ def generic_kruskal_rank(I: int, R: int, *, seed: int = 0, tries: int = 3) -> tu
     "Every k columns are independent" is a Zariski-open condition on ``A``; one integer
     point where it holds (mod p, hence over Q) proves it for generic ``A`` over C. The
     upper bound ``k_A <= min(I, R)`` is the shape. Returns the result at the point
-    and the point itself. A point that falls short is retried (``tries`` seeds).
+    and the point itself. A point that falls short is retried (``tries`` seeds). Cost: per
+    try, every subset of up to min(I, R) columns, ``sum_{j <= min(I, R)} C(R, j)`` tests of
+    O(I) (:func:`kruskal_cost`).
     """
     for d in (I, R):
         if not isinstance(d, (int, np.integer)) or d < 1:
             raise ShapeError(f"expected a positive matrix format, got {I} x {R}")
     target = min(I, R)
+    memory, work = kruskal_cost(I, R, target)  # the proof enumerates every subset of up to min(I, R) columns
+    budget.require(f"the generic Kruskal rank of {I} x {R} matrices (every subset of up to {target} columns)",
+                   memory=memory, work=tries * work)
     for t in range(tries):
         A = random_matrix((I, R), seed + t)
         res = kruskal_rank(A, seed=seed + t, k_max=target)

@@ -35,7 +35,10 @@ References
 ----------
 .. [1] M. Janzamin, H. Sedghi, A. Anandkumar, "Beating the perils of non-convexity: guaranteed
    training of neural networks using tensor methods", arXiv:1506.08473, 2015.
-.. [2] A. Anandkumar, R. Ge, D. Hsu, S. M. Kakade, M. Telgarsky, JMLR 15, 2014.
+.. [2] A. Anandkumar, R. Ge, D. Hsu, S. M. Kakade, M. Telgarsky, "Tensor decompositions for
+   learning latent variable models", J. Mach. Learn. Res. 15 (2014), 2773-2832.
+
+The identities and their proofs: docs/mathematics.md, section 8.
 """
 from __future__ import annotations
 
@@ -49,18 +52,37 @@ from pathlib import Path
 
 import numpy as np
 
-from tnverify import numeric
+from tnverify import budget, numeric
 from tnverify.certificate import Certificate, matrix_object, tensor_object
 from tnverify.errors import InputError, NumericalError, ShapeError
-from tnverify.numbers import enc, to_exact
+from tnverify.numbers import enc, strict_json_loads, to_exact
 
 __all__ = ["Activation", "TwoLayerNet", "parse_activation", "random_network", "load_network", "sample",
            "empirical_moment", "min_samples", "recover", "recovery_error", "refit_test_error", "LearnResult",
            "learn", "identifiability_warnings", "exact_moment", "stein_weights", "moment_certificate",
-           "exact_recovery", "sweep"]
+           "exact_recovery", "sweep", "learn_cost", "exact_moment_cost"]
 
 #: CP-ALS sweeps refining Jennrich's factors on the (noisy) empirical moment.
 REFINE_ITERATIONS = 200
+#: Operations charged per sympy term operation (Python objects, hashing, rational arithmetic).
+SYMPY_OPS = 10_000
+
+
+def learn_cost(d: int, k: int, n: int, n_test: int = 2000) -> tuple[float, float]:
+    """``(bytes, operations)`` of :func:`learn`: ``n`` samples, the ``n x d^2`` Khatri-Rao rows of the
+    moment GEMM (``n d^3`` multiply-adds), the ``d^3`` moment and its decomposition
+    (:data:`REFINE_ITERATIONS` CP-ALS sweeps of ``d^3 k``), and the test samples."""
+    d, k, n = float(d), float(k), float(n) + n_test
+    return 8 * n * d * (d + 2) + 8 * d ** 3, 2 * n * d ** 3 + REFINE_ITERATIONS * 3 * d ** 3 * k + n * d * k
+
+
+def exact_moment_cost(d: int, k: int, degree: int) -> tuple[float, float]:
+    """``(bytes, operations)`` of :func:`exact_moment` for ``d`` inputs, ``k`` hidden units and an
+    activation of this degree: sympy expands ``y`` (``C(d + degree, degree)`` monomials, k terms)
+    and multiplies it by ``He_3`` for each of the ``C(d + 2, 3)`` distinct entries;
+    :data:`SYMPY_OPS` per term operation."""
+    terms = budget.comb(d + degree, degree)
+    return 400.0 * terms * 4, SYMPY_OPS * terms * (k + budget.comb(d + 2, 3) * 4)
 
 _NAMED = {"cube": [0, 0, 0, 1], "square": [0, 0, 1], "quartic": [0, 0, 0, 0, 1]}
 
@@ -92,10 +114,7 @@ def parse_activation(spec: str) -> Activation:
         c = [Fraction(x) for x in _NAMED[spec]]
         return Activation(spec, _poly_fn(c), c)
     if spec.startswith("poly:"):
-        try:
-            c = [Fraction(x.strip()) for x in spec[5:].split(",") if x.strip()]
-        except ValueError:
-            raise InputError(f"expected poly:c0,c1,... with integer or p/q coefficients, got {spec!r}") from None
+        c = [Fraction(to_exact(x, f"a coefficient of {spec!r}")) for x in spec[5:].split(",") if x.strip()]
         if not c:
             raise InputError(f"expected at least one coefficient in {spec!r}")
         return Activation(spec, _poly_fn(c), c)
@@ -113,18 +132,22 @@ class TwoLayerNet:
 
     @property
     def d(self) -> int:
+        """Number of inputs (rows of W)."""
         return self.W.shape[0]
 
     @property
     def k(self) -> int:
+        """Number of hidden units (columns of W)."""
         return self.W.shape[1]
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
+        """``y = s(X W + b) a`` in floating point for the rows x of ``X`` (n x d); O(n d k)."""
         Wf = np.asarray(self.W, dtype=float)
         return self.activation.fn(X @ Wf + np.asarray(self.b, dtype=float)) @ np.asarray(self.a, dtype=float)
 
     @property
     def exact(self) -> bool:
+        """True when W, b and a are all integers or Fractions (what exact mode needs)."""
         return all(isinstance(x, (int, Fraction, np.integer)) for arr in (self.W, self.b, self.a)
                    for x in np.asarray(arr, dtype=object).ravel())
 
@@ -145,6 +168,7 @@ def random_network(d: int, k: int, activation: str = "tanh", *, seed: int = 0, i
     (whose s'' is negative on average for a positive shift), as ``method="power"`` needs.
     """
     _check_dims(d, k)
+    budget.require(f"a random network with {d} inputs and {k} hidden units", memory=48.0 * d * k, work=10.0 * d * k)
     rng = np.random.default_rng(seed)
     act = parse_activation(activation)
     if integer:
@@ -168,7 +192,7 @@ def load_network(path, activation: str | None = None) -> TwoLayerNet:
     if not p.is_file():
         raise InputError(f"expected a network JSON file, got {str(p)!r}, which does not exist")
     try:
-        data = json.loads(p.read_text())
+        data = strict_json_loads(p.read_text(), floats=True)
     except json.JSONDecodeError as e:
         raise InputError(f"expected valid JSON in {p.name}: {e.msg} at line {e.lineno}") from None
     if not isinstance(data, dict) or "weights" not in data:
@@ -183,10 +207,7 @@ def load_network(path, activation: str | None = None) -> TwoLayerNet:
         for idx, v in np.ndenumerate(vals):
             if isinstance(v, bool) or not isinstance(v, (int, float, str)):
                 raise InputError(f"{p.name}: expected numbers in {name}, got {v!r}")
-            try:
-                out[idx] = v if isinstance(v, int) else (Fraction(v) if isinstance(v, str) else float(v))
-            except ValueError:
-                raise InputError(f"{p.name}: expected a number or 'p/q' in {name}, got {v!r}") from None
+            out[idx] = to_exact(v, f"{p.name} {name}") if isinstance(v, str) else v  # JSON numbers: int or float
             if isinstance(out[idx], float) and not math.isfinite(out[idx]):
                 raise InputError(f"{p.name}: expected finite numbers in {name}, got {v!r}")
         return out
@@ -237,7 +258,15 @@ def _second_moment(X, y):
 
 
 def recover(M3: np.ndarray, k: int, *, method: str = "jennrich", seed=0, M2: np.ndarray | None = None) -> np.ndarray:
-    """Unit directions ``U`` (d x k) from a (noisy) ``M3 = sum_j lambda_j w_j^{(x)3}``."""
+    """Unit directions ``U`` (d x k) from a (noisy) ``M3 = sum_j lambda_j w_j^{(x)3}``.
+
+    ``jennrich``: :func:`tnverify.numeric.jennrich` (eigenvectors of M3(I, I, z1) M3(I, I, z2)^+),
+    refined by :data:`REFINE_ITERATIONS` CP-ALS sweeps when that lowers the fit error; the three
+    factor columns of each term, aligned in sign, are averaged. ``power``: whitening
+    W_h^T (+-M2) W_h = I (needs the top k eigenvalues of M2 of one sign), the robust tensor power
+    method with deflation on M3(W_h, W_h, W_h) [2]_, then un-whitening by (W_h^T)^+. Each
+    column of U is w_j / |w_j| up to sign. Cost O(d^3 k) per CP-ALS sweep; M3(W_h, W_h, W_h) is one einsum, O(d^3 k^3).
+    """
     if method == "jennrich":
         try:
             res = numeric.jennrich(M3, k, seed=seed, strict=False)
@@ -377,6 +406,7 @@ class LearnResult:
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
+        """JSON-ready errors, sizes, method, matching and warnings; the status is always ``numerical``."""
         return {"status": "numerical", "recovery_error": self.recovery_error, "test_error": self.test_error,
                 "samples": self.n, "inputs": self.d, "hidden": self.k, "method": self.method,
                 "matching": self.matching, "warnings": self.warnings, "seconds": round(self.seconds, 4)}
@@ -384,7 +414,13 @@ class LearnResult:
 
 def learn(net: TwoLayerNet, n: int, *, seed: int = 0, method: str = "jennrich", n_test: int = 2000,
           warnings: list | None = None) -> LearnResult:
-    """Draw ``n`` samples, estimate ``M3`` (and ``M2``), decompose, and score the recovery."""
+    """Draw ``n`` samples, estimate ``M3`` (and ``M2``), decompose, and score the recovery.
+
+    ``M3 = (1/n) sum_i y_i He_3(x_i)`` estimates ``sum_j lambda_j w_j^{(x)3}`` (Stein's identity,
+    module docstring); :func:`recover` decomposes it, :func:`recovery_error` and
+    :func:`refit_test_error` score the directions. Needs k <= d (independent w_j). Cost
+    O(n d^3) for the moment plus the decomposition; the result is ``numerical``.
+    """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise InputError(f"expected an integer number of samples, got {n!r}")
     if n < min_samples(net.d):
@@ -392,6 +428,8 @@ def learn(net: TwoLayerNet, n: int, *, seed: int = 0, method: str = "jennrich", 
                          f"inputs, got {n}")
     if net.k > net.d:
         raise ShapeError(f"{net.k} hidden units > {net.d} inputs: the tensor methods here need independent w_j")
+    memory, work = learn_cost(net.d, net.k, n, n_test)
+    budget.require(f"learning from {n} samples with {net.d} inputs", memory=memory, work=work)
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
     X, y = sample(net, n, rng)
@@ -418,12 +456,16 @@ def exact_moment(net: TwoLayerNet) -> np.ndarray:
     """Population ``E[y He_3(x)]`` exactly (object array of ints / Fractions), by sympy.
 
     ``y`` is expanded as a polynomial in ``x`` and each monomial's Gaussian moment is
-    ``E[x^beta] = prod_i (beta_i - 1)!!`` (0 if some beta_i is odd; Isserlis).
+    ``E[x^beta] = prod_i (beta_i - 1)!!`` (0 if some beta_i is odd; Isserlis). Cost: one
+    polynomial product with ``He_3(x)_{ikl}`` per distinct entry, C(d + 2, 3) of them.
     """
     import sympy
 
     _require_exact(net)
     d, k = net.W.shape
+    memory, work = exact_moment_cost(d, k, len(net.activation.coeffs) - 1)
+    budget.require(f"the exact third moment of a network with {d} inputs and {k} hidden units", memory=memory,
+                   work=work)
     xs = sympy.symbols(f"x0:{d}")
     u = sympy.Symbol("u")
     s = sum(sympy.Rational(c) * u ** m for m, c in enumerate(net.activation.coeffs))
@@ -520,6 +562,10 @@ def exact_recovery(net: TwoLayerNet, M3=None, *, seed: int = 0) -> tuple[bool, s
 def sweep(net: TwoLayerNet, ns, *, seed: int = 0, method: str = "jennrich", progress: bool = False) -> list[dict]:
     """Recovery and test error against the sample size, one row per n (the faces write CSV and figures)."""
     ns = [int(n) for n in ns]
+    tally = budget.Tally(f"the sweep over {len(ns)} sample sizes up to {max(ns, default=0)}")
+    for n in ns:  # the whole sweep, before the first point
+        memory, work = learn_cost(net.d, net.k, n)
+        tally.add(memory=memory, work=work)
     warn = identifiability_warnings(net)
     rows = []
     it = ns

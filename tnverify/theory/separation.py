@@ -48,25 +48,31 @@ from dataclasses import dataclass, field as dc_field
 import numpy as np
 
 from tnverify.certificate import Certificate
+from tnverify import budget
 from tnverify.errors import BudgetError
 from tnverify.exact.tensor import flatten
 from tnverify.networks.forward import (
     Arch, boundary_bound, forward, grid_block, network_values, random_weights, tree_leaves,
 )
 from tnverify.networks.mincut import Cut, min_cut
+from tnverify.networks.overlap import CONV_FAMILIES, frontier_bound
 from tnverify.networks.product_point import product_separators, select_channel_zero
 from tnverify.networks.network import TensorNetwork, contract, contraction_path, random_core_values, sketched
 from tnverify.numbers import enc
 from tnverify.numeric.modp import random_prime, rank_profile
+from tnverify.theory.costs import SKETCH_BYTES, sketch_limit
 from tnverify.results import Bounds, Notion
 
 __all__ = ["SeparationResult", "separation_rank", "architecture_separation", "separation", "sketch_sizes", "network_object",
-           "PRIME_BITS", "MAX_SKETCH_ENTRIES", "shallow_width", "separation_certificate"]
+           "PRIME_BITS", "shallow_width", "separation_certificate"]
 
 #: Bits of the random primes (p < 2^20: exact int64 contraction and the fast float64 mod-p kernel).
 PRIME_BITS = 20
-#: Largest dense sketched tensor the prover builds.
-MAX_SKETCH_ENTRIES = 60_000_000
+def _over(what: str, entries: int, limit: int) -> BudgetError:
+    """The error for ``entries`` over ``limit``: the budget's own message (naming ``--budget``) when
+    the budget is what they exceed, else the explicit ``limit``'s."""
+    budget.require(what, memory=entries * SKETCH_BYTES)
+    return BudgetError(f"{what} needs {_magnitude(entries)} entries, over the limit {limit}")
 
 
 @dataclass(kw_only=True)
@@ -155,12 +161,13 @@ def _magnitude(n: int) -> str:
     return str(n) if n < 10**12 else f"~10^{int(n.bit_length() * math.log10(2))}"
 
 
-def sketch_sizes(net: TensorNetwork, rows, upper: int, limit: int = MAX_SKETCH_ENTRIES) -> list:
-    """Test-matrix heights s_k = min(M_k, min cut of leg k), shrunk to fit ``limit``.
+def sketch_sizes(net: TensorNetwork, rows, upper: int, limit: int | None = None) -> list:
+    """Test-matrix heights s_k = min(M_k, min cut of leg k), shrunk to fit ``limit`` (default :func:`sketch_limit`).
 
     Shrinking keeps prod_{I} s_i >= upper and prod_{J} s_j >= upper (else the sketch
     could not show the upper bound); :class:`BudgetError` when that is impossible.
     """
+    limit = sketch_limit() if limit is None else limit
     s = [min(d, min_cut(net, [k]).value) for k, d in enumerate(net.shape)]
     rows = set(rows)
 
@@ -171,11 +178,18 @@ def sketch_sizes(net: TensorNetwork, rows, upper: int, limit: int = MAX_SKETCH_E
     while math.prod(s) > limit:
         cand = [k for k in range(len(s)) if s[k] > 1 and side_ok(k)]
         if not cand:
-            raise BudgetError(f"the sketched tensor needs {math.prod(s)} entries to show rank {upper}, "
-                              f"over the limit {limit}")
+            raise _over(f"the sketched tensor that shows rank {_magnitude(upper)}", math.prod(s), limit)
         k = max(cand, key=lambda i: s[i])
         s[k] -= 1
     return s
+
+
+def _require_sketch(s, rows, upper: int, attempts: int) -> None:
+    """The work of ``attempts`` sketches of heights ``s``: contraction (E N) and a rank profile of the
+    prod_I s x prod_J s flattening whose rank is at most ``upper`` (E upper), E = prod s."""
+    E = math.prod(s)
+    budget.require(f"showing rank {_magnitude(upper)} on a sketch of {_magnitude(E)} entries",
+                   memory=E * SKETCH_BYTES, work=max(1, attempts) * E * (min(upper, math.isqrt(E)) + len(s)))
 
 
 def network_object(net: TensorNetwork, with_values: bool) -> dict:
@@ -192,7 +206,7 @@ def network_object(net: TensorNetwork, with_values: bool) -> dict:
 
 
 def separation_rank(net: TensorNetwork, rows, seed: int = 0, attempts: int = 3, certificate: bool = True,
-                    prefix: str = "", limit: int = MAX_SKETCH_ENTRIES) -> SeparationResult:
+                    prefix: str = "", limit: int | None = None) -> SeparationResult:
     """Certified generic separation rank of ``net`` (its structure) for the partition ``rows`` | rest.
 
     Attempt a uses the seed ``seed + a`` (point, test matrices and prime all drawn
@@ -205,12 +219,14 @@ def separation_rank(net: TensorNetwork, rows, seed: int = 0, attempts: int = 3, 
     if net.order > MAX_INPUTS:
         raise BudgetError(f"separation ranks are computed for at most {MAX_INPUTS} inputs (the sketched tensor "
                           f"keeps one index per input), got {net.order}")
+    limit = sketch_limit() if limit is None else limit
     fam = net.structure()
     cut = min_cut(fam, rows)
     if cut.value * cut.value > limit:  # the sketch is at least cut x cut: fail before the per-leg cuts
-        raise BudgetError(f"showing rank {_magnitude(cut.value)} needs a sketched flattening of at least "
-                          f"its square, {_magnitude(cut.value ** 2)} entries, over the limit {limit}")
+        raise _over(f"showing rank {_magnitude(cut.value)} (a sketched flattening of at least its square)",
+                    cut.value ** 2, limit)
     s = sketch_sizes(fam, rows, cut.value, limit)
+    _require_sketch(s, rows, cut.value, attempts)
     best = None
     seeds, primes = [], []
     for a in range(max(1, attempts)):
@@ -341,7 +357,7 @@ def _sample_sequences(rng, base, s: int) -> np.ndarray:
     return np.array(list(seen), dtype=np.int64)
 
 
-def _sampled_lower(rb, cb, upper: int, rng, block, p: int, limit: int = MAX_SKETCH_ENTRIES):
+def _sampled_lower(rb, cb, upper: int, rng, block, p: int, limit: int | None = None):
     """Rank mod p of a block of a flattening on sampled distinct template sequences.
 
     ``rb``, ``cb``: template counts of the row and column inputs; ``block(R, C)``
@@ -350,10 +366,11 @@ def _sampled_lower(rb, cb, upper: int, rng, block, p: int, limit: int = MAX_SKET
     ``upper`` (at most 2 upper + 64 per side, or all of them). Returns
     (rank, R, C, pivot rows, pivot cols, block shape).
     """
+    limit = sketch_limit() if limit is None else limit
     cap = min(math.prod(rb), math.prod(cb), 2 * upper + 64, math.isqrt(limit))
     if cap < upper:
-        raise BudgetError(f"showing rank {_magnitude(upper)} needs a block of at least {_magnitude(upper)} x "
-                          f"{_magnitude(upper)} entries, over the limit {limit}")
+        raise _over(f"showing rank {_magnitude(upper)} (a block of at least {_magnitude(upper)} x "
+                    f"{_magnitude(upper)} entries)", upper * upper, limit)
     s, last = min(64, cap), -1
     while True:
         R, C = _sample_sequences(rng, rb, s), _sample_sequences(rng, cb, s)
@@ -415,7 +432,7 @@ def _sampled_sketch(a: Arch, weights: dict, rows, mats, upper: int, rng, p: int,
 
 
 def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, certificate: bool = True,
-                            prefix: str = "", limit: int = MAX_SKETCH_ENTRIES, product: bool = True) -> SeparationResult:
+                            prefix: str = "", limit: int | None = None, product: bool = True) -> SeparationResult:
     """Certified generic separation rank of an architecture's grid tensor for the partition ``rows`` | rest.
 
     The object is the grid tensor of the architecture's forward pass
@@ -451,6 +468,8 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
     bb = boundary_bound(a, rows)
     if bb is not None:
         bounds["boundary states"] = bb
+    if a.family in CONV_FAMILIES:
+        bounds["frontier"] = frontier_bound(a, rows)
     upper = min(bounds.values())
     if product and a.family in ("ht", "convac"):
         res = _product_route(a, rows, seed, upper, cut, fam, bounds, certificate, prefix)
@@ -459,11 +478,13 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
             return res
     sampled = False
     if a.multilinear:
+        limit = sketch_limit() if limit is None else limit
         if upper * upper > limit:
-            raise BudgetError(f"showing rank {_magnitude(upper)} needs a sketched flattening of at least "
-                              f"its square, {_magnitude(upper ** 2)} entries, over the limit {limit}")
+            raise _over(f"showing rank {_magnitude(upper)} (a sketched flattening of at least its square)",
+                        upper ** 2, limit)
         try:
             s = sketch_sizes(fam, rows, upper, limit)
+            _require_sketch(s, rows, upper, attempts)
         except BudgetError:  # the whole sketch is too large: sample its rows and columns instead
             s, sampled = [min(d, min_cut(fam, [k]).value) for k, d in enumerate(fam.shape)], True
     best = None
@@ -543,6 +564,9 @@ def architecture_certificate(res: SeparationResult, weights: dict, mats, p: int,
     if "boundary states" in res.bounds:
         cert.add_step("grid-boundary-bound", id=f"{prefix}upper-boundary", architecture=fam, rows=rows,
                       rank=res.bounds["boundary states"])
+    if "frontier" in res.bounds:
+        cert.add_step("grid-frontier-bound", id=f"{prefix}upper-frontier", architecture=fam, rows=rows,
+                      rank=res.bounds["frontier"])
     if factors is not None:
         seps = [{"inputs": sorted(tree_leaves(nd)), "minor": {"rows": fr, "cols": fc}, "rank": r}
                 for nd, r, fr, fc in factors]

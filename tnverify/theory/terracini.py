@@ -47,13 +47,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tnverify import budget
 from tnverify.theory import jacobian as J
 from tnverify.certificate import Certificate, tensor_object
 from tnverify.errors import InputError
 from tnverify.numeric.modp import FAST_PRIME_BITS, matmul_mod, pick_prime, rank_profile
 
 __all__ = [
-    "DimResult", "GenericRankResult", "secant_dimension", "format_dimension", "generic_rank",
+    "DimResult", "GenericRankResult", "secant_dimension", "format_dimension", "generic_rank", "generic_rank_cost",
     "neurovariety", "deep_identifiability", "expected_generic_rank", "per_term", "hidden_symmetry",
     "FIELD_NOTE",
 ]
@@ -145,7 +146,7 @@ def jacobian_rank(spec: dict, p: int, point: list) -> tuple[int, list, list]:
 
 
 def _schur_rank(spec: dict, p: int, point: list, k: int) -> tuple[int, list, list]:
-    J.check_budget(spec)
+    J.require_jacobian(spec)
     blocks, R = spec["blocks"], spec["rank"]
     SD = [J.power_block(np.asarray(point[i]) % p, d, p) for i, (n, d) in enumerate(blocks)]
     Ns = [s.shape[0] for s, _ in SD]
@@ -316,6 +317,7 @@ def format_dimension(spec: dict, seed: int = 0, *, prime: int | None = None, tri
     structural upper bound and its source, and a certificate when ``cert`` is
     given (steps are appended to it) or created.
     """
+    J.require_jacobian(spec, times=max(1, tries))  # before any exact size: those can have millions of digits
     cert = cert if cert is not None else Certificate()
     N, P = J.ambient_dim(spec), J.param_count(spec)
     uppers = [(N, "ambient")]
@@ -408,6 +410,21 @@ class GenericRankResult:
                 "secant_dims": self.secant_dims, "field": FIELD_NOTE, "note": self.note}
 
 
+def generic_rank_cost(blocks, tries: int = 3) -> tuple[float, float]:
+    """``(bytes, operations)`` of :func:`generic_rank` on ``blocks`` when the search ends at R0 + 1.
+
+    R0 = ceil(N / per-term) is the expected generic rank; the search tries ``tries`` points
+    at R0 and fills at R0 + 1 at the latest for every format known to be defective
+    (Alexander-Hirschowitz, Abo-Ottaviani-Peterson). Floats from
+    :func:`tnverify.theory.jacobian.jacobian_cost`; the exact sizes are never computed.
+    """
+    N = budget.product(budget.comb(n + d - 1, d) for n, d in blocks)
+    R0 = math.ceil(N / per_term(blocks)) if N < 1e300 else math.inf
+    m0, w0 = J.jacobian_cost({"format": "partial-symmetric", "blocks": blocks, "rank": R0})
+    m1, w1 = J.jacobian_cost({"format": "partial-symmetric", "blocks": blocks, "rank": R0 + 1})
+    return max(m0, m1), max(1, tries) * w0 + w1
+
+
 def generic_rank(dims=None, *, symmetric: tuple | None = None, blocks=None, seed: int = 0,
                  tries: int = 3, max_rank: int | None = None) -> GenericRankResult:
     """The least R with sigma_R = ambient, over C.
@@ -415,9 +432,18 @@ def generic_rank(dims=None, *, symmetric: tuple | None = None, blocks=None, seed
     Search R = ceil(N / per-term), ceil + 1, ... until the Jacobian proves filling
     (so generic rank <= R); then "not at R-1" by a parameter count (R-1 < ceil)
     or a border-rank flattening of a random tensor of the format.
+
+    Budget: :func:`generic_rank_cost` is refused before any exact size is computed, and
+    the whole search is counted (:class:`tnverify.budget.Tally`): a format whose search
+    runs past R0 + 1 stops with :class:`~tnverify.errors.BudgetError` before the
+    Jacobian that would exceed the budget.
     """
     spec0 = _format_spec(dims, symmetric, blocks, 1)
     bl = spec0["blocks"]
+    what = f"the generic rank of the format {J.format_name(bl)}"
+    memory, work = generic_rank_cost(bl, tries)
+    budget.require(what, memory=memory, work=work)
+    tally = budget.Tally(what)
     N = J.ambient_dim(spec0)
     R0 = expected_generic_rank(bl)
     cap = max_rank or N
@@ -427,7 +453,8 @@ def generic_rank(dims=None, *, symmetric: tuple | None = None, blocks=None, seed
     R = R0
     while True:
         spec = J.partial_spec(bl, R)
-        J.check_budget(spec)
+        memory, work = J.jacobian_cost(spec)
+        tally.add(memory=memory, work=max(1, tries) * work)
         best = _lower(spec, seed + R, None, N, tries)
         dims_seen[R] = {"lower": best[0]}
         if best[0] >= N:

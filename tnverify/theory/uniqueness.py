@@ -18,7 +18,7 @@ Conditions
   than Kruskal's condition.
 * Jennrich (Harshman 1970; Leurgans, Ross, Abel 1993): ``A``, ``B`` of full column rank
   and ``k_C >= 2`` -- a special case of Kruskal's condition that comes with an algorithm
-  (:func:`jennrich`), exact over Q when the eigenvalues are rational.
+  (:func:`exact_jennrich`), exact over Q when the eigenvalues are rational [5]_ [6]_.
 * Domanov and De Lathauwer's relaxed conditions are NOT implemented.
 
 Generic results: every condition above is Zariski open in the factors; holding at one
@@ -40,6 +40,8 @@ References
 .. [3] T. Jiang, N. D. Sidiropoulos, IEEE Trans. Signal Process. 52 (2004) 2625-2636.
 .. [4] L. De Lathauwer, SIAM J. Matrix Anal. Appl. 28 (2006) 642-666.
 .. [5] S. E. Leurgans, R. T. Ross, R. B. Abel, SIAM J. Matrix Anal. Appl. 14 (1993) 1064-1083.
+.. [6] R. A. Harshman, "Foundations of the PARAFAC procedure", UCLA Working Papers in
+   Phonetics 16 (1970) 1-84. The arguments: docs/mathematics.md, section 4.
 """
 from __future__ import annotations
 
@@ -50,12 +52,15 @@ from dataclasses import dataclass, field as dc_field
 import flint
 import numpy as np
 
+from tnverify import budget
 from tnverify.certificate import Certificate, matrix_object, tensor_object
 from tnverify.errors import InputError, ShapeError
+from tnverify.messages import brief
 from tnverify.exact import as_exact_array, integer_rows, nullspace, rank, solve, to_fmpq_mat
 from tnverify.numbers import to_exact
 from tnverify.numeric.modp import random_prime, rank_profile
 from tnverify.results import Status
+from tnverify.theory.costs import compound_cost, generic_uniqueness_cost, jennrich_cost, pnn_cost
 from tnverify.theory.kruskal import kruskal_certificate, kruskal_rank, random_matrix
 
 __all__ = ["Condition", "UniquenessResult", "factors_uniqueness", "generic_uniqueness", "pnn_identifiability",
@@ -74,6 +79,7 @@ class Condition:
     detail: str
 
     def to_dict(self) -> dict:
+        """JSON-ready name, outcome and detail."""
         return {"name": self.name, "held": self.held, "detail": self.detail}
 
 
@@ -96,10 +102,12 @@ class UniquenessResult:
     field: str = "C"
 
     def to_dict(self) -> dict:
+        """JSON-ready verdict, status, notion, field, conditions and values (no certificate)."""
         return {"status": self.status, "verdict": self.verdict, "notion": self.notion, "field": self.field,
                 "conditions": [c.to_dict() for c in self.conditions], **self.values}
 
     def text(self) -> str:
+        """The verdict line, then one line per condition (holds / fails / n/a) with its detail."""
         out = [f"{self.verdict} ({self.status}) -- {self.notion}"]
         for c in self.conditions:
             mark = {True: "holds", False: "fails", None: "n/a"}[c.held]
@@ -109,7 +117,10 @@ class UniquenessResult:
 
 # ------------------------------------------------------------------ exact building blocks
 def compound2(A: np.ndarray) -> np.ndarray:
-    """Second compound matrix: rows = row pairs i1 < i2, columns = column pairs r1 < r2 (lexicographic)."""
+    """Second compound matrix: rows = row pairs i1 < i2, columns = column pairs r1 < r2 (lexicographic).
+
+    Entry (i1 i2, r1 r2) is the 2 x 2 minor A[i1, r1] A[i2, r2] - A[i1, r2] A[i2, r1]. O(C(I,2) C(R,2)).
+    """
     I, R = A.shape
     O = A.astype(object)
     rows = list(itertools.combinations(range(I), 2))
@@ -129,7 +140,10 @@ def khatri_rao(A: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 
 def veronese(W: np.ndarray, a: int) -> np.ndarray:
-    """Degree-a Veronese matrix: column j holds the monomials of w_j, order of combinations_with_replacement."""
+    """Degree-a Veronese matrix: column j holds the monomials of w_j, order of combinations_with_replacement.
+
+    C(n + a - 1, a) x m, exact (int64 when every entry fits); O(C(n + a - 1, a) m a).
+    """
     n, m = W.shape
     O = W.astype(object)
     combos = list(itertools.combinations_with_replacement(range(n), a))
@@ -171,6 +185,9 @@ def _compound_condition(Fs, names, R, kres, rng, cert, conds, seed) -> bool:
         label = f"compound C2({names[x]})(.)C2({names[y]}), {names[fr]} full column rank"
         if rr.rank < R:
             continue
+        memory, work = compound_cost(Fs[x].shape[0], Fs[y].shape[0], R)
+        budget.require(f"the compound condition C2({names[x]})(.)C2({names[y]}) for rank {R}", memory=memory,
+                       work=work)
         K = khatri_rao(compound2(Fs[x]), compound2(Fs[y]))
         need = R * (R - 1) // 2
         if K.shape[0] < need:
@@ -214,6 +231,11 @@ def factors_uniqueness(factors, *, seed: int = 0, tensor=None, max_subsets: int 
     -------
     UniquenessResult
         ``proved`` with a certificate when a condition holds, else ``unknown``.
+
+    Notes
+    -----
+    Cost: the Kruskal-rank enumerations (:func:`tnverify.theory.kruskal.kruskal_rank`) and, for
+    N = 3 when Kruskal fails, ranks of the C(I_x,2) C(I_y,2) x C(R,2) compound matrices.
     """
     Fs = _validate_factors(factors)
     N, R = len(Fs), Fs[0].shape[1]
@@ -307,6 +329,8 @@ def generic_uniqueness(shape, R: int, *, symmetric: bool = False, seed: int = 0,
         values = {"rank": R, "format": shape, "k_ranks": None, "k_expected": cap, "order": N, "symmetric": False}
         return UniquenessResult("unknown", "unknown", conds, values, None,
                                 "generic essential uniqueness of the CP decomposition, over C")
+    memory, work = generic_uniqueness_cost(shape, R, tries)  # before the random factors
+    budget.require(f"generic uniqueness of rank-{R} CP of format {brief(shape)}", memory=memory, work=work)
     best = None
     for t in range(tries):
         Fs = [random_matrix((I, R), seed + 101 * t + n, POINT_BITS) for n, I in enumerate(shape)]
@@ -377,6 +401,9 @@ def pnn_identifiability(n: int, m: int, d: int, outputs: int = 1, *, seed: int =
     o = outputs
     if W is not None:
         W, V = _pnn_weights(W, V, n, m, o)  # wrong shapes are bad input whatever the verdict
+    memory, work = pnn_cost(n, m, d, o, 1 if W is not None else tries)
+    budget.require(f"the identifiability of a polynomial network with {n} inputs, {m} neurons, degree {d}"
+                   + (f", {o} outputs" if o > 1 else ""), memory=memory, work=work)
     params, ambient = m * (n + o - 1), o * math.comb(n + d - 1, d)
     values = {"inputs": n, "width": m, "outputs": o, "degree": d, "params_mod_scaling": params,
               "ambient": ambient}
@@ -398,7 +425,8 @@ def pnn_identifiability(n: int, m: int, d: int, outputs: int = 1, *, seed: int =
         plans.append((sum(ks) - (2 * m + len(ks) - 1), g, ks))
     if not plans or plans[0][0] < 0:
         detail = ("no grouping into >= 3 factors" if not plans else
-                  f"best grouping {plans[0][1]}: expected k-ranks {plans[0][2]} fall short by {-plans[0][0]}")
+                  f"best grouping {brief(plans[0][1])}: expected k-ranks {brief(plans[0][2])} fall short by "
+                  f"{-plans[0][0]}")
         conds.append(Condition("Kruskal on a grouping of the modes", False if plans else None, detail))
         values["groups"] = list(plans[0][1]) if plans else None
         return UniquenessResult("unknown", "unknown", conds, values, None, notion)
@@ -413,12 +441,12 @@ def pnn_identifiability(n: int, m: int, d: int, outputs: int = 1, *, seed: int =
         res = _pnn_kruskal(Wm, Vm, d, groups, seed + t)
         if res is not None:
             cert, ks = res
-            conds.append(Condition(f"Kruskal on the grouping {list(groups)}" + (" + output mode" if o > 1 else ""),
-                                   True, f"k-ranks {ks}, sum {sum(ks)} >= {2 * m + len(ks) - 1}"))
+            conds.append(Condition(f"Kruskal on the grouping {brief(groups)}" + (" + output mode" if o > 1 else ""),
+                                   True, f"k-ranks {brief(ks)}, sum {sum(ks)} >= {2 * m + len(ks) - 1}"))
             values.update({"groups": list(groups), "k_ranks": ks})
             return UniquenessResult("proved", "identifiable", conds, values, cert, notion)
-    conds.append(Condition(f"Kruskal on the grouping {list(groups)}", False if given else None,
-                           "the k-ranks at the point fall short of the expected " + str(kexp)))
+    conds.append(Condition(f"Kruskal on the grouping {brief(groups)}", False if given else None,
+                           "the k-ranks at the point fall short of the expected " + brief(kexp)))
     values["groups"] = list(groups)
     return UniquenessResult("unknown", "unknown", conds, values, None, notion)
 
@@ -465,7 +493,7 @@ def _pnn_kruskal(Wm, Vm, d, groups, seed):
 # ------------------------------------------------------------------ Jennrich
 @dataclass
 class JennrichResult:
-    """Outcome of :func:`jennrich`: exact factors over Q, or the reason there are none."""
+    """Outcome of :func:`exact_jennrich`: exact factors over Q, or the reason there are none."""
 
     status: str
     factors: list | None
@@ -514,8 +542,8 @@ def exact_jennrich(T, *, seed: int = 0) -> JennrichResult:
     """Exact Jennrich (simultaneous diagonalisation) decomposition of a 3-way tensor over Q.
 
     ``T(z) = sum_k z_k T[:, :, k] = A diag(C^T z) B^T``. With pivot rows/columns of the
-    rank-R matrix ``T(z2)``, ``Y = T(z1)[:, cols] T(z2)[rows, cols]^{-1} S_rows`` satisfies
-    ``Y A = A diag((C^T z1) / (C^T z2))``: the columns of A are the eigenvectors for the R
+    rank-R matrix ``T(z2)``, ``Y = T(z1)[:, cols] T(z2)[rows, cols]^{-1} S_rows`` (``S_rows x``
+    = ``x[rows]``) satisfies ``Y A = A diag((C^T z1) / (C^T z2))``: the columns of A are the eigenvectors for the R
     nonzero eigenvalues; B likewise from the transposed slices, matched by eigenvalue; C
     by an exact linear solve with ``A (.) B``. Exact when the eigenvalues are rational
     (rational factors); the decomposition is then checked exactly and its uniqueness
@@ -526,6 +554,8 @@ def exact_jennrich(T, *, seed: int = 0) -> JennrichResult:
     if T.ndim != 3:
         raise ShapeError(f"expected a 3-way tensor for Jennrich's algorithm, got shape {T.shape}")
     I, J, K = T.shape
+    memory, work = jennrich_cost(I, J, K)
+    budget.require(f"exact Jennrich on a {I} x {J} x {K} tensor", memory=memory, work=work)
     rng = np.random.default_rng(seed)
     for _ in range(3):
         z1 = [int(x) for x in rng.integers(-50, 51, K)]

@@ -21,13 +21,20 @@ The upper bound min(M^|I|, M^|J|) (the shape) is structural. A cut bound needs a
 tensor network that the user also supplies (``--network NET.json``, cores named
 like the weights, copies ``name.k``, identity cores ``in{t}`` for copied input
 indices). Agreement of that network with the function on EVERY grid entry at k
-random weight points mod p is a Schwartz-Zippel test: a nonzero difference of
+random weight points mod p is a Schwartz-Zippel test [1]_ [2]_: a nonzero difference of
 degree <= D survives one point with probability <= D/p, so the cut bound is
 ``probable`` with failure probability (D/p)^k, never ``proved``.
 
 The certificate records the module's file and its SHA-256; the checker imports
 that same file (only with ``--allow-code``: the user's code is part of the claim)
 and computes the minor's entries by calling the function.
+
+References
+----------
+.. [1] J. T. Schwartz, "Fast probabilistic algorithms for verification of polynomial
+   identities", J. ACM 27(4) (1980), 701-717.
+.. [2] R. Zippel, "Probabilistic algorithms for sparse polynomials", EUROSAM 1979,
+   Lecture Notes in Comput. Sci. 72, 216-226.
 """
 from __future__ import annotations
 
@@ -35,22 +42,25 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from tnverify import budget
 from tnverify.certificate import Certificate
-from tnverify.errors import BudgetError, InputError, ShapeError
+from tnverify.errors import InputError, ShapeError
 from tnverify.numbers import enc
 from tnverify.numeric.modp import random_prime
 from tnverify.results import Bounds, Notion
 
-__all__ = ["UserForward", "load_forward", "forward_separation", "ForwardResult", "MAX_AGREEMENT_CALLS"]
+__all__ = ["UserForward", "load_forward", "forward_separation", "ForwardResult", "CALL_OPS"]
 
-#: Most calls of the user's function spent on the agreement test with a network.
-MAX_AGREEMENT_CALLS = 300_000
+#: Operations charged per call of the user's forward pass (Python code on one-hot inputs, about
+#: a millisecond): the work budget allows about 3 10^5 calls.
+CALL_OPS = 3e6
 #: Weight points of the agreement test.
 AGREEMENT_POINTS = 3
 
@@ -67,9 +77,15 @@ class UserForward:
     degree: int | None
 
     def describe(self) -> str:
+        """One line for messages: the function, its file and the start of its SHA-256."""
         return f"the user function {self.function} in {self.path} (sha256 {self.sha256[:12]}...)"
 
     def score(self, weights: dict, inputs: list, p: int | None) -> int:
+        """The function's output on ``inputs`` at ``weights``, an int (reduced mod p when p is given).
+
+        A grid entry A[d] when the inputs are the one-hot vectors e_{d_1}, ..., e_{d_N}. The
+        user's exceptions and non-integer results become one :class:`~tnverify.errors.InputError`.
+        """
         try:
             y = self.fn(weights, inputs, p)
         except Exception as e:  # the user's code: report, never a traceback
@@ -165,15 +181,18 @@ class ForwardResult(Bounds):
 
     @property
     def subject(self) -> str:
+        """What the bounds are about: the grid tensor of the user's function."""
         return f"the grid tensor of {self.forward.describe()}"
 
     def to_dict(self) -> dict:
+        """:meth:`tnverify.results.Bounds.to_dict` plus the subject, partition, both upper bounds and the hash."""
         return {**super().to_dict(), "subject": self.subject, "rank": self.rank, "rows": list(self.rows),
                 "shape_bound": self.shape_bound, "cut_bound": self.cut_bound,
                 "failure_probability": self.failure_probability, "sha256": self.forward.sha256,
                 "assumption": "the function is a polynomial in its weights", "seconds": round(self.seconds, 6)}
 
     def text(self) -> str:
+        """The human-readable report: subject, verdict, upper bounds, and the seeds and primes of the lower."""
         head = f"{self.subject}, partition I={list(self.rows)}\n  (the user's code is part of the claim)"
         up = f"shape {self.shape_bound} (proved)"
         if self.cut_bound is not None:
@@ -198,9 +217,8 @@ def _agreement(uf: UserForward, net, N: int, M: int, rng) -> tuple:
     if tuple(net.shape) != (M,) * N:
         raise ShapeError(f"the network's open legs must be {N} legs of dimension {M}, got {list(net.shape)}")
     calls = AGREEMENT_POINTS * M ** N
-    if calls > MAX_AGREEMENT_CALLS:
-        raise BudgetError(f"testing the network on every grid entry needs {calls} calls of {uf.function}, over the "
-                          f"limit {MAX_AGREEMENT_CALLS}")
+    budget.require(f"testing the network on every grid entry ({calls} calls of {uf.function})",
+                   memory=8 * M ** N, work=calls * CALL_OPS)
     base = []
     for n in net.names:
         b = n.split(".")[0]
@@ -235,6 +253,7 @@ def forward_separation(uf: UserForward, N: int, M: int, rows, seed: int = 0, att
     Cost: m n calls of the function per attempt (m, n <= 2 upper + 64).
     """
     from tnverify.networks.mincut import min_cut
+    from tnverify.theory.costs import sketch_limit
     from tnverify.theory.separation import _index, _sampled_lower
 
     t0 = time.perf_counter()
@@ -250,6 +269,10 @@ def forward_separation(uf: UserForward, N: int, M: int, rows, seed: int = 0, att
         k, D, p0 = _agreement(uf, network, N, M, rng)
         fail = (D / p0) ** k
     upper = min(shape_bound, cut_bound or shape_bound)
+    # blocks double from 64 up to `side` sequences per side: at most 4/3 side^2 calls per attempt
+    side = min(shape_bound, 2 * upper + 64, math.isqrt(sketch_limit()))
+    budget.require(f"the lower bound of {uf.function} ({max(1, attempts)} attempts of up to {side} x {side} calls)",
+                   memory=8 * side * side, work=max(1, attempts) * 4 / 3 * side * side * CALL_OPS)
     best, seeds, primes = None, [], []
     for att in range(max(1, attempts)):
         sd = seed + att
@@ -282,6 +305,11 @@ def forward_separation(uf: UserForward, N: int, M: int, rows, seed: int = 0, att
 
 
 def forward_object(uf: UserForward, N: int, M: int, W: dict | None = None) -> dict:
+    """The certificate's ``forward`` object: the function's file, name, SHA-256 and weight shapes.
+
+    With ``W`` it is a point (weights flat in C order); without, the family
+    (docs/certificates.md, "Rules about a user's forward pass").
+    """
     o = {"type": "forward", "source": uf.path, "function": uf.function, "sha256": uf.sha256, "inputs": N,
          "features": M, "weight_shapes": {k: list(s) for k, s in uf.shapes.items()}}
     if W is not None:

@@ -18,10 +18,11 @@ Object type ``architecture``::
     {"type": "architecture", "family": "cp"|"tucker"|"tt"|"tr"|"ht"|"convac"|"rac",
      "inputs": N, "features": [M_1..M_N], "widths": [...], "shared": bool,
      "tree": "((0,1),(2,3))" (ht, convac), "depth": L (rac),
+     "field": [r_l], "stride": [s_l] (overlap), "dilations": [d_l] (dilated),
      "weights": {NAME: [flat C-order integers], ...} (a point; absent for the family)}
 
 Rules: ``grid-rank-at-least``, ``grid-rank-product``, ``grid-generic-from-point``, ``grid-cut-bound``,
-``grid-boundary-bound``, ``grid-shape-bound`` (each function's docstring says what it checks
+``grid-boundary-bound``, ``grid-frontier-bound``, ``grid-shape-bound`` (each function's docstring says what it checks
 and why that proves its fact).
 """
 from __future__ import annotations
@@ -35,13 +36,15 @@ from tnverify.checker.kernel import (
 from tnverify.checker.families.architecture_eval import (
     _height, _leaves_of, _network, _tree_walk, factor_minor, grid_minor,
 )
+from tnverify.checker.conv_eval import conv_units, conv_width, frontier_count
 from tnverify.checker.families.network import crossing_value
 
 #: Most inputs / layers an architecture object may have here.
 MAX_INPUTS = 256
 MAX_DEPTH = 8
-FAMILIES = ("cp", "tucker", "tt", "tr", "ht", "convac", "rac")
-_KEYS = {"type", "family", "inputs", "features", "widths", "shared", "tree", "depth", "weights"}
+FAMILIES = ("cp", "tucker", "tt", "tr", "ht", "convac", "rac", "overlap", "dilated")
+_KEYS = {"type", "family", "inputs", "features", "widths", "shared", "tree", "depth", "weights", "field", "stride",
+         "dilations"}
 
 
 # ------------------------------------------------------------------ parsing
@@ -97,6 +100,11 @@ def _parse_arch(o: dict, where: str) -> dict:
             raise Malformed(f"{where}.features: a RAC reads the same templates at every time step")
     elif "depth" in o:
         raise Malformed(f"{where}.depth: only rac has a depth")
+    a["field"] = a["stride"] = a["dilations"] = None
+    if fam in ("overlap", "dilated"):
+        need = _conv_params(o, a, where)
+    elif {"field", "stride", "dilations"} & set(o):
+        raise Malformed(f"{where}: field and stride are for overlap, dilations for dilated")
     if len(w) != need:
         raise Malformed(f"{where}.widths: {fam} with these inputs needs {need} widths, got {len(w)}")
     a["shapes"] = _shapes(a)
@@ -123,7 +131,7 @@ OBJECT_TYPES["architecture"] = _parse_arch
 
 
 def _same_arch(a: dict, b: dict) -> bool:
-    return all(a[k] == b[k] for k in ("family", "N", "M", "w", "shared", "tree", "L"))
+    return all(a[k] == b[k] for k in ("family", "N", "M", "w", "shared", "tree", "L", "field", "stride", "dilations"))
 
 
 def describe(a: dict) -> str:
@@ -133,13 +141,50 @@ def describe(a: dict) -> str:
         s += f", tree={a['tree']}"
     if a["family"] == "rac":
         s += f", depth={a['L']}"
+    if a["family"] == "overlap":
+        s += f", field={a['field']}, stride={a['stride']}"
+    if a["family"] == "dilated":
+        s += f", dilations={a['dilations']}"
     return s + (", shared)" if a["shared"] else ")")
 
 
 # ------------------------------------------------------------ weights, ties
 
+def _conv_params(o: dict, a: dict, where: str) -> int:
+    """Parse overlap's field/stride or dilated's dilations into ``a``; returns the number of layers."""
+    N = a["N"]
+    if a["family"] == "overlap":
+        if "dilations" in o:
+            raise Malformed(f"{where}.dilations: only dilated has dilations")
+        r = int_list(field(o, "field", where), f"{where}.field", 1, N, distinct=False)
+        s = int_list(field(o, "stride", where), f"{where}.stride", 1, N, distinct=False)
+        if len(r) != len(s) or len(r) > MAX_INPUTS:
+            raise Malformed(f"{where}.stride: expected one stride per receptive field ({len(r)}), got {len(s)}")
+        n = N
+        for rl, sl in zip(r, s):
+            if rl < sl or n < rl or (n - rl) % sl:
+                raise Malformed(f"{where}.field: receptive field {rl} and stride {sl} do not tile {n} positions")
+            n = (n - rl) // sl + 1
+        if n != 1:
+            raise Malformed(f"{where}.field: the last layer must have one position, got {n}")
+        a["field"], a["stride"] = r, s
+        return len(r)
+    if {"field", "stride"} & set(o):
+        raise Malformed(f"{where}: field and stride are for overlap")
+    d = int_list(field(o, "dilations", where), f"{where}.dilations", 1, N, distinct=True)
+    if N & (N - 1) or sorted(d) != [1 << l for l in range(N.bit_length() - 1)]:
+        raise Malformed(f"{where}.dilations: expected an order of 1, 2, ..., N/2 with N a power of 2, got {d}")
+    a["dilations"] = d
+    return len(d)
+
+
 def _shapes(a) -> dict:
     f, N, M, w = a["family"], a["N"], a["M"], a["w"]
+    if f in ("overlap", "dilated"):
+        units, top = conv_units(a)
+        s = {name: [wd, conv_width(a, units, c)] for u, (wd, kids) in units.items() for c, name in kids}
+        s["w"] = [units[top][0]]
+        return s
     if f == "cp":
         return {"lam": [w[0]], **{f"A{i}": [M[i], w[0]] for i in range(N)}}
     if f == "tucker":
@@ -180,6 +225,13 @@ def _ties(a) -> list:
         g = [[f"G{k}" for k in range(N)]]
     elif f == "rac":
         g = [[f"{m}{l}_{t}" for t in range(N) if m == "WI" or t] for l in range(a["L"]) for m in ("WI", "WH")]
+    elif f in ("overlap", "dilated"):
+        by = {}
+        for n in a["shapes"]:
+            if n != "w":
+                layer, _, tap = n[1:].split("_")
+                by.setdefault((layer, tap), []).append(n)
+        g = list(by.values())
     elif f in ("ht", "convac"):
         nodes, _ = _tree_walk(a["tree"])
         by: dict = {}
@@ -216,6 +268,9 @@ def _vectors(step, a, p) -> list:
     N, M = a["N"], a["M"]
     if "vectors" not in step:
         return [[[int(i == d) for i in range(M[k])] for d in range(M[k])] for k in range(N)]
+    if a["family"] == "overlap" and a["field"] != a["stride"]:
+        raise Malformed("step.vectors: an overlapping ConvAC is not multilinear in its inputs; its grid minor must "
+                        "read the templates (omit 'vectors')")
     if a["family"] == "rac" and a["L"] >= 2:
         raise Malformed("step.vectors: a deep RAC is not multilinear in its inputs; its grid minor must "
                         "read the templates (omit 'vectors')")
@@ -242,7 +297,9 @@ def grid_rank_at_least(step: dict, ctx) -> list:
     Row index a is the C-order multi-index over I of the choices (template, or vector number).
     :func:`grid_minor` computes the r x r entries mod p; ``check_minor`` requires det != 0 mod p.
     The entries are the grid tensor's own values (or a product of matrices with [A]_{I,J}), so
-    rank [A]_{I,J} >= r. Facts: ``rank-at-least`` r for ``{"grid": POINT, "rows": I}`` (Q, GF(p)).
+    rank [A]_{I,J} >= r (docs/grid_tensors.md, section 5). Facts: ``rank-at-least`` r for
+    ``{"grid": POINT, "rows": I}`` (Q, GF(p)). Cost: that of :func:`grid_minor`, then one r x r
+    determinant mod p.
     """
     name = field(step, "grid", "step", str)
     a = _arch(ctx, name, "step.grid", True)
@@ -302,8 +359,9 @@ def grid_rank_product(step: dict, ctx) -> list:
     GF(p)) is the product of theirs. Each factor's hinted r_s x r_s minor is computed by the
     checker's forward pass of the sub-tree (:func:`factor_minor`) and goes to ``check_minor``.
     R = prod r_s. Facts: ``rank-at-least`` R for ``{"grid": POINT, "rows": I}`` (Q, GF(p)).
-    Reference: the product weights of Cohen, Sharir & Shashua (2016), proof of Thm. 1;
-    docs/grid_tensors.md, "Product points".
+    Reference: the product weights of Cohen, Sharir & Shashua, COLT 2016, proof of Thm. 1;
+    docs/grid_tensors.md, section 5, "Tree families: a product point". Cost: per separator,
+    r_s^2 forward passes of its sub-tree (:func:`factor_minor`) and an r_s x r_s determinant.
     """
     name = field(step, "grid", "step", str)
     a = _arch(ctx, name, "step.grid", True)
@@ -380,7 +438,8 @@ def grid_cut_bound(step: dict, ctx) -> list:
     The checker builds the network itself (:func:`_network`), recomputes the crossing labels
     (``crossing_value``) and requires P = the product of their dimensions. The contraction is
     the grid tensor for every weight; summing over the crossing labels writes [A]_{I,J} as a sum
-    of P products of a function of I and one of J. Fact: ``generic-rank-at-most`` P.
+    of P products of a function of I and one of J (Levine, Yakira, Cohen, Shashua, ICLR 2018;
+    docs/grid_tensors.md, section 5, "Upper bounds"). Fact: ``generic-rank-at-most`` P.
     """
     name = field(step, "architecture", "step", str)
     a = _arch(ctx, name, "step.architecture", False)
@@ -407,7 +466,11 @@ def start_block(rows: list, N: int) -> int | None:
 
 
 def boundary_count(a: dict, k: int) -> int:
-    """Monomials in the boundary states h^{1,k}..h^{L,k} of a RAC for the partition {0..k-1} | {k..T-1}."""
+    """Monomials in the boundary states h^{1,k}..h^{L,k} of a RAC for the partition {0..k-1} | {k..T-1}.
+
+    prod_j C(R_j + D_j - 1, D_j) with D = D_L(T), D_l(k) = e_l, D_0 = 0,
+    D_l(t) = D_l(t-1) + D_{l-1}(t) (docs/grid_tensors.md, section 5). Cost O((T - k) L^2).
+    """
     L = a["L"]
     D = [[int(j == l) for j in range(L)] for l in range(L)]
     for _ in range(k, a["N"]):
@@ -441,9 +504,36 @@ def grid_boundary_bound(step: dict, ctx) -> list:
     return [("generic-rank-at-most", {"architecture": name, "rows": rows}, B)]
 
 
+@rule("grid-frontier-bound")
+def grid_frontier_bound(step: dict, ctx) -> list:
+    """``grid-frontier-bound``: the frontier-unit count bounds a flattening of an overlap / dilated network.
+
+    Step ``{"architecture": FAMILY, "rows": I, "rank": B}``. Every unit whose receptive field
+    meets both sides is a product of linear maps of its taps, so the score is a polynomial in
+    the values of the side's frontier units (pure units read by a mixed unit), homogeneous of
+    degree D_f in unit f (D_f = paths from the top to f through mixed units), with
+    coefficients that are functions of the other side: at most prod_f C(C_f + D_f - 1, D_f)
+    rank-one terms (:func:`frontier_count`, the smaller side; docs/grid_tensors.md, section 8).
+    Fact: ``generic-rank-at-most`` B.
+    """
+    name = field(step, "architecture", "step", str)
+    a = _arch(ctx, name, "step.architecture", False)
+    rows = _rows(step, a)
+    if a["family"] not in ("overlap", "dilated"):
+        raise Malformed(f"step: the frontier bound is for overlap and dilated networks, got {a['family']}")
+    value = integer(field(step, "rank", "step"), "step.rank", 1)
+    B = frontier_count(a, rows)
+    if B != value:
+        raise CheckFailure(f"the frontier units of {describe(a)} give {B} monomials, not {value}")
+    return [("generic-rank-at-most", {"architecture": name, "rows": rows}, B)]
+
+
 @rule("grid-shape-bound")
 def grid_shape_bound(step: dict, ctx) -> list:
-    """``grid-shape-bound``: S = min(prod_I M_k, prod_J M_k), the smaller side of the flattening."""
+    """``grid-shape-bound``: S = min(prod_I M_k, prod_J M_k), the smaller side of the flattening.
+
+    rank [A]_{I,J} <= min(rows, columns) for every weight. Fact: ``generic-rank-at-most`` S.
+    """
     name = field(step, "architecture", "step", str)
     a = _arch(ctx, name, "step.architecture", False)
     rows = _rows(step, a)

@@ -264,6 +264,9 @@ def grid_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int, spli
     (:data:`_ROOT_SPLIT`), so the r x r root values cost r^2 dot products. Cost: the
     table sizes times one forward step, plus r^2 K for the root (K its inner dimension).
     """
+    if a["family"] in ("overlap", "dilated"):
+        from tnverify.checker.conv_eval import conv_minor
+        return conv_minor(a, rows, vecs, mr, mc, p, MAX_STATES)
     N = a["N"]
     cols = [k for k in range(N) if k not in rows]
 
@@ -412,6 +415,9 @@ def _network(a: dict) -> dict:
             inputs.append(left + [f"x{k}"] + right)
     elif f == "rac":
         _rac_network(a, names, inputs, dims)
+    elif f in ("overlap", "dilated"):
+        from tnverify.checker.conv_eval import conv_network
+        conv_network(a, names, inputs, dims, MAX_CORES)
     else:
         nodes, _ = _tree_walk(a["tree"])
         num = {node: k for k, node, _, _ in nodes}
@@ -484,3 +490,4 @@ def _rac_network(a, names, inputs, dims):
             dims[f"d{t}"] = a["M"][t]
             names.append(f"in{t}")
             inputs.append([f"x{t}", f"d{t}"])
+

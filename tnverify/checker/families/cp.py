@@ -66,7 +66,8 @@ def cp_decomposition(step: dict, ctx) -> list:
 
     ``{"tensor": NAME, "rank": R, "factors": [REF_1..REF_N], "weights": [R numbers] (optional)}``.
     Checks ``T == sum_r w_r F_1[:, r] (x) ... (x) F_N[:, r]`` exactly (rationals allowed).
-    Facts: cp-rank-at-most R (Q, R, C); border-rank-at-most R (R, C), since border rank <= rank.
+    Facts: cp-rank-at-most R (Q, R, C); border-rank-at-most R (R, C), since border rank <= rank
+    (docs/mathematics.md, section 7). Cost O(prod_n I_n R N) exact operations.
     """
     _keys(step, {"tensor", "rank", "factors", "weights"})
     name, T = _tensor(step, ctx)
@@ -110,7 +111,8 @@ def cp_rank_from_flattening(step: dict, ctx) -> list:
     the flattening ``{"object": NAME, "rows": rows}`` (rules_matrix). A rank-one tensor has
     flattenings of rank 1 and rank is subadditive, so rank(T) >= rank of any flattening, over
     any field (the flattening rank is the same over Q, R and C); "rank <= r - 1" is closed, so
-    border rank too. Facts: cp-rank-at-least r (Q, R, C); border-rank-at-least r (R, C).
+    border rank too (docs/mathematics.md, section 7). Facts: cp-rank-at-least r (Q, R, C);
+    border-rank-at-least r (R, C).
     """
     _keys(step, {"tensor", "rows", "rank"})
     name, T = _tensor(step, ctx)
@@ -209,7 +211,10 @@ def cp_rank_pencil(step: dict, ctx) -> list:
     n x n x 2 tensor (S1, S2) (a contraction of T: rank cannot grow) would be
     ``sum_{r<=n} a_r (x) b_r (x) c_r``, so ``S1 = A diag(c_1) B^T`` invertible forces A, B
     invertible, and ``M = A diag(c_2 / c_1) A^{-1}`` would be diagonalizable. Fact:
-    cp-rank-at-least n + 1 (Q, R, C). (Not a border-rank bound: the W tensor.)
+    cp-rank-at-least n + 1 (Q, R, C). (Not a border-rank bound: the W tensor.) Reference:
+    J. Ja'Ja', "Optimal evaluation of pairs of bilinear forms", SIAM J. Comput. 8(3) (1979);
+    docs/mathematics.md, section 7. Cost: O(n^2 K) for the slices, O(n^3) for the inverse and
+    O(n^4) rational operations for the characteristic polynomial (Faddeev-LeVerrier).
     """
     _keys(step, {"tensor", "z1", "z2"})
     name, T = _tensor(step, ctx)
@@ -257,8 +262,9 @@ def border_rank_curve(step: dict, ctx) -> list:
     where each ``F_n`` is an I_n x R matrix (inline lists) of polynomials in t, a polynomial being
     the list of its coefficients from degree 0 up. Expands ``S(t) = sum_r w_r(t) prod_n F_n(t)``
     exactly and checks: every coefficient of ``t^j`` for ``j < h`` is zero and the coefficient
-    of ``t^h`` is T. Then ``T = lim_{t -> 0} t^{-h} S(t)``, a limit of tensors of rank <= R.
-    Fact: border-rank-at-most R (R, C).
+    of ``t^h`` is T. Then ``T = lim_{t -> 0} t^{-h} S(t)``, a limit of tensors of rank <= R
+    (docs/mathematics.md, section 7, "Curves"). Fact: border-rank-at-most R (R, C).
+    Cost: prod_n I_n R products of N polynomials of at most D coefficients each.
     """
     _keys(step, {"tensor", "rank", "degree", "factors", "weights"})
     name, T = _tensor(step, ctx)
@@ -383,8 +389,11 @@ def gaussian_moment_identity(step: dict, ctx) -> list:
     Gaussian moments E[x^beta] = prod_i (beta_i - 1)!! (0 if some beta_i is odd; Isserlis), and
     checks it equals T; (2) computes lambda_j = a_j E[s'''(w_j^T x + b_j)] = a_j E[s'''(b_j + |w_j| z)]
     with z ~ N(0, 1), and checks ``T == sum_j lambda_j w_j^{(x)3}`` (Stein's identity, Janzamin,
-    Sedghi, Anandkumar 2015). Facts: gaussian-moment-identity True for
-    ``{"tensor": {"object": NAME}, "weights": REF}``; cp-rank-at-most k (Q, R, C).
+    Sedghi, Anandkumar, arXiv:1506.08473, 2015; docs/mathematics.md, section 8). Facts:
+    gaussian-moment-identity True for ``{"tensor": {"object": NAME}, "weights": REF}``;
+    cp-rank-at-most k (Q, R, C), as the second check is a rational decomposition with k terms.
+    Cost: y has at most C(d + m, m) monomials (m the activation's degree), each read for each of
+    the C(d + 2, 3) distinct entries of T.
     """
     _keys(step, {"tensor", "weights", "bias", "output", "activation"})
     name, T = _tensor(step, ctx)

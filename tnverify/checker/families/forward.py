@@ -128,7 +128,8 @@ def forward_rank_at_least(step: dict, ctx) -> list:
     index the C-order multi-index of templates over I. The checker builds the r x r entries by
     calling the function (after checking its SHA-256) and hands them to ``check_minor``. These
     entries ARE the grid tensor's (mod p), so a minor nonzero mod p is nonzero over Z and the
-    grid flattening has rank >= r over Q.
+    grid flattening has rank >= r over Q (docs/mathematics.md, section 1; docs/grid_tensors.md,
+    section 6). Cost: r^2 calls of the function, then one r x r determinant mod p.
     """
     name = field(step, "forward", "step", str)
     o = _obj(ctx, name, "step.forward", True)
@@ -177,7 +178,8 @@ def forward_generic_from_point(step: dict, ctx) -> list:
 
     POINT and FAMILY must name the same file, hash, function and shapes, and the point's
     ``rank-at-least`` fact must be derived. The minor is a polynomial in the weights (the
-    protocol's requirement on the function), nonzero at POINT, hence on a dense open set.
+    protocol's requirement on the function), nonzero at POINT, hence on a dense Zariski-open
+    set (docs/mathematics.md, section 1). Fact: ``generic-rank-at-least`` r for the family.
     """
     pname = field(step, "point", "step", str)
     fname = field(step, "family", "step", str)

@@ -110,8 +110,10 @@ def kruskal_rank_at_least(step: dict, ctx) -> list:
     ``{"matrix": REF, "k": k, "modulus": p}``. The checker enumerates EVERY k-subset of
     columns itself (depth first, eliminating the common prefix once, mod p) and checks
     that each is independent mod p. Rows are cleared of denominators first. Facts:
-    kruskal-rank-at-least k over Q (independent mod p implies independent over Q), and
-    over GF(p) for an integer matrix.
+    kruskal-rank-at-least k over Q (independent mod p implies independent over Q: a nonzero
+    maximal minor mod p is a nonzero integer; docs/mathematics.md, section 4), and over GF(p)
+    for an integer matrix. Cost O(sum_{s <= k} C(n, s) m) operations mod p
+    (:func:`_all_k_subsets_independent`), at most :data:`MAX_KRANK_SUBSETS` subsets.
     """
     _keys(step, {"id", "rule", "matrix", "k", "modulus"})
     ref = matrix_ref(field(step, "matrix", "step"), "step.matrix")
@@ -150,8 +152,10 @@ def kruskal_rank_at_most(step: dict, ctx) -> list:
     """``kruskal-rank-at-most``: k + 1 columns with a nonzero kernel vector (or the shape).
 
     ``{"matrix": REF, "k": k, "subset": [k+1 columns], "kernel": [k+1 numbers], "modulus": p | null}``.
-    Checks the vector is nonzero and ``M[:, subset] v = 0`` (over Q, or mod p). Without
-    ``subset``/``kernel``: the shape, k >= min(rows, columns), over ``"field"`` (default Q).
+    Checks the vector is nonzero and ``M[:, subset] v = 0`` (over Q, or mod p): those k + 1
+    columns are dependent, so k_M <= k. Without ``subset``/``kernel``: the shape,
+    k >= min(rows, columns), over ``"field"`` (default Q). Cost O(m k). Fact:
+    ``kruskal-rank-at-most`` k.
     """
     _keys(step, {"id", "rule", "matrix", "k", "subset", "kernel", "modulus", "field"})
     ref = matrix_ref(field(step, "matrix", "step"), "step.matrix")
@@ -287,7 +291,8 @@ def compound_uniqueness(step: dict, ctx) -> list:
     Requires rank-at-least R over Q for factor i; builds C2(X) (.) C2(Y) for the other two
     factors X, Y (in order) itself and checks the C(R,2) x C(R,2) minor at the hinted rows
     (all columns) is nonzero mod p: full column rank. R >= 2. Then rank R and essential
-    uniqueness (Jiang, Sidiropoulos 2004; De Lathauwer 2006, Thm 4.1-4.2).
+    uniqueness (Jiang, Sidiropoulos 2004; De Lathauwer 2006, Thm 4.1-4.2; docs/mathematics.md,
+    section 4). Cost: C(R,2)^2 entries, then one C(R,2) x C(R,2) determinant mod p.
     """
     _keys(step, {"id", "rule", "factors", "rank", "full_rank", "rows", "modulus", "tensor"})
     R = integer(field(step, "rank", "step"), "step.rank", 2, 2000)
@@ -337,9 +342,10 @@ def pnn_identifiable(step: dict, ctx) -> list:
     Veronese matrix of W (column j = the monomials of w_j, in the order of
     ``itertools.combinations_with_replacement``), requires kruskal facts on F_i (and on V
     when o > 1; when o = 1 it checks every v_j != 0), and the N-way Kruskal inequality
-    for the grouped tensor sum_j v_j (x) w_j^{(x)a_1} (x) ... Facts: the network is
-    identifiable up to permutation and scaling at this point, and (all conditions being
-    Zariski open and met at a point) for generic weights of its widths and degree.
+    for the grouped tensor sum_j v_j (x) w_j^{(x)a_1} (x) ... (sum_i k_i >= 2m + N - 1,
+    Sidiropoulos and Bro 2000). Facts: the network is identifiable up to permutation and
+    scaling at this point, and (all conditions being Zariski open and met at a point) for
+    generic weights of its widths and degree (docs/mathematics.md, section 4).
     """
     _keys(step, {"id", "rule", "weights", "coefficients", "degree", "groups", "factors", "k"})
     wref = matrix_ref(field(step, "weights", "step"), "step.weights")
@@ -391,7 +397,8 @@ def parameter_count(step: dict, ctx) -> list:
     ``{"inputs": n, "width": m, "outputs": o, "degree": d}``. Checks m (n + o - 1) >
     o C(n + d - 1, d): parameters modulo the m-dimensional scaling symmetry exceed the
     dimension of the space of output forms, so every fibre of the parameter map has
-    dimension > m at every point: NOT identifiable (generic fact false).
+    dimension >= m (n + o) - o C(n + d - 1, d) > m at every point: NOT identifiable
+    (generic fact false; docs/mathematics.md, section 4).
     """
     _keys(step, {"id", "rule", "inputs", "width", "outputs", "degree"})
     n = integer(field(step, "inputs", "step"), "step.inputs", 1, 10**6)

@@ -7,13 +7,16 @@ Object types::
 
 A matrix reference ``REF`` is ``{"object": NAME}`` for a matrix, or ``{"object": NAME, "rows":
 [modes]}`` for the flattening of a tensor: rows = C-order multi-index over the modes ``rows``
-(in the order given), columns = C-order multi-index over the other modes, increasing. This
-module only *defines* matrices; the rules that decide anything about them are in
-:mod:`tnverify.checker.rules_matrix`, :mod:`.kruskal` and :mod:`.cp`.
+(in the order given), columns = C-order multi-index over the other modes, increasing: the one
+flattening convention of docs/mathematics.md, section 10 (the prover's is
+:mod:`tnverify.exact.tensor`, written separately). This module only *defines* matrices; the
+rules that decide anything about them are in :mod:`tnverify.checker.rules_matrix`,
+:mod:`.kruskal` and :mod:`.cp`.
 """
 from __future__ import annotations
 
 from math import prod
+from operator import itemgetter
 
 from tnverify.checker.kernel import MAX_ENTRIES, OBJECT_TYPES, Ctx, Malformed, field, int_list, integer, num
 
@@ -36,13 +39,17 @@ def _parse_array(o: dict, where: str) -> dict:
         for i, row in enumerate(ents):
             if not isinstance(row, list) or len(row) != dims[1]:
                 raise Malformed(f"{where}.entries[{i}]: expected a row of length {dims[1]}")
-            flat.extend(num(x, f"{where}.entries[{i}]") for x in row)
-        return {"type": "matrix", "shape": dims, "flat": flat}
+            if set(map(type, row)) == {int}:  # the common case: JSON integers, already exact
+                flat.extend(row)
+            else:
+                flat.extend(num(x, f"{where}.entries[{i}]") for x in row)
+        return {"type": "matrix", "shape": dims, "flat": flat, "integral": set(map(type, flat)) <= {int}}
     if len(dims) < 1:
         raise Malformed(f"{where}: a tensor needs a nonempty shape")
     if len(ents) != size:
         raise Malformed(f"{where}: shape {dims} needs {size} entries, got {len(ents)}")
-    return {"type": "tensor", "shape": dims, "flat": [num(x, f"{where}.entries[{i}]") for i, x in enumerate(ents)]}
+    flat = list(ents) if set(map(type, ents)) <= {int} else [num(x, f"{where}.entries[{i}]") for i, x in enumerate(ents)]
+    return {"type": "tensor", "shape": dims, "flat": flat, "integral": set(map(type, flat)) <= {int}}
 
 
 OBJECT_TYPES["matrix"] = OBJECT_TYPES["tensor"] = _parse_array
@@ -100,7 +107,11 @@ def matrix_shape(ctx: Ctx, ref: dict, where: str):
 
 
 def submatrix(ctx: Ctx, ref: dict, rows, cols, where: str) -> list:
-    """Rows x cols entries of the referenced matrix (or flattening), as lists."""
+    """Rows x cols entries of the referenced matrix (or flattening), as lists.
+
+    Entry (i, j) of a flattening is read at the C-order offset of the split multi-indices;
+    cost O(len(rows) len(cols) N) for an order-N tensor.
+    """
     (m, n), at = _flattening(ctx, matrix_ref(ref, where), where)
     for i in rows:
         if not 0 <= i < m:
@@ -110,6 +121,12 @@ def submatrix(ctx: Ctx, ref: dict, rows, cols, where: str) -> list:
             raise Malformed(f"{where}: column index {j} outside 0..{n - 1}")
     if len(rows) * len(cols) > MAX_ENTRIES:
         raise Malformed(f"{where}: {len(rows)} x {len(cols)} exceeds the checker limit")
+    o = ctx.obj(ref["object"], where)
+    if o["type"] == "matrix" and len(cols):  # rows of the flat list, columns picked in C
+        flat, pick = o["flat"], itemgetter(*cols)
+        if len(cols) == 1:
+            return [[flat[i * n + cols[0]]] for i in rows]
+        return [list(pick(flat[i * n:(i + 1) * n])) for i in rows]
     return [[at(i, j) for j in cols] for i in rows]
 
 
@@ -127,4 +144,6 @@ def is_integer_matrix(M: list) -> bool:
 def is_integer_object(ctx: Ctx, ref: dict, where: str) -> bool:
     """Are ALL entries of the referenced matrix or tensor integers (so that "mod p" is defined)?"""
     o = ctx.obj(matrix_ref(ref, where)["object"], where)
+    if "integral" in o:
+        return o["integral"]
     return all(isinstance(x, int) for x in o.get("flat", ()))

@@ -149,7 +149,9 @@ def crossing_value(net: dict, rows: list, side: list, claimed: list) -> int:
     ``net`` has ``names``, ``inputs``, ``output``, ``dims``. A label crosses when it is
     held by cores on both sides, or it is an open leg of I on a core outside ``side``
     (or of J inside). Returns the product of the crossing dimensions: every
-    flattening [T]_{I,J} of the network factors through the crossing labels.
+    flattening [T]_{I,J} of the network factors through the crossing labels (Levine, Yakira,
+    Cohen, Shashua, ICLR 2018; docs/mathematics.md, section 2.1, "Cuts"). Cost O(total number
+    of legs).
     """
     A = set(side)
     holders = {}
@@ -258,7 +260,11 @@ def network_rank_at_least(step: dict, ctx) -> list:
     certificate's path mod p (a contraction order changes no value), computes only the hinted
     r x r entries of (kron_I S_i) [T]_{I,J} (kron_J S_j)^T and hands them to ``check_minor``.
     That matrix is a product with [T]_{I,J} in the middle, so its rank bounds rank [T]_{I,J}
-    from below; a minor nonzero mod p is nonzero over Z. Facts: ``rank-at-least`` r (Q, GF(p)).
+    from below; a minor nonzero mod p is nonzero over Z (docs/mathematics.md, section 1,
+    "Sketches"). Facts: ``rank-at-least`` r (Q, GF(p)). Cost: per path step, the entries of
+    its result times the product of its summed dimensions (each step at most :data:`MAX_WORK`),
+    then r^2 K for the minor's entries (K the dimension shared by the last two tensors) and
+    one r x r determinant mod p.
     """
     name = field(step, "network", "step", str)
     net = _net(ctx, name, "step.network")
@@ -364,7 +370,8 @@ def generic_from_point(step: dict, ctx) -> list:
 
     POINT must have FAMILY's exact structure and equal values on tied cores (so it is a point
     of the family's parameter space), and its ``rank-at-least`` fact must be derived. The minor
-    is a polynomial in the core values, nonzero at POINT, so nonzero on a dense open set.
+    is a polynomial in the core values, nonzero at POINT, so nonzero on a dense Zariski-open set
+    (docs/mathematics.md, section 1).
     """
     pname = field(step, "point", "step", str)
     fname = field(step, "family", "step", str)

@@ -15,7 +15,7 @@ Varieties (the ``variety`` / ``map`` field; facts use the subject ``{"variety": 
 Rules: ``jacobian-rank-at-least``, ``dim-at-most``, ``secant-not-filling`` (their minors go to
 ``check_minor``), and ``dimension``, ``defectivity``, ``filling``, ``local-identifiability``,
 ``generic-rank``, derived from dim-at-least / dim-at-most facts. Each function's docstring says
-what it checks and why that proves its fact.
+what it checks and why that proves its fact (the mathematics: docs/mathematics.md, sections 5, 6).
 """
 from __future__ import annotations
 
@@ -318,7 +318,8 @@ def jacobian_rank_at_least(step: dict, ctx) -> list:
     Step ``{map, point, modulus, rank, minor}``. This module rebuilds the hinted r x r entries
     of the Jacobian of the parameter map at the point mod p with its own code, and hands them
     to ``check_minor``. Terracini: the dimension of the image is the generic Jacobian rank, and
-    the rank at any point (mod p) is at most the generic rank. Fact ``dim-at-least`` r.
+    the rank at any point (mod p) is at most the generic rank (docs/mathematics.md, sections 1,
+    5 and 6). Fact ``dim-at-least`` r.
     """
     _keys(step, {"map", "point", "modulus", "rank", "minor"})
     v = variety(field(step, "map", "step"), "step.map")
@@ -375,10 +376,10 @@ def dim_at_most(step: dict, ctx) -> list:
     """``dim-at-most``: an upper bound on the dimension, by a count or by a gauge minor.
 
     Step ``{variety, method, rank}``. ``ambient``: the image lies in the ambient space.
-    ``parameters``: parameters minus a symmetry group acting freely at generic points (per
-    rank-one term sum n_k - (K-1) scalings; hidden-neuron rescalings ``(c, c^{-r})``, one per
-    hidden neuron). ``bottleneck`` (first hidden width 1, at layer i): outputs are ``v u^e``
-    with u the scalar output of the first i layers, so
+    ``parameters``: parameters minus a symmetry group acting freely at generic points
+    (R (sum n_k - (K-1)): K-1 scalings per rank-one term; polynet: one rescaling ``(c, c^{-r})``
+    per hidden neuron; tensor-network: the parameter count). ``bottleneck`` (first hidden
+    width 1, at layer i): outputs are ``v u^e`` with u the scalar output of the first i layers, so
     dim <= sum_{l<=i} d_l d_{l-1} - sum_{0<l<i} d_l + d_h - 1. ``gauge`` {point, modulus,
     minor}: the gauge orbit lies in the fibre, so dim <= parameters - rank of the
     infinitesimal gauge action at a point, that rank shown by a minor (``check_minor``).

@@ -1,0 +1,158 @@
+"""The checker's own overlapping and dilated ConvACs: product units, grid-minor entries, grid network.
+
+Written from the papers' equations, independently of the prover (tnverify/networks/overlap.py):
+every unit is y = prod_i (W_i y_{child_i}) elementwise, and score = <w, y_top>
+(docs/grid_tensors.md, section 8).
+"""
+from __future__ import annotations
+
+from tnverify.checker.kernel import Malformed
+
+
+def _mv(W, x, rows, cols, p):
+    """(W x) mod p for W flat (rows x cols), x of length cols."""
+    return [sum(W[i * cols + j] * x[j] for j in range(cols)) % p for i in range(rows)]
+
+
+def conv_units(a: dict) -> tuple:
+    """Product units of an ``overlap`` or ``dilated`` network: ({unit: (width, [(child, weight)])}, top).
+
+    overlap (Sharir & Shashua, ICLR 2018, Sec. 3): layer l has receptive field r_l and stride
+    s_l; unit (l, j) reads positions j s_l .. j s_l + r_l - 1 of layer l-1 (inputs at l = 1).
+    dilated (Cohen, Tamari & Shashua, ICLR 2018, Sec. 3): unit (l, t) reads (l-1, t - d_l) and
+    (l-1, t); only the units that the output at time N-1 reads. A child is (l, j), or
+    ("x", k) for input k. Every unit is y = prod_i (W_i y_child_i) elementwise.
+    """
+    L = len(a["w"])
+    out: dict = {}
+
+    def child(l, j):
+        return ("x", j) if l == 0 else (l, j)
+
+    if a["family"] == "overlap":
+        n = a["N"]
+        for l in range(1, L + 1):
+            r, s = a["field"][l - 1], a["stride"][l - 1]
+            n = (n - r) // s + 1
+            for j in range(n):
+                out[(l, j)] = (a["w"][l - 1], [(child(l - 1, j * s + i), f"W{l - 1}_{j}_{i}") for i in range(r)])
+        return out, (L, 0)
+    frontier = [a["N"] - 1]
+    for l in range(L, 0, -1):
+        d = a["dilations"][l - 1]
+        for t in frontier:
+            out[(l, t)] = (a["w"][l - 1], [(child(l - 1, t - d), f"W{l - 1}_{t}_0"), (child(l - 1, t), f"W{l - 1}_{t}_1")])
+        frontier = sorted({x for t in frontier for x in (t - d, t)})
+    return dict(sorted(out.items())), (L, a["N"] - 1)
+
+
+def conv_width(a: dict, units: dict, c) -> int:
+    """Width of a child: M_k for input k, the unit's channel count otherwise."""
+    return a["M"][c[1]] if c[0] == "x" else units[c][0]
+
+
+def conv_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int, max_states: int) -> list:
+    """Minor entries of an overlap / dilated network: one direct forward pass per entry, mod p."""
+    N = a["N"]
+    cols = [k for k in range(N) if k not in rows]
+    units, top = conv_units(a)
+    W = a["weights"]
+    if len(mr) * len(mc) * len(units) > max_states:
+        raise Malformed(f"the grid minor needs more than {max_states} unit evaluations, over the limit")
+
+    def digits(idx, modes):
+        out = [0] * len(modes)
+        for q in range(len(modes) - 1, -1, -1):
+            idx, out[q] = divmod(idx, len(vecs[modes[q]]))
+        return out
+
+    def score(x):
+        val = {("x", k): x[k] for k in range(N)}
+        for u, (wd, kids) in units.items():
+            acc = [1] * wd
+            for c, name in kids:
+                y = _mv(W[name], val[c], wd, conv_width(a, units, c), p)
+                acc = [s * t % p for s, t in zip(acc, y)]
+            val[u] = acc
+        return sum(s * t for s, t in zip(W["w"], val[top])) % p
+
+    out = []
+    for i in mr:
+        ri = digits(i, rows)
+        for j in mc:
+            cj = digits(j, cols)
+            x = [None] * N
+            for q, k in enumerate(rows):
+                x[k] = vecs[k][ri[q]]
+            for q, k in enumerate(cols):
+                x[k] = vecs[k][cj[q]]
+            out.append(score(x))
+    return out
+
+
+def conv_network(a: dict, names: list, inputs: list, dims: dict, max_cores: int) -> None:
+    """overlap / dilated: a copy of a unit's cores per reader; an input read twice copied by ``in{k}``."""
+    units, top = conv_units(a)
+    copies: dict = {}
+    reads = [0] * a["N"]
+
+    def fresh(base):
+        k = copies.get(base, 0)
+        copies[base] = k + 1
+        if len(names) > max_cores:
+            raise Malformed(f"the network of this {a['family']} architecture has more than {max_cores} cores, "
+                            f"over the checker limit")
+        return base if k == 0 else f"{base}.{k}"
+
+    def unit(u):
+        lab = fresh(f"h{u[0]}_{u[1]}")
+        dims[lab] = units[u][0]
+        for c, name in units[u][1]:
+            if c[0] == "x":
+                reads[c[1]] += 1
+                sub = f"d{c[1]}"
+            else:
+                sub = unit(c)
+            names.append(fresh(name))
+            inputs.append([lab, sub])
+        return lab
+
+    top_label = unit(top)
+    names.append("w")
+    inputs.append([top_label])
+    for k in range(a["N"]):
+        if reads[k] == 1:
+            for ix in inputs:
+                ix[:] = [f"x{k}" if x == f"d{k}" else x for x in ix]
+        else:
+            dims[f"d{k}"] = a["M"][k]
+            names.append(f"in{k}")
+            inputs.append([f"x{k}", f"d{k}"])
+
+
+def frontier_count(a: dict, rows: list) -> int:
+    """min over the two sides of prod_f C(C_f + D_f - 1, D_f), f the side's frontier units.
+
+    A unit is pure for a side when its receptive field lies in it; the frontier is the set of
+    pure units read by a mixed unit, and D_f counts the paths from the top to f through mixed
+    units: the score is a sum of that many monomials in the frontier values, each times a
+    function of the other side (docs/grid_tensors.md, section 8).
+    """
+    from math import comb, prod
+
+    units, top = conv_units(a)
+    field = {("x", k): frozenset([k]) for k in range(a["N"])}
+    for u, (_, kids) in units.items():
+        field[u] = frozenset().union(*(field[c] for c, _ in kids))
+    best = None
+    for side in (set(rows), set(range(a["N"])) - set(rows)):
+        paths, deg = {top: 1}, {}
+        for u in sorted(units, reverse=True):
+            if u not in paths or field[u] <= side:
+                continue
+            for c, _ in units[u][1]:
+                target = deg if field[c] <= side else paths
+                target[c] = target.get(c, 0) + paths[u]
+        count = prod(comb(conv_width(a, units, c) + D - 1, D) for c, D in deg.items())
+        best = count if best is None else min(best, count)
+    return best
