@@ -22,7 +22,7 @@ from tnverify.errors import InputError
 from tnverify.files import write_text_atomic
 from tnverify.numbers import enc, no_int_digit_limit
 
-__all__ = ["Certificate", "matrix_object", "tensor_object", "rank_certificate", "write"]
+__all__ = ["Certificate", "matrix_object", "tensor_object", "write"]
 
 FORMAT = "tnverify-certificate"
 VERSION = 1
@@ -106,42 +106,3 @@ def write(cert: "Certificate | dict", path) -> Path:
             text = json.dumps(cert)
     write_text_atomic(p, text)
     return p
-
-
-def rank_certificate(res, M, ref: dict, cert: "Certificate | None" = None, *, name: str = "M") -> Certificate:
-    """Certificate for a :class:`tnverify.exact.RankResult` of the matrix ``ref`` points to.
-
-    ``ref`` is ``{"object": NAME}`` or ``{"object": NAME, "rows": [...]}``; when
-    ``cert`` is None a new certificate is made holding ``M`` as a matrix object.
-    The conclusion states the rank over the result's field (both bounds) when the
-    status is ``proved``, and only the proved lower bound when it is ``probable``.
-    Steps: ``rank-at-least`` (the pivot minor and its prime) and ``rank-at-most`` by shape,
-    kernel or modular witness (docs/mathematics.md, sections 1 and 2.1).
-    """
-    if cert is None:
-        cert = Certificate(objects={name: matrix_object(M)})
-    fld = str(res.field)
-    mod = res.field.p if res.field.kind == "GF" else res.prime
-    cert.add_step(
-        "rank-at-least", id="lower", matrix=ref, rank=res.lower,
-        minor={"rows": res.pivot_rows, "cols": res.pivot_cols}, modulus=mod,
-    )
-    subject = {"matrix": ref, "field": fld}
-    cert.conclude("rank-at-least", subject, res.lower)
-    if res.status != "proved":
-        cert.claim.setdefault("probable_upper", {"value": res.upper, "primes": [str(p) for p in res.primes],
-                                                 "failure_probability": f"{res.failure_probability:.6g}"})
-        return cert
-    if res.upper_method == "shape":
-        cert.add_step("rank-at-most", id="upper", matrix=ref, rank=res.upper, method="shape")
-    elif res.upper_method == "kernel":
-        cert.add_step(
-            "rank-at-most", id="upper", matrix=ref, rank=res.upper, method="kernel",
-            kernel=[[enc(x) for x in v] for v in res.kernel], support=res.kernel_support,
-            modulus=res.field.p if res.field.kind == "GF" else None,
-        )
-    elif res.upper_method == "modular":
-        cert.add_step("rank-at-most", id="upper", matrix=ref, rank=res.upper, method="modular",
-                      primes=[enc(p) for p in res.primes], field=fld)
-    cert.conclude("rank-at-most", subject, res.upper)
-    return cert

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tnverify.certificate import Certificate, matrix_object, rank_certificate, tensor_object
+from tnverify.certificate import Certificate, matrix_object, tensor_object
+from tnverify.exact.rank import rank_certificate
 from tnverify.exact import as_exact_array, rank
 from tnverify.exact.tensor import flatten
 

@@ -206,7 +206,7 @@ def _warm_rank():
 @case("rank-full", "rank")
 def _bench_rank_full(repeat, quick):
     from tnverify.checker import check
-    from tnverify.certificate import rank_certificate
+    from tnverify.exact.rank import rank_certificate
     from tnverify.exact import rank
     from tnverify.numeric.modp import to_nmod_mat
 
@@ -261,7 +261,7 @@ def _bench_rank_numpy_large(repeat, quick):
 @case("rank-deficient", "rank")
 def _bench_rank_deficient(repeat, quick):
     from tnverify.checker import check
-    from tnverify.certificate import rank_certificate
+    from tnverify.exact.rank import rank_certificate
     from tnverify.exact import rank
     from tnverify.numeric.modp import to_fmpz_mat
 

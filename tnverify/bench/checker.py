@@ -63,7 +63,7 @@ def _row(name: str, what: str, prove_s: float, cert: dict) -> dict:
 
 
 def _rank(quick, repeat):
-    from tnverify.certificate import rank_certificate
+    from tnverify.exact.rank import rank_certificate
     from tnverify.exact.rank import rank
 
     n = 256 if quick else 1024

@@ -56,6 +56,7 @@ def _require_npy(path: str, partition, F) -> None:
 def _cmd_rank(args) -> int:
     from tnverify import certificate as C
     from tnverify.exact import parse_field, rank, reduce_mod
+    from tnverify.exact.rank import rank_certificate
     from tnverify.exact.io import load_array
     from tnverify.exact.tensor import flatten, parse_modes
 
@@ -79,10 +80,10 @@ def _cmd_rank(args) -> int:
     out.update({"shape": list(M.shape), "tensor_shape": list(T.shape), "rows": list(rows), "seconds": round(seconds, 6)})
     if args.cert:
         if T.ndim == 2 and rows == (0,):
-            cert = C.rank_certificate(res, M, {"object": "M"})
+            cert = rank_certificate(res, M, {"object": "M"})
         else:
             cert = C.Certificate(objects={"T": C.tensor_object(T)})
-            C.rank_certificate(res, M, {"object": "T", "rows": list(rows)}, cert)
+            rank_certificate(res, M, {"object": "T", "rows": list(rows)}, cert)
         cert.claim.update({"statement": f"rank over {F} of the flattening rows={list(rows)} of {args.file}",
                            "status": res.status, "seed": res.seed})
         C.write(cert, args.cert)

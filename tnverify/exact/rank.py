@@ -1,7 +1,7 @@
 """Ranks over Q, Z and GF(p) with the witnesses a checker needs.
 
 Every rank reported here comes with evidence (README.md, "Exact ranks with
-witnesses"; the certificate is built by :func:`tnverify.certificate.rank_certificate`):
+witnesses"; the certificate is built by :func:`rank_certificate`):
 
 * **lower bound** -- pivot rows and columns whose r x r minor is nonzero modulo a
   prime p. A minor that is nonzero mod p is a nonzero integer, so the rank over Q
@@ -48,17 +48,18 @@ from typing import Sequence
 import numpy as np
 
 from tnverify import budget
+from tnverify.certificate import Certificate, matrix_object
 from tnverify.errors import InputError
 from tnverify.exact.arrays import as_exact_matrix, integer_rows
 from tnverify.exact.fields import Field, parse_field
-from tnverify.numbers import to_exact
+from tnverify.numbers import enc, to_exact
 from tnverify.numeric.modp import (
     PRIME_BITS, pick_prime, random_prime, rank as rank_mod_p, rank_profile, rref_pivots, to_fmpz_mat, to_nmod_mat,
 )
 from tnverify.numeric.pluq import P_MAX
 from tnverify.results import Bounds, Notion
 
-__all__ = ["RankResult", "rank", "rank_cost", "require_rank", "hadamard_log2", "rational_kernel", "modular_kernel",
+__all__ = ["RankResult", "rank", "rank_certificate", "rank_cost", "require_rank", "hadamard_log2", "rational_kernel", "modular_kernel",
            "MODULAR_BUDGET", "KERNEL_BUDGET"]
 
 #: Work budget (multiply-adds mod p) for a deterministic modular upper bound.
@@ -457,3 +458,42 @@ def _ranks_modulo(M: np.ndarray, primes: list[int], jobs: int, scheduler: str | 
     finally:
         ex.close()
     return max(out)
+
+
+def rank_certificate(res, M, ref: dict, cert: "Certificate | None" = None, *, name: str = "M") -> Certificate:
+    """Certificate for a :class:`tnverify.exact.RankResult` of the matrix ``ref`` points to.
+
+    ``ref`` is ``{"object": NAME}`` or ``{"object": NAME, "rows": [...]}``; when
+    ``cert`` is None a new certificate is made holding ``M`` as a matrix object.
+    The conclusion states the rank over the result's field (both bounds) when the
+    status is ``proved``, and only the proved lower bound when it is ``probable``.
+    Steps: ``rank-at-least`` (the pivot minor and its prime) and ``rank-at-most`` by shape,
+    kernel or modular witness (docs/mathematics.md, sections 1 and 2.1).
+    """
+    if cert is None:
+        cert = Certificate(objects={name: matrix_object(M)})
+    fld = str(res.field)
+    mod = res.field.p if res.field.kind == "GF" else res.prime
+    cert.add_step(
+        "rank-at-least", id="lower", matrix=ref, rank=res.lower,
+        minor={"rows": res.pivot_rows, "cols": res.pivot_cols}, modulus=mod,
+    )
+    subject = {"matrix": ref, "field": fld}
+    cert.conclude("rank-at-least", subject, res.lower)
+    if res.status != "proved":
+        cert.claim.setdefault("probable_upper", {"value": res.upper, "primes": [str(p) for p in res.primes],
+                                                 "failure_probability": f"{res.failure_probability:.6g}"})
+        return cert
+    if res.upper_method == "shape":
+        cert.add_step("rank-at-most", id="upper", matrix=ref, rank=res.upper, method="shape")
+    elif res.upper_method == "kernel":
+        cert.add_step(
+            "rank-at-most", id="upper", matrix=ref, rank=res.upper, method="kernel",
+            kernel=[[enc(x) for x in v] for v in res.kernel], support=res.kernel_support,
+            modulus=res.field.p if res.field.kind == "GF" else None,
+        )
+    elif res.upper_method == "modular":
+        cert.add_step("rank-at-most", id="upper", matrix=ref, rank=res.upper, method="modular",
+                      primes=[enc(p) for p in res.primes], field=fld)
+    cert.conclude("rank-at-most", subject, res.upper)
+    return cert

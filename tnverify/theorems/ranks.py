@@ -24,7 +24,8 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from tnverify.certificate import Certificate, rank_certificate, tensor_object
+from tnverify.certificate import Certificate, tensor_object
+from tnverify.exact.rank import rank_certificate
 from tnverify.errors import InputError
 from tnverify.exact import as_exact_array, examples, parse_field, rank, reduce_mod
 from tnverify.exact.tensor import flatten, parse_modes

@@ -35,7 +35,8 @@ import flint
 import numpy as np
 
 from tnverify import budget, numeric
-from tnverify.certificate import Certificate, matrix_object, rank_certificate, tensor_object
+from tnverify.certificate import Certificate, matrix_object, tensor_object
+from tnverify.exact.rank import rank_certificate
 from tnverify.errors import InputError, NumericalError, ShapeError
 from tnverify.exact import as_exact_array, flatten, rank as exact_rank, solve, to_fmpq_mat
 from tnverify.numbers import enc, to_exact
