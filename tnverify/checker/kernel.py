@@ -9,30 +9,17 @@ in :func:`check_minor`. Rule families (:mod:`tnverify.checker.families`) constru
 matrices their claims are about (a flattening, a Jacobian, a grid block computed by a forward
 pass, a compound matrix) and hand their minors to it.
 
-A certificate (version 1) is a JSON object::
+A certificate (version 1; docs/certificates.md, "Format at a glance") holds informational
+``claim``, typed ``objects``, ``steps`` (each checked by its rule, yielding facts ``(kind,
+subject, value)``) and a ``conclusion``. It is VERIFIED when every step checks and every
+conclusion fact is implied by a derived fact (``-at-least`` kinds by a value at least as
+large, ``-at-most`` by one at most as large, others by equality). JSON floats, NaN, Infinity
+and a key repeated within one object make it MALFORMED.
 
-    {"format": "tnverify-certificate", "version": 1,
-     "claim": {...informational...},
-     "objects": {NAME: {"type": "matrix", "shape": [m, n], "entries": [[...], ...]},
-                 NAME: {"type": "tensor", "shape": [...], "entries": [flat, C order]}, ...},
-     "steps": [{"id": ..., "rule": RULE, ...rule data and hints...}, ...],
-     "conclusion": [{"fact": KIND, "subject": {...}, "value": V}, ...]}
-
-Each step, checked by its rule, yields facts ``(kind, subject, value)``. The
-certificate is VERIFIED when every step checks and every conclusion fact is
-implied by a derived fact: kinds ending in ``-at-least`` by a fact with a value
-at least as large, ``-at-most`` by one at most as large, others by equality.
-Numbers are JSON integers, decimal strings or ``"p/q"`` strings; JSON floats,
-NaN and Infinity make a certificate MALFORMED, and so does a key repeated within
-one JSON object (two readers could otherwise see two different claims).
-
-Number syntax and limits: a decimal string is ``-?[0-9]+`` in ASCII digits (no
-``_``, no other Unicode digits, no blanks), a rational ``-?[0-9]+/[0-9]+``; each
-integer has at most :data:`MAX_DIGITS` digits (the prover's limit, copied here,
-since the checker imports nothing from the prover). Converting d digits costs
-O(d^2) in CPython, so a check also has a total budget, :data:`MAX_DIGIT_WORK`, on
-the sum of d^2 over the numbers it converts (:func:`digit_budget`): many long
-numbers make the certificate MALFORMED before they take minutes.
+Numbers: JSON integers, decimal strings ``-?[0-9]+`` (ASCII digits only) and ``"p/q"``; each
+integer has at most :data:`MAX_DIGITS` digits (the prover's limit, copied: the checker imports
+nothing from the prover), and since converting d digits costs O(d^2), one check may convert
+at most :data:`MAX_DIGIT_WORK` in total (sum of d^2, :func:`digit_budget`).
 """
 from __future__ import annotations
 
