@@ -25,10 +25,11 @@ Rules: ``relu-rank-at-least``, ``relu-open-set-from-point``, ``relu-shape-bound`
 """
 from __future__ import annotations
 
-import json
 from fractions import Fraction
 from math import prod
 
+from tnverify.checker.families.architecture import _rows, _tree
+from tnverify.checker.families.architecture_eval import _height, _leaves_of
 from tnverify.checker.kernel import (
     CheckFailure, Malformed, OBJECT_TYPES, check_minor, field, int_list, integer, minor_hint, num, prime, rule, show,
 )
@@ -45,33 +46,8 @@ class _AtBreakpoint(Exception):
 
 
 # ------------------------------------------------------------------ parsing
-def _tree(s, N, where):
-    try:
-        t = json.loads(s.replace("(", "[").replace(")", "]")) if isinstance(s, str) and len(s) < 20 * N + 20 else None
-    except (json.JSONDecodeError, RecursionError):
-        t = None
-    seen = []
-
-    def norm(x):
-        if isinstance(x, int) and not isinstance(x, bool):
-            seen.append(x)
-            return x
-        if isinstance(x, list) and len(x) == 2:
-            return (norm(x[0]), norm(x[1]))
-        raise Malformed(f"{where}: expected a binary tree of input indices like ((0,1),(2,3)), got {show(s)}")
-
-    t = norm(t)
-    if isinstance(t, int) or sorted(seen) != list(range(N)):
-        raise Malformed(f"{where}: the tree must cover the inputs 0..{N - 1} exactly once")
-    return t
-
-
-def _height(t) -> int:
-    return 0 if isinstance(t, int) else 1 + max(_height(t[0]), _height(t[1]))
-
-
-def _inputs_of(t) -> list:
-    return [t] if isinstance(t, int) else _inputs_of(t[0]) + _inputs_of(t[1])
+def _leaves(t) -> list:
+    return list(_leaves_of(t))
 
 
 def _layout(a: dict) -> list:
@@ -286,7 +262,7 @@ class _Eval:
         counter[0] += 1
         left = self._node(t[0], seq, counter)
         right = self._node(t[1], seq, counter)  # the counter walks the tree in preorder
-        ck = ("node", k, tuple(seq[i] for i in _inputs_of(t)))
+        ck = ("node", k, tuple(seq[i] for i in _leaves(t)))
         if ck in self.cache:
             return self.cache[ck]
         pooled = [self.pool(self.sigma(*x), self.sigma(*y)) for x, y in zip(left, right)]
@@ -308,13 +284,6 @@ def _obj(ctx, name, where, weights: bool) -> dict:
     if weights and o["weights"] is None:
         raise Malformed(f"{where}: {name!r} has no weights (a point is needed)")
     return o
-
-
-def _rows(step, a) -> list:
-    rows = int_list(field(step, "rows", "step"), "step.rows", 0, a["N"] - 1)
-    if not rows or len(rows) == a["N"] or rows != sorted(rows):
-        raise Malformed("step.rows: expected increasing inputs, both sides nonempty")
-    return rows
 
 
 def _digits(index: int, M: int, k: int) -> list:
@@ -458,7 +427,7 @@ def relu_additive_bound(step: dict, ctx) -> list:
         if a["family"] == "relu-tt":
             ok = rows in ([a["N"] - 1], list(range(a["N"] - 1)))
         elif a["family"] == "relu-ht":
-            ok = rows in (sorted(_inputs_of(a["tree"][0])), sorted(_inputs_of(a["tree"][1])))
+            ok = rows in (sorted(_leaves(a["tree"][0])), sorted(_leaves(a["tree"][1])))
         else:
             ok = True
         if not ok:
