@@ -25,17 +25,18 @@ rename per file.
 from __future__ import annotations
 
 import os
+import secrets
 import stat
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from tnverify.errors import InputError
 
-__all__ = ["write_text_atomic", "write_bytes_atomic", "atomic_path", "discard_pending", "TEMP_MARK"]
+__all__ = ["write_text_atomic", "write_bytes_atomic", "atomic_path", "discard_pending", "discard_orphans",
+           "TEMP_MARK"]
 
-#: The part of every temporary file's name that marks it as one (``.<stem>~<random>~tmp<suffix>``).
+#: The part of every temporary file's name that marks it as one (``.<stem>~<pid>-<random>~tmp<suffix>``).
 TEMP_MARK = "~tmp"
 
 #: Temporary files of this process that are not yet renamed over their destination.
@@ -99,9 +100,8 @@ def atomic_path(path) -> Iterator[Path]:
         return
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.stem[:100]}~", suffix=f"{TEMP_MARK}{dest.suffix}")
-        _pending.add(tmp)
-        os.close(fd)
+        tmp = _reserve(dest)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         yield Path(tmp)
         fd = os.open(tmp, os.O_RDONLY)
         try:
@@ -135,6 +135,40 @@ def write_text_atomic(path, text: str, *, encoding: str = "utf-8", errors: str =
     lone surrogates.
     """
     return write_bytes_atomic(path, text.encode(encoding, errors))
+
+
+def _reserve(dest: Path) -> str:
+    """A fresh temporary name ``.<stem>~<pid>-<random>~tmp<suffix>`` beside ``dest``, registered as pending
+    BEFORE the file exists, so that an interrupt at any moment leaves nothing unregistered behind."""
+    while True:
+        tmp = str(dest.parent / f".{dest.stem[:100]}~{os.getpid()}-{secrets.token_hex(4)}{TEMP_MARK}{dest.suffix}")
+        if not os.path.lexists(tmp):
+            _pending.add(tmp)
+            return tmp
+
+
+def discard_orphans(folder) -> int:
+    """Remove the temporary files in ``folder`` whose writing process no longer exists; returns how many.
+
+    A worker killed before it could clean up (``kill -9``, or a grace period that ran out while it
+    was inside a C call) leaves its temporary file; the process that started it sweeps the folder.
+    """
+    removed = 0
+    for f in Path(folder).glob(f".*~*-*{TEMP_MARK}*"):
+        try:
+            pid = int(f.name.rsplit("~", 2)[1].split("-", 1)[0])
+        except (IndexError, ValueError):
+            continue
+        try:
+            os.kill(pid, 0)
+            continue  # alive: still writing
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        _remove(str(f))
+        removed += 1
+    return removed
 
 
 def _remove(tmp: str) -> None:

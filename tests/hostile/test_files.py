@@ -299,3 +299,17 @@ def test_probable_rank_states_the_probability_of_the_primes_it_used(cli, tmp_pat
     assert d["failure_probability"] == pytest.approx(per ** len(primes), rel=1e-9)
     o = cli("rank", inp, "--upper", "probable")
     assert f"modulo 2 random {b}-bit primes, failure probability <= {per ** 2:.3g}" in o.out, o.out
+
+
+def test_temporaries_of_dead_writers_are_swept_and_live_ones_kept(tmp_path):
+    """A writer killed mid-write (no chance to clean up) leaves ``.<stem>~<pid>-<random>~tmp``; the sweep removes
+    it when that process no longer exists and keeps the files of live processes and real outputs."""
+    from tnverify.files import TEMP_MARK, discard_orphans, write_text_atomic
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    write_text_atomic(tmp_path / "done.json", "{}")
+    (tmp_path / f".a~{dead}-00ff{TEMP_MARK}.json").write_text("{\"trunc")
+    (tmp_path / f".b~{os.getpid()}-00ff{TEMP_MARK}.json").write_text("{\"being written")
+    assert discard_orphans(tmp_path) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f".b~{os.getpid()}-00ff{TEMP_MARK}.json", "done.json"]

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from tnverify.cli import args as cli_args
 from tnverify.cli._output import emit, fail, say
+from tnverify.files import discard_orphans
 from tnverify.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, InputError
 from tnverify.files import write_text_atomic
 from tnverify.messages import clip
@@ -158,6 +159,8 @@ def _cmd_run(args) -> int:
     finally:
         bar.close()
         ex.close()
+        if args.emit:  # a worker killed mid-write (its grace period ran out) leaves its temporary file
+            discard_orphans(args.emit)
     passed = sum(r["passed"] for r in results)
     failed = len(results) - passed
     wall = time.perf_counter() - t0
