@@ -64,6 +64,24 @@ def test_single_blas_thread_nests_and_restores():
     assert threads.blas_threads() == before
 
 
+def _tasks() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+@needs_openblas
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task") or (threads.blas_threads() or 1) < 2,
+                    reason="needs /proc and a multi-threaded OpenBLAS")
+def test_single_blas_thread_stops_the_idle_workers_and_blas_still_works():
+    A = np.random.default_rng(0).standard_normal((400, 400))
+    expected = A @ A  # a multi-threaded product starts OpenBLAS's workers
+    running = _tasks()
+    with threads.single_blas_thread():
+        assert _tasks() < running  # the workers were stopped, not left spinning
+        np.testing.assert_allclose(A @ A, expected, rtol=1e-12)
+    np.testing.assert_allclose(A @ A, expected, rtol=1e-12)  # OpenBLAS starts them again
+    assert _tasks() >= running
+
+
 @needs_openblas
 @pytest.mark.parametrize("n", [1, 2, 3])
 def test_on_threads_runs_n_workers_with_one_blas_thread(n):

@@ -115,6 +115,41 @@ def test_bad_options_are_one_line_errors():
     with pytest.raises(InputError, match="init"):
         numeric.cp_als(X, 2, init="bogus")
 
+    with pytest.raises(InputError, match="l2_reg"):
+        numeric.cp_als(X, 2, l2_reg=-1.0)
+    with pytest.raises(InputError, match="cvg_criterion"):
+        numeric.cp_als(X, 2, cvg_criterion="rel")
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.5, 30.0])
+def test_l2_reg_step_is_the_ridge_solution(lam):
+    X, _ = _planted((5, 6, 7), R=3, seed=4)
+    X = X + 0.1 * np.random.default_rng(5).standard_normal(X.shape)
+    rng = np.random.default_rng(6)
+    A1, A2 = rng.standard_normal((6, 2)), rng.standard_normal((7, 2))
+    res = numeric.cp_als(X, 2, n_iter_max=1, tol=0.0, init=(None, [rng.standard_normal((5, 2)), A1, A2]),
+                         fixed_modes=[1, 2], l2_reg=lam, normalize_factors=False)
+    # min_U ||X_(0) - U KR^T||^2 + lam ||U||^2 by the normal equations, built from the definition
+    KR = np.einsum("jr,kr->jkr", A1, A2).reshape(-1, 2)
+    U = np.linalg.solve(KR.T @ KR + lam * np.eye(2), KR.T @ X.reshape(5, -1).T).T
+    np.testing.assert_allclose(numeric.cp_to_tensor(res.weights, res.factors),
+                               np.einsum("ir,jr,kr->ijk", U, A1, A2), rtol=1e-9, atol=1e-9)
+    model = np.einsum("ir,jr,kr->ijk", U, A1, A2)
+    assert res.rel_error == pytest.approx(np.linalg.norm(X - model) / np.linalg.norm(X), rel=1e-9)
+
+
+def test_rec_error_criterion_stops_on_the_signed_decrease():
+    X, _ = _planted((6, 7, 8), R=3, seed=7)
+    X = X + 0.3 * np.random.default_rng(8).standard_normal(X.shape)
+    for crit in ("abs_rec_error", "rec_error"):
+        tol = 1e-3
+        res = numeric.cp_als(X, 3, n_iter_max=200, tol=tol, seed=1, init="random", orthogonalise=True,
+                             cvg_criterion=crit)
+        e = res.errors
+        step = (lambda a, b: a - b) if crit == "rec_error" else (lambda a, b: abs(a - b))
+        assert res.status == "converged"
+        assert all(step(e[k - 1], e[k]) >= tol for k in range(1, len(e) - 1))
+        assert step(e[-2], e[-1]) < tol
 
 @pytest.mark.slow
 def test_accuracy_check_of_tensorly_over_20_seeds_at_least_its_rate():

@@ -20,8 +20,8 @@ not fit the tensor becomes None (``cp_als`` solves for it; TensorLy never reads 
 it is the first updated mode); ``tnverify.errors.InputError`` is raised as ``ValueError``, as
 TensorLy does; results come back as ``CPTensor`` / ``TuckerTensor`` / lists of cores. ``svd``,
 ``verbose`` and ``random_state`` of ``tensor_train`` (TensorLy's SVD back-end choice, printing)
-are accepted and ignored; ``l2_reg != 0`` and ``cvg_criterion="rec_error"`` are not mapped
-(``NotImplementedError``; no test uses them).
+are accepted and ignored; ``l2_reg`` and ``cvg_criterion`` are passed on (``l2_reg > 0``
+penalises tnverify's scaling of the factors, see ``cp_als``; no TensorLy test uses it).
 
 Out of scope, skipped with the reason:
 
@@ -82,8 +82,6 @@ def parafac(tensor, rank, n_iter_max=100, init="svd", svd="truncated_svd", norma
             l2_reg=0, mask=None, cvg_criterion="abs_rec_error", fixed_modes=None, svd_mask_repeats=5,
             linesearch=False, callback=None):
     """TensorLy's ``parafac`` signature on :func:`tnverify.numeric.cp_als`."""
-    if l2_reg or cvg_criterion != "abs_rec_error":
-        raise NotImplementedError("l2_reg and cvg_criterion='rec_error' are not mapped")
     X = tl.to_numpy(tensor)
     cb = None
     if callback is not None:
@@ -95,7 +93,7 @@ def parafac(tensor, rank, n_iter_max=100, init="svd", svd="truncated_svd", norma
                              seed=_seed(random_state), linesearch=linesearch, fixed_modes=fixed_modes,
                              mask=None if mask is None else tl.to_numpy(mask), callback=cb,
                              orthogonalise=orthogonalise, sparsity=sparsity, normalize_factors=normalize_factors,
-                             svd_mask_repeats=svd_mask_repeats)
+                             svd_mask_repeats=svd_mask_repeats, l2_reg=l2_reg, cvg_criterion=cvg_criterion)
     out = CPTensor((res.weights, res.factors))
     if sparsity:
         out = (out, res.sparse_component)

@@ -189,7 +189,7 @@ def _run(X0, R, init, rng, o):
             A_last, w_last = [f.copy() for f in A], w.copy()
         backup = ([f.copy() for f in A], w.copy(), [g.copy() for g in grams])
         try:
-            w, sq, singular = _sweep(m, A, grams, R, ZL_next, free)
+            w, sq, singular = _sweep(m, A, grams, R, ZL_next, free, o["l2_reg"])
             ok = finite(w, A)
         except np.linalg.LinAlgError:  # eigh on a non-finite Gram matrix
             ok = False
@@ -230,7 +230,8 @@ def _run(X0, R, init, rng, o):
         if o["callback"] is not None and o["callback"](snap("running", float(rel), n_done), float(rel)) is True:
             status = "stopped by callback"
             break
-        if rel_prev is not None and o["tol"] > 0 and change < o["tol"]:
+        decrease = float("nan") if rel_prev is None else rel_prev - rel
+        if rel_prev is not None and o["tol"] > 0 and (decrease if o["signed"] else change) < o["tol"]:
             status = "converged"
             break
         rel_prev = rel
@@ -241,7 +242,8 @@ def _run(X0, R, init, rng, o):
 
 def _finish(w, A, n_done, rel, status, change, errors, ex, free, o) -> CPResult:
     tol, n_iter_max = o["tol"], o["n_iter_max"]
-    msg = {"converged": f"converged after {n_done} iterations: the relative error changed by {change:.3g} < tol = {tol:g}",
+    rule = "decreased by less than" if o["signed"] else f"changed by {change:.3g} <"
+    msg = {"converged": f"converged after {n_done} iterations: the relative error {rule} tol = {tol:g}",
            "max iterations reached": (f"max iterations reached (n_iter_max = {n_iter_max}); the last sweep changed "
                                       f"the relative error by {change:.3g} (tol = {tol:g})"),
            "stopped by callback": f"the callback asked to stop after {n_done} iterations",
@@ -261,7 +263,7 @@ def _finish(w, A, n_done, rel, status, change, errors, ex, free, o) -> CPResult:
 def cp_als(tensor, rank: int, *, n_iter_max: int = 100, tol: float = 1e-8, init="auto", seed=None,
            linesearch: bool = False, fixed_modes=None, mask=None, callback: Callable | None = None,
            return_errors: bool = False, orthogonalise=False, sparsity=None, normalize_factors: bool = True,
-           n_init: int = 1, svd_mask_repeats: int = 5):
+           n_init: int = 1, svd_mask_repeats: int = 5, l2_reg: float = 0.0, cvg_criterion: str = "abs_rec_error"):
     r"""CP decomposition of any order ``N >= 2`` by alternating least squares.
 
     Minimises ``||X - [[w; A_0, ..., A_{N-1}]]||_F`` mode by mode (Gauss-Seidel order
@@ -289,7 +291,9 @@ def cp_als(tensor, rank: int, *, n_iter_max: int = 100, tol: float = 1e-8, init=
     ``mask`` or ``sparsity`` the error is computed by reconstruction (one more GEMM pass).
 
     Stopping rule: after a sweep, stop when ``|e_{k-1} - e_k| < tol`` (``e_k`` the relative error
-    after sweep ``k``, ``k >= 2``; TensorLy's ``cvg_criterion="abs_rec_error"``). ``status`` is
+    after sweep ``k``, ``k >= 2``; TensorLy's ``cvg_criterion="abs_rec_error"``), or with
+    ``cvg_criterion="rec_error"`` when the signed decrease ``e_{k-1} - e_k < tol`` (an increase
+    stops the run too). ``status`` is
     ``converged`` only when this rule fired, ``max iterations reached`` otherwise, and
     ``error_change`` holds ``|e_{k-1} - e_k|`` of the last sweep.
 
@@ -347,6 +351,15 @@ def cp_als(tensor, rank: int, *, n_iter_max: int = 100, tol: float = 1e-8, init=
     n_init : int >= 1
     svd_mask_repeats : int >= 0
         Rounds of SVD imputation per unfolding for ``init="svd"`` with a mask.
+    l2_reg : float >= 0
+        Ridge penalty of each mode's least-squares step: ``U_n = X_(n) KR V_n^{-1}`` becomes
+        ``U_n = X_(n) KR (V_n + l2_reg I)^{-1}``, the minimiser of ``||X_(n) - U_n KR^T||^2 +
+        l2_reg ||U_n||^2`` with the other factors at unit norm and ``U_n`` holding the weights.
+        TensorLy applies the same penalty to its own scaling of the factors (unnormalised within a
+        sweep), so with ``l2_reg > 0`` the iterates differ from TensorLy's (docs/numeric.md). The
+        reported error is the plain reconstruction error, without the penalty.
+    cvg_criterion : ``"abs_rec_error"`` or ``"rec_error"``
+        The stopping rule above.
 
     Returns
     -------
@@ -388,6 +401,12 @@ def cp_als(tensor, rank: int, *, n_iter_max: int = 100, tol: float = 1e-8, init=
     o = {"fixed": fixed, "mask": mask, "orth": orth, "card": card, "tol": float(tol), "n_iter_max": n_iter_max,
          "callback": callback, "linesearch": bool(linesearch), "normalize": bool(normalize_factors),
          "repeats": int(svd_mask_repeats)}
+    if isinstance(l2_reg, bool) or not isinstance(l2_reg, (int, float, np.integer, np.floating)) \
+            or not 0 <= l2_reg < np.inf:
+        raise InputError(f"expected a finite l2_reg >= 0, got {l2_reg!r}")
+    if cvg_criterion not in ("abs_rec_error", "rec_error"):
+        raise InputError(f"expected cvg_criterion 'abs_rec_error' or 'rec_error', got {cvg_criterion!r}")
+    o["l2_reg"], o["signed"] = float(l2_reg), cvg_criterion == "rec_error"
     rng = as_generator(seed)
     best = None
     with single_blas_thread():

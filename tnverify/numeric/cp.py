@@ -240,8 +240,11 @@ class _DimensionTree:
         return est
 
 
-def _sweep(m: _DimensionTree, A: list, grams: list, R: int, ZL, free: list):
+def _sweep(m: _DimensionTree, A: list, grams: list, R: int, ZL, free: list, l2_reg: float = 0.0):
     """One ALS sweep in place on the ``free`` modes of ``A`` (and on ``grams``).
+
+    ``l2_reg > 0`` solves each mode's ridge problem ``U_n = M_n (V_n + l2_reg I)^{-1}`` (the
+    penalty on the weighted factor, the other factors at unit norm).
 
     Returns ``(w, ||X - Xhat||^2, singular)``. The error comes from the last updated mode ``n``:
     no factor changes after it, so ``<X, Xhat> = <M_n, U_n>`` and ``||Xhat||^2 = <U_n^T U_n, V_n>``.
@@ -261,12 +264,17 @@ def _sweep(m: _DimensionTree, A: list, grams: list, R: int, ZL, free: list):
             ZR = m.z_right(A, R) if ZR is None else ZR
             M = _group_mttkrp_right(ZR, m.rshape, A, s, n, R)
         V = hadamard_grams(grams, n, R)
+        if l2_reg:
+            V[np.diag_indices(R)] += l2_reg
         U, sing = spd_solve_right(M, V)
         singular |= sing
         A[n], w = normalise_columns(U)
         grams[n] = A[n].T @ A[n]
         last = (M, U, V)
     M, U, V = last
+    if l2_reg:
+        V = V.copy()
+        V[np.diag_indices(R)] -= l2_reg  # ||Xhat||^2 needs the plain Gram product
     sq = m.normX2 - 2.0 * float(np.vdot(M, U)) + float(np.sum((U.T @ U) * V))
     return w, sq, singular
 

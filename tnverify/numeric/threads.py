@@ -21,7 +21,11 @@ once where the quota is below numba's default, the affinity mask (:func:`numba_t
 ``numba_threads()`` threads (the caller is one) that take small pieces of work from a
 shared counter (dynamic scheduling, so a thread that shares its core with another process takes
 fewer pieces and nobody waits for it at a barrier), with OpenBLAS held at one thread meanwhile
-(no nested parallelism; the previous count is restored afterwards). The load average is not used:
+(no nested parallelism; the previous count is restored afterwards). Entering that hold also
+stops OpenBLAS's worker threads (``blas_thread_shutdown_``; OpenBLAS starts them again on its
+next multi-threaded call): after a call, each worker spins on its core for about 0.1 s waiting
+for more work, and a CP-ALS run that starts right after a large numpy product lost a core to it
+for its first ~25 sweeps of ``100^3`` (4.5 instead of 2.5 ms each, measured). The load average is not used:
 it trails the load by a minute, counts this process's own threads, and with dynamic pieces CP-ALS
 on two threads was measured faster than on one thread under every load tried on two cores
 (docs/performance.md). When the BLAS in use is not OpenBLAS (its thread count cannot be set
@@ -132,7 +136,10 @@ def _openblas():
                 setter, getter = getattr(lib, set_name, None), getattr(lib, get_name, None)
                 if setter is not None and getter is not None:
                     setter.argtypes, setter.restype, getter.restype = [ctypes.c_int], None, ctypes.c_int
-                    found = (setter, getter)
+                    park = getattr(lib, "blas_thread_shutdown_", None)
+                    if park is not None:
+                        park.argtypes, park.restype = [], ctypes.c_int
+                    found = (setter, getter, park)
                     break
             if found:
                 break
@@ -150,7 +157,10 @@ def blas_threads() -> int | None:
 def single_blas_thread():
     """Hold OpenBLAS at one thread inside the block (nesting and concurrent callers allowed).
 
-    The first caller to enter saves the process-wide count and the last to leave restores it.
+    The first caller to enter saves the process-wide count, sets it to one and, when it was
+    larger, stops OpenBLAS's idle worker threads so that none spins on a core during the block
+    (they are started again by OpenBLAS's next multi-threaded call); the last to leave restores
+    the count.
     Yields True when the count could be set (OpenBLAS), False otherwise.
     """
     lib = _openblas()
@@ -161,6 +171,8 @@ def single_blas_thread():
         if _state["depth"] == 0:
             _state["saved"] = int(lib[1]())
             lib[0](1)
+            if _state["saved"] > 1 and lib[2] is not None:
+                lib[2]()  # stop OpenBLAS's workers, which would spin on a core after their last call
         _state["depth"] += 1
     try:
         yield True
