@@ -9,6 +9,7 @@ recursive elimination) live in :mod:`tnverify.numeric`, the only importer of thi
 * :mod:`numba_kernels.moments` -- the robust tensor power method;
 * :mod:`numba_kernels.modp` -- exact elimination over GF(p) on float64 panels;
 * :mod:`numba_kernels.kruskal` -- Kruskal-rank enumeration mod p;
+* :mod:`numba_kernels.implicit_bias` -- gradient descent for tensor completion (CP and HT factorizations);
 * :mod:`numba_kernels._modarith` -- scalar arithmetic mod a word-size prime.
 
 Kernels import only numpy and numba, take C-contiguous float64 / int64 arrays (the drivers

@@ -172,3 +172,26 @@ def test_power_and_product_saturate_instead_of_overflowing():
     assert budget.product([10**400, 2]) == math.inf
     assert budget.product([3, 0, 10**400]) == 0.0
     assert budget.product([]) == 1.0
+
+
+@pytest.mark.parametrize("n", range(0, 14))
+def test_comb_capped_is_min_of_comb_and_cap_plus_one(n):
+    for k in range(-1, n + 2):
+        exact = math.comb(n, k) if 0 <= k <= n else 0
+        for cap in (0, 1, 5, 100, 10 ** 6):
+            assert budget.comb_capped(n, k, cap) == min(exact, cap + 1)
+        if 0 <= k <= n:
+            assert budget.comb_log10(n, k) == pytest.approx(math.log10(exact), abs=1e-9)
+
+
+def test_pnn_identifiability_never_builds_the_huge_ambient_dimension():
+    import time
+
+    from tnverify.theory.uniqueness import pnn_identifiability
+
+    t0 = time.perf_counter()
+    res = pnn_identifiability(200_000, 2, 1_000_000)  # C(1199999, 10^6) has about 217,000 digits
+    assert time.perf_counter() - t0 < 20
+    assert res.values["ambient"].endswith(f"about 10^{round(budget.comb_log10(1_199_999, 1_000_000))}")
+    small = pnn_identifiability(3, 2, 3)
+    assert small.values["ambient"] == math.comb(5, 3)

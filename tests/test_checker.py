@@ -148,6 +148,11 @@ def _mutations(cert):
                 def f(d, name=name, w=w):
                     d["objects"][name]["weights"][w][0] = parse_number(d["objects"][name]["weights"][w][0]) + 1
                 yield f"{name}.weights.{w}[0]+1", f
+        elif o["type"] == "form":
+            for k in range(0, len(o["coefficients"]), max(1, len(o["coefficients"]) // 6)):
+                def f(d, name=name, k=k):
+                    d["objects"][name]["coefficients"][k] = parse_number(d["objects"][name]["coefficients"][k]) + 1
+                yield f"{name}.coefficients[{k}]+1", f
         else:
             for k in range(0, len(o["entries"]), max(1, len(o["entries"]) // 6)):
                 def f(d, name=name, k=k):

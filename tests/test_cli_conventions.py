@@ -105,9 +105,9 @@ def test_output_is_o_or_output_in_every_command(capsys, files, tmp_path):
 
 
 def test_learn_takes_widths(capsys):
-    code, d, err = _json(capsys, "learn", "--widths", "4,2", "--samples", "3000", "--seed", "1")
+    code, d, err = _json(capsys, "learn", "--widths", "4,2", "--samples", "50000", "--seed", "1")
     assert code == 0 and (d["inputs"], d["hidden"]) == (4, 2) and err == ""
-    code, d1, _ = _json(capsys, "learn", "--widths", "4,2,1", "--samples", "3000", "--seed", "1")
+    code, d1, _ = _json(capsys, "learn", "--widths", "4,2,1", "--samples", "50000", "--seed", "1")
     assert d1 == d
     code, _, err = run(capsys, "learn", "--widths", "4,2,2", "--samples", "3000")
     assert code == 2 and err.count("\n") == 1 and "--widths D,K" in err
@@ -137,7 +137,7 @@ ALIASES = [
     (["separation", "--arch", "cp", "--inputs", "4", "-M", "3", "--rank", "2"],
      ["separation", "--arch", "cp", "--inputs", "4", "--features", "3", "--rank", "2"],
      "-M 3 is deprecated; use --features 3"),
-    (["learn", "--inputs", "4", "--hidden", "2", "--samples", "3000"], ["learn", "--widths", "4,2", "--samples", "3000"],
+    (["learn", "--inputs", "4", "--hidden", "2", "--samples", "50000"], ["learn", "--widths", "4,2", "--samples", "50000"],
      "--inputs 4 --hidden 2 is deprecated; use --widths 4,2"),
     (["decompose", "{t3}", "--rank", "3", "--out", "{tmp}/old.npz"], ["decompose", "{t3}", "--rank", "3", "-o", "{tmp}/new.npz"],
      "--out {tmp}/old.npz is deprecated; use --output {tmp}/old.npz"),

@@ -79,8 +79,10 @@ def test_unique_shape_json_and_inconclusive(capsys, files):
     d = json.loads(out)
     assert code == 0 and d["verdict"] == "unique" and d["k_ranks"] == [4, 4, 4]
     assert [c["held"] for c in d["conditions"]][0] is True
-    code, out, _ = run(capsys, "unique", "--shape", "5,5,3", "--rank", "6", "--json")
+    code, out, _ = run(capsys, "unique", "--shape", "6,6,3", "--rank", "8", "--json")  # weakly defective: undecided
     assert code == 3 and json.loads(out)["verdict"] == "unknown"
+    code, out, _ = run(capsys, "unique", "--shape", "5,5,3", "--rank", "6", "--json")  # beyond Kruskal: COV
+    assert code == 0 and json.loads(out)["criterion"] == "COV"
     code, out, _ = run(capsys, "unique", "--shape", "4,4,4", "--rank", "5", "--symmetric", "--json")
     assert code == 0 and json.loads(out)["verdict"] == "unique"
 

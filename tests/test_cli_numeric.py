@@ -73,7 +73,7 @@ def test_learn_json_and_small_sample_error(capsys):
     code, out, _ = _run(capsys, ["learn", "--inputs", "4", "--hidden", "2", "--samples", "20000", "--seed", "1",
                                  "--json"])
     d = json.loads(out)
-    assert code == 0 and 0 <= d["recovery_error"] <= 1 and d["status"] == "numerical"
+    assert code == 0 and 0 <= d["oracle"]["recovery_error"] <= 1 and d["status"] == "numerical"
     code, out, err = _run(capsys, ["learn", "--widths", "4,2", "--samples", "5"])
     assert code == 2 and "samples" in err and err.count("\n") == 1
 

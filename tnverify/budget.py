@@ -29,7 +29,7 @@ from contextlib import contextmanager
 
 from tnverify.errors import BudgetError, InputError
 
-__all__ = ["MEMORY", "WORK", "factor", "set_factor", "parse_factor", "scaled", "require", "human", "Tally", "comb",
+__all__ = ["MEMORY", "WORK", "factor", "set_factor", "parse_factor", "scaled", "require", "human", "Tally", "comb", "comb_log10", "comb_capped",
            "power", "product", "ENV", "FLAG"]
 
 #: Bytes a request may allocate at once, before the factor.
@@ -181,6 +181,33 @@ def comb(n: int, k: int) -> float:
         return math.inf
     lg = math.lgamma(n + 1.0) - math.lgamma(k + 1.0) - math.lgamma(n - k + 1.0)
     return math.exp(lg) if lg < _LOG_MAX else math.inf
+
+
+def comb_log10(n: int, k: int) -> float:
+    """``log10 C(n, k)`` from ``math.lgamma`` (0 outside ``0 <= k <= n``)."""
+    n, k = int(n), int(k)
+    if k < 0 or k > n:
+        return 0.0
+    return (math.lgamma(n + 1.0) - math.lgamma(k + 1.0) - math.lgamma(n - k + 1.0)) / math.log(10)
+
+
+def comb_capped(n: int, k: int, cap: int) -> int:
+    """``min(C(n, k), cap + 1)`` exactly, without the huge integer: the partial products
+    ``C(n - k + i, i)`` grow with i and are built one factor at a time, stopping above ``cap``.
+
+    Cost O(i) multiplications of integers of about ``log10(cap)`` digits for the first i whose
+    partial product exceeds ``cap`` (at most ``min(k, n - k)``).
+    """
+    n, k = int(n), int(k)
+    if k < 0 or k > n:
+        return 0
+    k = min(k, n - k)
+    value = 1
+    for i in range(1, k + 1):
+        value = value * (n - k + i) // i
+        if value > cap:
+            return cap + 1
+    return value
 
 
 def power(a: float, b: float) -> float:

@@ -30,6 +30,7 @@ import concurrent.futures as cf
 import multiprocessing as mp
 import os
 import signal
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -142,6 +143,14 @@ def _stop(pool: cf.ProcessPoolExecutor) -> None:
         if proc.is_alive():
             proc.kill()
             proc.join()
+    # The pool's manager thread closes its wake-up pipe as it ends; Python 3.11's exit hook then
+    # still writes to that pipe unless the thread is gone from its table, and prints a traceback
+    # ("Bad file descriptor") after the one-line interrupt message. Wait for the thread and drop it.
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:
+        manager.join(STOP_GRACE)
+        if not manager.is_alive():
+            getattr(sys.modules.get("concurrent.futures.process"), "_threads_wakeups", {}).pop(manager, None)
 
 
 class ProcessExecutor(Executor):

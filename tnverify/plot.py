@@ -6,6 +6,7 @@ matplotlib with the Agg backend (files only, no display). Every figure is writte
 """
 from __future__ import annotations
 
+import math
 import os
 
 import matplotlib
@@ -132,13 +133,26 @@ def sweep_plot(xs, series: dict, path, xlabel: str = "N", title: str = ""):
     return _finish(fig, ax, path, title)
 
 
-def learning_plot(rows: list[dict], path, title: str = ""):
-    """Log-log plot of recovery and test error against the number of samples, with a 1/n guide."""
+def learning_plot(rows: list[dict], path, title: str = "", marks=(), slope: float | None = None):
+    """Log-log plot of the oracle recovery and direction errors and the held-out test error against the
+    number of samples, with an n^(-1/2) guide; a dotted vertical line at each size in ``marks`` where a
+    recovered neuron becomes resolvable (None: never), and the fitted ``slope`` in the legend."""
     fig, ax = plt.subplots(figsize=(6, 4))
     ns = [r["samples"] for r in rows]
-    for key in ("recovery_error", "test_error"):
-        ax.plot(ns, [max(r[key], 1e-16) for r in rows], marker="o", label=key.replace("_", " "))
-    ax.plot(ns, [rows[0]["recovery_error"] * ns[0] / n for n in ns], ls="--", color="gray", label="1/n reference")
+    labels = {"recovery_error": "oracle recovery error (1 - |cos|)",
+              "direction_error": "oracle direction error" + ("" if slope is None else f" (slope {slope:.2f})"),
+              "test_error": "held-out test error"}
+    sizes = sorted(set(ns))
+    for i, (key, label) in enumerate(labels.items()):
+        vals = [max(r[key], 1e-16) for r in rows]
+        ax.scatter(ns, vals, color=f"C{i}", s=14, alpha=0.6)  # every run; the line joins geometric means
+        ax.plot(sizes, [math.exp(sum(math.log(v) for n, v in zip(ns, vals) if n == m) / ns.count(m)) for m in sizes],
+                marker="o", color=f"C{i}", label=label)
+    ax.plot(sizes, [rows[0]["direction_error"] * (ns[0] / n) ** 0.5 for n in sizes], ls="--", color="gray",
+            label="n^(-1/2) reference")
+    for j, m in enumerate(marks):
+        if m is not None:
+            ax.axvline(m, ls=":", color=f"C{3 + j % 7}", label=f"neuron {j + 1} resolvable")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("samples n")

@@ -143,7 +143,7 @@ def row(case_name, ours, ours_s, baseline, base_s, target, met, note="") -> dict
 
 
 def _load_all():
-    from tnverify.bench import checker, kruskal, networks, numeric, terracini  # noqa: F401  (each registers its cases)
+    from tnverify.bench import checker, defects, identifiability, implicit, kruskal, networks, numeric, terracini  # noqa: F401  (each registers its cases)
 
 
 def run(selection=(), repeat: int = 3, quick: bool = False, load: str = "none") -> list[dict]:

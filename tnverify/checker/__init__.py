@@ -22,6 +22,8 @@ from dataclasses import dataclass, field as dc_field
 
 from tnverify.checker import rules_matrix
 from tnverify.checker.families import architecture, cp, forward, kruskal, matrices, network, rectifier, terracini
+from tnverify.checker.families import defects  # after terracini, whose variety helpers it uses
+from tnverify.checker.families import identifiability  # after kruskal, whose factor helpers it uses
 from tnverify.checker.families.forward import ALLOW_CODE
 from tnverify.checker.kernel import (
     FORMAT, MAX_FILE_BYTES, MAX_VALUE, RULES, VERSIONS, CheckFailure, Ctx, Malformed, canon, clip, digit_budget,
@@ -31,7 +33,8 @@ from tnverify.checker.kernel import (
 __all__ = ["Verdict", "check", "RULES", "FAMILIES"]
 
 #: The modules that register rules (and object types), by import.
-FAMILIES = (matrices, rules_matrix, architecture, cp, forward, kruskal, network, rectifier, terracini)
+FAMILIES = (matrices, rules_matrix, architecture, cp, forward, kruskal, network, rectifier, terracini, defects,
+            identifiability)
 
 
 #: Exceptions that a value of the wrong type, which a schema check let through, can raise.

@@ -52,9 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"tnverify {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    from tnverify.cli import bench, catalog, check, kruskal, networks, numeric, rank, terracini
+    from tnverify.cli import bench, catalog, check, kruskal, layers, learning, networks, numeric, rank, terracini
 
-    for module in (rank, check, catalog, networks, kruskal, terracini, numeric, bench):
+    for module in (rank, check, catalog, networks, kruskal, terracini, numeric, layers, learning, bench):
         module.register(sub, common)
     return parser
 

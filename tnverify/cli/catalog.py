@@ -220,14 +220,44 @@ def _cmd_report(args) -> int:
     return EXIT_OK if bad == 0 else EXIT_FAILED
 
 
+def _themed(rows) -> list:
+    """``[(theme, rows)]`` in report order (:mod:`tnverify.theorems.themes`); a certificate's folder is
+    the part of its file name before ``__`` (``run --emit`` names it ``<folder>__<instance>``)."""
+    from tnverify.theorems.themes import OTHER, THEMES, theme_of
+
+    groups = {t: [] for t in (*THEMES, OTHER)}
+    for row in rows:
+        f, c, _ = row
+        folder = f.stem.split("__", 1)[0] if "__" in f.stem else None
+        groups[theme_of(folder, c.get("theorem") if isinstance(c.get("theorem"), str) else None)].append(row)
+    return [(t, groups[t]) for t in groups if t != OTHER or groups[t]]
+
+
+def _folders(theme: str) -> str:
+    from tnverify.theorems.themes import FOLDER_THEMES
+
+    return ", ".join(sorted(k for k, v in FOLDER_THEMES.items() if v == theme)) or "none"
+
+
 def _markdown(rows, env) -> str:
-    lines = ["# tnverify verification report", "", f"Environment: {env}", "",
-             "| instance | statement | source | status | values | checker |", "|---|---|---|---|---|---|"]
-    for f, c, v in rows:
-        vals = ", ".join(f"{k}={w}" for k, w in (c.get("values") or {}).items())
-        lines.append(f"| {f.stem} | {c.get('statement', '')} | {c.get('source', '')} | {c.get('status', '')} "
-                     f"| {vals} | {v.status} |")
-    lines += ["", "## Parameters and seeds", ""]
+    from tnverify.theorems.themes import THEMES
+
+    lines = ["# tnverify verification report", "", f"Environment: {env}", ""]
+    for theme, group in _themed(rows):
+        desc = THEMES.get(theme, "certificates from outside the catalog")
+        lines += [f"## {theme.capitalize()}", "", desc[0].upper() + desc[1:] + ".",
+                  "", f"Catalog folders: {_folders(theme)}.", ""]
+        if not group:
+            lines += ["No certificate of this theme in this folder (numerical and reference entries have none: "
+                      "`tnverify run` reports them).", ""]
+            continue
+        lines += ["| instance | statement | source | status | values | checker |", "|---|---|---|---|---|---|"]
+        for f, c, v in group:
+            vals = ", ".join(f"{k}={w}" for k, w in (c.get("values") or {}).items())
+            lines.append(f"| {f.stem} | {c.get('statement', '')} | {c.get('source', '')} | {c.get('status', '')} "
+                         f"| {vals} | {v.status} |")
+        lines.append("")
+    lines += ["## Parameters and seeds", ""]
     for f, c, _ in rows:
         lines.append(f"- `{f.stem}` ({c.get('theorem', '')}): `{json.dumps(c.get('params', {}))}`")
     lines += ["", "Every certificate was re-checked by the independent checker (`tnverify check`) "
@@ -236,16 +266,23 @@ def _markdown(rows, env) -> str:
 
 
 def _html(rows, env) -> str:
+    from tnverify.theorems.themes import THEMES
+
     e = html.escape
-    body = "".join(
-        f"<tr><td>{e(f.stem)}</td><td>{e(str(c.get('statement', '')))}</td><td>{e(str(c.get('source', '')))}</td>"
-        f"<td>{e(str(c.get('status', '')))}</td><td>{e(json.dumps(c.get('values', {})))}</td>"
-        f"<td>{e(v.status)}</td><td><code>{e(json.dumps(c.get('params', {})))}</code></td></tr>"
-        for f, c, v in rows)
+    head = ("<tr><th>instance</th><th>statement</th><th>source</th><th>status</th><th>values</th><th>checker</th>"
+            "<th>parameters</th></tr>")
+    sections = []
+    for theme, group in _themed(rows):
+        body = "".join(
+            f"<tr><td>{e(f.stem)}</td><td>{e(str(c.get('statement', '')))}</td><td>{e(str(c.get('source', '')))}</td>"
+            f"<td>{e(str(c.get('status', '')))}</td><td>{e(json.dumps(c.get('values', {})))}</td>"
+            f"<td>{e(v.status)}</td><td><code>{e(json.dumps(c.get('params', {})))}</code></td></tr>"
+            for f, c, v in group)
+        table = f"<table border='1'>{head}{body}</table>" if group else "<p>No certificate of this theme in this folder.</p>"
+        sections.append(f"<h2>{e(theme.capitalize())}</h2><p>{e(THEMES.get(theme, 'certificates from outside the catalog'))}"
+                        f"</p><p>Catalog folders: {e(_folders(theme))}</p>{table}")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>tnverify report</title></head><body>"
-            f"<h1>tnverify verification report</h1><p>{e(env)}</p><table border='1'><tr><th>instance</th>"
-            f"<th>statement</th><th>source</th><th>status</th><th>values</th><th>checker</th><th>parameters</th>"
-            f"</tr>{body}</table></body></html>\n")
+            f"<h1>tnverify verification report</h1><p>{e(env)}</p>{''.join(sections)}</body></html>\n")
 
 
 def register(sub, common) -> None:

@@ -90,6 +90,10 @@ def _cmd_unique(args) -> int:
         if len(args.factors) < 3:
             raise InputError(f"expected at least 3 factor matrices, got {len(args.factors)}")
         Fs = [load_array(f, allow_pickle=args.allow_pickle) for f in args.factors]
+        cols = [F.shape[1] if F.ndim == 2 else None for F in Fs]
+        if args.rank is not None and any(c != args.rank for c in cols):
+            raise InputError(f"expected factor matrices with --rank {args.rank} columns, got column counts "
+                             f"{cols} in {', '.join(args.factors)}")
         res = factors_uniqueness(Fs, seed=args.seed, max_subsets=args.max_subsets)
         what = "the CP decomposition with factors " + ", ".join(args.factors)
     elif args.shape is not None:
@@ -111,8 +115,28 @@ def _cmd_unique(args) -> int:
         what = f"the tensor {args.tensor} (Jennrich: exact rank-{jr.rank} decomposition over Q)"
     out = res.to_dict()
     _write_cert(args, res.certificate, {"statement": f"uniqueness of {what}", "status": res.status}, out)
-    emit(args, out, f"{what}:\n{res.text()}")
+    text = f"{what}:\n{res.text()}"
+    if out.get("criterion"):
+        text += f"\n  decided by: {out['criterion']}"
+    if args.explain:
+        text += _explain(args, out)
+    emit(args, out, text)
     return status_exit(res.status)
+
+
+def _explain(args, out: dict) -> str:
+    """``--explain``: the range of ranks each criterion covers for the format (a table, also in the JSON)."""
+    from tnverify.theory.cov import criteria_ranges
+
+    shape = out.get("format")
+    if not shape or out.get("symmetric") or len(shape) < 3:
+        return "\n  (--explain: ranges are tabled for non-symmetric formats)"
+    rows = criteria_ranges(shape, seed=args.seed)
+    out["ranges"] = [{"criterion": c, "range": r, "condition": h} for c, r, h in rows]
+    w = max(len(c) for c, _, _ in rows)
+    lines = [f"\n  ranges for the format {','.join(map(str, shape))} (rank R):"]
+    lines += [f"    {c:<{w}}  {r:<28} {h}" for c, r, h in rows]
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------ identifiable
@@ -138,8 +162,35 @@ def _cmd_identifiable(args) -> int:
     out = res.to_dict()
     what = f"2-layer polynomial network widths {widths}, degree {args.degree}"
     _write_cert(args, res.certificate, {"statement": f"identifiability of the {what}", "status": res.status}, out)
-    emit(args, out, f"{what}:\n{res.text()}")
+    held = [c.name for c in res.conditions if c.held]
+    out["criterion"] = held[-1] if held and res.status != "unknown" else None
+    text = f"{what}:\n{res.text()}" + (f"\n  decided by: {out['criterion']}" if out["criterion"] else "")
+    if args.explain:
+        text += _pnn_explain(n, o, args.degree, out)
+    emit(args, out, text)
     return status_exit(res.status)
+
+
+def _pnn_explain(n: int, o: int, d: int, out: dict) -> str:
+    """``--explain`` for 2-layer networks: the widths m each criterion covers (expected k-ranks at generic weights)."""
+    import math
+
+    from tnverify.theory.kruskal import best_grouping
+
+    ambient = o * math.comb(n + d - 1, d)
+    kr = 0
+    for m in range(1, ambient + 1):
+        g = best_grouping(n, m, d, 2 if o > 1 else 3)
+        ks = [min(math.comb(n + a - 1, a), m) for a in g] + ([min(o, m)] if o > 1 else []) if g else []
+        if ks and sum(ks) >= 2 * m + len(ks) - 1:
+            kr = m
+    refuted = ambient // (n + o - 1) + 1
+    rows = [("Kruskal on a grouping of the modes", f"m <= {kr}" if kr else "none", "expected k-ranks of W^(a)"),
+            ("parameter count (not identifiable)", f"m >= {refuted}", f"m (n + o - 1) > o C(n+d-1, d) = {ambient}")]
+    out["ranges"] = [{"criterion": c, "range": r, "condition": h} for c, r, h in rows]
+    w = max(len(c) for c, _, _ in rows)
+    return "\n".join([f"\n  ranges for n = {n}, o = {o}, degree {d} (width m):"]
+                     + [f"    {c:<{w}}  {r:<12} {h}" for c, r, h in rows])
 
 
 def _deep(args, widths) -> int:
@@ -182,7 +233,9 @@ def register(sub, common) -> None:
     p = sub.add_parser("unique", parents=[common], help="essential uniqueness of a CP decomposition")
     p.add_argument("--factors", nargs="+", metavar="FILE", help="factor matrices (same number of columns)")
     cli_args.add_shape(p, "format I,J,K,... of generic factors (with --rank R)")
-    cli_args.add_rank(p, "the rank R (with --shape)")
+    cli_args.add_rank(p, "the rank R (with --shape; with --factors, checked against their columns)")
+    p.add_argument("--explain", action="store_true", help="add a table of the rank range each criterion covers "
+                   "for the format (Kruskal, De Lathauwer, Domanov-De Lathauwer, COV, parameter count)")
     p.add_argument("--symmetric", action="store_true", help="symmetric CP (all factors equal; --shape I,I,I)")
     p.add_argument("--tensor", help="a 3-way tensor: exact Jennrich decomposition over Q, then uniqueness")
     p.add_argument("--max-subsets", type=cli_args.positive, help="budget of each Kruskal enumeration")
@@ -198,6 +251,7 @@ def register(sub, common) -> None:
     p.add_argument("--degree", type=cli_args.integer, required=True, help="degree d of the activation t^d")
     p.add_argument("--weights", help="first-layer weights W (n x m); default: generic")
     p.add_argument("--outputs", help="output weights V (o x m); default all ones")
+    p.add_argument("--explain", action="store_true", help="add a table of the widths each criterion covers")
     cli_args.add_seed(p, "the random point and prime")
     cli_args.add_cert(p)
     p.add_argument("--allow-pickle", action="store_true", help="accept object .npy files (pickle can run code)")

@@ -198,48 +198,147 @@ def _network(args):
 def _cmd_learn(args) -> int:
     from tnverify.cli._output import emit, warn
 
-    from tnverify.theory import learning as L
+    from tnverify.theory import moment_method as MM
 
     if args.cert and not args.exact:
         raise InputError("--cert writes the certificate of --exact; add --exact")
     if (args.output or args.plot) and not args.sweep:
         raise InputError("-o/--output and --plot write the table and figure of --sweep; add --sweep N1,N2,...")
+    if args.data:
+        return _learn_from_data(args)
+    if args.components is not None:
+        raise InputError("--components K is the number of directions to learn from --data FILE; a network of "
+                         "--widths D,K or --weights FILE has its own")
     net = _network(args)
     if args.exact:
         return _learn_exact(args, net)
     if args.samples is None and not args.sweep:
         raise InputError("expected --samples N (or --sweep N1,N2,...)")
+    if args.samples is not None and args.sweep:
+        raise InputError("give either --samples N or --sweep N1,N2,..., not both")
+    if args.repeats != 1 and not args.sweep:
+        raise InputError("--repeats runs each size of --sweep several times; add --sweep N1,N2,...")
+    for n in list(args.sweep or []) + ([args.samples] if args.samples is not None else []):
+        MM.check_samples(n, net.d, " in --sweep" if args.sweep else "")
+    if net.k > net.d:
+        return _learn_overcomplete(args, net)
     if args.sweep:
-        ns = list(args.sweep)
-        for n in ns:
-            if n < L.min_samples(net.d):
-                raise InputError(f"expected at least {L.min_samples(net.d)} samples for the moment estimate with "
-                                 f"{net.d} inputs, got {n} in --sweep")
-        rows = L.sweep(net, ns, seed=args.seed, method=args.method,
-                       progress=not args.no_progress and not args.json and sys.stderr.isatty())
-        if args.output:
-            with atomic_path(args.output) as tmp, open(tmp, "w", newline="") as fh:
-                wr = csv.DictWriter(fh, fieldnames=list(rows[0]))
-                wr.writeheader()
-                wr.writerows(rows)
-        if args.plot:
-            from tnverify.plot import learning_plot
-
-            learning_plot(rows, args.plot, title=f"d={net.d}, k={net.k}, {net.activation.name}, {args.method}")
-        out = {"status": "numerical", "inputs": net.d, "hidden": net.k, "activation": net.activation.name,
-               "method": args.method, "sweep": rows, "recovery_error": rows[-1]["recovery_error"],
-               "csv": args.output, "plot": args.plot}
-        text = "\n".join(f"n = {r['samples']:>9}: recovery error {r['recovery_error']:.3e}, "
-                         f"test error {r['test_error']:.3e}" for r in rows)
-        emit(args, out, text)
-        return EXIT_OK
-    res = L.learn(net, args.samples, seed=args.seed, method=args.method)
+        return _learn_sweep(args, net)
+    res = MM.learn(net, args.samples, seed=args.seed, method=args.method)
     out = {**res.to_dict(), "activation": net.activation.name}
-    text = (f"recovery error {res.recovery_error:.3e} (max 1 - |cos| over matched neurons), refitted test error "
-            f"{res.test_error:.3e} -- numerical, n = {res.n}, d = {res.d}, k = {res.k}")
     for w in res.warnings:
-        text += f"\n  WARNING: {w}"
         warn(w)
+    emit(args, out, _learn_text(res))
+    return EXIT_OK
+
+
+def _learn_from_data(args) -> int:
+    """``learn --data FILE.npz --components K``: the directions from the user's samples alone (no oracle)."""
+    from tnverify import budget
+    from tnverify.cli._output import emit, warn
+    from tnverify.theory import moment_method as MM
+    from tnverify.theory.learning import parse_activation
+
+    clash = [flag for flag, v in (("--weights", args.weights), ("--widths", args.widths), ("--inputs", args.inputs),
+                                  ("--hidden", args.hidden), ("--samples", args.samples), ("--sweep", args.sweep),
+                                  ("--exact", args.exact)) if v]
+    if clash:
+        raise InputError(f"--data FILE learns from the samples in FILE; drop {', '.join(clash)} (they describe a "
+                         f"synthetic network)")
+    if args.components is None:
+        raise InputError("expected --components K with --data FILE (the number of hidden units to learn)")
+    X, y = MM.load_samples(args.data)
+    n, d = X.shape
+    MM.check_samples(n, d, f" in {args.data}")
+    k = args.components
+    if k > d:
+        raise InputError(f"expected --components at most the input dimension {d} (the moment flattening has rank "
+                         f"<= {d}: whitening cannot separate more directions; see docs/learning.md), got {k}")
+    memory, work = MM.learn_cost(d, k, n)
+    budget.require(f"learning from {n} samples with {d} inputs", memory=memory, work=work)
+    act = parse_activation(args.activation or "tanh")
+    res = MM.learn_data(X, y, k, act, method=args.method, seed=args.seed)
+    res.warnings = MM.gaussian_input_warnings(X[: n - res.held_out]) + res.warnings
+    out = {**res.to_dict(), "activation": act.name, "data": str(args.data)}
+    for w in res.warnings:
+        warn(w)
+    emit(args, out, _learn_text(res))
+    return EXIT_OK
+
+
+def _learn_text(res) -> str:
+    """The report of one run of ``learn`` for people (the same values as ``--json``)."""
+    g = res.diagnostics
+    d, k = res.d, res.k
+    sv = " ".join(f"{x:.3g}" for x in g.singular_values[:k]) + " | " + " ".join(f"{x:.3g}" for x in
+                                                                             g.singular_values[k:])
+    lines = [f"learned {k} directions from {res.n} samples ({g.samples} for the moment, {res.held_out} held out), "
+             f"d = {d}, {res.method} -- numerical",
+             f"  held-out test error {res.test_error:.3e} (ridge-function model on the recovered directions, "
+             f"{res.held_out} held-out samples; 1 = the mean predictor)",
+             f"  moment noise {g.noise_spectral:.3g} (spectral norm of the d x d^2 flattening, batch means over "
+             f"{g.batches} batches); its singular values: {sv}",
+             "  recovered  lambda (+- se)            signal/noise  resolvable (> 3 x noise) at n"]
+    for j in range(k):
+        ratio = g.signal[j] / g.noise_spectral if g.noise_spectral else float("inf")
+        at = g.neuron_resolvable_at[j]
+        lines.append(f"  neuron {j + 1:<3} {g.lambdas[j]: .4e} (+- {g.lambda_se[j]:.1e})  {ratio:12.3g}  "
+                     f"{'never (no signal)' if at == float('inf') else f'{at:.2g}'}")
+    lines.append(f"  residual {g.residual_ratio:.3g} x the noise "
+                 f"({'the fit explains the moment' if g.residual_ratio <= 2 else 'the fit does NOT explain the moment'})")
+    lines.append("  recovery: accepted by the diagnostics" if res.good else
+                 "  recovery: NOT reliable (the diagnostics object; see the warnings)")
+    if res.oracle is not None:
+        o = res.oracle
+        lines.append(f"  oracle (synthetic data only): recovery error {o['recovery_error']:.3e} (max 1 - |cos| "
+                     f"against the generating weights), true lambdas "
+                     + ", ".join(f"{x:.4g}" for x in o["lambdas"]))
+    lines += [f"  WARNING: {w}" for w in res.warnings]
+    return "\n".join(lines)
+
+
+def _learn_overcomplete(args, net) -> int:
+    from tnverify.cli._output import emit
+    from tnverify.theory.learning_hardness import overcomplete
+
+    res = overcomplete(net, seed=args.seed)
+    out = {**res.to_dict(), "activation": net.activation.name}
+    text = (f"not learned: {net.k} hidden units > {net.d} inputs (the overcomplete case) -- unknown\n"
+            f"  proved: {res.reason}\n  needed: {res.to_dict()['needed']}")
+    emit(args, out, text)
+    return 3
+
+
+def _learn_sweep(args, net) -> int:
+    from tnverify.cli._output import emit
+    from tnverify.theory import moment_method as MM
+
+    res = MM.sweep(net, list(args.sweep), seed=args.seed, method=args.method, repeats=args.repeats,
+                   progress=not args.no_progress and not args.json and sys.stderr.isatty())
+    rows = res.rows
+    if args.output:
+        with atomic_path(args.output) as tmp, open(tmp, "w", newline="") as fh:
+            wr = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            wr.writeheader()
+            wr.writerows(rows)
+    if args.plot:
+        from tnverify.plot import learning_plot
+
+        learning_plot(rows, args.plot, title=f"d={net.d}, k={net.k}, {net.activation.name}, {args.method}",
+                      marks=res.resolvable_at, slope=res.slope)
+    out = {"status": "numerical", "inputs": net.d, "hidden": net.k, "activation": net.activation.name,
+           "method": args.method, **res.to_dict(), "csv": args.output, "plot": args.plot}
+    text = "\n".join(f"n = {r['samples']:>9}: oracle recovery error {r['recovery_error']:.3e} (direction error "
+                     f"{r['direction_error']:.3e}), held-out test error {r['test_error']:.3e}, "
+                     f"{'accepted' if r['recovery_good'] else 'NOT reliable'}" for r in rows)
+    if res.slope is not None:
+        text += (f"\nslope of log(oracle direction error) against log(n): {res.slope:.3f}, 95% interval "
+                 f"[{res.interval[0]:.3f}, {res.interval[1]:.3f}] over n = {', '.join(map(str, res.fitted_on))} "
+                 f"(Janzamin et al. 2015: -1/2)")
+    if res.note:
+        text += f"\nnote: {res.note}"
+    text += "\nresolvable (> 3 x noise, estimated at the largest n) at n = " + ", ".join(
+        "never" if x is None else str(x) for x in res.resolvable_at)
     emit(args, out, text)
     return EXIT_OK
 
@@ -260,6 +359,11 @@ def _learn_exact(args, net) -> int:
         from tnverify.certificate import write
 
         write(cert, args.cert)
+    if net.k > net.d:  # the overcomplete case: the proved reason, with the flattening rank checked
+        from tnverify.theory.learning_hardness import overcomplete
+
+        oc = overcomplete(net, seed=args.seed)
+        msg = f"not recoverable by these methods: {oc.reason}; needed: {oc.to_dict()['needed']}"
     status = "proved" if verdict == "VERIFIED" else "unknown"
     out = {"status": status, "identity": verdict, "lambdas": [str(x) for x in lam], "recovered_exactly": ok,
            "recovery_error": 0.0 if ok else None, "message": msg, "warnings": warn, "inputs": net.d,
@@ -298,11 +402,17 @@ def register(sub, common) -> None:
     p.add_argument("--hidden", type=cli_args.integer, help=argparse.SUPPRESS)  # deprecated: --widths D,K
     p.add_argument("--weights", help="network JSON: {'weights': d x k, 'bias': [k], 'output': [k], 'activation': ...}")
     p.add_argument("--activation", type=cli_args.activation,
-                   help="sigmoid, tanh (default), cube, square, quartic, poly:c0,c1,...")
+                   help="sigmoid, tanh (default), relu, cube, square, quartic, poly:c0,c1,...")
     p.add_argument("--samples", type=cli_args.integer, help="number of samples n")
+    p.add_argument("--data", metavar="FILE.npz",
+                   help="learn from your samples: arrays X (n x d, inputs ~ N(0, I)) and y (n); with --components K")
+    p.add_argument("--components", type=cli_args.positive, metavar="K",
+                   help="with --data: the number of hidden units (directions) to learn")
     cli_args.add_seed(p, "the network and the samples")
     p.add_argument("--method", default="jennrich", choices=["jennrich", "power"])
     p.add_argument("--sweep", type=cli_args.int_list, help="comma-separated sample sizes, e.g. 1000,3000,10000")
+    p.add_argument("--repeats", type=cli_args.positive, default=1,
+                   help="with --sweep: runs per sample size (independent samples), all fitted (default 1)")
     cli_args.add_output(p, "with --sweep: write the table to this CSV file")
     cli_args.alias(p, "--csv", "--output", dest="output")
     p.add_argument("--plot", type=cli_args.figure, metavar="FIGURE", help="with --sweep: write a log-log figure (.png, .pdf or .svg)")

@@ -1,4 +1,5 @@
-"""``tnverify rank``: the exact rank of a matrix or of a flattening, with witnesses."""
+"""``tnverify rank``: the exact rank of a matrix or of a flattening, with witnesses; ``--notion border``: a
+proved lower bound on the border rank of a tensor."""
 from __future__ import annotations
 
 import math
@@ -61,6 +62,10 @@ def _cmd_rank(args) -> int:
     from tnverify.exact.tensor import flatten, parse_modes
 
     t0 = time.perf_counter()
+    if args.symmetric:
+        return _border_form(args, t0)
+    if args.notion == "border" or args.koszul is not None:
+        return _border(args, t0)
     F = parse_field(args.field)
     if args.scheduler:
         from tnverify.parallel import check_scheduler
@@ -103,6 +108,101 @@ def _cmd_rank(args) -> int:
     return status_exit(res.status)
 
 
+def _verified(args, res, extra: dict, what: str, t0: float) -> dict | None:
+    """The JSON payload of a border-rank result once the checker VERIFIED its certificate (written to
+    ``--cert``); None after reporting that it did not (never reported as proved without the checker)."""
+    from tnverify import certificate as C
+    from tnverify.checker import check
+
+    verdict = check(res.certificate.to_dict())
+    out = {**res.to_dict(), **extra, "checker": verdict.status, "seconds": round(time.perf_counter() - t0, 6)}
+    if not verdict.ok:
+        out.update({"status": "unknown", "lower": None})
+        emit(args, out, f"{what} over C: no verified bound ({verdict.status}: {verdict.message})")
+        return None
+    if args.cert:
+        C.write(res.certificate, args.cert)
+        out["certificate"] = str(args.cert)
+    return out
+
+
+def _border(args, t0: float) -> int:
+    """``--notion border``: a proved lower bound on the border rank (over C) of the tensor in the file.
+
+    The witness is a flattening or a Koszul-Young flattening (:mod:`tnverify.theory.koszul`) with a
+    nonzero minor mod p; the certificate goes through the checker before anything is reported proved.
+    """
+    from tnverify.exact.io import load_array
+    from tnverify.theory.koszul import border_rank_lower
+
+    if args.koszul is not None and args.notion != "border":
+        raise InputError("--koszul A chooses the Koszul-Young flattening of --notion border; add --notion border")
+    if args.partition is not None or args.field != "Q":
+        raise InputError("--notion border takes no --partition or --field: it bounds the border rank over C "
+                         "from every flattening and Koszul-Young flattening")
+    T = load_array(args.file, allow_pickle=args.allow_pickle)
+    res = border_rank_lower(T, seed=args.seed, mode=args.koszul)
+    out = _verified(args, res, {"tensor_shape": list(T.shape)}, "border rank", t0)
+    if out is None:
+        return status_exit("unknown")
+    shape = "x".join(map(str, T.shape))
+    head = (f"border rank over C = {res.lower} (proved)" if res.status == "proved" else
+            f"border rank over C >= {res.lower} (proved lower bound; upper {res.upper} from the slices: unknown)")
+    emit(args, out, f"{head}\n  witness: {res.witness}, nonzero minor mod {res.prime} (checker: VERIFIED)\n"
+                    f"  tensor {shape}, {out['seconds']:.3f} s")
+    return status_exit(res.status)
+
+
+def _load_form(path: str, allow_pickle: bool):
+    """The form in ``path``: a polynomial in x0, x1, ... (``.poly``), or a symmetric tensor (any array file)."""
+    import os
+
+    from tnverify import budget
+    from tnverify.exact.io import load_array
+    from tnverify.theory.young import form_from_tensor, parse_form
+
+    if str(path).lower().endswith(".poly"):
+        try:
+            size = os.path.getsize(path)
+        except OSError as e:
+            raise InputError(f"expected a readable polynomial file, got {path}: {e.strerror}") from None
+        budget.require(f"reading the polynomial in {path}", memory=8 * size, work=size)
+        try:
+            text = open(path, encoding="ascii").read()
+        except (OSError, UnicodeDecodeError):
+            raise InputError(f"expected an ASCII polynomial like x0^3 - 2*x1*x2^2 in {path}") from None
+        return parse_form(text)
+    return form_from_tensor(load_array(path, allow_pickle=allow_pickle))
+
+
+def _border_form(args, t0: float) -> int:
+    """``--notion border --symmetric``: a proved lower bound on the Waring border rank of a form.
+
+    The witness is a catalecticant or a Young flattening (:mod:`tnverify.theory.young`) with a
+    nonzero minor mod p; the certificate goes through the checker before anything is reported proved.
+    """
+    from tnverify.theory.young import waring_border_lower
+
+    if args.notion != "border":
+        raise InputError("--symmetric bounds the Waring border rank of a form; add --notion border")
+    if args.koszul is not None or args.partition is not None or args.field != "Q":
+        raise InputError("--notion border --symmetric takes no --koszul, --partition or --field: it bounds the "
+                         "Waring border rank over C from every catalecticant and Young flattening")
+    f = _load_form(args.file, args.allow_pickle)
+    res = waring_border_lower(f, seed=args.seed)
+    out = _verified(args, res, {"notion": "Waring border rank", "variables": f.n, "degree": f.d},
+                    "Waring border rank", t0)
+    if out is None:
+        return status_exit("unknown")
+    head = (f"Waring border rank over C = {res.lower} (proved)" if res.status == "proved" else
+            f"Waring border rank over C in [{res.lower}, {res.upper}] (unknown; both bounds proved: the upper "
+            + ("by Terracini, sigma_R fills S^d(C^n)" if res.upper < math.comb(f.n + f.d - 1, f.d)
+               else "is C(n+d-1, d)") + ")")
+    emit(args, out, f"{head}\n  witness: {res.witness}, nonzero minor mod {res.prime} (checker: VERIFIED)\n"
+                    f"  {f.describe()}, {out['seconds']:.3f} s")
+    return status_exit(res.status)
+
+
 def register(sub, common) -> None:
     """Add this module's subcommands to ``sub`` (``common`` holds the shared options)."""
     p = sub.add_parser("rank", parents=[common], help="exact rank of a matrix or flattening, with witnesses")
@@ -112,6 +212,14 @@ def register(sub, common) -> None:
                         "(default: mode 0)")
     cli_args.alias(p, "--rows", "--partition", dest="partition", type=cli_args.partition)
     p.add_argument("--field", default="Q", help="Q (default) or GF(p)")
+    p.add_argument("--notion", default="rank", choices=["rank", "border"],
+                   help="rank: the exact rank of the matrix or flattening (default); border: a proved lower "
+                        "bound on the border rank over C of the tensor (flattenings and Koszul-Young flattenings)")
+    p.add_argument("--koszul", type=cli_args.integer, metavar="A",
+                   help="with --notion border: use only Koszul-Young flattenings with A = this mode (dim >= 3)")
+    p.add_argument("--symmetric", action="store_true",
+                   help="with --notion border: FILE is a form, a polynomial in x0, x1, ... (.poly) or a symmetric "
+                        "tensor; bound its Waring border rank by catalecticants and Young flattenings")
     cli_args.add_seed(p, "the random primes")
     p.add_argument("--upper", default="auto", choices=["auto", "kernel", "modular", "probable"],
                    help="upper-bound witness over Q")

@@ -52,12 +52,37 @@ def _format_args(args):
     if dims is None:
         raise InputError("expected a tensor format --shape 3,3,3 (with --symmetric: symmetric tensors, "
                          "e.g. --shape 3,3,3,3 --symmetric for quartic forms in 3 variables)")
+    shown = ",".join(map(str, dims))
+    if min(dims) < 2:
+        raise InputError(f"expected every dimension >= 2 (a mode of dimension 1 only scales: drop it, e.g. "
+                         f"1,3,4 is the 3 x 4 matrix format), got --shape {shown}")
     if args.symmetric:
         if len(set(dims)) != 1:
             raise InputError(f"expected equal dimensions with --symmetric (n,...,n: forms of degree d in n "
-                             f"variables), got --shape {','.join(map(str, dims))}")
+                             f"variables), got --shape {shown}")
         return {"symmetric": (dims[0], len(dims))}
     return {"dims": list(dims)}
+
+
+def _ambient_below(f: dict, R: int) -> int | None:
+    """The ambient dimension (prod n_k, or C(n+d-1, d) for S^d(C^n)) when it is below ``R``, else None.
+
+    Built up factor by factor and stopped as soon as it reaches ``R``: never a huge product.
+    """
+    value = 1
+    if "dims" in f:
+        for n in f["dims"]:
+            value *= n
+            if value >= R:
+                return None
+        return value
+    n, d = f["symmetric"]
+    m, k = n - 1 + d, min(d, n - 1)
+    for i in range(1, k + 1):  # C(m, k) = prod_{i <= k} (m - k + i) / i, each partial product an integer
+        value = value * (m - k + i) // i
+        if value >= R:
+            return None
+    return value
 
 
 def _cmd_generic_rank(args) -> int:
@@ -99,6 +124,10 @@ def _cmd_secant(args) -> int:
 
     f = _format_args(args)
     R = _pos(args.rank, "--rank")
+    N = _ambient_below(f, R)
+    if N is not None:
+        raise InputError(f"expected --rank at most the ambient dimension {N} of the format (sigma_R is the "
+                         f"whole space from R = {N} on), got --rank {R}")
     r = G.secant_dimension(f.get("dims"), R, symmetric=f.get("symmetric"), seed=args.seed)
     out = r.to_dict()
     _write_cert(args, r.certificate, out)

@@ -14,6 +14,7 @@ results are *numerical* evidence: they never prove anything by themselves. Modul
 * :mod:`~tnverify.numeric.mttkrp` -- unfolding, Khatri-Rao product, MTTKRP;
 * :mod:`~tnverify.numeric.modp`, :mod:`~tnverify.numeric.pluq` -- ranks mod p with witnesses;
 * :mod:`~tnverify.numeric.kruskal_search` -- Kruskal ranks mod p;
+* :mod:`~tnverify.numeric.implicit_bias` -- tensor completion by gradient descent (CP, HT);
 * :mod:`~tnverify.numeric._validate` -- validation, dtype normalisation, status codes.
 
 Conventions follow TensorLy: a CP value is ``(weights, factors)`` with ``factors[n]`` of shape

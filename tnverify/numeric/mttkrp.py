@@ -45,6 +45,10 @@ __all__ = ["unfold", "khatri_rao", "mttkrp"]
 BLOCK_ELEMS = 1 << 18
 #: The fused kernel needs rows of at least this length to vectorise well; shorter rows go to the
 #: BLAS formulation.
+#: Largest rank for which the fused kernel is used: above it the BLAS formulation was faster on
+#: every shape measured (fused / BLAS time 1.0-2.2 at R = 10-50, 0.45-1.0 at R = 3; 200^3,
+#: 100^3, 30x40x50x60 and 500x500x20, idle 2-core AVX2 machine).
+FUSED_MAX_RANK = 4
 MIN_ROW = 64
 #: Largest trailing Khatri-Rao (``R x T`` entries, 1 MB) the fused kernel takes: it is read once
 #: per row, so it must stay in cache; larger ones go to the BLAS formulation.
@@ -349,7 +353,8 @@ def mttkrp_f64(X: np.ndarray, A: list, n: int, R: int, fused: bool = True) -> np
     """MTTKRP of mode ``n`` for validated input (``X`` float64 C-contiguous, order ``N >= 2``;
     ``A[k]`` float64 C-contiguous ``(I_k, R)`` for ``k != n``).
 
-    ``fused=False`` forces the BLAS formulation. Both run on
+    The fused kernel is tried for ``R <= FUSED_MAX_RANK`` only; ``fused=False`` forces the BLAS
+    formulation. Both run on
     :func:`tnverify.numeric.threads.on_threads` (``numba_threads()`` threads, dynamic pieces, BLAS
     held at one thread).
     """
@@ -358,7 +363,7 @@ def mttkrp_f64(X: np.ndarray, A: list, n: int, R: int, fused: bool = True) -> np
     total = X.size
     if R == 0 or total == 0:
         return np.zeros((shape[n], R))
-    M = fused_mttkrp(X, A, n, R) if fused else None
+    M = fused_mttkrp(X, A, n, R) if fused and R <= FUSED_MAX_RANK else None
     if M is not None:
         return M
     threads = threads_for(total)

@@ -201,4 +201,4 @@ def get(name: str) -> Theorem:
 
 
 # The families register their theorems on import (they need the names above).
-from tnverify.theorems import cp, kruskal, networks, ranks, rectifier, terracini  # noqa: E402,F401
+from tnverify.theorems import cp, implicit_bias, koszul, kruskal, layers, learning, networks, ranks, rectifier, terracini, young  # noqa: E402,F401,E501

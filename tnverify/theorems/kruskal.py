@@ -3,8 +3,8 @@
 * ``kruskal-rank`` -- the Kruskal rank of a matrix family (explicit, planted dependency,
   Vandermonde, generic random point), proved by enumeration mod p and an exact kernel.
 * ``cp-unique-generic`` -- generic essential uniqueness of rank-R CP of a format
-  (Kruskal / Sidiropoulos-Bro / compound condition at a random point); ``unknown`` when
-  no sufficient condition holds (never "not unique").
+  (Kruskal / Sidiropoulos-Bro / compound / Domanov-De Lathauwer / COV at a random point);
+  ``refuted`` by the parameter count; ``unknown`` when nothing decides.
 * ``cp-unique-factors`` -- the same for explicit factor matrices.
 * ``jennrich-exact`` -- exact Jennrich decomposition over Q of T = [[A, B, C]] built from
   integer factors, and its certified uniqueness.
@@ -111,7 +111,8 @@ def kruskal_rank_theorem(family: MatrixFamily, rows: int | None = None, cols: in
 
 def _uniq_outcome(res) -> Outcome:
     """The outcome of a uniqueness result: its verdict, k-ranks and the sufficient conditions that held."""
-    values = {k: v for k, v in res.values.items() if k in ("rank", "format", "k_ranks", "order", "symmetric")}
+    values = {k: v for k, v in res.values.items()
+              if k in ("rank", "format", "k_ranks", "order", "symmetric", "criterion")}
     values["verdict"] = res.verdict
     values["conditions_held"] = [c.name for c in res.conditions if c.held]
     msg = "; ".join(f"{c.name}: {c.detail}" for c in res.conditions)
@@ -123,8 +124,9 @@ def _uniq_outcome(res) -> Outcome:
     statement="Rank-R CP decompositions of a generic tensor of the format are essentially unique "
               "(a sufficient condition proved at a random point; unknown otherwise).",
     notion="essential uniqueness", fields=("C",),
-    values=("verdict", "conditions_held", "rank", "format", "k_ranks", "order", "symmetric"),
-    references=("kruskal_1977", "sidiropoulos_bro_2000"),
+    values=("verdict", "conditions_held", "rank", "format", "k_ranks", "order", "symmetric", "criterion"),
+    references=("kruskal_1977", "sidiropoulos_bro_2000", "chiantini_ottaviani_vannieuwenhoven_2014",
+                "domanov_de_lathauwer_2013", "hauenstein_oeding_ottaviani_sommese_2019"),
 )
 def cp_unique_generic(shape: list[int], rank: int, symmetric: bool = False, seed: int = 0) -> Outcome:
     """Generic essential uniqueness of rank-``rank`` CP decompositions of the format ``shape``.
@@ -142,8 +144,11 @@ def cp_unique_generic(shape: list[int], rank: int, symmetric: bool = False, seed
     -------
     Outcome
         ``proved`` when Kruskal's condition (k_1 + ... + k_N >= 2R + N - 1,
-        Sidiropoulos & Bro 2000) or the compound-matrix condition (De Lathauwer 2006,
-        Theorem 4.1) holds at a random point; ``unknown`` otherwise, never "not unique".
+        Sidiropoulos & Bro 2000), the compound-matrix condition (De Lathauwer 2006,
+        Theorem 4.1), Domanov-De Lathauwer's C_m condition or the Chiantini-Ottaviani-
+        Vannieuwenhoven criterion holds at a random point (``criterion`` names it);
+        ``refuted`` when R (sum n_k - N + 1) > prod n_k (positive-dimensional fibres);
+        ``unknown`` otherwise.
     """
     return _uniq_outcome(generic_uniqueness(shape, rank, symmetric=symmetric, seed=seed))
 
@@ -152,8 +157,8 @@ def cp_unique_generic(shape: list[int], rank: int, symmetric: bool = False, seed
     "cp-unique-factors",
     statement="The CP decomposition [[F_1, ..., F_N]] with the given factor matrices is essentially unique.",
     notion="essential uniqueness", fields=("C",),
-    values=("verdict", "conditions_held", "rank", "format", "k_ranks", "order"),
-    references=("kruskal_1977", "sidiropoulos_bro_2000"),
+    values=("verdict", "conditions_held", "rank", "format", "k_ranks", "order", "criterion"),
+    references=("kruskal_1977", "sidiropoulos_bro_2000", "domanov_de_lathauwer_2013"),
 )
 def cp_unique_factors(factors: list[ExactArray], seed: int = 0) -> Outcome:
     """Essential uniqueness of the CP decomposition with the given factor matrices F_n (n_n x R).

@@ -55,6 +55,10 @@ REFERENCES: dict[str, str] = {
     "finkel_2024":
         "B. Finkel, J. I. Rodriguez, C. Wu, T. Yahl, \"Activation thresholds and expressiveness of polynomial "
         "neural networks\", arXiv:2408.04569 (2024).",
+    "hastad_1990":
+        "J. Hastad, \"Tensor rank is NP-complete\", J. Algorithms 11(4) (1990), 644-654.",
+    "hillar_lim_2013":
+        "C. J. Hillar, L.-H. Lim, \"Most tensor problems are NP-hard\", J. ACM 60(6) (2013), Article 45.",
     "identifiability_pnn":
         "Identifiability of 2-layer polynomial networks f(x) = V (W^T x)^d through the partially symmetric CP "
         "decomposition sum_j v_j (x) w_j^(x)d: J. B. Kruskal, Linear Algebra Appl. 18 (1977), 95-138; "
@@ -73,6 +77,15 @@ REFERENCES: dict[str, str] = {
     "khrulkov_novikov_oseledets_2018":
         "V. Khrulkov, A. Novikov, I. Oseledets, \"Expressive power of recurrent neural networks\", "
         "International Conference on Learning Representations (ICLR) 2018.",
+    "chiantini_ottaviani_vannieuwenhoven_2014":
+        "L. Chiantini, G. Ottaviani, N. Vannieuwenhoven, \"An algorithm for generic and low-rank specific "
+        "identifiability of complex tensors\", SIAM J. Matrix Anal. Appl. 35(4) (2014), 1265-1287.",
+    "domanov_de_lathauwer_2013":
+        "I. Domanov, L. De Lathauwer, \"On the uniqueness of the canonical polyadic decomposition of third-order "
+        "tensors -- Part I / Part II\", SIAM J. Matrix Anal. Appl. 34(3) (2013), 855-875 and 876-903.",
+    "hauenstein_oeding_ottaviani_sommese_2019":
+        "J. D. Hauenstein, L. Oeding, G. Ottaviani, A. J. Sommese, \"Homotopy techniques for tensor "
+        "decomposition and perfect identifiability\", J. Reine Angew. Math. 753 (2019), 1-22.",
     "kileel_trager_bruna_2019":
         "J. Kileel, M. Trager, J. Bruna, \"On the expressive power of deep polynomial neural networks\", "
         "Advances in Neural Information Processing Systems (NeurIPS) 32 (2019).",
@@ -88,6 +101,13 @@ REFERENCES: dict[str, str] = {
         "Y. Levine, D. Yakira, N. Cohen, A. Shashua, \"Deep learning and quantum entanglement: fundamental "
         "connections with implications to network design\", International Conference on Learning "
         "Representations (ICLR) 2018.",
+    "novikov_podoprikhin_osokin_vetrov_2015":
+        "A. Novikov, D. Podoprikhin, A. Osokin, D. Vetrov, \"Tensorizing neural networks\", Advances in Neural "
+        "Information Processing Systems 28 (NeurIPS 2015); the TT-matrix format of a fully connected layer.",
+    "holtz_rohwedder_schneider_2012":
+        "S. Holtz, T. Rohwedder, R. Schneider, \"On manifolds of tensors of fixed TT-rank\", Numer. Math. "
+        "120(4) (2012), 701-731; Tucker and HT manifolds: A. Uschmajew, B. Vandereycken, \"The geometry of "
+        "algorithms using hierarchical tensors\", Linear Algebra Appl. 439(1) (2013), 133-166.",
     "sidiropoulos_bro_2000":
         "N. D. Sidiropoulos, R. Bro, \"On the uniqueness of multilinear decomposition of N-way arrays\", "
         "J. Chemometrics 14(3) (2000), 229-239.",
@@ -95,6 +115,15 @@ REFERENCES: dict[str, str] = {
         "V. Strassen, \"Gaussian elimination is not optimal\", Numer. Math. 13 (1969), 354-356; flattening "
         "ranks of the matrix multiplication tensor: J. M. Landsberg, \"Tensors: Geometry and Applications\", "
         "Graduate Studies in Mathematics 128, AMS (2012).",
+    "landsberg_ottaviani_2013":
+        "J. M. Landsberg, G. Ottaviani, \"Equations for secant varieties of Veronese and other varieties\", "
+        "Ann. Mat. Pura Appl. 192(4) (2013), 569-606.",
+    "razin_maman_cohen_2021":
+        "N. Razin, A. Maman, N. Cohen, \"Implicit regularization in tensor factorization\", International "
+        "Conference on Machine Learning (ICML), PMLR 139 (2021), 8913-8924.",
+    "razin_maman_cohen_2022":
+        "N. Razin, A. Maman, N. Cohen, \"Implicit regularization in hierarchical tensor factorization and deep "
+        "convolutional neural networks\", International Conference on Machine Learning (ICML), PMLR 162 (2022).",
     "strassen_1983":
         "V. Strassen, \"Rank and optimal computation of generic tensors\", Linear Algebra Appl. 52/53 (1983), "
         "645-685; T. Lickteig, \"Typical tensorial rank\", Linear Algebra Appl. 69 (1985), 95-120.",

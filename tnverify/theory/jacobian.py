@@ -17,7 +17,7 @@ Formats (the ``spec`` dicts are also the certificate's description of the map):
     the entry of ``l^{(x)d}`` at a multiset with exponents a is ``l^a``), C order
     over the blocks. Parameters: ``L_k`` (n_k x R) in C order, block after block.
 ``{"format": "tensor-network", "cores": [{"shape": [...], "labels": [...]}, ...], "outputs": [...]}``
-    Tucker, TT and HT (see :func:`tucker_spec`, :func:`tt_spec`, :func:`ht_spec`):
+    Tucker, TT, TR and HT (see :func:`tucker_spec`, :func:`tt_spec`, :func:`tr_spec`, :func:`ht_spec`):
     the full tensor (C order over ``outputs``) as a multilinear function of the
     cores (parameters: the cores' entries, C order, core after core).
 ``{"format": "polynet", "widths": [d_0, ..., d_h], "degree": r}``
@@ -47,7 +47,7 @@ from tnverify.errors import InputError, ShapeError
 from tnverify.numeric.modp import uniform_point
 
 __all__ = [
-    "Jacobian", "cp_spec", "symmetric_spec", "partial_spec", "tucker_spec", "tt_spec", "ht_spec",
+    "Jacobian", "cp_spec", "symmetric_spec", "partial_spec", "tucker_spec", "tt_spec", "tr_spec", "ht_spec",
     "polynet_spec", "ambient_dim", "param_count", "jacobian_shape", "jacobian_cost", "require_jacobian", "describe",
     "format_name",
     "build", "random_parameters", "monomials",
@@ -125,6 +125,22 @@ def tt_spec(dims, ranks) -> dict:
             shape, labels = shape + [ranks[k]], labels + [f"b{k}"]
         cores.append({"shape": shape, "labels": labels})
     return {"format": "tensor-network", "kind": "tt", "cores": cores, "outputs": [f"i{k}" for k in range(N)]}
+
+
+def tr_spec(dims, ranks) -> dict:
+    """Tensor ring: cores (r_{k-1}, n_k, r_k), k = 0..N-1, indices of the ranks mod N (a closed chain).
+
+    ``T[i_0, ..., i_{N-1}] = trace(G_0[:, i_0, :] ... G_{N-1}[:, i_{N-1}, :])``; bond ``b{k}`` joins
+    core k to core k+1 (mod N) and has dimension ``ranks[k]``. N >= 2.
+    """
+    dims = [_posint(n, "a dimension") for n in dims]
+    ranks = [_posint(r, "a TR rank") for r in ranks]
+    N = len(dims)
+    if N < 2 or len(ranks) != N:
+        raise ShapeError(f"expected N = {N} TR ranks for {N} >= 2 dimensions, got {len(ranks)}")
+    cores = [{"shape": [ranks[k - 1], n, ranks[k]], "labels": [f"b{(k - 1) % N}", f"i{k}", f"b{k}"]}
+             for k, n in enumerate(dims)]
+    return {"format": "tensor-network", "kind": "tr", "cores": cores, "outputs": [f"i{k}" for k in range(N)]}
 
 
 def ht_spec(dims, rank: int) -> dict:

@@ -51,7 +51,7 @@ from tnverify.numeric.modp import random_prime, rank as rank_mod_p, uniform_poin
 from tnverify.results import Bounds, Notion
 
 __all__ = ["KruskalResult", "kruskal_rank", "kruskal_certificate", "generic_kruskal_rank", "random_matrix",
-           "flint_kruskal_rank", "kruskal_cost", "subset_work"]
+           "flint_kruskal_rank", "kruskal_cost", "subset_work", "best_grouping"]
 
 #: Bits of the kernel primes (p < 2^31 keeps products of residues in int64).
 KERNEL_PRIME_BITS = 31
@@ -441,3 +441,40 @@ def generic_kruskal_rank(I: int, R: int, *, seed: int = 0, tries: int = 3) -> tu
     res.k_rank = res.lower if res.lower == target else None
     res.status = "proved" if res.lower == target else "unknown"
     return res, A
+
+
+def best_grouping(n: int, m: int, d: int, min_parts: int):
+    """Grouping of the ``d`` symmetric modes with the largest expected Kruskal slack.
+
+    Maximises ``sum_g (k(a_g) - 1)`` with ``k(a) = min(C(n+a-1, a), m)`` (the generic k-rank
+    of the ``a``-th Veronese factor) over partitions of ``d`` into at least ``min_parts`` groups,
+    preferring fewer groups among equal sums of the part sizes considered. Only part sizes up to
+    ``a* = min {a : C(n+a-1, a) >= m}`` are considered: splitting a larger part into ``a*`` and
+    the rest never lowers the sum (it may add a group, e.g. when ``m = 1``). Dynamic
+    programming over (degree used, groups so far capped at ``min_parts``): ``O(d a* min_parts)``.
+    Returns the group sizes (non-increasing), or None when ``d < min_parts``.
+    """
+    if d < min_parts:
+        return None
+    a_star = 1
+    while a_star < d and math.comb(n + a_star - 1, a_star) < m:
+        a_star += 1
+    gain = [0] + [min(math.comb(n + a - 1, a), m) - 1 for a in range(1, a_star + 1)]
+    best = [[None] * (d + 1) for _ in range(min_parts + 1)]  # (sum of gains, -groups), parent
+    best[0][0] = ((0, 0), None)
+    for j in range(d):
+        for c in range(min_parts + 1):
+            if best[c][j] is None:
+                continue
+            (g, ng), _ = best[c][j]
+            for a in range(1, min(a_star, d - j) + 1):
+                c2, val = min(c + 1, min_parts), (g + gain[a], ng - 1)
+                cur = best[c2][j + a]
+                if cur is None or val > cur[0]:
+                    best[c2][j + a] = (val, (c, j, a))
+    groups, c, j = [], min_parts, d
+    while j > 0:
+        pc, pj, a = best[c][j][1]
+        groups.append(a)
+        c, j = pc, pj
+    return tuple(sorted(groups, reverse=True))

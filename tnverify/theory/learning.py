@@ -24,12 +24,13 @@ moment is exact (:func:`exact_moment`, Gaussian moments by Isserlis with sympy);
 recomputes from the definitions (rule ``gaussian-moment-identity``), and exact Jennrich over Q
 recovers the weights exactly when that is possible.
 
-Conventions: ``recovery_error`` = max over true neurons of ``1 - |cos(w_j, u_pi(j))|`` for the
-matching ``pi`` of true and recovered directions that minimises this maximum (bottleneck
-assignment). ``test_error`` = relative L2 error on fresh samples of the network refitted with
-the recovered directions: second layer by least squares on the features
-``s(+-|w_j| u_j^T x + b_j)``, i.e. with the ORACLE norms and biases (the paper recovers those by
-a Fourier method, not implemented here).
+Conventions: :func:`recovery_error` = max over true neurons of ``1 - |cos(w_j, u_pi(j))|`` for
+the matching ``pi`` of true and recovered directions that minimises this maximum (bottleneck
+assignment); it needs the generating weights, so it is an *oracle* comparison, for synthetic
+data only. The end-to-end method, its diagnostics from the samples alone and its held-out test
+error are in :mod:`tnverify.theory.moment_method` and :mod:`tnverify.theory.learning_diagnostics`;
+the overcomplete case in :mod:`tnverify.theory.learning_hardness`; the method, the ReLU
+coefficient and the limits of the method in docs/learning.md.
 
 References
 ----------
@@ -44,9 +45,7 @@ from __future__ import annotations
 
 import json
 import math
-import sys
-import time
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -58,22 +57,14 @@ from tnverify.errors import InputError, NumericalError, ShapeError
 from tnverify.numbers import enc, strict_json_loads, to_exact
 
 __all__ = ["Activation", "TwoLayerNet", "parse_activation", "random_network", "load_network", "sample",
-           "empirical_moment", "min_samples", "recover", "recovery_error", "refit_test_error", "LearnResult",
-           "learn", "identifiability_warnings", "exact_moment", "stein_weights", "moment_certificate",
-           "exact_recovery", "sweep", "learn_cost", "exact_moment_cost"]
+           "empirical_moment", "batch_moments", "second_moment", "min_samples", "recover", "recovery_error",
+           "identifiability_warnings", "exact_moment", "stein_weights", "moment_certificate", "exact_recovery",
+           "exact_moment_cost"]
 
 #: CP-ALS sweeps refining Jennrich's factors on the (noisy) empirical moment.
 REFINE_ITERATIONS = 200
 #: Operations charged per sympy term operation (Python objects, hashing, rational arithmetic).
 SYMPY_OPS = 10_000
-
-
-def learn_cost(d: int, k: int, n: int, n_test: int = 2000) -> tuple[float, float]:
-    """``(bytes, operations)`` of :func:`learn`: ``n`` samples, the ``n x d^2`` Khatri-Rao rows of the
-    moment GEMM (``n d^3`` multiply-adds), the ``d^3`` moment and its decomposition
-    (:data:`REFINE_ITERATIONS` CP-ALS sweeps of ``d^3 k``), and the test samples."""
-    d, k, n = float(d), float(k), float(n) + n_test
-    return 8 * n * d * (d + 2) + 8 * d ** 3, 2 * n * d ** 3 + REFINE_ITERATIONS * 3 * d ** 3 * k + n * d * k
 
 
 def exact_moment_cost(d: int, k: int, degree: int) -> tuple[float, float]:
@@ -89,36 +80,52 @@ _NAMED = {"cube": [0, 0, 0, 1], "square": [0, 0, 1], "quartic": [0, 0, 0, 0, 1]}
 
 @dataclass
 class Activation:
-    """An activation ``s``: vectorised ``fn`` and, for polynomials, ``coeffs`` (degree 0 up, exact)."""
+    """An activation ``s``: vectorised ``fn``, its third derivative ``d3`` where that is a function
+    (None for ReLU, whose third derivative is the distribution delta'), and for polynomials
+    ``coeffs`` (degree 0 up, exact)."""
 
     name: str
     fn: object
     coeffs: list | None = None
+    d3: object = None
 
 
-def _poly_fn(c):
-    cf = [float(x) for x in c]
-    return lambda u: np.polyval(cf[::-1], u)
+def _poly(spec, c):
+    cf = [float(x) for x in c][::-1]
+    return Activation(spec, lambda u: np.polyval(cf, u), c, lambda u: np.polyval(np.polyder(cf, 3), u))
+
+
+def _sigmoid(u):
+    return 0.5 * (1.0 + np.tanh(0.5 * u))
+
+
+def _sigmoid3(u):
+    g = _sigmoid(u)
+    return g * (1 - g) * (1 - 6 * g + 6 * g * g)
 
 
 def parse_activation(spec: str) -> Activation:
-    """``sigmoid``, ``tanh``, ``cube`` (u^3), ``square`` (u^2), ``quartic`` (u^4) or
-    ``poly:c0,c1,...`` (sum_m c_m u^m; integers or p/q)."""
+    """``sigmoid``, ``tanh``, ``relu`` (max(u, 0)), ``cube`` (u^3), ``square`` (u^2), ``quartic``
+    (u^4) or ``poly:c0,c1,...`` (sum_m c_m u^m; integers or p/q). Third derivatives:
+    ``-2 (1 - t^2)(1 - 3 t^2)`` for tanh (t = tanh u), ``g (1 - g)(1 - 6 g + 6 g^2)`` for the
+    sigmoid g."""
     if not isinstance(spec, str):
         raise InputError(f"expected an activation name, got {spec!r}")
     if spec == "sigmoid":
-        return Activation(spec, lambda u: 0.5 * (1.0 + np.tanh(0.5 * u)))
+        return Activation(spec, _sigmoid, None, _sigmoid3)
     if spec == "tanh":
-        return Activation(spec, np.tanh)
+        return Activation(spec, np.tanh, None, lambda u: -2 * (1 - np.tanh(u) ** 2) * (1 - 3 * np.tanh(u) ** 2))
+    if spec == "relu":
+        return Activation(spec, lambda u: np.maximum(u, 0.0))
     if spec in _NAMED:
-        c = [Fraction(x) for x in _NAMED[spec]]
-        return Activation(spec, _poly_fn(c), c)
+        return _poly(spec, [Fraction(x) for x in _NAMED[spec]])
     if spec.startswith("poly:"):
         c = [Fraction(to_exact(x, f"a coefficient of {spec!r}")) for x in spec[5:].split(",") if x.strip()]
         if not c:
             raise InputError(f"expected at least one coefficient in {spec!r}")
-        return Activation(spec, _poly_fn(c), c)
-    raise InputError(f"unknown activation {spec!r} (valid: sigmoid, tanh, cube, square, quartic, poly:c0,c1,...)")
+        return _poly(spec, c)
+    raise InputError(f"unknown activation {spec!r} (valid: sigmoid, tanh, relu, cube, square, quartic, "
+                     "poly:c0,c1,...)")
 
 
 @dataclass
@@ -244,15 +251,28 @@ def empirical_moment(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     if n < min_samples(d):
         raise InputError(f"expected at least {min_samples(d)} samples for the moment estimate with {d} inputs "
                          f"(the number of distinct entries of a symmetric {d}x{d}x{d} tensor), got {n}")
-    KR = (X[:, :, None] * X[:, None, :]).reshape(n, d * d)
-    T = ((X * y[:, None]).T @ KR).reshape(d, d, d) / n
-    m1 = (X * y[:, None]).mean(axis=0)
-    eye = np.eye(d)
-    T -= (np.einsum("i,kl->ikl", m1, eye) + np.einsum("k,il->ikl", m1, eye) + np.einsum("l,ik->ikl", m1, eye))
-    return T
+    return batch_moments(X, y, 1)[0][0]
 
 
-def _second_moment(X, y):
+def batch_moments(X: np.ndarray, y: np.ndarray, batches: int) -> tuple[np.ndarray, list]:
+    """``(Ms, sizes)``: :func:`empirical_moment` of each of ``batches`` consecutive batches of nearly
+    equal size (B x d x d x d), without its minimum-size check; the size-weighted mean of the
+    ``Ms`` is the moment of all samples (the estimator is linear in the samples). O(n d^3)."""
+    parts = np.array_split(np.arange(X.shape[0]), batches)
+    out = np.empty((batches,) + (X.shape[1],) * 3)
+    eye = np.eye(X.shape[1])
+    for b, p in enumerate(parts):
+        Xb, yb = X[p], y[p]
+        KR = (Xb[:, :, None] * Xb[:, None, :]).reshape(len(p), -1)
+        T = ((Xb * yb[:, None]).T @ KR).reshape(out.shape[1:]) / len(p)
+        m1 = (Xb * yb[:, None]).mean(axis=0)
+        out[b] = T - (np.einsum("i,kl->ikl", m1, eye) + np.einsum("k,il->ikl", m1, eye)
+                      + np.einsum("l,ik->ikl", m1, eye))
+    return out, [len(p) for p in parts]
+
+
+def second_moment(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``(1/n) sum_i y_i He_2(x_i)``, ``He_2(x) = x x^T - I`` (d x d), the whitening moment. O(n d^2)."""
     n = X.shape[0]
     return (X * y[:, None]).T @ X / n - np.mean(y) * np.eye(X.shape[1])
 
@@ -341,26 +361,6 @@ def recovery_error(W_true, U) -> tuple[float, list]:
     raise NumericalError("no matching of recovered to true directions (non-finite directions?)")
 
 
-def refit_test_error(net: TwoLayerNet, U: np.ndarray, X: np.ndarray, y: np.ndarray, X_test: np.ndarray,
-                     y_test: np.ndarray) -> float:
-    """Relative test error of ``sum_j (c_j+ s(|w_j| u_j^T x + b_j) + c_j- s(-|w_j| u_j^T x + b_j))``
-    with ``c`` by least squares on ``(X, y)``; the matched neuron's norm and bias are oracle values."""
-    _, pi = recovery_error(net.W, U)
-    Wf = np.asarray(net.W, dtype=float)
-    b = np.asarray(net.b, dtype=float)
-    scale = np.linalg.norm(Wf, axis=0)
-
-    def feats(Z):
-        cols = []
-        for j in range(net.k):
-            z = scale[j] * (Z @ U[:, pi[j]])
-            cols += [net.activation.fn(z + b[j]), net.activation.fn(-z + b[j])]
-        return np.column_stack(cols)
-
-    c = np.linalg.lstsq(feats(X), y, rcond=None)[0]
-    return float(np.linalg.norm(feats(X_test) @ c - y_test) / max(np.linalg.norm(y_test), np.finfo(float).tiny))
-
-
 def identifiability_warnings(net: TwoLayerNet, lambdas=None) -> list[str]:
     """Warnings where uniqueness of the moment decomposition is not established.
 
@@ -388,59 +388,6 @@ def identifiability_warnings(net: TwoLayerNet, lambdas=None) -> list[str]:
         if zero:
             out.append(f"lambda_j = a_j E[s'''] is 0 for neurons {zero}: the third moment does not see them")
     return out
-
-
-@dataclass
-class LearnResult:
-    """Outcome of :func:`learn` (status ``numerical``)."""
-
-    recovery_error: float
-    test_error: float
-    n: int
-    d: int
-    k: int
-    method: str
-    matching: list
-    recovered: np.ndarray
-    warnings: list = dc_field(default_factory=list)
-    seconds: float = 0.0
-
-    def to_dict(self) -> dict:
-        """JSON-ready errors, sizes, method, matching and warnings; the status is always ``numerical``."""
-        return {"status": "numerical", "recovery_error": self.recovery_error, "test_error": self.test_error,
-                "samples": self.n, "inputs": self.d, "hidden": self.k, "method": self.method,
-                "matching": self.matching, "warnings": self.warnings, "seconds": round(self.seconds, 4)}
-
-
-def learn(net: TwoLayerNet, n: int, *, seed: int = 0, method: str = "jennrich", n_test: int = 2000,
-          warnings: list | None = None) -> LearnResult:
-    """Draw ``n`` samples, estimate ``M3`` (and ``M2``), decompose, and score the recovery.
-
-    ``M3 = (1/n) sum_i y_i He_3(x_i)`` estimates ``sum_j lambda_j w_j^{(x)3}`` (Stein's identity,
-    module docstring); :func:`recover` decomposes it, :func:`recovery_error` and
-    :func:`refit_test_error` score the directions. Needs k <= d (independent w_j). Cost
-    O(n d^3) for the moment plus the decomposition; the result is ``numerical``.
-    """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise InputError(f"expected an integer number of samples, got {n!r}")
-    if n < min_samples(net.d):
-        raise InputError(f"expected at least {min_samples(net.d)} samples for the moment estimate with {net.d} "
-                         f"inputs, got {n}")
-    if net.k > net.d:
-        raise ShapeError(f"{net.k} hidden units > {net.d} inputs: the tensor methods here need independent w_j")
-    memory, work = learn_cost(net.d, net.k, n, n_test)
-    budget.require(f"learning from {n} samples with {net.d} inputs", memory=memory, work=work)
-    t0 = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    X, y = sample(net, n, rng)
-    M3 = empirical_moment(X, y)
-    M2 = _second_moment(X, y) if method == "power" else None
-    U = recover(M3, net.k, method=method, seed=rng, M2=M2)
-    err, pi = recovery_error(net.W, U)
-    Xt, yt = sample(net, n_test, rng)
-    te = refit_test_error(net, U, X, y, Xt, yt)
-    w = identifiability_warnings(net) if warnings is None else warnings
-    return LearnResult(err, te, n, net.d, net.k, method, pi, U, w, time.perf_counter() - t0)
 
 
 # ------------------------------------------------------------------ exact mode (polynomial activations)
@@ -556,25 +503,3 @@ def exact_recovery(net: TwoLayerNet, M3=None, *, seed: int = 0) -> tuple[bool, s
             return False, f"w_{j} is not parallel to any recovered column"
         used.add(hit)
     return True, f"all {net.k} weight vectors recovered exactly (up to scale) by Jennrich over Q"
-
-
-# ------------------------------------------------------------------ sweep
-def sweep(net: TwoLayerNet, ns, *, seed: int = 0, method: str = "jennrich", progress: bool = False) -> list[dict]:
-    """Recovery and test error against the sample size, one row per n (the faces write CSV and figures)."""
-    ns = [int(n) for n in ns]
-    tally = budget.Tally(f"the sweep over {len(ns)} sample sizes up to {max(ns, default=0)}")
-    for n in ns:  # the whole sweep, before the first point
-        memory, work = learn_cost(net.d, net.k, n)
-        tally.add(memory=memory, work=work)
-    warn = identifiability_warnings(net)
-    rows = []
-    it = ns
-    if progress:
-        from tqdm import tqdm
-
-        it = tqdm(ns, desc="sweep", file=sys.stderr)
-    for t, n in enumerate(it):
-        r = learn(net, n, seed=seed + t, method=method, warnings=warn)
-        rows.append({"samples": n, "recovery_error": r.recovery_error, "test_error": r.test_error,
-                     "seconds": round(r.seconds, 4)})
-    return rows

@@ -16,6 +16,10 @@ polynomial parameter map (:mod:`tnverify.theory.jacobian`).
   - ``border-rank``: ``ambient - 1`` when a flattening (a catalecticant for
     symmetric tensors) or the Strassen/Koszul flattening of a random tensor of
     the format has rank larger than its bound on sigma_R (``R``, resp. ``2R``);
+  - ``equations``: ``N - k`` when k gradients of (kR+1)-minors of flattenings or
+    Koszul-Young flattenings are independent at a point of sigma_R
+    (:mod:`tnverify.theory.defects`; this proves defects, and "not filling at R-1" for
+    generic ranks when no single flattening of a random tensor does);
   - ``bottleneck``: for a network with a hidden width 1 at layer i, the outputs
     are ``v * u^(r^(h-1-i))`` with ``u`` the scalar output of the first i layers,
     so ``dim <= (parameters of layers 1..i - hidden widths before i) + d_h - 1``.
@@ -286,6 +290,22 @@ def _border_rank_bound(spec: dict, p: int, rng, cert: Certificate | None):
 
 
 # ------------------------------------------------------------------ dimensions
+def _defect(spec: dict, p: int, point: list, cert: Certificate, seed: int):
+    """:func:`tnverify.theory.defects.defect_bound` at ``point`` and its certificate steps (the caller adds
+    them when the bound helps), or None. The route is optional: over the budget it is skipped, never an
+    error of the request.
+    """
+    from tnverify.errors import BudgetError
+    from tnverify.theory import defects
+
+    tmp = Certificate()
+    try:
+        d = defects.defect_bound(spec, p, point, tmp, seed=seed, sid=f"equations-{len(cert.steps)}")
+    except BudgetError:
+        return None
+    return None if d is None else (d, tmp.steps)
+
+
 def _lower(spec: dict, seed: int, prime: int | None, target: int, tries: int):
     """Best Jacobian rank over up to ``tries`` (point, prime) pairs; stops at ``target``."""
     rng = np.random.default_rng(seed)
@@ -310,12 +330,13 @@ def _jac_step(cert: Certificate, spec: dict, best, sid: str) -> None:
 
 
 def format_dimension(spec: dict, seed: int = 0, *, prime: int | None = None, tries: int = 3,
-                     cert: Certificate | None = None, border: bool = True) -> DimResult:
+                     cert: Certificate | None = None, border: bool = True, defects: bool = True) -> DimResult:
     """Dimension of the image of the parameter map ``spec`` (a :mod:`tnverify.theory.jacobian` spec).
 
     Returns a :class:`DimResult` with the proved Jacobian lower bound, the best
     structural upper bound and its source, and a certificate when ``cert`` is
-    given (steps are appended to it) or created.
+    given (steps are appended to it) or created. ``border`` and ``defects`` switch the
+    border-rank flattening and the equations route (:mod:`tnverify.theory.defects`) on or off.
     """
     J.require_jacobian(spec, times=max(1, tries))  # before any exact size: those can have millions of digits
     cert = cert if cert is not None else Certificate()
@@ -346,6 +367,13 @@ def format_dimension(spec: dict, seed: int = 0, *, prime: int | None = None, tri
             cert.add_step("dim-at-most", id=f"gauge-{len(cert.steps)}", variety=spec, method="gauge",
                           rank=P - g.rank, point=[np.asarray(x).tolist() for x in best[4]], modulus=p,
                           minor={"rows": g.rows, "cols": g.cols})
+    if defects and f == "partial-symmetric" and best[0] < min(u for u, _ in uppers):
+        got = _defect(spec, p, best[4], cert, seed)
+        if got is not None and got[0].bound < min(u for u, _ in uppers):
+            d = got[0]
+            cert.steps += got[1]
+            uppers.append((d.bound, d.describe()))
+            extra["equations"] = {"bound": d.bound, "independent": d.rank, "minors": d.used}
     if border and f == "partial-symmetric" and best[0] < N and min(u for u, _ in uppers) >= N:
         b = _border_rank_bound(spec, p, rng, cert)
         if b is not None:
@@ -355,7 +383,7 @@ def format_dimension(spec: dict, seed: int = 0, *, prime: int | None = None, tri
     upper, source = min(uppers, key=lambda t: t[0])
     _jac_step(cert, spec, best, f"jac-{len(cert.steps)}")
     cert.conclude("dim-at-least", {"variety": spec}, best[0])
-    if not source.startswith(("border", "gauge")):
+    if not source.startswith(("border", "gauge", "equations")):
         cert.add_step("dim-at-most", id=f"upper-{len(cert.steps)}", variety=spec, method=source.split()[0], rank=upper)
     cert.conclude("dim-at-most", {"variety": spec}, upper)
     status = "proved" if best[0] == upper else "unknown"
@@ -477,11 +505,19 @@ def generic_rank(dims=None, *, symmetric: tuple | None = None, blocks=None, seed
         b = _border_rank_bound(prev, pick_prime(seed + 101), np.random.default_rng(seed + 11), cert)
         if b is not None:
             lower_src = f"border rank: {b[0]} of rank {b[1]} > {b[2]} x {R - 1}"
+        else:
+            prng = np.random.default_rng([seed, R - 1, 23])
+            pp = pick_prime(prng, FAST_PRIME_BITS)
+            got = _defect(prev, pp, J.random_parameters(prev, pp, prng), cert, seed)
+            if got is not None and got[0].bound < N:
+                cert.steps += got[1]
+                lower_src = f"sigma_{R - 1} has dim <= {got[0].bound} < {N}, by {got[0].describe()}"
     if lower_src is None:
         return GenericRankResult(bl, None, max(R0, 1), R, "parameters", R0, N, "unknown", cert, dims_seen,
                                  "filling at R proved; no structural bound excludes R-1")
     if R > 1:
-        dims_seen.setdefault(R - 1, {})["upper"] = N - 1 if lower_src.startswith("border") else (R - 1) * per_term(bl)
+        dims_seen.setdefault(R - 1, {})["upper"] = (N - 1 if lower_src.startswith("border") else got[0].bound
+                                                    if lower_src.startswith("sigma") else (R - 1) * per_term(bl))
     cert.add_step("generic-rank", id="generic-rank", format=fmt, rank=R)
     cert.conclude("generic-rank", {"format": fmt}, R)
     return GenericRankResult(bl, R, R, R, lower_src, R0, N, "proved", cert, dims_seen)

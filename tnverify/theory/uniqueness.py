@@ -19,7 +19,10 @@ Conditions
 * Jennrich (Harshman 1970; Leurgans, Ross, Abel 1993): ``A``, ``B`` of full column rank
   and ``k_C >= 2`` -- a special case of Kruskal's condition that comes with an algorithm
   (:func:`exact_jennrich`), exact over Q when the eigenvalues are rational [5]_ [6]_.
-* Domanov and De Lathauwer's relaxed conditions are NOT implemented.
+* Domanov and De Lathauwer's C_m condition (one factor of rank r_C, m = R - r_C + 2):
+  :mod:`tnverify.theory.domanov`. Generic formats beyond these: the Chiantini-Ottaviani-
+  Vannieuwenhoven criterion (:mod:`tnverify.theory.cov`), whose parameter count also proves
+  "not unique" when ``R (sum n_k - N + 1) > prod n_k``.
 
 Generic results: every condition above is Zariski open in the factors; holding at one
 integer point (mod p, hence over Q) it holds on a dense open set, i.e. for generic
@@ -60,8 +63,10 @@ from tnverify.exact import as_exact_array, integer_rows, nullspace, rank, solve,
 from tnverify.numbers import to_exact
 from tnverify.numeric.modp import random_prime, rank_profile
 from tnverify.results import Status
+from tnverify.theory.domanov import domanov_condition
+from tnverify.theory.cov import check_cp_format, cov_identifiability, segre_dim
 from tnverify.theory.costs import compound_cost, generic_uniqueness_cost, jennrich_cost, pnn_cost
-from tnverify.theory.kruskal import kruskal_certificate, kruskal_rank, random_matrix
+from tnverify.theory.kruskal import best_grouping as _best_grouping, kruskal_certificate, kruskal_rank, random_matrix
 
 __all__ = ["Condition", "UniquenessResult", "factors_uniqueness", "generic_uniqueness", "pnn_identifiability",
            "compound2", "khatri_rao", "veronese", "exact_jennrich", "JennrichResult"]
@@ -72,7 +77,8 @@ POINT_BITS = 20
 
 @dataclass
 class Condition:
-    """One sufficient condition: ``held`` is True (proved), False (fails at these factors) or None (n/a)."""
+    """One sufficient condition: ``held`` is True (proved), False (fails at these factors) or None (not
+    shown: not applicable, or a rank mod p too small to decide)."""
 
     name: str
     held: bool | None
@@ -110,7 +116,7 @@ class UniquenessResult:
         """The verdict line, then one line per condition (holds / fails / n/a) with its detail."""
         out = [f"{self.verdict} ({self.status}) -- {self.notion}"]
         for c in self.conditions:
-            mark = {True: "holds", False: "fails", None: "n/a"}[c.held]
+            mark = {True: "holds", False: "fails", None: "not shown"}[c.held]
             out.append(f"  [{mark:5}] {c.name}: {c.detail}")
         return "\n".join(out)
 
@@ -269,11 +275,17 @@ def factors_uniqueness(factors, *, seed: int = 0, tensor=None, max_subsets: int 
                                f"full column rank: {dict(zip(names, full))}; implies Kruskal's condition"))
         if not proved:
             proved = _compound_condition(Fs, names, R, kres, rng, cert, conds, seed)
-            if proved and step:
-                cert.steps[-1]["tensor"] = "T"
+        if not proved and R >= 2:
+            held, detail = domanov_condition(Fs, names, lows, cert, rng, seed)
+            conds.append(Condition("Domanov-De Lathauwer C_m(A)(.)C_m(B), m = R - r_C + 2", held, detail))
+            proved = bool(held)
+        if proved and step and cert.steps[-1]["rule"] != "kruskal-uniqueness":
+            cert.steps[-1]["tensor"] = "T"
     values = {"rank": R, "format": [F.shape[0] for F in Fs], "k_ranks": lows, "k_upper": ups, "order": N}
     if not proved:
         return UniquenessResult("unknown", "unknown", conds, values, None)
+    held = next(c.name for c in reversed(conds) if c.held and not c.name.startswith("Jennrich"))
+    values["criterion"] = "Domanov-De Lathauwer" if held.startswith("Domanov") else held.split()[0]
     sub = {"factors": [{"object": n} for n in names], "field": "C"}
     cert.conclude("cp-unique", sub, True)
     cert.conclude("cp-rank", sub, R)
@@ -315,20 +327,9 @@ def generic_uniqueness(shape, R: int, *, symmetric: bool = False, seed: int = 0,
         elif res.verdict == "not identifiable":
             res.verdict = "not unique"
         return res
-    N, need = len(shape), 2 * R + len(shape) - 1
-    cap = [min(I, R) for I in shape]
-    if R > math.prod(shape) and sum(cap) < need:
-        # (R above the ambient dimension: no random point is drawn) no sufficient condition can hold
-        # at any point: k_n <= min(I_n, R), and Jennrich and the compound condition need a factor
-        # of full column rank
-        name = "Kruskal k_A + k_B + k_C >= 2R + 2" if N == 3 else "Sidiropoulos-Bro sum k_n >= 2R + N - 1"
-        conds = [Condition(name, False, f"k_n <= min(I_n, R) = {cap} at every point: sum {sum(cap)} < {need}")]
-        if N == 3:
-            conds.append(Condition("Jennrich / compound C2(A)(.)C2(B): a factor of full column rank", False,
-                                   f"R = {R} exceeds every dimension {shape}"))
-        values = {"rank": R, "format": shape, "k_ranks": None, "k_expected": cap, "order": N, "symmetric": False}
-        return UniquenessResult("unknown", "unknown", conds, values, None,
-                                "generic essential uniqueness of the CP decomposition, over C")
+    shape = check_cp_format(shape, R)  # >= 2 per mode, R <= ambient (a dimension 1 is a lower order)
+    if R * segre_dim(shape) > math.prod(shape):  # no sufficient condition can hold: refuted by the count
+        return _with_cov(None, cov_identifiability(shape, R, seed=seed), shape, R)
     memory, work = generic_uniqueness_cost(shape, R, tries)  # before the random factors
     budget.require(f"generic uniqueness of rank-{R} CP of format {brief(shape)}", memory=memory, work=work)
     best = None
@@ -341,46 +342,38 @@ def generic_uniqueness(shape, R: int, *, symmetric: bool = False, seed: int = 0,
         best = res
         if res.status == "proved" or res.values["k_ranks"] == expected:
             break
-    return best
+    if best.status == "proved":
+        return best
+    best.notion = "generic essential uniqueness of the CP decomposition, over C (tested at a random point)"
+    return _with_cov(best, cov_identifiability(shape, R, seed=seed), shape, R)
+
+
+def _with_cov(res: UniquenessResult | None, cov, shape, R) -> UniquenessResult:
+    """Add the COV criterion's outcome to a generic result (or make one): its condition, verdict and certificate."""
+    count = cov.status == "refuted" and cov.detail.startswith("r s")
+    name = ("parameter count r (sum n_k - d + 1) > prod n_k (positive-dimensional fibres)" if count else
+            "dim sigma_r < r (sum n_k - d + 1) by equations (positive-dimensional fibres)" if cov.status == "refuted"
+            else "Chiantini-Ottaviani-Vannieuwenhoven (Terracini + tangential contact locus)")
+    cond = Condition(name, True if cov.status != "unknown" else None, cov.detail)
+    if res is None:
+        values = {"rank": R, "format": list(shape), "k_ranks": None, "order": len(shape), "symmetric": False}
+        res = UniquenessResult("unknown", "unknown", [], values, None,
+                               "generic essential uniqueness of the CP decomposition, over C")
+    res.conditions.append(cond)
+    res.values.update({k: cov.values[k] for k in ("segre_dim", "cov_max_rank", "expected_generic_rank")})
+    if cov.status == "unknown":
+        return res
+    res.status, res.certificate = cov.status, cov.certificate
+    res.verdict = "unique" if cov.status == "proved" else "not unique"
+    res.values["criterion"] = "COV" if cov.status == "proved" else ("parameter count" if count else "defect")
+    res.notion = "generic essential uniqueness of the CP decomposition, over C " + (
+        "(proved at a random point)" if cov.status == "proved" else "(refuted: positive-dimensional fibres)")
+    return res
 
 
 # ------------------------------------------------------------------ polynomial networks
-def _best_grouping(n: int, m: int, d: int, min_parts: int):
-    """Grouping of the ``d`` symmetric modes with the largest expected Kruskal slack.
-
-    Maximises ``sum_g (k(a_g) - 1)`` with ``k(a) = min(C(n+a-1, a), m)`` (the generic k-rank
-    of the ``a``-th Veronese factor) over partitions of ``d`` into at least ``min_parts`` groups,
-    preferring fewer groups among equal sums of the part sizes considered. Only part sizes up to
-    ``a* = min {a : C(n+a-1, a) >= m}`` are considered: splitting a larger part into ``a*`` and
-    the rest never lowers the sum (it may add a group, e.g. when ``m = 1``). Dynamic
-    programming over (degree used, groups so far capped at ``min_parts``): ``O(d a* min_parts)``.
-    Returns the group sizes (non-increasing), or None when ``d < min_parts``.
-    """
-    if d < min_parts:
-        return None
-    a_star = 1
-    while a_star < d and math.comb(n + a_star - 1, a_star) < m:
-        a_star += 1
-    gain = [0] + [min(math.comb(n + a - 1, a), m) - 1 for a in range(1, a_star + 1)]
-    best = [[None] * (d + 1) for _ in range(min_parts + 1)]  # (sum of gains, -groups), parent
-    best[0][0] = ((0, 0), None)
-    for j in range(d):
-        for c in range(min_parts + 1):
-            if best[c][j] is None:
-                continue
-            (g, ng), _ = best[c][j]
-            for a in range(1, min(a_star, d - j) + 1):
-                c2, val = min(c + 1, min_parts), (g + gain[a], ng - 1)
-                cur = best[c2][j + a]
-                if cur is None or val > cur[0]:
-                    best[c2][j + a] = (val, (c, j, a))
-    groups, c, j = [], min_parts, d
-    while j > 0:
-        pc, pj, a = best[c][j][1]
-        groups.append(a)
-        c, j = pc, pj
-    return tuple(sorted(groups, reverse=True))
-
+#: Ambient dimensions up to this size are reported as exact integers, larger ones as ``about 10^k``.
+AMBIENT_EXACT = 10 ** 60
 
 def pnn_identifiability(n: int, m: int, d: int, outputs: int = 1, *, seed: int = 0, W=None, V=None,
                         tries: int = 2) -> UniquenessResult:
@@ -404,13 +397,16 @@ def pnn_identifiability(n: int, m: int, d: int, outputs: int = 1, *, seed: int =
     memory, work = pnn_cost(n, m, d, o, 1 if W is not None else tries)
     budget.require(f"the identifiability of a polynomial network with {n} inputs, {m} neurons, degree {d}"
                    + (f", {o} outputs" if o > 1 else ""), memory=memory, work=work)
-    params, ambient = m * (n + o - 1), o * math.comb(n + d - 1, d)
+    params = m * (n + o - 1)
+    small = budget.comb_capped(n + d - 1, d, max(params, AMBIENT_EXACT))  # never the million-digit integer
+    ambient = o * small if small <= max(params, AMBIENT_EXACT) else (
+        f"{o} C({n + d - 1}, {d}), about 10^{math.log10(o) + budget.comb_log10(n + d - 1, d):.0f}")
     values = {"inputs": n, "width": m, "outputs": o, "degree": d, "params_mod_scaling": params,
               "ambient": ambient}
     conds = []
     notion = ("identifiability up to permutation and scaling of the neurons, "
               + ("at the given weights and generically" if W is not None else "generic (random point)") + ", over C")
-    if params > ambient:
+    if isinstance(ambient, int) and params > ambient:
         cert = Certificate()
         cert.add_step("parameter-count-not-identifiable", id="count", inputs=n, width=m, outputs=o, degree=d)
         cert.conclude("generic-pnn-identifiable", {"inputs": n, "width": m, "outputs": o, "degree": d}, False)
@@ -421,7 +417,7 @@ def pnn_identifiability(n: int, m: int, d: int, outputs: int = 1, *, seed: int =
     plans = []
     g = _best_grouping(n, m, d, 2 if o > 1 else 3)
     if g is not None:
-        ks = [min(math.comb(n + a - 1, a), m) for a in g] + ([min(o, m)] if o > 1 else [])
+        ks = [min(budget.comb_capped(n + a - 1, a, m), m) for a in g] + ([min(o, m)] if o > 1 else [])
         plans.append((sum(ks) - (2 * m + len(ks) - 1), g, ks))
     if not plans or plans[0][0] < 0:
         detail = ("no grouping into >= 3 factors" if not plans else

@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import math
 
+from tnverify.checker import network_eval
 from tnverify.checker.kernel import (
     CheckFailure, Malformed, check_minor, field, int_list, integer, minor_hint, prime, rule,
 )
@@ -80,8 +81,9 @@ def variety(v, where: str) -> dict:
                 counts[lab] = counts.get(lab, 0) + 1
         if any(counts[o] != 1 for o in outs) or any(n != 2 for lab, n in counts.items() if lab not in outs):
             raise Malformed(f"{where}: outputs must appear on one core, bonds on exactly two")
-        if math.prod(dims.values()) * len(cores) > MAX_WORK or _ambient(v) > MAX_DIM:
-            raise Malformed(f"{where}: network too large for the checker")
+        if len(cores) > network_eval.MAX_CORES or _ambient(v) > MAX_DIM or _params(v) > MAX_DIM:
+            raise Malformed(f"{where}: network too large for the checker (at most {network_eval.MAX_CORES} cores, "
+                            f"{MAX_DIM} entries and {MAX_DIM} parameters)")
     elif fmt == "polynet":
         if set(v) - {"format", "widths", "degree"}:
             raise Malformed(f"{where}: unknown keys")
@@ -234,37 +236,6 @@ def _partial_minor(v: dict, pt: list, p: int, rows: list, cols: list) -> list:
     return M
 
 
-def _network_jacobian(v: dict, pt: list, p: int) -> list:
-    """Full Jacobian (N x params) of the contraction, by enumerating label assignments."""
-    cores, outs = v["cores"], v["outputs"]
-    dims = {lab: s for c in cores for lab, s in zip(c["labels"], c["shape"])}
-    labels = sorted(dims)
-    N = _ambient(v)
-    offs = [0]
-    for c in cores:
-        offs.append(offs[-1] + math.prod(c["shape"]))
-    J = [[0] * offs[-1] for _ in range(N)]
-    pos = {lab: i for i, lab in enumerate(labels)}
-    for assign in itertools.product(*[range(dims[lab]) for lab in labels]):
-        out = 0
-        for o in outs:
-            out = out * dims[o] + assign[pos[o]]
-        idx = []
-        for c in cores:
-            f = 0
-            for lab, s in zip(c["labels"], c["shape"]):
-                f = f * s + assign[pos[lab]]
-            idx.append(f)
-        vals = [pt[k][idx[k]] for k in range(len(cores))]
-        for k in range(len(cores)):
-            x = 1
-            for l in range(len(cores)):
-                if l != k:
-                    x = x * vals[l] % p
-            J[out][offs[k] + idx[k]] = (J[out][offs[k] + idx[k]] + x) % p
-    return J
-
-
 def _polynet_jacobian(v: dict, pt: list, p: int) -> list:
     """Rows (output j, point t), columns parameters; forward mode mod p."""
     w, r = v["widths"], v["degree"]
@@ -301,7 +272,9 @@ def _polynet_jacobian(v: dict, pt: list, p: int) -> list:
 def _jacobian_minor(v: dict, pt: list, p: int, rows: list, cols: list) -> list:
     if v["format"] == "partial-symmetric":
         return _partial_minor(v, pt, p, rows, cols)
-    J = _network_jacobian(v, pt, p) if v["format"] == "tensor-network" else _polynet_jacobian(v, pt, p)
+    if v["format"] == "tensor-network":
+        return network_eval.jacobian_minor(v, pt, p, rows, cols)
+    J = _polynet_jacobian(v, pt, p)
     return [[J[i][j] for j in cols] for i in rows]
 
 
@@ -317,7 +290,10 @@ def jacobian_rank_at_least(step: dict, ctx) -> list:
 
     Step ``{map, point, modulus, rank, minor}``. This module rebuilds the hinted r x r entries
     of the Jacobian of the parameter map at the point mod p with its own code, and hands them
-    to ``check_minor``. Terracini: the dimension of the image is the generic Jacobian rank, and
+    to ``check_minor``; only those entries are built (a tensor network's rows by
+    :func:`tnverify.checker.network_eval.jacobian_minor`, each from its sliced network), so the
+    hinted rows may be any subset of the entries of the tensor: a minor of a submatrix is a
+    minor of the matrix. Terracini: the dimension of the image is the generic Jacobian rank, and
     the rank at any point (mod p) is at most the generic rank (docs/mathematics.md, sections 1,
     5 and 6). Fact ``dim-at-least`` r.
     """
@@ -331,46 +307,12 @@ def jacobian_rank_at_least(step: dict, ctx) -> list:
     rows, cols = _minor(step, _jac_rows(v, pt), _params(v), r, "step")
     if v["format"] == "polynet" and _params(v) * _jac_rows(v, pt) * max(v["widths"]) > MAX_WORK:
         raise Malformed("step: network Jacobian too large for the checker")
-    check_minor(_jacobian_minor(v, pt, p, rows, cols), r, p, "of the Jacobian at the hinted rows and columns")
+    check_minor(_jacobian_minor(v, pt, p, rows, cols), r, p, "of the Jacobian at the hinted rows and columns",
+                residues=v["format"] == "tensor-network")
     return [("dim-at-least", {"variety": v}, r)]
 
 
 # ------------------------------------------------------------------ upper bounds
-def _gauge_matrix(v: dict, pt: list, p: int) -> list:
-    """Parameters x (sum over bonds of r^2): A -> A E_uv on one end, B -> -E_uv B on the other."""
-    cores, outs = v["cores"], v["outputs"]
-    offs = [0]
-    for c in cores:
-        offs.append(offs[-1] + math.prod(c["shape"]))
-    ends: dict = {}
-    for ci, c in enumerate(cores):
-        for ax, lab in enumerate(c["labels"]):
-            if lab not in outs:
-                ends.setdefault(lab, []).append((ci, ax))
-    cols = []
-    for lab in sorted(ends):
-        (c0, a0), (c1, a1) = ends[lab]
-        r = cores[c0]["shape"][a0]
-        for u in range(r):
-            for w in range(r):
-                col = [0] * offs[-1]
-                for side, (ci, ax) in enumerate(((c0, a0), (c1, a1))):
-                    shape = cores[ci]["shape"]
-                    src, dst = (u, w) if side == 0 else (w, u)
-                    for idx in itertools.product(*[range(s) for s in shape]):
-                        if idx[ax] != dst:
-                            continue
-                        sidx = list(idx)
-                        sidx[ax] = src
-                        f = g = 0
-                        for s, a, b in zip(shape, idx, sidx):
-                            f, g = f * s + a, g * s + b
-                        x = pt[ci][g]
-                        col[offs[ci] + f] = (col[offs[ci] + f] + (x if side == 0 else -x)) % p
-                cols.append(col)
-    return [[cols[j][i] for j in range(len(cols))] for i in range(offs[-1])]
-
-
 @rule("dim-at-most")
 def dim_at_most(step: dict, ctx) -> list:
     """``dim-at-most``: an upper bound on the dimension, by a count or by a gauge minor.
@@ -382,7 +324,8 @@ def dim_at_most(step: dict, ctx) -> list:
     width 1, at layer i): outputs are ``v u^e`` with u the scalar output of the first i layers, so
     dim <= sum_{l<=i} d_l d_{l-1} - sum_{0<l<i} d_l + d_h - 1. ``gauge`` {point, modulus,
     minor}: the gauge orbit lies in the fibre, so dim <= parameters - rank of the
-    infinitesimal gauge action at a point, that rank shown by a minor (``check_minor``).
+    infinitesimal gauge action at a point, that rank shown by a minor (``check_minor``; only
+    its hinted entries are built, :func:`tnverify.checker.network_eval.gauge_minor`).
     Fact ``dim-at-most``.
     """
     method = field(step, "method", "step", str)
@@ -410,10 +353,9 @@ def dim_at_most(step: dict, ctx) -> list:
         s = _params(v) - u
         if s < 0:
             raise CheckFailure(f"bound {u} exceeds the parameter count {_params(v)}")
-        G = _gauge_matrix(v, pt, p)
-        ncols = len(G[0]) if G else 0
-        rows, cols = _minor(step, len(G), ncols, s, "step")
-        check_minor([[G[i][j] for j in cols] for i in rows], s, p, "of the infinitesimal gauge action")
+        rows, cols = _minor(step, _params(v), network_eval.gauge_columns(v), s, "step")
+        check_minor(network_eval.gauge_minor(v, pt, p, rows, cols), s, p, "of the infinitesimal gauge action",
+                    residues=True)
         bound = u
     else:
         raise Malformed(f"step.method: expected ambient, parameters, bottleneck or gauge, got {method!r}")
