@@ -445,17 +445,27 @@ def ht_descent(W, woff, left, right, mode, nin, nout, dims, K, st_off, cls_off, 
             ni = nin[v]
             kv = K[v]
             if no == 1:  # a scalar output: G_v and the children's gradients in one fused pass
+                acc = buf_g[:ni]
+                wv = buf_o[:ni]
                 for q in range(ni):
-                    G[base + q] = 0.0
+                    acc[q] = 0.0
+                    wv[q] = W[base + q]
                 for c in range(kv):
                     ia = sa + ca[cls_off[v] + c]
                     ib = sb + cb[cls_off[v] + c]
                     g = gphi[s0 + c, 0]
+                    pr = psi[s0 + c]
+                    pa = phi[ia]
+                    pb = phi[ib]
+                    ga = gphi[ia]
+                    gb = gphi[ib]
                     for q in range(ni):
-                        G[base + q] += psi[s0 + c, q] * g
-                        gs = W[base + q] * g
-                        gphi[ia, q] += gs * phi[ib, q]
-                        gphi[ib, q] += gs * phi[ia, q]
+                        acc[q] += pr[q] * g
+                        gs = wv[q] * g
+                        ga[q] += gs * pb[q]
+                        gb[q] += gs * pa[q]
+                for q in range(ni):
+                    G[base + q] = acc[q]
                 continue
             if ni == rmax:
                 P = psi[s0:s0 + kv]
