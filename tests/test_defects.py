@@ -349,3 +349,47 @@ def test_waring_border_rank_closed_by_the_filling_secant(text, n, d, value):
     lowered = copy.deepcopy(cert)
     next(s for s in lowered["steps"] if s["rule"] == "waring-border-rank-at-most")["rank"] = value - 1
     assert not check(lowered).ok  # sigma_{R-1} was not shown to fill
+
+
+def _shallow_net_jacobian_rank(d0: int, d1: int, d2: int, r: int, seed: int) -> int:
+    """Rank of the Jacobian of (W_1, W_2) -> coefficients of W_2 (W_1 x)^r, by sympy over Q at a random point."""
+    rng = np.random.default_rng(seed)
+    W1 = sympy.Matrix(d1, d0, lambda i, j: sympy.Symbol(f"w{i}_{j}"))
+    W2 = sympy.Matrix(d2, d1, lambda i, j: sympy.Symbol(f"a{i}_{j}"))
+    x = sympy.symbols(f"x0:{d0}")
+    hidden = [sum(W1[j, k] * x[k] for k in range(d0)) ** r for j in range(d1)]
+    coeffs = []
+    for i in range(d2):
+        poly = sympy.Poly(sympy.expand(sum(W2[i, j] * hidden[j] for j in range(d1))), *x)
+        coeffs += [poly.coeff_monomial(m) for m in sympy.itermonomials(x, r, r)]
+    params = list(W1) + list(W2)
+    sub = {s: int(v) for s, v in zip(params, rng.integers(-9, 10, len(params)))}
+    return sympy.Matrix([[sympy.diff(c, s).subs(sub) for s in params] for c in coeffs]).rank()
+
+
+@pytest.mark.parametrize("widths, degree, dim", [((3, 5, 1), 4, 14), ((3, 2, 1), 2, 5), ((3, 5, 2), 3, 19)])
+def test_two_layer_neurovariety_defects_are_proved_by_the_secant_equations(widths, degree, dim):
+    """Alexander-Hirschowitz (ternary quartics, rank 5; quadrics of rank 2) and a Segre-Veronese defect:
+    the equations of the secant variety close the gap, and sympy's exact Jacobian rank agrees."""
+    r = G.neurovariety(list(widths), degree)
+    assert (r.status, r.dim, r.lower, r.upper) == ("proved", dim, dim, dim)
+    assert r.upper_source.startswith("equations") and "neurovariety" in r.upper_source
+    assert max(_shallow_net_jacobian_rank(*widths, degree, s) for s in range(2)) == dim
+    assert r.expected > dim and r.defective
+    assert check(r.certificate.to_dict()).ok
+    ident = G.deep_identifiability(list(widths), degree)
+    assert ident["identifiable"] is False and ident["identifiability_status"] == "proved"
+    assert check(ident["certificate_obj"].to_dict()).ok
+
+
+def test_the_secant_route_is_not_used_where_the_count_already_decides():
+    r = G.neurovariety([3, 4, 1], 4)
+    assert (r.status, r.dim) == ("proved", 12) and r.upper_source == "parameters"
+    assert "neurovariety-as-secant" not in {s["rule"] for s in r.certificate.to_dict()["steps"]}
+
+
+def test_polynet_secant_is_the_segre_veronese_of_the_weights():
+    net = J.polynet_spec([4, 3, 2], 3)
+    assert G.polynet_secant(net) == J.partial_spec([[2, 1], [4, 3]], 3)
+    assert G.polynet_secant(J.polynet_spec([4, 3, 1], 3)) == J.partial_spec([[4, 3]], 3)
+    assert J.ambient_dim(G.polynet_secant(net)) == J.ambient_dim(net)

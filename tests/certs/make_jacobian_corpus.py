@@ -34,6 +34,7 @@ def valid() -> dict:
         "neurovariety_2_1_2_2": G.neurovariety([2, 1, 2, 2], 2).certificate.to_dict(),
         "neurovariety_2_2_2_r3": G.neurovariety([2, 2, 2], 3).certificate.to_dict(),
         "tt_gauge": G.format_dimension(J.tt_spec([2, 3, 2], [2, 2])).certificate.to_dict(),
+        "neurovariety_3_5_1_r4_by_secant_equations": G.neurovariety([3, 5, 1], 4).certificate.to_dict(),
     }
 
 
@@ -66,6 +67,16 @@ def invalid(v: dict) -> dict:
     d = copy.deepcopy(v["generic_rank_3x3x3_koszul"])
     d["conclusion"].append({"fact": "generic-rank", "subject": d["conclusion"][-1]["subject"], "value": 4})
     out["generic_rank_wrong"] = d
+    d = copy.deepcopy(v["neurovariety_3_5_1_r4_by_secant_equations"])
+    _step(d, "neurovariety-as-secant")["rank"] = 13  # the secant's equations give 14, not 13
+    out["neurovariety_as_secant_understated"] = d
+    d = copy.deepcopy(v["neurovariety_3_5_1_r4_by_secant_equations"])
+    for s in d["steps"]:  # the same step moved to degree 3: no bound on sigma_5 of cubics was derived
+        if s["rule"] in ("neurovariety-as-secant", "jacobian-rank-at-least", "dimension", "filling"):
+            s.get("variety", s.get("map"))["degree"] = 3
+    for c in d["conclusion"]:
+        c["subject"]["variety"]["degree"] = 3
+    out["neurovariety_as_secant_other_degree"] = d
     return out
 
 
@@ -86,6 +97,9 @@ def malformed(v: dict) -> dict:
     d = copy.deepcopy(v["neurovariety_2_1_2_2"])
     _step(d, "dim-at-most")["method"] = "intuition"
     out["unknown_bound_method"] = d
+    d = copy.deepcopy(v["neurovariety_3_5_1_r4_by_secant_equations"])
+    _step(d, "neurovariety-as-secant")["variety"]["widths"] = [3, 5, 1, 1]  # two hidden layers: no secant
+    out["neurovariety_as_secant_deep"] = d
     return out
 
 

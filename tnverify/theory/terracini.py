@@ -59,7 +59,7 @@ from tnverify.numeric.modp import FAST_PRIME_BITS, matmul_mod, pick_prime, rank_
 
 __all__ = [
     "DimResult", "GenericRankResult", "secant_dimension", "format_dimension", "generic_rank", "generic_rank_cost",
-    "neurovariety", "deep_identifiability", "expected_generic_rank", "per_term", "hidden_symmetry",
+    "neurovariety", "polynet_secant", "deep_identifiability", "expected_generic_rank", "per_term", "hidden_symmetry",
     "FIELD_NOTE",
 ]
 
@@ -374,6 +374,17 @@ def format_dimension(spec: dict, seed: int = 0, *, prime: int | None = None, tri
             cert.steps += got[1]
             uppers.append((d.bound, d.describe()))
             extra["equations"] = {"bound": d.bound, "independent": d.rank, "minors": d.used}
+    if defects and f == "polynet" and len(spec["widths"]) == 3 and best[0] < min(u for u, _ in uppers):
+        sec = polynet_secant(spec)
+        prng = np.random.default_rng([seed, 29])
+        got = _defect(sec, p, J.random_parameters(sec, p, prng), cert, seed)
+        if got is not None and got[0].bound < min(u for u, _ in uppers):
+            d = got[0]
+            cert.steps += got[1]
+            cert.add_step("neurovariety-as-secant", id=f"as-secant-{len(cert.steps)}", variety=spec, rank=d.bound)
+            uppers.append((d.bound, f"{d.describe()} on the {J.describe(sec)}, which is this neurovariety "
+                                    "up to a linear change of coordinates"))
+            extra["equations"] = {"bound": d.bound, "independent": d.rank, "minors": d.used, "secant": sec}
     if border and f == "partial-symmetric" and best[0] < N and min(u for u, _ in uppers) >= N:
         b = _border_rank_bound(spec, p, rng, cert)
         if b is not None:
@@ -524,6 +535,21 @@ def generic_rank(dims=None, *, symmetric: tuple | None = None, blocks=None, seed
 
 
 # ------------------------------------------------------------------ networks
+def polynet_secant(spec: dict) -> dict:
+    """The secant variety that a 2-layer polynomial network's neurovariety is, up to coordinates.
+
+    For widths ``(d_0, d_1, d_2)`` and ``s(t) = t^r``, ``f = W_2 s(W_1 x)`` has the coefficients
+    ``multinomial(a) sum_j W_2[i, j] W_1[j]^a`` at ``x^a`` in output i: a fixed invertible diagonal
+    map of the coordinates of ``sum_j W_2[:, j] (x) W_1[j]^{(x) r}``. So the neurovariety is
+    sigma_{d_1} of the Segre-Veronese variety ``P^{d_2 - 1} x v_r(P^{d_0 - 1})`` (blocks
+    ``[[d_2, 1], [d_0, r]]``; the first block dropped when ``d_2 = 1``), and both have the same
+    dimension [Kileel, Trager, Bruna 2019, section 3; docs/mathematics.md, "Defects"].
+    """
+    d0, d1, d2 = spec["widths"]
+    blocks = ([[d2, 1]] if d2 > 1 else []) + [[d0, spec["degree"]]]
+    return J.partial_spec(blocks, d1)
+
+
 def neurovariety(widths, degree: int, seed: int = 0, tries: int = 3) -> DimResult:
     """Dimension of the neurovariety of ``f = W_h s(... s(W_1 x))``, ``s(t) = t^degree``."""
     spec = J.polynet_spec(widths, degree)

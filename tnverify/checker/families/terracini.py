@@ -14,7 +14,7 @@ Varieties (the ``variety`` / ``map`` field; facts use the subject ``{"variety": 
 
 Rules: ``jacobian-rank-at-least``, ``dim-at-most``, ``secant-not-filling`` (their minors go to
 ``check_minor``), and ``dimension``, ``defectivity``, ``filling``, ``local-identifiability``,
-``generic-rank``, derived from dim-at-least / dim-at-most facts. Each function's docstring says
+``neurovariety-as-secant``, ``generic-rank``, derived from dim-at-least / dim-at-most facts. Each function's docstring says
 what it checks and why that proves its fact (the mathematics: docs/mathematics.md, sections 5, 6).
 """
 from __future__ import annotations
@@ -507,6 +507,30 @@ def local_identifiability(step: dict, ctx) -> list:
     if v["format"] != "polynet":
         raise Malformed("step.variety: local-identifiability applies to polynet")
     return _bool_from_bound(step, ctx, v, _symmetric_params(v), "locally-identifiable")
+
+
+@rule("neurovariety-as-secant")
+def neurovariety_as_secant(step: dict, ctx) -> list:
+    """A 2-layer polynet's neurovariety has the dimension of a secant variety; moves ``dim-at-most`` over.
+
+    Step ``{variety, rank}``, variety a polynet with widths ``(d_0, d_1, d_2)`` and degree r.
+    ``f = W_2 s(W_1 x)`` has coefficient ``multinomial(a) sum_j W_2[i, j] W_1[j]^a`` at ``x^a`` in
+    output i, a fixed invertible diagonal map (char 0) of the coordinates of
+    ``sum_j W_2[:, j] (x) W_1[j]^{(x) r}``: the two images correspond under a linear isomorphism, so
+    they have one dimension. The secant is re-derived here from the widths: ``{"format":
+    "partial-symmetric", "blocks": [[d_2, 1], [d_0, r]], "rank": d_1}``, the first block dropped
+    when ``d_2 = 1``. Needs ``dim-at-most`` u of that secant; fact ``dim-at-most`` u of the polynet.
+    """
+    _keys(step, {"variety", "rank"})
+    v = variety(field(step, "variety", "step"), "step.variety")
+    if v["format"] != "polynet" or len(v["widths"]) != 3:
+        raise Malformed("step.variety: neurovariety-as-secant applies to a polynet with 3 widths (one hidden layer)")
+    u = integer(field(step, "rank", "step"), "step.rank", 0)
+    d0, d1, d2 = v["widths"]
+    sec = {"format": "partial-symmetric", "blocks": ([[d2, 1]] if d2 > 1 else []) + [[d0, v["degree"]]],
+           "rank": d1}
+    ctx.require("dim-at-most", {"variety": sec}, u, "step")
+    return [("dim-at-most", {"variety": v}, u)]
 
 
 @rule("generic-rank")
