@@ -318,3 +318,18 @@ def test_every_readme_command_example_uses_the_new_spellings():
         assert not set(words) & OLD_SPELLINGS, ln
     for old in ("generic-rank 3 3 3", "secant 3 3 3", "--generic "):
         assert old not in text
+
+
+def test_compact_keeps_short_data_and_bounds_long_lists_and_strings():
+    from tnverify.messages import JSON_ENDS, MAX_JSON_LIST, MAX_JSON_STRING, compact
+
+    short = {"a": [1, 2, [3, "x"]], "b": None, "c": 2.5}
+    assert compact(short) == short
+    runs = [0] * (MAX_JSON_LIST + 5) + [7, 7]
+    assert compact({"v": runs}) == {"v": {"runs": [[0, MAX_JSON_LIST + 5], [7, 2]], "length": len(runs)}}
+    varied = list(range(3 * MAX_JSON_LIST))
+    got = compact(varied)
+    assert got["head"] == varied[:JSON_ENDS] and got["tail"] == varied[-JSON_ENDS:]
+    assert got["length"] == len(varied) and got["omitted"] == len(varied) - 2 * JSON_ENDS
+    text = compact("y" * (MAX_JSON_STRING + 10))
+    assert len(text) == MAX_JSON_STRING and text.endswith("more characters)")

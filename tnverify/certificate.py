@@ -28,16 +28,23 @@ FORMAT = "tnverify-certificate"
 VERSION = 1
 
 
+def _small_ints(A: np.ndarray) -> bool:
+    """Is ``A`` a machine-integer array whose entries are all below 2^53 in absolute value?"""
+    return A.dtype.kind in "iu" and (A.size == 0 or bool((A.max() < 2**53) and (A.min() > -2**53)))
+
+
 def matrix_object(M) -> dict:
-    """A ``matrix`` object from a 2-d exact array."""
+    """A ``matrix`` object from a 2-d exact array (machine integers below 2^53 are copied in one pass)."""
     M = np.asarray(M)
-    return {"type": "matrix", "shape": list(M.shape), "entries": [[enc(x) for x in row] for row in M]}
+    entries = M.tolist() if _small_ints(M) else [[enc(x) for x in row] for row in M]
+    return {"type": "matrix", "shape": list(M.shape), "entries": entries}
 
 
 def tensor_object(T) -> dict:
     """A ``tensor`` object (C-order flat entries) from an exact array."""
     T = np.asarray(T)
-    return {"type": "tensor", "shape": list(T.shape), "entries": [enc(x) for x in T.ravel()]}
+    entries = T.ravel().tolist() if _small_ints(T) else [enc(x) for x in T.ravel()]
+    return {"type": "tensor", "shape": list(T.shape), "entries": entries}
 
 
 @dataclass

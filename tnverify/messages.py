@@ -6,7 +6,11 @@ counted, never dropped silently (``... (N more characters)``). Long lists are su
 runs of equal items as ``x k`` (``[1 x 1000000]``, ``[2 x 3, 1 x 5]``), otherwise the first and
 last few items around ``... (N more)``. Producers summarise at the source (:func:`brief`);
 the command line clips every line it prints as a backstop (:func:`clip_lines`). JSON output is
-data and is not summarised.
+data: every value is kept, except that a list longer than :data:`MAX_JSON_LIST` is written by
+its runs ``{"runs": [[item, count], ...], "length": n}`` (still exact) or, when it has too many
+runs, as ``{"head": [...], "tail": [...], "length": n, "omitted": k}``, and a string longer than
+:data:`MAX_JSON_STRING` is clipped (:func:`compact`). A certificate (``--cert``) holds the data
+in full.
 
 The independent checker (``tnverify/checker``) imports nothing from here; it bounds its own
 messages the same way (``checker/kernel.py``: ``show``, ``clip``).
@@ -15,7 +19,8 @@ from __future__ import annotations
 
 import itertools
 
-__all__ = ["MAX_VALUE", "MAX_LINE", "clip", "one_line", "clip_lines", "brief"]
+__all__ = ["MAX_VALUE", "MAX_LINE", "MAX_JSON_LIST", "MAX_JSON_STRING", "clip", "one_line", "clip_lines", "brief",
+           "compact"]
 
 #: Characters of one value shown in a message.
 MAX_VALUE = 500
@@ -25,6 +30,12 @@ MAX_LINE = 2000
 SHORT_LIST = 12
 #: Runs shown when a list is summarised by its runs of equal items.
 MAX_RUNS = 8
+#: Items of a JSON list written whole; longer lists are written by their runs or their ends.
+MAX_JSON_LIST = 10_000
+#: Characters of one JSON string.
+MAX_JSON_STRING = 100_000
+#: Items kept at each end of a JSON list with too many runs.
+JSON_ENDS = 50
 
 
 def clip(text: str, limit: int = MAX_LINE) -> str:
@@ -78,3 +89,36 @@ def brief(items, limit: int = MAX_VALUE) -> str:
         return clip("[" + ", ".join(repr(x) if k == 1 else f"{x!r} x {k}" for x, k in runs) + "]", limit)
     head, tail = xs[:6], xs[-2:]
     return clip(f"[{', '.join(map(repr, head))}, ... ({n - 8} more), {', '.join(map(repr, tail))}]", limit)
+
+
+def compact(obj):
+    """``obj`` (JSON data: dicts, lists, scalars) with long lists and strings bounded, for ``--json``.
+
+    A list of more than :data:`MAX_JSON_LIST` items becomes ``{"runs": [[item, count], ...],
+    "length": n}`` when it has at most :data:`MAX_JSON_LIST` runs of equal items (nothing is
+    lost), else ``{"head": first 50, "tail": last 50, "length": n, "omitted": n - 100}``. A string
+    longer than :data:`MAX_JSON_STRING` is clipped by :func:`clip`. Cost O(size of obj).
+
+    Examples
+    --------
+    >>> compact({"groups": [1] * 1000000})
+    {'groups': {'runs': [[1, 1000000]], 'length': 1000000}}
+    """
+    if isinstance(obj, dict):
+        return {k: compact(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        n = len(obj)
+        if n <= MAX_JSON_LIST:
+            return [compact(x) for x in obj]
+        runs = []
+        for x, group in itertools.groupby(obj):
+            runs.append([compact(x), sum(1 for _ in group)])
+            if len(runs) > MAX_JSON_LIST:
+                break
+        if len(runs) <= MAX_JSON_LIST:
+            return {"runs": runs, "length": n}
+        return {"head": [compact(x) for x in obj[:JSON_ENDS]], "tail": [compact(x) for x in obj[-JSON_ENDS:]],
+                "length": n, "omitted": n - 2 * JSON_ENDS}
+    if isinstance(obj, str) and len(obj) > MAX_JSON_STRING:
+        return clip(obj, MAX_JSON_STRING)
+    return obj

@@ -211,6 +211,15 @@ def test_identifiability_of_a_huge_degree_prints_a_summary(cli):
     assert len(o.out) < 5000 and _longest(o.out) <= MAX_LINE
 
 
+def test_identifiability_json_of_a_huge_degree_is_bounded_and_exact(cli):
+    d = 100_000
+    o = cli("identifiable", "--degree", d, "--widths", "3,3,1", "--json")
+    assert o.code == 0, o.err
+    out = json.loads(o.out)  # the lists of d items are written by their runs: nothing is lost
+    assert out["groups"] == {"runs": [[1, d]], "length": d} and out["k_ranks"] == {"runs": [[3, d]], "length": d}
+    assert len(o.out) < 5000
+
+
 def test_a_checker_message_about_a_huge_value_is_bounded(cli, tmp_path):
     cert = json.loads((VALID / "cp_moment_identity_cubic_poly.json").read_text())
     name = next(iter(cert["objects"]))

@@ -10,7 +10,7 @@ import json
 import sys
 
 from tnverify.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK
-from tnverify.messages import MAX_LINE, clip_lines, one_line
+from tnverify.messages import MAX_LINE, clip_lines, compact, one_line
 
 __all__ = ["emit", "status_exit", "fail", "warn", "say"]
 
@@ -19,9 +19,10 @@ _WARNING = "tnverify: warning: "
 
 
 def emit(args, payload: dict, text: str) -> None:
-    """Print ``payload`` as JSON with ``--json``, else ``text`` (each line clipped)."""
+    """Print ``payload`` as JSON with ``--json`` (long lists and strings bounded by
+    :func:`tnverify.messages.compact`), else ``text`` (each line clipped)."""
     if getattr(args, "json", False):
-        print(json.dumps(payload, default=str))
+        print(json.dumps(compact(payload), default=str))
     else:
         print(clip_lines(text))
 

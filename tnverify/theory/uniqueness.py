@@ -152,12 +152,12 @@ def veronese(W: np.ndarray, a: int) -> np.ndarray:
     """
     n, m = W.shape
     O = W.astype(object)
-    combos = list(itertools.combinations_with_replacement(range(n), a))
-    out = np.empty((len(combos), m), dtype=object)
-    for t, c in enumerate(combos):
-        for j in range(m):
-            out[t, j] = math.prod(O[i, j] for i in c)
-    return out if any(abs(int(x)) >= 2**62 for x in out.ravel()) else out.astype(np.int64)
+    if a == 0:
+        return np.ones((1, m), dtype=np.int64)
+    combos = np.array(list(itertools.combinations_with_replacement(range(n), a)), dtype=np.int64).reshape(-1, a)
+    out = np.prod(O[combos], axis=1)
+    big = out.size and max(abs(int(out.max())), abs(int(out.min()))) >= 2**62
+    return out if big else out.astype(np.int64)
 
 
 def _factor_names(N: int) -> list:
