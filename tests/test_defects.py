@@ -351,30 +351,35 @@ def test_waring_border_rank_closed_by_the_filling_secant(text, n, d, value):
     assert not check(lowered).ok  # sigma_{R-1} was not shown to fill
 
 
-def _shallow_net_jacobian_rank(d0: int, d1: int, d2: int, r: int, seed: int) -> int:
-    """Rank of the Jacobian of (W_1, W_2) -> coefficients of W_2 (W_1 x)^r, by sympy over Q at a random point."""
+def _net_jacobian_rank(widths, r: int, seed: int) -> int:
+    """Rank of the Jacobian of (W_1, ..., W_h) -> coefficients of W_h s(... s(W_1 x)), s(t) = t^r, by sympy
+    over Q at a random integer point (the definition, written independently of tnverify)."""
     rng = np.random.default_rng(seed)
-    W1 = sympy.Matrix(d1, d0, lambda i, j: sympy.Symbol(f"w{i}_{j}"))
-    W2 = sympy.Matrix(d2, d1, lambda i, j: sympy.Symbol(f"a{i}_{j}"))
-    x = sympy.symbols(f"x0:{d0}")
-    hidden = [sum(W1[j, k] * x[k] for k in range(d0)) ** r for j in range(d1)]
-    coeffs = []
-    for i in range(d2):
-        poly = sympy.Poly(sympy.expand(sum(W2[i, j] * hidden[j] for j in range(d1))), *x)
-        coeffs += [poly.coeff_monomial(m) for m in sympy.itermonomials(x, r, r)]
-    params = list(W1) + list(W2)
+    x = sympy.symbols(f"x0:{widths[0]}")
+    params, layer = [], list(x)
+    for l in range(1, len(widths)):
+        W = sympy.Matrix(widths[l], widths[l - 1], lambda i, j: sympy.Symbol(f"w{l}_{i}_{j}"))
+        params += list(W)
+        pre = [sum(W[i, j] * layer[j] for j in range(widths[l - 1])) for i in range(widths[l])]
+        layer = pre if l == len(widths) - 1 else [e ** r for e in pre]
     sub = {s: int(v) for s, v in zip(params, rng.integers(-9, 10, len(params)))}
-    return sympy.Matrix([[sympy.diff(c, s).subs(sub) for s in params] for c in coeffs]).rank()
+    D = r ** (len(widths) - 2)
+    monos = list(sympy.itermonomials(x, D, D))
+    rows = []
+    for out in layer:
+        grads = [sympy.Poly(sympy.expand(sympy.diff(out, s).subs(sub)), *x) for s in params]
+        rows += [[g.coeff_monomial(m) for g in grads] for m in monos]
+    return sympy.Matrix(rows).rank()
 
 
-@pytest.mark.parametrize("widths, degree, dim", [((3, 5, 1), 4, 14), ((3, 2, 1), 2, 5), ((3, 5, 2), 3, 19)])
+@pytest.mark.parametrize("widths, degree, dim", [((3, 5, 1), 4, 14), ((3, 5, 2), 3, 19)])
 def test_two_layer_neurovariety_defects_are_proved_by_the_secant_equations(widths, degree, dim):
-    """Alexander-Hirschowitz (ternary quartics, rank 5; quadrics of rank 2) and a Segre-Veronese defect:
+    """Alexander-Hirschowitz (ternary quartics, rank 5) and a Segre-Veronese defect:
     the equations of the secant variety close the gap, and sympy's exact Jacobian rank agrees."""
     r = G.neurovariety(list(widths), degree)
     assert (r.status, r.dim, r.lower, r.upper) == ("proved", dim, dim, dim)
     assert r.upper_source.startswith("equations") and "neurovariety" in r.upper_source
-    assert max(_shallow_net_jacobian_rank(*widths, degree, s) for s in range(2)) == dim
+    assert max(_net_jacobian_rank(widths, degree, s) for s in range(2)) == dim
     assert r.expected > dim and r.defective
     assert check(r.certificate.to_dict()).ok
     ident = G.deep_identifiability(list(widths), degree)
@@ -393,3 +398,37 @@ def test_polynet_secant_is_the_segre_veronese_of_the_weights():
     assert G.polynet_secant(net) == J.partial_spec([[2, 1], [4, 3]], 3)
     assert G.polynet_secant(J.polynet_spec([4, 3, 1], 3)) == J.partial_spec([[4, 3]], 3)
     assert J.ambient_dim(G.polynet_secant(net)) == J.ambient_dim(net)
+
+
+@pytest.mark.parametrize("widths, degree, dim", [((3, 2, 2, 1), 2, 7), ((4, 2, 2, 1), 2, 9), ((3, 2, 1), 2, 5)])
+def test_first_layer_bound_settles_deep_networks_with_a_narrow_first_layer(widths, degree, dim):
+    """f = G(Q x): a Grassmannian chart plus a network on d_1 inputs; sympy's exact Jacobian rank agrees."""
+    r = G.neurovariety(list(widths), degree)
+    assert (r.status, r.dim) == ("proved", dim) and r.upper_source.startswith("first-layer")
+    assert max(_net_jacobian_rank(widths, degree, s) for s in range(3)) == dim  # small points can be special
+    assert check(r.certificate.to_dict()).ok
+
+
+@pytest.mark.parametrize("widths, degree", [((3, 2, 3, 2), 2), ((4, 3, 2), 2), ((4, 2, 3), 3), ((3, 1, 2), 2)])
+def test_every_structural_upper_bound_is_at_least_the_true_dimension(widths, degree):
+    """Soundness: the upper bound is never below an exact Jacobian rank (a lower bound on the dimension)."""
+    r = G.neurovariety(list(widths), degree)
+    assert r.upper >= max(_net_jacobian_rank(widths, degree, s) for s in range(2)) >= r.lower
+
+
+def test_tampered_first_layer_steps_are_rejected():
+    base = G.neurovariety([3, 2, 2, 1], 2).certificate.to_dict()
+    assert check(base).ok
+    step = next(s for s in base["steps"] if s.get("method") == "first-layer")
+    low = copy.deepcopy(base)  # 2 chart coordinates + 5 cannot give 6
+    for s in low["steps"]:
+        if s.get("method") == "first-layer" or s["rule"] == "dimension":
+            s["rank"] = 6
+    for c in low["conclusion"]:
+        if c["fact"] in ("dim-at-most", "dim"):
+            c["value"] = 6
+    assert check(low).status == "NOT VERIFIED"
+    wide = copy.deepcopy(base)  # a first layer as wide as the input: no reduction
+    ws = next(s for s in wide["steps"] if s.get("method") == "first-layer")
+    ws["variety"] = {**step["variety"], "widths": [2, 2, 2, 1]}
+    assert check(wide).status == "NOT VERIFIED"

@@ -35,6 +35,7 @@ def valid() -> dict:
         "neurovariety_2_2_2_r3": G.neurovariety([2, 2, 2], 3).certificate.to_dict(),
         "tt_gauge": G.format_dimension(J.tt_spec([2, 3, 2], [2, 2])).certificate.to_dict(),
         "neurovariety_3_5_1_r4_by_secant_equations": G.neurovariety([3, 5, 1], 4).certificate.to_dict(),
+        "neurovariety_3_2_2_1_r2_first_layer": G.neurovariety([3, 2, 2, 1], 2).certificate.to_dict(),
     }
 
 
@@ -77,6 +78,14 @@ def invalid(v: dict) -> dict:
     for c in d["conclusion"]:
         c["subject"]["variety"]["degree"] = 3
     out["neurovariety_as_secant_other_degree"] = d
+    d = copy.deepcopy(v["neurovariety_3_2_2_1_r2_first_layer"])
+    s = next(s for s in d["steps"] if s.get("method") == "first-layer")
+    s["variety"] = {"format": "polynet", "widths": [2, 2, 2, 1], "degree": 2}  # d_1 = d_0: nothing to reduce
+    s["rank"] = 5
+    out["first_layer_not_narrower"] = d
+    d = copy.deepcopy(v["neurovariety_3_2_2_1_r2_first_layer"])
+    next(s for s in d["steps"] if s.get("method") == "first-layer")["rank"] = 6  # 2 + 5 is 7, not 6
+    out["first_layer_understated"] = d
     return out
 
 
@@ -100,6 +109,10 @@ def malformed(v: dict) -> dict:
     d = copy.deepcopy(v["neurovariety_3_5_1_r4_by_secant_equations"])
     _step(d, "neurovariety-as-secant")["variety"]["widths"] = [3, 5, 1, 1]  # two hidden layers: no secant
     out["neurovariety_as_secant_deep"] = d
+    d = copy.deepcopy(v["neurovariety_3_2_2_1_r2_first_layer"])
+    next(s for s in d["steps"] if s.get("method") == "first-layer")["variety"] = {
+        "format": "partial-symmetric", "blocks": [[3, 2]], "rank": 2}
+    out["first_layer_on_a_secant"] = d
     return out
 
 

@@ -322,7 +322,10 @@ def dim_at_most(step: dict, ctx) -> list:
     (R (sum n_k - (K-1)): K-1 scalings per rank-one term; polynet: one rescaling ``(c, c^{-r})``
     per hidden neuron; tensor-network: the parameter count). ``bottleneck`` (first hidden
     width 1, at layer i): outputs are ``v u^e`` with u the scalar output of the first i layers, so
-    dim <= sum_{l<=i} d_l d_{l-1} - sum_{0<l<i} d_l + d_h - 1. ``gauge`` {point, modulus,
+    dim <= sum_{l<=i} d_l d_{l-1} - sum_{0<l<i} d_l + d_h - 1. ``first-layer`` (polynet, d_1 < d_0):
+    for W_1 of full rank (open dense), ``W_1 = M [I | X]`` after a fixed column order, so
+    ``f(x) = G([I | X] x)`` with G a network of widths ``(d_1, d_1, d_2, ..., d_h)``; needs
+    ``dim-at-most`` u - d_1 (d_0 - d_1) of that network. ``gauge`` {point, modulus,
     minor}: the gauge orbit lies in the fibre, so dim <= parameters - rank of the
     infinitesimal gauge action at a point, that rank shown by a minor (``check_minor``; only
     its hinted entries are built, :func:`tnverify.checker.network_eval.gauge_minor`).
@@ -345,6 +348,15 @@ def dim_at_most(step: dict, ctx) -> list:
         if i is None:
             raise CheckFailure(f"no hidden layer of width 1 in {w}")
         bound = sum(w[l] * w[l - 1] for l in range(1, i + 1)) - sum(w[1:i]) + w[-1] - 1
+    elif method == "first-layer":
+        if v["format"] != "polynet" or len(v["widths"]) < 3:
+            raise Malformed("step.method: first-layer applies to polynet with a hidden layer")
+        w = v["widths"]
+        if w[1] >= w[0]:
+            raise CheckFailure(f"the first hidden width {w[1]} is not below the input width {w[0]}")
+        sub = {"format": "polynet", "widths": [w[1], w[1]] + w[2:], "degree": v["degree"]}
+        ctx.require("dim-at-most", {"variety": sub}, u - w[1] * (w[0] - w[1]), "step")
+        bound = u
     elif method == "gauge":
         if v["format"] != "tensor-network":
             raise Malformed("step.method: gauge applies to tensor-network")
@@ -358,7 +370,7 @@ def dim_at_most(step: dict, ctx) -> list:
                     residues=True)
         bound = u
     else:
-        raise Malformed(f"step.method: expected ambient, parameters, bottleneck or gauge, got {method!r}")
+        raise Malformed(f"step.method: expected ambient, parameters, bottleneck, first-layer or gauge, got {method!r}")
     if u < bound:
         raise CheckFailure(f"the {method} bound is {bound}, not {u}")
     return [("dim-at-most", {"variety": v}, u)]
