@@ -332,4 +332,4 @@ def test_compact_keeps_short_data_and_bounds_long_lists_and_strings():
     assert got["head"] == varied[:JSON_ENDS] and got["tail"] == varied[-JSON_ENDS:]
     assert got["length"] == len(varied) and got["omitted"] == len(varied) - 2 * JSON_ENDS
     text = compact("y" * (MAX_JSON_STRING + 10))
-    assert len(text) == MAX_JSON_STRING and text.endswith("more characters)")
+    assert MAX_JSON_STRING - 10 <= len(text) <= MAX_JSON_STRING and text.endswith("more characters)")
