@@ -432,3 +432,32 @@ def test_tampered_first_layer_steps_are_rejected():
     ws = next(s for s in wide["steps"] if s.get("method") == "first-layer")
     ws["variety"] = {**step["variety"], "widths": [2, 2, 2, 1]}
     assert check(wide).status == "NOT VERIFIED"
+
+
+def test_border_rank_of_a_random_cube_is_proved_from_both_sides_and_tampering_is_caught():
+    T = np.random.default_rng(0).integers(-5, 6, (3, 3, 3))
+    res = K.border_rank_lower(T)
+    assert (res.lower, res.upper, res.status) == (5, 5, "proved")  # Strassen: generic rank 5, Koszul bound 5
+    d = res.certificate.to_dict()
+    assert check(d).ok and "border-rank-at-most-by-filling" in {s["rule"] for s in d["steps"]}
+    low = copy.deepcopy(d)  # sigma_4 does not fill 3x3x3: no fact to lean on
+    next(s for s in low["steps"] if s["rule"] == "border-rank-at-most-by-filling")["rank"] = 4
+    next(c for c in low["conclusion"] if c["fact"] == "border-rank-at-most")["value"] = 4
+    assert check(low).status == "NOT VERIFIED"
+    other = copy.deepcopy(d)  # the same fact moved to a tensor of another shape
+    other["objects"]["T"] = {"type": "tensor", "shape": [3, 3, 4], "entries": [1] * 36}
+    assert check(other).status != "VERIFIED"
+
+
+def test_border_rank_two_of_a_tangent_tensor_matches_an_explicit_limit():
+    """T[i,j,k] = 4i + 2j + k has rank 3 but is the limit of rank-2 tensors (a tangent vector of the
+    Segre variety): sympy confirms the limit; tnverify proves border rank 2 (flattening below,
+    sigma_2 filling 2x2x2 above)."""
+    T = np.arange(8).reshape(2, 2, 2)
+    t = sympy.Symbol("t")
+    u, a, b, c = [1, 1], [0, 4], [0, 2], [0, 1]
+    lim = [sympy.limit(((u[i] + t * a[i]) * (u[j] + t * b[j]) * (u[k] + t * c[k]) - 1) / t, t, 0)
+           for i in range(2) for j in range(2) for k in range(2)]
+    assert lim == list(range(8))
+    res = K.border_rank_lower(T)
+    assert (res.lower, res.upper, res.status) == (2, 2, "proved") and check(res.certificate.to_dict()).ok

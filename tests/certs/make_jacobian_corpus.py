@@ -10,8 +10,11 @@ import copy
 import json
 from pathlib import Path
 
-from tnverify.theory import terracini as G
+import numpy as np
+
 from tnverify.theory import jacobian as J
+from tnverify.theory import koszul as K
+from tnverify.theory import terracini as G
 
 HERE = Path(__file__).parent
 
@@ -36,6 +39,8 @@ def valid() -> dict:
         "tt_gauge": G.format_dimension(J.tt_spec([2, 3, 2], [2, 2])).certificate.to_dict(),
         "neurovariety_3_5_1_r4_by_secant_equations": G.neurovariety([3, 5, 1], 4).certificate.to_dict(),
         "neurovariety_3_2_2_1_r2_first_layer": G.neurovariety([3, 2, 2, 1], 2).certificate.to_dict(),
+        "border_rank_random_3x3x3_by_filling":
+            K.border_rank_lower(np.random.default_rng(0).integers(-5, 6, (3, 3, 3))).certificate.to_dict(),
     }
 
 
@@ -86,6 +91,9 @@ def invalid(v: dict) -> dict:
     d = copy.deepcopy(v["neurovariety_3_2_2_1_r2_first_layer"])
     next(s for s in d["steps"] if s.get("method") == "first-layer")["rank"] = 6  # 2 + 5 is 7, not 6
     out["first_layer_understated"] = d
+    d = copy.deepcopy(v["border_rank_random_3x3x3_by_filling"])
+    _step(d, "border-rank-at-most-by-filling")["rank"] = 4  # sigma_4 of 3x3x3 was not shown to fill
+    out["border_filling_rank_understated"] = d
     return out
 
 
@@ -113,6 +121,9 @@ def malformed(v: dict) -> dict:
     next(s for s in d["steps"] if s.get("method") == "first-layer")["variety"] = {
         "format": "partial-symmetric", "blocks": [[3, 2]], "rank": 2}
     out["first_layer_on_a_secant"] = d
+    d = copy.deepcopy(v["border_rank_random_3x3x3_by_filling"])
+    _step(d, "border-rank-at-most-by-filling")["tensor"] = "missing"
+    out["border_filling_unknown_tensor"] = d
     return out
 
 

@@ -146,10 +146,13 @@ def _border(args, t0: float) -> int:
     if out is None:
         return status_exit("unknown")
     shape = "x".join(map(str, T.shape))
+    slices = res.upper == min(math.prod(T.shape) // n for n in T.shape)
+    source = ("the slices" if slices else f"Terracini: sigma_{res.upper} fills the {shape} format, so every tensor "
+              "of it is a limit of tensors of rank <= " + str(res.upper))
     head = (f"border rank over C = {res.lower} (proved)" if res.status == "proved" else
-            f"border rank over C >= {res.lower} (proved lower bound; upper {res.upper} from the slices: unknown)")
-    emit(args, out, f"{head}\n  witness: {res.witness}, nonzero minor mod {res.prime} (checker: VERIFIED)\n"
-                    f"  tensor {shape}, {out['seconds']:.3f} s")
+            f"border rank over C in [{res.lower}, {res.upper}] (unknown; both bounds proved)")
+    emit(args, out, f"{head}\n  lower: {res.witness}, nonzero minor mod {res.prime} (checker: VERIFIED)\n"
+                    f"  upper: {res.upper}, from {source}\n  tensor {shape}, {out['seconds']:.3f} s")
     return status_exit(res.status)
 
 

@@ -40,18 +40,22 @@ def matmul_tensor(n: int) -> np.ndarray:
     statement="A lower bound on the border rank over C of a tensor, from a flattening or a Koszul-Young "
               "flattening T_A^(wedge p) (rank <= C(2p, p) on rank-one tensors).",
     notion="border rank", fields=("C",),
-    values=("lower", "flattening_rank", "per_term"),
+    values=("lower", "upper", "flattening_rank", "per_term"),
     references=("strassen_1983", "landsberg_ottaviani_2013"),
 )
-def koszul_border_rank(tensor: Literal["matmul", "random"], claim_at_least: int, n: int | None = None,
-                       shape: list[int] | None = None, entries_seed: int = 0, seed: int = 0) -> Outcome:
-    """Border rank of ``tensor`` >= ``claim_at_least``: ``matmul`` (``n``) or ``random`` (``shape``, entries in [-9, 9]).
+def koszul_border_rank(tensor: Literal["matmul", "random"], claim_at_least: int | None = None,
+                       claim_at_most: int | None = None, n: int | None = None, shape: list[int] | None = None,
+                       entries_seed: int = 0, seed: int = 0) -> Outcome:
+    """Border rank of ``tensor`` >= ``claim_at_least`` (or <= ``claim_at_most``): ``matmul`` (``n``) or
+    ``random`` (``shape``, entries in [-9, 9]).
 
     Returns
     -------
     Outcome
-        ``proved`` when the certified bound reaches the claim, ``unknown`` otherwise (never
-        ``refuted``: no upper bound on the border rank is computed).
+        ``proved`` when a certified bound implies the claim: the lower bound from a flattening or
+        a Koszul-Young flattening, the upper bound from a secant variety that fills the format
+        (border rank <= generic rank, by Terracini); ``refuted`` when a certified bound
+        contradicts it; ``unknown`` otherwise.
     """
     if tensor == "matmul":
         if n is None or n < 1:
@@ -62,7 +66,10 @@ def koszul_border_rank(tensor: Literal["matmul", "random"], claim_at_least: int,
             raise InputError(f"expected a shape of positive dimensions for a random tensor, got {shape!r}")
         T = np.random.default_rng(entries_seed).integers(-9, 10, shape)
     res = border_rank_lower(T, seed=seed)
-    values = {"lower": res.lower, "flattening_rank": res.rank, "per_term": res.per_term}
-    return decide(res.lower, None, at_least=claim_at_least, certificate=res.certificate,
+    filled = any(s["rule"] == "border-rank-at-most-by-filling" for s in res.certificate.steps)
+    values = {"lower": res.lower, "upper": res.upper if filled else None, "flattening_rank": res.rank,
+              "per_term": res.per_term}
+    return decide(res.lower, res.upper if filled else None, at_least=claim_at_least, at_most=claim_at_most,
+                  certificate=res.certificate,
                   subject={"tensor": {"object": "T"}, "field": "C"}, values=values,
                   facts=("border-rank-at-least", "border-rank-at-most"), detail=res.witness)

@@ -31,6 +31,8 @@ Rules:
 * ``waring-border-rank-at-most``: a form of degree d in n variables has Waring border rank at most
   R once ``dim sigma_R >= C(n+d-1, d)`` is a derived fact (sigma_R of the Veronese variety is then
   all of S^d(C^n), so every form is a limit of sums of R powers).
+* ``border-rank-at-most-by-filling``: the same for an explicit tensor of shape n_1 x ... x n_d, once
+  ``dim sigma_R >= n_1 ... n_d`` is derived for the CP format (border rank <= generic rank).
 * ``border-rank-young``: a nonzero minor of a catalecticant or Young flattening of a ``form``
   object ``{"type": "form", "variables": n, "degree": d, "coefficients": [c_m]}`` (the
   coefficients of ``sum_m c_m x^m``, m over the sorted index tuples of
@@ -546,3 +548,24 @@ def waring_border_rank_at_most(step: dict, ctx) -> list:
     v = TV.variety({"format": "partial-symmetric", "blocks": [[f["n"], f["d"]]], "rank": R}, "step")
     ctx.require("dim-at-least", {"variety": v}, math.comb(f["n"] + f["d"] - 1, f["d"]), "step")
     return [("border-rank-at-most", {"form": {"object": name}, "field": "C"}, R)]
+
+
+@rule("border-rank-at-most-by-filling")
+def border_rank_at_most_by_filling(step: dict, ctx) -> list:
+    """``border-rank-at-most-by-filling``: every tensor of a format has border rank <= R when sigma_R fills.
+
+    Step ``{tensor, rank}``. Needs the derived fact ``dim-at-least n_1 ... n_d`` of the variety
+    ``{"format": "partial-symmetric", "blocks": [[n_1, 1], ..., [n_d, 1]], "rank": R}`` (a
+    Terracini step), n_k the tensor's shape. sigma_R is closed and irreducible in the ambient
+    space, so of full dimension it is the whole space: the tensor is a limit of tensors of rank
+    <= R. Fact: border-rank-at-most R (field C) of the tensor.
+    """
+    _keys(step, {"id", "rule", "tensor", "rank"}, "step")
+    name = field(step, "tensor", "step", str)
+    t = ctx.obj(name, "step.tensor")
+    if t["type"] != "tensor":
+        raise Malformed(f"step.tensor: {name!r} must be a tensor object")
+    R = integer(field(step, "rank", "step"), "step.rank", 1)
+    v = TV.variety({"format": "partial-symmetric", "blocks": [[n, 1] for n in t["shape"]], "rank": R}, "step")
+    ctx.require("dim-at-least", {"variety": v}, math.prod(t["shape"]), "step")
+    return [("border-rank-at-most", {"tensor": {"object": name}, "field": "C"}, R)]
