@@ -393,11 +393,38 @@ def test_the_secant_route_is_not_used_where_the_count_already_decides():
     assert "neurovariety-as-secant" not in {s["rule"] for s in r.certificate.to_dict()["steps"]}
 
 
-def test_polynet_secant_is_the_segre_veronese_of_the_weights():
-    net = J.polynet_spec([4, 3, 2], 3)
-    assert G.polynet_secant(net) == J.partial_spec([[2, 1], [4, 3]], 3)
-    assert G.polynet_secant(J.polynet_spec([4, 3, 1], 3)) == J.partial_spec([[4, 3]], 3)
-    assert J.ambient_dim(G.polynet_secant(net)) == J.ambient_dim(net)
+@pytest.mark.parametrize("widths, degree", [((3, 2, 2), 3), ((2, 3, 1), 4), ((4, 2, 3), 2)])
+def test_network_coefficients_are_multinomials_times_the_secant_coordinates(widths, degree):
+    """The identification behind neurovariety-as-secant, checked by sympy: each coefficient of
+    W_2 (W_1 x)^r is multinomial(a) times the coordinate of sum_j W_2[:, j] (x) W_1[j]^r at the multiset a."""
+    d0, d1, d2 = widths
+    rng = np.random.default_rng(3)
+    W1, W2 = rng.integers(-5, 6, (d1, d0)), rng.integers(-5, 6, (d2, d1))
+    x = sympy.symbols(f"x0:{d0}")
+    sec = G.polynet_secant(J.polynet_spec(list(widths), degree))
+    assert sec["rank"] == d1 and sec["blocks"][-1] == [d0, degree] and len(sec["blocks"]) == (2 if d2 > 1 else 1)
+    for i in range(d2):
+        f = sympy.Poly(sympy.expand(sum(int(W2[i, j]) * sum(int(W1[j, k]) * x[k] for k in range(d0)) ** degree
+                                        for j in range(d1))), *x)
+        for a in itertools.combinations_with_replacement(range(d0), degree):
+            exps = [a.count(k) for k in range(d0)]
+            coord = sum(int(W2[i, j]) * math.prod(int(W1[j, k]) for k in a) for j in range(d1))
+            multinomial = math.factorial(degree) // math.prod(math.factorial(e) for e in exps)
+            assert f.coeff_monomial(sympy.prod(xk ** e for xk, e in zip(x, exps))) == multinomial * coord
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("first_layer_wider_than_input", "is not below the input width"),
+    ("first_layer_with_a_shallower_network", '"widths":[2,2,2,1]'),
+    ("as_secant_waring_fact_for_two_outputs", '"blocks":[[2,1],[3,4]]'),
+])
+def test_forged_network_bounds_fail_at_their_own_guard(name, reason):
+    """True facts about other varieties cannot be moved onto a network: each forgery fails at the guard
+    written for it (each claims a bound below the true dimension, so accepting it would be unsound)."""
+    from pathlib import Path
+
+    v = check(Path(__file__).parent / "certs" / "invalid" / f"jacobian_{name}.json")
+    assert v.status == "NOT VERIFIED" and reason in v.message, v.message
 
 
 @pytest.mark.parametrize("widths, degree, dim", [((3, 2, 2, 1), 2, 7), ((4, 2, 2, 1), 2, 9), ((3, 2, 1), 2, 5)])

@@ -91,9 +91,40 @@ def invalid(v: dict) -> dict:
     d = copy.deepcopy(v["neurovariety_3_2_2_1_r2_first_layer"])
     next(s for s in d["steps"] if s.get("method") == "first-layer")["rank"] = 6  # 2 + 5 is 7, not 6
     out["first_layer_understated"] = d
+    out.update(_forged_network_bounds(v))
     d = copy.deepcopy(v["border_rank_random_3x3x3_by_filling"])
     _step(d, "border-rank-at-most-by-filling")["rank"] = 4  # sigma_4 of 3x3x3 was not shown to fill
     out["border_filling_rank_understated"] = d
+    return out
+
+
+def _net(widths, degree=2) -> dict:
+    return {"format": "polynet", "widths": widths, "degree": degree}
+
+
+def _forged_network_bounds(v: dict) -> dict:
+    """False network bounds built from true facts about OTHER varieties: each must fail at its own guard."""
+    def cert(steps, variety, value):
+        return {"format": "tnverify-certificate", "version": 1, "claim": {}, "objects": {}, "steps": steps,
+                "conclusion": [{"fact": "dim-at-most", "subject": {"variety": variety}, "value": value}]}
+
+    out = {}
+    # widths (2, 4, 1): a first layer WIDER than the input; 4 (2 - 4) + 10 would "give" dim <= 2 (truth 3)
+    out["first_layer_wider_than_input"] = cert(
+        [{"id": "sub", "rule": "dim-at-most", "variety": _net([4, 4, 1]), "method": "ambient", "rank": 10},
+         {"id": "fl", "rule": "dim-at-most", "variety": _net([2, 4, 1]), "method": "first-layer", "rank": 2}],
+        _net([2, 4, 1]), 2)
+    # (3, 2, 2, 1): the sub-network must keep the square first layer (2, 2, 2, 1), not drop it (2, 2, 1)
+    out["first_layer_with_a_shallower_network"] = cert(
+        [{"id": "sub", "rule": "dim-at-most", "variety": _net([2, 2, 1]), "method": "ambient", "rank": 3},
+         {"id": "fl", "rule": "dim-at-most", "variety": _net([3, 2, 2, 1]), "method": "first-layer", "rank": 5}],
+        _net([3, 2, 2, 1]), 5)
+    # (3, 5, 2), t^4: two outputs make the secant P^1 x v_4(P^2); the Waring fact about S^4(C^3) is not it
+    d = copy.deepcopy(v["neurovariety_3_5_1_r4_by_secant_equations"])
+    eq = _step(d, "dim-at-most-by-equations")
+    out["as_secant_waring_fact_for_two_outputs"] = cert(
+        [eq, {"id": "as", "rule": "neurovariety-as-secant", "variety": _net([3, 5, 2], 4), "rank": 14}],
+        _net([3, 5, 2], 4), 14)
     return out
 
 

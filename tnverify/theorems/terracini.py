@@ -143,9 +143,10 @@ def neurovariety_dimension(widths: list[int], degree: int, seed: int = 0) -> Out
     Outcome
         ``proved`` when the Jacobian rank at a random point meets an upper bound: the
         expected dimension min(parameters - rescalings, ambient) (Kileel, Trager, Bruna
-        2019), a width-one bottleneck, or, for one hidden layer, the equations of the secant
-        variety that the neurovariety is (:func:`tnverify.theory.terracini.polynet_secant`;
-        this settles the Alexander-Hirschowitz defects, docs/mathematics.md, "Defects").
+        2019), a width-one bottleneck, a first hidden layer narrower than the input
+        (f = G([I | X] x)), or, for one hidden layer, the equations of the secant variety that
+        the neurovariety is (:func:`tnverify.theory.terracini.polynet_secant`; this settles the
+        Alexander-Hirschowitz defects). docs/mathematics.md, "Defects".
     """
     r = G.neurovariety(widths, degree, seed)
     d = r.to_dict()

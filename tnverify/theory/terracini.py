@@ -130,25 +130,23 @@ def _bottleneck_bound(widths) -> int | None:
 
 
 def _first_layer_bound(spec: dict):
-    """``dim <= d_1 (d_0 - d_1) + u'`` when the first hidden width d_1 is below the input width d_0.
+    """``dim <= d_1 (d_0 - d_1) + d_h C(d_1 + D - 1, D)`` when the first hidden width d_1 is below d_0.
 
     For W_1 of full rank d_1 (an open dense set), ``W_1 = M Q`` with ``Q = [I | X]`` (after a fixed
     column order; a chart of the Grassmannian, d_1 (d_0 - d_1) coordinates) and M invertible, so
     ``f(x) = G(Q x)`` with ``G = W_h s(... s(M y))`` a network of widths ``(d_1, d_1, d_2, ..., d_h)``.
-    ``(X, G) -> G(Q x)`` is polynomial, so the dimension is at most ``d_1 (d_0 - d_1) + u'`` with u'
-    a structural bound on G's neurovariety (ambient, parameters, bottleneck). Returns
-    ``(bound, sub_spec, u', method)`` or None (docs/mathematics.md, "Neurovarieties").
+    ``(X, G) -> G(Q x)`` is polynomial, so the dimension is at most ``d_1 (d_0 - d_1)`` plus any
+    bound on G's neurovariety. Only G's ambient dimension (d_h forms of degree D = r^(h-1) in d_1
+    variables) can help: G's parameter and bottleneck bounds exceed the whole network's own by
+    exactly d_1 (d_0 - d_1). Returns ``(bound, sub_spec, ambient of G)`` or None
+    (docs/mathematics.md, "Defects").
     """
     w, r = spec["widths"], spec["degree"]
     if len(w) < 3 or w[1] >= w[0]:
         return None
     sub = J.polynet_spec([w[1], w[1]] + list(w[2:]), r)
-    cands = [(J.ambient_dim(sub), "ambient"), (J.param_count(sub) - hidden_symmetry(sub["widths"]), "parameters")]
-    bn = _bottleneck_bound(sub["widths"])
-    if bn is not None:
-        cands.append((bn, "bottleneck"))
-    u, method = min(cands)
-    return w[1] * (w[0] - w[1]) + u, sub, u, method
+    u = J.ambient_dim(sub)
+    return w[1] * (w[0] - w[1]) + u, sub, u
 
 
 # ------------------------------------------------------------------ Jacobian rank (fast path)
@@ -375,9 +373,9 @@ def format_dimension(spec: dict, seed: int = 0, *, prime: int | None = None, tri
             uppers.append((bn, "bottleneck"))
         first = _first_layer_bound(spec)
         if first is not None:
-            b, sub, u, how = first
+            b, sub, u = first
             uppers.append((b, f"first-layer: f = G(Q x), Q in a chart of Gr({spec['widths'][1]}, {spec['widths'][0]}) "
-                              f"({b - u} coordinates), G of widths {tuple(sub['widths'])} (dim <= {u}, {how})"))
+                              f"({b - u} coordinates), G of widths {tuple(sub['widths'])} (dim <= {u}, ambient)"))
     expected = min(u for u, s in uppers if s in ("ambient", "parameters"))
     if f == "tensor-network":
         expected = N if P >= N else P
@@ -422,8 +420,8 @@ def format_dimension(spec: dict, seed: int = 0, *, prime: int | None = None, tri
     _jac_step(cert, spec, best, f"jac-{len(cert.steps)}")
     cert.conclude("dim-at-least", {"variety": spec}, best[0])
     if source.startswith("first-layer"):
-        b, sub, u, how = _first_layer_bound(spec)
-        cert.add_step("dim-at-most", id=f"sub-{len(cert.steps)}", variety=sub, method=how, rank=u)
+        b, sub, u = _first_layer_bound(spec)
+        cert.add_step("dim-at-most", id=f"sub-{len(cert.steps)}", variety=sub, method="ambient", rank=u)
         cert.add_step("dim-at-most", id=f"upper-{len(cert.steps)}", variety=spec, method="first-layer", rank=upper)
     elif not source.startswith(("border", "gauge", "equations")):
         cert.add_step("dim-at-most", id=f"upper-{len(cert.steps)}", variety=spec, method=source.split()[0], rank=upper)
