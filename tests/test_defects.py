@@ -436,7 +436,8 @@ def test_first_layer_bound_settles_deep_networks_with_a_narrow_first_layer(width
     assert check(r.certificate.to_dict()).ok
 
 
-@pytest.mark.parametrize("widths, degree", [((3, 2, 3, 2), 2), ((4, 3, 2), 2), ((4, 2, 3), 3), ((3, 1, 2), 2)])
+@pytest.mark.parametrize("widths, degree", [((3, 2, 3, 2), 2), ((4, 3, 2), 2), ((4, 2, 3), 3), ((3, 1, 2), 2),
+                                           ((2, 3, 2, 2), 2), ((3, 3, 2, 1), 2), ((2, 2, 2, 2), 3)])
 def test_every_structural_upper_bound_is_at_least_the_true_dimension(widths, degree):
     """Soundness: the upper bound is never below an exact Jacobian rank (a lower bound on the dimension)."""
     r = G.neurovariety(list(widths), degree)
@@ -488,3 +489,20 @@ def test_border_rank_two_of_a_tangent_tensor_matches_an_explicit_limit():
     assert lim == list(range(8))
     res = K.border_rank_lower(T)
     assert (res.lower, res.upper, res.status) == (2, 2, "proved") and check(res.certificate.to_dict()).ok
+
+
+@pytest.mark.parametrize("widths, degree, dim", [((2, 2, 3, 2), 2, 8), ((3, 2, 3, 2), 2, 10)])
+def test_split_after_the_first_hidden_layer_settles_deep_networks(widths, degree, dim):
+    """f = H(s(W_1 x)): the outputs are forms in the squares of the first layer's linear forms, e.g. for
+    (2, 2, 3, 2) two forms in span(l_1^4, l_1^2 l_2^2, l_2^4): 4 + 6 - 2 = 8; sympy's Jacobian agrees."""
+    r = G.neurovariety(list(widths), degree)
+    assert (r.status, r.dim) == ("proved", dim) and r.upper_source.startswith("split after hidden layer 1")
+    assert max(_net_jacobian_rank(widths, degree, s) for s in range(3)) == dim
+    d = r.certificate.to_dict()
+    assert check(d).ok
+    low = copy.deepcopy(d)  # one less than the split gives
+    next(s for s in low["steps"] if s.get("method") == "split")["rank"] = dim - 1
+    assert "needs the fact dim-at-most" in check(low).message
+    out = copy.deepcopy(d)  # hidden layer 3 does not exist in a network with 2 hidden layers
+    next(s for s in out["steps"] if s.get("method") == "split")["layer"] = 3
+    assert check(out).status == "MALFORMED"

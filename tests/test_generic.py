@@ -13,6 +13,8 @@ from tnverify.checker import check
 from tnverify.numeric.modp import pick_prime, rank_profile
 from tnverify.theorems.runner import run_instance
 
+from tests.test_defects import _net_jacobian_rank
+
 ROOT = Path(__file__).parent.parent / "proofs_checks"
 FOLDERS = ["strassen_1983", "alexander_hirschowitz_1995", "abo_ottaviani_peterson_2009",
            "kileel_trager_bruna_2019", "finkel_2024", "usevich_2025"]
@@ -63,9 +65,11 @@ def test_neurovariety_values_and_identifiability():
     assert d["identifiable"] is True and d["lower"] == 6
 
 
+
 def test_unknown_is_reported_with_both_bounds():
-    r = G.neurovariety([2, 2, 3, 2], 2)  # dim 8; no equation of the network's coefficients is used
-    assert (r.status, r.lower, r.upper) == ("unknown", 8, 10)
+    r = G.neurovariety([3, 3, 2, 1], 2)  # no split, narrow layer or equation closes the gap
+    assert (r.status, r.lower, r.upper) == ("unknown", 11, 12)
+    assert r.lower <= max(_net_jacobian_rank((3, 3, 2, 1), 2, s) for s in range(2)) <= r.upper
 
 
 @pytest.mark.parametrize("path", sorted(p for f in FOLDERS for p in (ROOT / f).glob("*.toml")

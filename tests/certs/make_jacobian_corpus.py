@@ -39,6 +39,7 @@ def valid() -> dict:
         "tt_gauge": G.format_dimension(J.tt_spec([2, 3, 2], [2, 2])).certificate.to_dict(),
         "neurovariety_3_5_1_r4_by_secant_equations": G.neurovariety([3, 5, 1], 4).certificate.to_dict(),
         "neurovariety_3_2_2_1_r2_first_layer": G.neurovariety([3, 2, 2, 1], 2).certificate.to_dict(),
+        "neurovariety_2_2_3_2_r2_split": G.neurovariety([2, 2, 3, 2], 2).certificate.to_dict(),
         "border_rank_random_3x3x3_by_filling":
             K.border_rank_lower(np.random.default_rng(0).integers(-5, 6, (3, 3, 3))).certificate.to_dict(),
     }
@@ -122,6 +123,12 @@ def _forged_network_bounds(v: dict) -> dict:
     # (3, 5, 2), t^4: two outputs make the secant P^1 x v_4(P^2); the Waring fact about S^4(C^3) is not it
     d = copy.deepcopy(v["neurovariety_3_5_1_r4_by_secant_equations"])
     eq = _step(d, "dim-at-most-by-equations")
+    # (2, 2, 3, 2) split after layer 1 needs the polynet (2, 2); a fact about (2, 3) is another network
+    out["split_with_another_prefix"] = cert(
+        [{"id": "sub", "rule": "dim-at-most", "variety": _net([2, 3]), "method": "ambient", "rank": 6},
+         {"id": "sp", "rule": "dim-at-most", "variety": _net([2, 2, 3, 2]), "method": "split", "layer": 2,
+          "rank": 6}],
+        _net([2, 2, 3, 2]), 6)
     out["as_secant_waring_fact_for_two_outputs"] = cert(
         [eq, {"id": "as", "rule": "neurovariety-as-secant", "variety": _net([3, 5, 2], 4), "rank": 14}],
         _net([3, 5, 2], 4), 14)

@@ -144,7 +144,8 @@ def neurovariety_dimension(widths: list[int], degree: int, seed: int = 0) -> Out
         ``proved`` when the Jacobian rank at a random point meets an upper bound: the
         expected dimension min(parameters - rescalings, ambient) (Kileel, Trager, Bruna
         2019), a width-one bottleneck, a first hidden layer narrower than the input
-        (f = G([I | X] x)), or, for one hidden layer, the equations of the secant variety that
+        (f = G([I | X] x)), a split after a hidden layer (f = H(s(g)),
+        :func:`tnverify.theory.terracini.polynet_upper`), or, for one hidden layer, the equations of the secant variety that
         the neurovariety is (:func:`tnverify.theory.terracini.polynet_secant`; this settles the
         Alexander-Hirschowitz defects). docs/mathematics.md, "Defects".
     """

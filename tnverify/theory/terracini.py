@@ -59,7 +59,7 @@ from tnverify.numeric.modp import FAST_PRIME_BITS, matmul_mod, pick_prime, rank_
 
 __all__ = [
     "DimResult", "GenericRankResult", "secant_dimension", "format_dimension", "generic_rank", "generic_rank_cost",
-    "neurovariety", "polynet_secant", "deep_identifiability", "expected_generic_rank", "per_term", "hidden_symmetry",
+    "neurovariety", "polynet_secant", "polynet_upper", "deep_identifiability", "expected_generic_rank", "per_term", "hidden_symmetry",
     "FIELD_NOTE",
 ]
 
@@ -147,6 +147,51 @@ def _first_layer_bound(spec: dict):
     sub = J.polynet_spec([w[1], w[1]] + list(w[2:]), r)
     u = J.ambient_dim(sub)
     return w[1] * (w[0] - w[1]) + u, sub, u
+
+
+def polynet_upper(widths, degree: int) -> tuple[int, str, list]:
+    """The best structural upper bound on a polynet's dimension, with the ``dim-at-most`` steps proving it.
+
+    Candidates: the ambient dimension; parameters minus the hidden rescalings; a width-one
+    bottleneck; a narrow first layer (:func:`_first_layer_bound`); and a **split** after hidden layer
+    l (1 <= l <= h - 1): ``f = H(s(g))`` with g the layer-l pre-activations, a point of the polynet
+    ``(d_0, ..., d_l)`` (its own bound, recursively), and H any d_h-tuple of forms of degree
+    ``E = r^(h-1-l)`` in d_l variables; rescaling ``g_j -> t_j g_j`` (H compensating) keeps f, so
+    ``dim <= dim V_l + d_h C(d_l + E - 1, E) - d_l``. Returns ``(bound, source, steps)``; the steps
+    (``{"rule": "dim-at-most", ...}`` without ids, sub-varieties first) prove the bound for the
+    checker. Cost: O(h^2) recursive calls on prefixes.
+    """
+    w, r = list(widths), degree
+    spec = J.polynet_spec(w, r)
+
+    def step(method: str, rank: int, **extra) -> dict:
+        return {"rule": "dim-at-most", "variety": spec, "method": method, "rank": rank, **extra}
+
+    N = J.ambient_dim(spec)
+    cands = [(N, "ambient", [step("ambient", N)])]
+    P = J.param_count(spec) - hidden_symmetry(w)
+    cands.append((P, "parameters", [step("parameters", P)]))
+    bn = _bottleneck_bound(w)
+    if bn is not None:
+        cands.append((bn, "bottleneck", [step("bottleneck", bn)]))
+    first = _first_layer_bound(spec)
+    if first is not None:
+        b, sub, u = first
+        cands.append((b, f"first-layer: f = G(Q x), Q in a chart of Gr({w[1]}, {w[0]}) ({b - u} coordinates), "
+                         f"G of widths {tuple(sub['widths'])} (dim <= {u}, ambient)",
+                      [{"rule": "dim-at-most", "variety": sub, "method": "ambient", "rank": u},
+                       step("first-layer", b)]))
+    h = len(w) - 1
+    for l in range(1, h):
+        sub_bound, sub_source, sub_steps = polynet_upper(w[:l + 1], r)
+        E = r ** (h - 1 - l)
+        forms = w[-1] * math.comb(w[l] + E - 1, E)
+        b = sub_bound + forms - w[l]
+        cands.append((b, f"split after hidden layer {l}: f = H(s(g)), g in the polynet {tuple(w[:l + 1])} "
+                         f"(dim <= {sub_bound}, {sub_source.split(':')[0]}), H {w[-1]} forms of degree {E} in "
+                         f"{w[l]} variables ({forms}), less {w[l]} rescalings",
+                      sub_steps + [step("split", b, layer=l)]))
+    return min(cands, key=lambda c: c[0])
 
 
 # ------------------------------------------------------------------ Jacobian rank (fast path)
@@ -371,11 +416,9 @@ def format_dimension(spec: dict, seed: int = 0, *, prime: int | None = None, tri
         bn = _bottleneck_bound(spec["widths"])
         if bn is not None:
             uppers.append((bn, "bottleneck"))
-        first = _first_layer_bound(spec)
-        if first is not None:
-            b, sub, u = first
-            uppers.append((b, f"first-layer: f = G(Q x), Q in a chart of Gr({spec['widths'][1]}, {spec['widths'][0]}) "
-                              f"({b - u} coordinates), G of widths {tuple(sub['widths'])} (dim <= {u}, ambient)"))
+        structural = polynet_upper(spec["widths"], spec["degree"])
+        if structural[0] < min(u for u, _ in uppers):
+            uppers.append(structural[:2])
     expected = min(u for u, s in uppers if s in ("ambient", "parameters"))
     if f == "tensor-network":
         expected = N if P >= N else P
@@ -419,10 +462,9 @@ def format_dimension(spec: dict, seed: int = 0, *, prime: int | None = None, tri
     upper, source = min(uppers, key=lambda t: t[0])
     _jac_step(cert, spec, best, f"jac-{len(cert.steps)}")
     cert.conclude("dim-at-least", {"variety": spec}, best[0])
-    if source.startswith("first-layer"):
-        b, sub, u = _first_layer_bound(spec)
-        cert.add_step("dim-at-most", id=f"sub-{len(cert.steps)}", variety=sub, method="ambient", rank=u)
-        cert.add_step("dim-at-most", id=f"upper-{len(cert.steps)}", variety=spec, method="first-layer", rank=upper)
+    if source.startswith(("first-layer", "split")):
+        for st in structural[2]:
+            cert.add_step(st["rule"], id=f"upper-{len(cert.steps)}", **{k: v for k, v in st.items() if k != "rule"})
     elif not source.startswith(("border", "gauge", "equations")):
         cert.add_step("dim-at-most", id=f"upper-{len(cert.steps)}", variety=spec, method=source.split()[0], rank=upper)
     cert.conclude("dim-at-most", {"variety": spec}, upper)

@@ -325,14 +325,19 @@ def dim_at_most(step: dict, ctx) -> list:
     dim <= sum_{l<=i} d_l d_{l-1} - sum_{0<l<i} d_l + d_h - 1. ``first-layer`` (polynet, d_1 < d_0):
     for W_1 of full rank (open dense), ``W_1 = M [I | X]`` after a fixed column order, so
     ``f(x) = G([I | X] x)`` with G a network of widths ``(d_1, d_1, d_2, ..., d_h)``; needs
-    ``dim-at-most`` u - d_1 (d_0 - d_1) of that network. ``gauge`` {point, modulus,
+    ``dim-at-most`` u - d_1 (d_0 - d_1) of that network. ``split`` {layer: l} (polynet,
+    1 <= l <= h - 1): ``f = H(s(g))`` with g in the polynet ``(d_0, ..., d_l)`` and H any d_h-tuple
+    of forms of degree ``E = r^(h-1-l)`` in d_l variables, invariant under ``g_j -> t_j g_j`` with H
+    compensating; needs ``dim-at-most`` u - d_h C(d_l + E - 1, E) + d_l of that polynet.
+    ``gauge`` {point, modulus,
     minor}: the gauge orbit lies in the fibre, so dim <= parameters - rank of the
     infinitesimal gauge action at a point, that rank shown by a minor (``check_minor``; only
     its hinted entries are built, :func:`tnverify.checker.network_eval.gauge_minor`).
     Fact ``dim-at-most``.
     """
     method = field(step, "method", "step", str)
-    allowed = {"variety", "method", "rank"} | ({"point", "modulus", "minor"} if method == "gauge" else set())
+    allowed = {"variety", "method", "rank"} | ({"point", "modulus", "minor"} if method == "gauge" else set()) | (
+        {"layer"} if method == "split" else set())
     _keys(step, allowed)
     v = variety(field(step, "variety", "step"), "step.variety")
     u = integer(field(step, "rank", "step"), "step.rank", 0)
@@ -357,6 +362,17 @@ def dim_at_most(step: dict, ctx) -> list:
         sub = {"format": "polynet", "widths": [w[1], w[1]] + w[2:], "degree": v["degree"]}
         ctx.require("dim-at-most", {"variety": sub}, u - w[1] * (w[0] - w[1]), "step")
         bound = u
+    elif method == "split":
+        if v["format"] != "polynet" or len(v["widths"]) < 3:
+            raise Malformed("step.method: split applies to polynet with a hidden layer")
+        w, r = v["widths"], v["degree"]
+        h = len(w) - 1
+        layer = integer(field(step, "layer", "step"), "step.layer", 1, h - 1)
+        E = r ** (h - 1 - layer)
+        forms = w[-1] * math.comb(w[layer] + E - 1, E)
+        sub = {"format": "polynet", "widths": w[:layer + 1], "degree": r}
+        ctx.require("dim-at-most", {"variety": sub}, u - forms + w[layer], "step")
+        bound = u
     elif method == "gauge":
         if v["format"] != "tensor-network":
             raise Malformed("step.method: gauge applies to tensor-network")
@@ -370,7 +386,8 @@ def dim_at_most(step: dict, ctx) -> list:
                     residues=True)
         bound = u
     else:
-        raise Malformed(f"step.method: expected ambient, parameters, bottleneck, first-layer or gauge, got {method!r}")
+        raise Malformed(f"step.method: expected ambient, parameters, bottleneck, first-layer, split or gauge, "
+                        f"got {method!r}")
     if u < bound:
         raise CheckFailure(f"the {method} bound is {bound}, not {u}")
     return [("dim-at-most", {"variety": v}, u)]
