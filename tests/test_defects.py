@@ -506,3 +506,26 @@ def test_split_after_the_first_hidden_layer_settles_deep_networks(widths, degree
     out = copy.deepcopy(d)  # hidden layer 3 does not exist in a network with 2 hidden layers
     next(s for s in out["steps"] if s.get("method") == "split")["layer"] = 3
     assert check(out).status == "MALFORMED"
+
+
+@pytest.mark.parametrize("widths, dim", [((3, 3, 2, 1), 11), ((3, 2, 1), 5)])
+def test_quadratic_networks_with_one_output_have_an_orthogonal_symmetry(widths, dim):
+    """sum_k a_k z_k^2 is invariant under z -> g z with g^T diag(a) g = diag(a): m(m-1)/2 symmetries
+    beyond the rescalings, so these networks are not identifiable; sympy's Jacobian reaches the bound."""
+    r = G.neurovariety(list(widths), 2)
+    assert (r.status, r.dim) == ("proved", dim)
+    assert max(_net_jacobian_rank(widths, 2, s) for s in range(3)) == dim
+    ident = G.deep_identifiability(list(widths), 2)
+    assert ident["identifiable"] is False and check(ident["certificate_obj"].to_dict()).ok
+
+
+def test_orthogonal_symmetry_is_refused_where_it_does_not_hold():
+    base = G.neurovariety([3, 3, 2, 1], 2).certificate.to_dict()
+    assert check(base).ok and any(s.get("method") == "orthogonal" for s in base["steps"])
+    for variety in ({"format": "polynet", "widths": [3, 3, 2, 1], "degree": 3},   # t^3 has no such symmetry
+                    {"format": "polynet", "widths": [3, 3, 2, 2], "degree": 2},   # two outputs
+                    {"format": "polynet", "widths": [3, 1, 2, 1], "degree": 2}):  # last hidden wider than the one before
+        d = copy.deepcopy(base)
+        next(s for s in d["steps"] if s.get("method") == "orthogonal")["variety"] = variety
+        v = check(d)
+        assert v.status == "NOT VERIFIED" and "orthogonal symmetry needs" in v.message, v.message

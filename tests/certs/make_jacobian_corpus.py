@@ -40,6 +40,7 @@ def valid() -> dict:
         "neurovariety_3_5_1_r4_by_secant_equations": G.neurovariety([3, 5, 1], 4).certificate.to_dict(),
         "neurovariety_3_2_2_1_r2_first_layer": G.neurovariety([3, 2, 2, 1], 2).certificate.to_dict(),
         "neurovariety_2_2_3_2_r2_split": G.neurovariety([2, 2, 3, 2], 2).certificate.to_dict(),
+        "neurovariety_3_3_2_1_r2_orthogonal": G.neurovariety([3, 3, 2, 1], 2).certificate.to_dict(),
         "border_rank_random_3x3x3_by_filling":
             K.border_rank_lower(np.random.default_rng(0).integers(-5, 6, (3, 3, 3))).certificate.to_dict(),
     }
@@ -124,6 +125,10 @@ def _forged_network_bounds(v: dict) -> dict:
     d = copy.deepcopy(v["neurovariety_3_5_1_r4_by_secant_equations"])
     eq = _step(d, "dim-at-most-by-equations")
     # (2, 2, 3, 2) split after layer 1 needs the polynet (2, 2); a fact about (2, 3) is another network
+    # t^3 has no orthogonal symmetry: the same count for (3, 3, 2, 1) with t^3 is false (true dimension 12)
+    out["orthogonal_for_a_cubic_network"] = cert(
+        [{"id": "o", "rule": "dim-at-most", "variety": _net([3, 3, 2, 1], 3), "method": "orthogonal", "rank": 11}],
+        _net([3, 3, 2, 1], 3), 11)
     out["split_with_another_prefix"] = cert(
         [{"id": "sub", "rule": "dim-at-most", "variety": _net([2, 3]), "method": "ambient", "rank": 6},
          {"id": "sp", "rule": "dim-at-most", "variety": _net([2, 2, 3, 2]), "method": "split", "layer": 2,

@@ -153,7 +153,9 @@ def polynet_upper(widths, degree: int) -> tuple[int, str, list]:
     """The best structural upper bound on a polynet's dimension, with the ``dim-at-most`` steps proving it.
 
     Candidates: the ambient dimension; parameters minus the hidden rescalings; a width-one
-    bottleneck; a narrow first layer (:func:`_first_layer_bound`); and a **split** after hidden layer
+    bottleneck; a narrow first layer (:func:`_first_layer_bound`); for ``s(t) = t^2`` and one output,
+    the **orthogonal** symmetry ``z -> g z``, ``g^T diag(a) g = diag(a)``, of the last hidden layer
+    (m(m+1)/2 dimensions with the rescalings; free when m <= the width before it); and a **split** after hidden layer
     l (1 <= l <= h - 1): ``f = H(s(g))`` with g the layer-l pre-activations, a point of the polynet
     ``(d_0, ..., d_l)`` (its own bound, recursively), and H any d_h-tuple of forms of degree
     ``E = r^(h-1-l)`` in d_l variables; rescaling ``g_j -> t_j g_j`` (H compensating) keeps f, so
@@ -181,6 +183,12 @@ def polynet_upper(widths, degree: int) -> tuple[int, str, list]:
                          f"G of widths {tuple(sub['widths'])} (dim <= {u}, ambient)",
                       [{"rule": "dim-at-most", "variety": sub, "method": "ambient", "rank": u},
                        step("first-layer", b)]))
+    m = w[-2]
+    if r == 2 and w[-1] == 1 and len(w) >= 3 and 2 <= m <= w[-3]:
+        b = J.param_count(spec) - sum(w[1:-2]) - m * (m + 1) // 2
+        cands.append((b, f"orthogonal: the output sum_k a_k z_k^2 is kept by the {m * (m - 1) // 2}-dimensional "
+                         f"orthogonal group of diag(a) acting on the last hidden layer, beyond its {m} rescalings",
+                      [step("orthogonal", b)]))
     h = len(w) - 1
     for l in range(1, h):
         sub_bound, sub_source, sub_steps = polynet_upper(w[:l + 1], r)
@@ -462,7 +470,7 @@ def format_dimension(spec: dict, seed: int = 0, *, prime: int | None = None, tri
     upper, source = min(uppers, key=lambda t: t[0])
     _jac_step(cert, spec, best, f"jac-{len(cert.steps)}")
     cert.conclude("dim-at-least", {"variety": spec}, best[0])
-    if source.startswith(("first-layer", "split")):
+    if source.startswith(("first-layer", "split", "orthogonal")):
         for st in structural[2]:
             cert.add_step(st["rule"], id=f"upper-{len(cert.steps)}", **{k: v for k, v in st.items() if k != "rule"})
     elif not source.startswith(("border", "gauge", "equations")):

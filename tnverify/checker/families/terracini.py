@@ -329,7 +329,10 @@ def dim_at_most(step: dict, ctx) -> list:
     1 <= l <= h - 1): ``f = H(s(g))`` with g in the polynet ``(d_0, ..., d_l)`` and H any d_h-tuple
     of forms of degree ``E = r^(h-1-l)`` in d_l variables, invariant under ``g_j -> t_j g_j`` with H
     compensating; needs ``dim-at-most`` u - d_h C(d_l + E - 1, E) + d_l of that polynet.
-    ``gauge`` {point, modulus,
+    ``orthogonal`` (polynet, s(t) = t^2, one output, 2 <= m = d_(h-1) <= d_(h-2)): the output
+    ``sum_k a_k z_k^2`` is kept by ``z -> g z`` with ``g^T diag(a) g = diag(a')``, an m(m+1)/2-
+    dimensional family (rescalings included) acting freely on W_(h-1) of full row rank, so
+    dim <= parameters - sum_{l < h-1} d_l - m(m+1)/2. ``gauge`` {point, modulus,
     minor}: the gauge orbit lies in the fibre, so dim <= parameters - rank of the
     infinitesimal gauge action at a point, that rank shown by a minor (``check_minor``; only
     its hinted entries are built, :func:`tnverify.checker.network_eval.gauge_minor`).
@@ -362,6 +365,14 @@ def dim_at_most(step: dict, ctx) -> list:
         sub = {"format": "polynet", "widths": [w[1], w[1]] + w[2:], "degree": v["degree"]}
         ctx.require("dim-at-most", {"variety": sub}, u - w[1] * (w[0] - w[1]), "step")
         bound = u
+    elif method == "orthogonal":
+        if v["format"] != "polynet" or len(v["widths"]) < 3:
+            raise Malformed("step.method: orthogonal applies to polynet with a hidden layer")
+        w, m = v["widths"], v["widths"][-2]
+        if v["degree"] != 2 or w[-1] != 1 or not 2 <= m <= w[-3]:
+            raise CheckFailure(f"the orthogonal symmetry needs s(t) = t^2, one output and 2 <= last hidden width "
+                               f"<= the width before it; got degree {v['degree']}, widths {w}")
+        bound = _params(v) - sum(w[1:-2]) - m * (m + 1) // 2
     elif method == "split":
         if v["format"] != "polynet" or len(v["widths"]) < 3:
             raise Malformed("step.method: split applies to polynet with a hidden layer")
@@ -386,7 +397,7 @@ def dim_at_most(step: dict, ctx) -> list:
                     residues=True)
         bound = u
     else:
-        raise Malformed(f"step.method: expected ambient, parameters, bottleneck, first-layer, split or gauge, "
+        raise Malformed(f"step.method: expected ambient, parameters, bottleneck, first-layer, orthogonal, split or gauge, "
                         f"got {method!r}")
     if u < bound:
         raise CheckFailure(f"the {method} bound is {bound}, not {u}")
