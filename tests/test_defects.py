@@ -417,6 +417,8 @@ def test_network_coefficients_are_multinomials_times_the_secant_coordinates(widt
     ("first_layer_wider_than_input", "is not below the input width"),
     ("first_layer_with_a_shallower_network", '"widths":[2,2,2,1]'),
     ("as_secant_waring_fact_for_two_outputs", '"blocks":[[2,1],[3,4]]'),
+    ("split_with_another_prefix", '"widths":[2,2,3]'),
+    ("orthogonal_for_a_cubic_network", "orthogonal symmetry needs"),
 ])
 def test_forged_network_bounds_fail_at_their_own_guard(name, reason):
     """True facts about other varieties cannot be moved onto a network: each forgery fails at the guard
