@@ -37,6 +37,7 @@ from tnverify import budget
 from tnverify.certificate import Certificate, tensor_object
 from tnverify.errors import InputError
 from tnverify.numeric.modp import FAST_PRIME_BITS, pick_prime, rank_profile
+from tnverify.theory.terracini import filling_rank
 
 __all__ = ["young_size", "young_matrix", "sorted_indices", "koszul_blocks", "flattening_matrix", "family_matrix",
            "groupings", "young_candidates", "BorderResult", "border_rank_lower", "border_cost"]
@@ -268,7 +269,7 @@ def border_rank_lower(T: np.ndarray, seed: int = 0, mode: int | None = None) -> 
     subject = {"tensor": {"object": "T"}, "field": "C"}
     cert.conclude("border-rank-at-least", subject, lower)
     cert.claim.update({"statement": f"border rank over C of the tensor >= {lower}", "seed": seed})
-    filled = _filling_rank(shape, lower, seed)
+    filled = filling_rank([[n, 1] for n in shape], lower, seed)
     if filled is not None and filled[0] < upper:
         upper, fcert = filled
         cert.merge(fcert, prefix="fill-")
@@ -277,38 +278,3 @@ def border_rank_lower(T: np.ndarray, seed: int = 0, mode: int | None = None) -> 
         cert.claim["statement"] = ("border rank over C of the tensor "
                                    + (f"= {lower}" if lower == upper else f"in [{lower}, {upper}]"))
     return BorderResult(lower, upper, witness, r, k, p, cert)
-
-
-#: Largest work (operations) spent on the Terracini upper bound of a border rank (and memory: a
-#: quarter of the default budget); beyond them the upper bound is the trivial one (the slices).
-FILL_WORK = 2e9
-
-
-def _filling_rank(shape: list, lower: int, seed: int):
-    """``(R, certificate)`` with sigma_R of the format ``shape`` proved to fill by Terracini, or None.
-
-    Every tensor of the format is then a limit of tensors of rank <= R: sigma_R is closed and
-    irreducible, so of full dimension it is the whole space (border rank <= generic rank). Tries
-    the expected generic rank ``ceil(N / (sum n_k - d + 1))`` (at least ``lower``), then one more;
-    gives up beyond :data:`FILL_WORK` or on formats with a mode of dimension 1. The certificate's
-    steps prove ``dim sigma_R >= N``; its conclusions are dropped (only the fact is used).
-    """
-    from tnverify.theory import jacobian as J
-    from tnverify.theory.terracini import format_dimension
-
-    if min(shape) < 2:
-        return None
-    N = math.prod(shape)
-    R0 = max(lower, -(-N // (sum(shape) - len(shape) + 1)))
-    for R in (R0, R0 + 1):
-        if R >= N:
-            return None
-        spec = J.cp_spec(shape, R)
-        memory, work = J.jacobian_cost(spec)
-        if work > FILL_WORK or memory > budget.MEMORY / 4:
-            return None
-        res = format_dimension(spec, seed, border=False, defects=False)
-        if res.lower >= N:
-            res.certificate.conclusion = []
-            return R, res.certificate
-    return None

@@ -45,6 +45,8 @@ References
 """
 from __future__ import annotations
 
+import copy
+import functools
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -59,7 +61,7 @@ from tnverify.numeric.modp import FAST_PRIME_BITS, matmul_mod, pick_prime, rank_
 
 __all__ = [
     "DimResult", "GenericRankResult", "secant_dimension", "format_dimension", "generic_rank", "generic_rank_cost",
-    "neurovariety", "polynet_secant", "polynet_upper", "deep_identifiability", "expected_generic_rank", "per_term", "hidden_symmetry",
+    "neurovariety", "polynet_secant", "polynet_upper", "filling_rank", "deep_identifiability", "expected_generic_rank", "per_term", "hidden_symmetry",
     "FIELD_NOTE",
 ]
 
@@ -150,6 +152,12 @@ def _first_layer_bound(spec: dict):
 
 
 def polynet_upper(widths, degree: int) -> tuple[int, str, list]:
+    """:func:`_polynet_upper` on ``(tuple(widths), degree)`` (cached: the split recurses on prefixes)."""
+    return _polynet_upper(tuple(widths), degree)
+
+
+@functools.lru_cache(maxsize=256)
+def _polynet_upper(widths: tuple, degree: int) -> tuple[int, str, list]:
     """The best structural upper bound on a polynet's dimension, with the ``dim-at-most`` steps proving it.
 
     Candidates: the ambient dimension; parameters minus the hidden rescalings; a width-one
@@ -161,7 +169,8 @@ def polynet_upper(widths, degree: int) -> tuple[int, str, list]:
     ``E = r^(h-1-l)`` in d_l variables; rescaling ``g_j -> t_j g_j`` (H compensating) keeps f, so
     ``dim <= dim V_l + d_h C(d_l + E - 1, E) - d_l``. Returns ``(bound, source, steps)``; the steps
     (``{"rule": "dim-at-most", ...}`` without ids, sub-varieties first) prove the bound for the
-    checker. Cost: O(h^2) recursive calls on prefixes.
+    checker (shared by the cache: callers copy, never mutate). Cost: O(h^2) with the cache, one call
+    per prefix.
     """
     w, r = list(widths), degree
     spec = J.polynet_spec(w, r)
@@ -191,7 +200,7 @@ def polynet_upper(widths, degree: int) -> tuple[int, str, list]:
                       [step("orthogonal", b)]))
     h = len(w) - 1
     for l in range(1, h):
-        sub_bound, sub_source, sub_steps = polynet_upper(w[:l + 1], r)
+        sub_bound, sub_source, sub_steps = _polynet_upper(tuple(w[:l + 1]), r)
         E = r ** (h - 1 - l)
         forms = w[-1] * math.comb(w[l] + E - 1, E)
         b = sub_bound + forms - w[l]
@@ -415,16 +424,14 @@ def format_dimension(spec: dict, seed: int = 0, *, prime: int | None = None, tri
     cert = cert if cert is not None else Certificate()
     N, P = J.ambient_dim(spec), J.param_count(spec)
     uppers = [(N, "ambient")]
+    structural = None
     f = spec["format"]
     rng = np.random.default_rng([seed, 7])
     if f == "partial-symmetric":
         uppers.append((spec["rank"] * per_term(spec["blocks"]), "parameters"))
     elif f == "polynet":
         uppers.append((P - hidden_symmetry(spec["widths"]), "parameters"))
-        bn = _bottleneck_bound(spec["widths"])
-        if bn is not None:
-            uppers.append((bn, "bottleneck"))
-        structural = polynet_upper(spec["widths"], spec["degree"])
+        structural = polynet_upper(spec["widths"], spec["degree"])  # bottleneck, first layer, symmetry, splits
         if structural[0] < min(u for u, _ in uppers):
             uppers.append(structural[:2])
     expected = min(u for u, s in uppers if s in ("ambient", "parameters"))
@@ -470,9 +477,9 @@ def format_dimension(spec: dict, seed: int = 0, *, prime: int | None = None, tri
     upper, source = min(uppers, key=lambda t: t[0])
     _jac_step(cert, spec, best, f"jac-{len(cert.steps)}")
     cert.conclude("dim-at-least", {"variety": spec}, best[0])
-    if source.startswith(("first-layer", "split", "orthogonal")):
-        for st in structural[2]:
-            cert.add_step(st["rule"], id=f"upper-{len(cert.steps)}", **{k: v for k, v in st.items() if k != "rule"})
+    if structural is not None and source == structural[1]:
+        for st in copy.deepcopy(structural[2]):  # the cached steps stay untouched
+            cert.add_step(st.pop("rule"), id=f"upper-{len(cert.steps)}", **st)
     elif not source.startswith(("border", "gauge", "equations")):
         cert.add_step("dim-at-most", id=f"upper-{len(cert.steps)}", variety=spec, method=source.split()[0], rank=upper)
     cert.conclude("dim-at-most", {"variety": spec}, upper)
@@ -611,6 +618,39 @@ def generic_rank(dims=None, *, symmetric: tuple | None = None, blocks=None, seed
     cert.add_step("generic-rank", id="generic-rank", format=fmt, rank=R)
     cert.conclude("generic-rank", {"format": fmt}, R)
     return GenericRankResult(bl, R, R, R, lower_src, R0, N, "proved", cert, dims_seen)
+
+
+#: Largest work (operations) spent on a Terracini upper bound of a border rank (and memory: a quarter
+#: of the default budget); beyond them the upper bound stays the trivial one.
+FILL_WORK = 2e9
+
+
+def filling_rank(blocks, lower: int, seed: int):
+    """``(R, certificate)`` with sigma_R of the format ``blocks`` proved to fill by Terracini, or None.
+
+    Every tensor (form, with one block) of the format is then a limit of tensors of rank <= R:
+    sigma_R is closed and irreducible, so of full dimension it is the whole space (border rank <=
+    generic rank). Tries the expected generic rank ``ceil(N / per-term)`` (at least ``lower``; the
+    Alexander-Hirschowitz value for forms), then one more; gives up beyond :data:`FILL_WORK`, on a
+    block of dimension 1, or at R >= N. The certificate's steps prove ``dim sigma_R >= N``; its
+    conclusions are dropped (only the fact is used).
+    """
+    if min(n for n, _ in blocks) < 2:
+        return None
+    N = J.ambient_dim(J.partial_spec(blocks, 1))
+    R0 = max(lower, -(-N // per_term(blocks)))
+    for R in (R0, R0 + 1):
+        if R >= N:
+            return None
+        spec = J.partial_spec(blocks, R)
+        memory, work = J.jacobian_cost(spec)
+        if work > FILL_WORK or memory > budget.MEMORY / 4:
+            return None
+        res = format_dimension(spec, seed, border=False, defects=False)
+        if res.lower >= N:
+            res.certificate.conclusion = []
+            return R, res.certificate
+    return None
 
 
 # ------------------------------------------------------------------ networks

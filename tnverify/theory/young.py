@@ -55,6 +55,7 @@ from tnverify.errors import InputError
 from tnverify.numbers import MAX_DIGITS
 from tnverify.numeric.modp import FAST_PRIME_BITS, pick_prime, rank_profile
 from tnverify.theory.koszul import BorderResult, koszul_blocks
+from tnverify.theory.terracini import filling_rank
 
 __all__ = ["Form", "parse_form", "form_from_tensor", "catalecticant", "young_form_matrix", "form_candidates",
            "waring_border_cost", "waring_border_lower", "form_object", "MAX_FORM_ENTRIES"]
@@ -342,7 +343,7 @@ def waring_border_lower(f: Form, seed: int = 0) -> BorderResult:
 
     Tries the catalecticants and Young flattenings of :func:`form_candidates` mod a random prime
     and keeps the best ``ceil(rank / k)``. The upper bound is the least R tried at which Terracini
-    proves that sigma_R fills S^d(C^n) (:func:`_filling_rank`; rule ``waring-border-rank-at-most``),
+    proves that sigma_R fills S^d(C^n) (:func:`tnverify.theory.terracini.filling_rank`; rule ``waring-border-rank-at-most``),
     else ``C(n+d-1, d)`` (the d-th powers of linear forms span the forms). The certificate's step ``border-rank-young`` lets the checker
     rebuild the hinted minor from the coefficients (docs/certificates.md).
     """
@@ -381,7 +382,7 @@ def waring_border_lower(f: Form, seed: int = 0) -> BorderResult:
         witness = (f"Young flattening S^{a} V* (x) L^{w} C^{q} -> S^{d - a - 1} V (x) L^{w + 1} C^{q} "
                    f"of rank {r} > {k} x {lower - 1}")
     upper = math.comb(n + d - 1, d)
-    filled = _filling_rank(n, d, lower, seed)
+    filled = filling_rank([[n, d]], lower, seed)
     if filled is not None and filled[0] < upper:
         upper, fcert = filled
         cert.merge(fcert, prefix="fill-")
@@ -390,29 +391,3 @@ def waring_border_lower(f: Form, seed: int = 0) -> BorderResult:
         cert.claim["statement"] = (f"Waring border rank over C of {f.describe()} "
                                    + (f"= {lower}" if lower == upper else f"in [{lower}, {upper}]"))
     return BorderResult(lower, upper, witness, r, k, p, cert)
-
-
-#: Largest work (operations) spent on the Terracini upper bound of a Waring border rank (and memory:
-#: a quarter of the default budget); beyond them the upper bound is the trivial one.
-FILL_WORK = 2e9
-
-
-def _filling_rank(n: int, d: int, lower: int, seed: int):
-    """``(R, certificate)`` with sigma_R = S^d(C^n) proved by Terracini (the least such R tried: the
-    Alexander-Hirschowitz value ceil(C(n+d-1, d) / n), then one more), or None when not within
-    :data:`FILL_WORK`. Every form then has Waring border rank <= R. The certificate's steps prove
-    ``dim sigma_R >= C(n+d-1, d)``; its conclusions are dropped (only the fact is used)."""
-    from tnverify.theory import jacobian as J
-    from tnverify.theory.terracini import secant_dimension
-
-    N = math.comb(n + d - 1, d)
-    R0 = max(lower, -(-N // n))
-    for R in (R0, R0 + 1):
-        memory, work = J.jacobian_cost({"format": "partial-symmetric", "blocks": [[n, d]], "rank": R})
-        if work > FILL_WORK or memory > budget.MEMORY / 4:
-            return None
-        res = secant_dimension(symmetric=(n, d), rank=R, seed=seed)
-        if res.lower >= N:
-            res.certificate.conclusion = []
-            return R, res.certificate
-    return None

@@ -539,15 +539,21 @@ def waring_border_rank_at_most(step: dict, ctx) -> list:
     is closed and irreducible in S^d(C^n), so of full dimension it is the whole space: the form
     is a limit of sums of R d-th powers. Fact: border-rank-at-most R (field C) of the form.
     """
-    _keys(step, {"id", "rule", "form", "rank"}, "step")
-    name = field(step, "form", "step", str)
-    f = ctx.obj(name, "step.form")
-    if f["type"] != "form":
-        raise Malformed(f"step.form: {name!r} must be a form object")
+    return _at_most_by_filling(step, ctx, "form", lambda f: [[f["n"], f["d"]]])
+
+
+def _at_most_by_filling(step: dict, ctx, kind: str, blocks_of) -> list:
+    """``border-rank-at-most`` R of the ``kind`` object (form or tensor) named by the step, from the
+    derived fact that sigma_R of its format ``blocks_of(object)`` has full dimension."""
+    _keys(step, {"id", "rule", kind, "rank"}, "step")
+    name = field(step, kind, "step", str)
+    o = ctx.obj(name, f"step.{kind}")
+    if o["type"] != kind:
+        raise Malformed(f"step.{kind}: {name!r} must be a {kind} object")
     R = integer(field(step, "rank", "step"), "step.rank", 1)
-    v = TV.variety({"format": "partial-symmetric", "blocks": [[f["n"], f["d"]]], "rank": R}, "step")
-    ctx.require("dim-at-least", {"variety": v}, math.comb(f["n"] + f["d"] - 1, f["d"]), "step")
-    return [("border-rank-at-most", {"form": {"object": name}, "field": "C"}, R)]
+    v = TV.variety({"format": "partial-symmetric", "blocks": blocks_of(o), "rank": R}, "step")
+    ctx.require("dim-at-least", {"variety": v}, TV._ambient(v), "step")
+    return [("border-rank-at-most", {kind: {"object": name}, "field": "C"}, R)]
 
 
 @rule("border-rank-at-most-by-filling")
@@ -560,12 +566,4 @@ def border_rank_at_most_by_filling(step: dict, ctx) -> list:
     space, so of full dimension it is the whole space: the tensor is a limit of tensors of rank
     <= R. Fact: border-rank-at-most R (field C) of the tensor.
     """
-    _keys(step, {"id", "rule", "tensor", "rank"}, "step")
-    name = field(step, "tensor", "step", str)
-    t = ctx.obj(name, "step.tensor")
-    if t["type"] != "tensor":
-        raise Malformed(f"step.tensor: {name!r} must be a tensor object")
-    R = integer(field(step, "rank", "step"), "step.rank", 1)
-    v = TV.variety({"format": "partial-symmetric", "blocks": [[n, 1] for n in t["shape"]], "rank": R}, "step")
-    ctx.require("dim-at-least", {"variety": v}, math.prod(t["shape"]), "step")
-    return [("border-rank-at-most", {"tensor": {"object": name}, "field": "C"}, R)]
+    return _at_most_by_filling(step, ctx, "tensor", lambda t: [[n, 1] for n in t["shape"]])
