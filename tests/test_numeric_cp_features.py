@@ -44,6 +44,20 @@ def test_mask_recovers_unseen_entries_and_ignores_their_values():
     assert np.all(np.diff(res.errors) <= 1e-12)  # EM-ALS is monotone
 
 
+def test_missing_start_given_reads_the_missing_values_and_model_never_does():
+    X, _ = _planted(R=2)
+    mask = (np.random.default_rng(5).random(X.shape) > 0.2).astype(float)
+    kw = dict(mask=mask, n_iter_max=3, tol=0.0, seed=1, init="random")
+    truth = numeric.cp_als(X, 2, missing_start="given", **kw)
+    off = numeric.cp_als(np.where(mask > 0, X, 7.0), 2, missing_start="given", **kw)
+    assert truth.errors[-1] < off.errors[-1]  # the values at the missing entries were the first guess
+    a = numeric.cp_als(X, 2, **kw)
+    b = numeric.cp_als(np.where(mask > 0, X, 7.0), 2, **kw)
+    assert a.errors == b.errors  # default "model": the values there are never read
+    with pytest.raises(InputError, match="expected missing_start 'model' or 'given', got 'mean'"):
+        numeric.cp_als(X, 2, mask=mask, missing_start="mean")
+
+
 def test_callback_sees_the_start_then_every_sweep_and_can_stop():
     X, _ = _planted(R=2)
     rng = np.random.default_rng(3)

@@ -21,7 +21,9 @@ it is the first updated mode); ``tnverify.errors.InputError`` is raised as ``Val
 TensorLy does; results come back as ``CPTensor`` / ``TuckerTensor`` / lists of cores. ``svd``,
 ``verbose`` and ``random_state`` of ``tensor_train`` (TensorLy's SVD back-end choice, printing)
 are accepted and ignored; ``l2_reg`` and ``cvg_criterion`` are passed on (``l2_reg > 0``
-penalises tnverify's scaling of the factors, see ``cp_als``; no TensorLy test uses it).
+penalises tnverify's scaling of the factors, see ``cp_als``; no TensorLy test uses it); with a
+``mask``, ``missing_start="given"`` gives TensorLy's convention that the values at the missing
+entries are the first guess there (``cp_als`` ignores them by default).
 
 Out of scope, skipped with the reason:
 
@@ -93,7 +95,8 @@ def parafac(tensor, rank, n_iter_max=100, init="svd", svd="truncated_svd", norma
                              seed=_seed(random_state), linesearch=linesearch, fixed_modes=fixed_modes,
                              mask=None if mask is None else tl.to_numpy(mask), callback=cb,
                              orthogonalise=orthogonalise, sparsity=sparsity, normalize_factors=normalize_factors,
-                             svd_mask_repeats=svd_mask_repeats, l2_reg=l2_reg, cvg_criterion=cvg_criterion)
+                             svd_mask_repeats=svd_mask_repeats, l2_reg=l2_reg, cvg_criterion=cvg_criterion,
+                             missing_start="given")
     out = CPTensor((res.weights, res.factors))
     if sparsity:
         out = (out, res.sparse_component)

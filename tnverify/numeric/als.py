@@ -143,9 +143,9 @@ def _run(X0, R, init, rng, o):
     """One CP-ALS run from one start; ``o`` holds the validated options."""
     fixed, mask, free = o["fixed"], o["mask"], [n for n in range(X0.ndim) if n not in o["fixed"]]
     w, F = _start(X0, R, init, rng, mask, o["repeats"], fixed)
-    X = X0 if mask is None else X0.copy()
-    if mask is not None:  # the observed mean, until a model fills the missing entries
-        X[...] = mask * X0 + (1.0 - mask) * float(np.vdot(mask, X0) / max(mask.sum(), 1e-300))
+    X = X0
+    if mask is not None:  # the start is fitted with the observed mean at the missing entries
+        X = mask * X0 + (1.0 - mask) * float(np.vdot(mask, X0) / max(mask.sum(), 1e-300))
     if any(f is None for f in F):
         if next(n for n, f in enumerate(F) if f is None) in fixed:
             raise InputError("expected an init factor for every fixed mode, got None")
@@ -156,6 +156,8 @@ def _run(X0, R, init, rng, o):
         A[k], nrm = normalise_columns(A[k])
         wn = wn * nrm
     w = fit_weights(X, A, R) if w is None else w * wn
+    if mask is not None and o["missing_start"] == "given":
+        X[...] = X0
     m = _DimensionTree(X)
     ex = _Explicit(X0, X, mask, o["card"], m) if (mask is not None or o["card"]) else None
     snap = lambda st, rel, it: _result(w, A, free, o["normalize"], n_iter=it, rel_error=rel,  # noqa: E731
@@ -164,7 +166,8 @@ def _run(X0, R, init, rng, o):
     rel = None
     if ex is not None:
         rel, Xhat, D = ex.error(w, A)
-        ex.refill(Xhat, D)
+        if o["missing_start"] == "model":
+            ex.refill(Xhat, D)
     if m.normX2 == 0.0 and ex is None:
         return _finish(np.zeros(R), A, 0, 0.0, "converged", float("nan"), errors, ex, free, o)
     if not free:
@@ -263,7 +266,8 @@ def _finish(w, A, n_done, rel, status, change, errors, ex, free, o) -> CPResult:
 def cp_als(tensor, rank: int, *, n_iter_max: int = 100, tol: float = 1e-8, init="auto", seed=None,
            linesearch: bool = False, fixed_modes=None, mask=None, callback: Callable | None = None,
            return_errors: bool = False, orthogonalise=False, sparsity=None, normalize_factors: bool = True,
-           n_init: int = 1, svd_mask_repeats: int = 5, l2_reg: float = 0.0, cvg_criterion: str = "abs_rec_error"):
+           n_init: int = 1, svd_mask_repeats: int = 5, l2_reg: float = 0.0, cvg_criterion: str = "abs_rec_error",
+           missing_start: str = "model"):
     r"""CP decomposition of any order ``N >= 2`` by alternating least squares.
 
     Minimises ``||X - [[w; A_0, ..., A_{N-1}]]||_F`` mode by mode (Gauss-Seidel order
@@ -329,9 +333,10 @@ def cp_als(tensor, rank: int, *, n_iter_max: int = 100, tol: float = 1e-8, init=
         mode may be fixed too). All modes fixed: the start is returned (``all modes fixed``).
     mask : array_like of the tensor's shape, entries in ``[0, 1]``, optional
         Weights of the fit, 0 = missing (tensor completion). EM-ALS [4]_: the fitted tensor is
-        ``M * X + (1 - M) * Xhat``, refilled after every sweep (first from the start), which for
-        weights in ``[0, 1]`` decreases ``sum M (X - Xhat)^2`` monotonically; the error is
-        ``sqrt(sum M (X - Xhat)^2 / sum M X^2)``.
+        ``M * X + (1 - M) * Xhat``, refilled after every sweep, which for weights in ``[0, 1]``
+        decreases ``sum M (X - Xhat)^2`` monotonically; the error is
+        ``sqrt(sum M (X - Xhat)^2 / sum M X^2)``. The start is fitted with the observed mean at
+        the missing entries.
     callback : callable ``callback(cp, rel_error)``, optional
         Called once on the start and once after every sweep with a :class:`CPResult` snapshot;
         returning ``True`` stops the run (``stopped by callback``).
@@ -360,6 +365,11 @@ def cp_als(tensor, rank: int, *, n_iter_max: int = 100, tol: float = 1e-8, init=
         reported error is the plain reconstruction error, without the penalty.
     cvg_criterion : ``"abs_rec_error"`` or ``"rec_error"``
         The stopping rule above.
+    missing_start : ``"model"`` or ``"given"``
+        With a ``mask``, what the first sweep sees at the missing entries: ``"model"`` the start's
+        reconstruction (the values given there are never read), ``"given"`` the values of
+        ``tensor`` there, a first guess (TensorLy's ``parafac``; a guess far off slows or spoils
+        the fit).
 
     Returns
     -------
@@ -406,7 +416,9 @@ def cp_als(tensor, rank: int, *, n_iter_max: int = 100, tol: float = 1e-8, init=
         raise InputError(f"expected a finite l2_reg >= 0, got {l2_reg!r}")
     if cvg_criterion not in ("abs_rec_error", "rec_error"):
         raise InputError(f"expected cvg_criterion 'abs_rec_error' or 'rec_error', got {cvg_criterion!r}")
-    o["l2_reg"], o["signed"] = float(l2_reg), cvg_criterion == "rec_error"
+    if missing_start not in ("model", "given"):
+        raise InputError(f"expected missing_start 'model' or 'given', got {missing_start!r}")
+    o["l2_reg"], o["signed"], o["missing_start"] = float(l2_reg), cvg_criterion == "rec_error", missing_start
     rng = as_generator(seed)
     best = None
     with single_blas_thread():
