@@ -68,9 +68,10 @@ def test_checker_grid_minor_equals_the_prover_forward_pass(family, data):
     cb = [len(vecs[k]) for k in cols]
     mr = data.draw(st.lists(st.integers(0, math.prod(rb) - 1), min_size=1, max_size=4), label="mr")
     mc = data.draw(st.lists(st.integers(0, math.prod(cb) - 1), min_size=1, max_size=4), label="mc")
-    got = rules_arch.grid_minor(_parsed(a, W, p), rows, vecs, mr, mc, p)
+    got = [x for row in rules_arch.grid_minor(_parsed(a, W, p), rows, vecs, mr, mc, p) for x in row]
     # the root's dot-product regrouping is the same equation as the root step itself
-    assert got == rules_arch.grid_minor(_parsed(a, W, p), rows, vecs, mr, mc, p, split=False)
+    assert got == [x for row in rules_arch.grid_minor(_parsed(a, W, p), rows, vecs, mr, mc, p, split=False)
+                   for x in row]
     # the prover's forward pass on the same sequences (row index: C-order over the row positions)
     X = [np.zeros((len(mr) * len(mc), m), dtype=np.int64) for m in a.M]
     b = 0

@@ -316,11 +316,24 @@ def test_the_two_engines_agree_on_determinants_and_ranks(n, m, seed, p):
     for work in (-1, 10**12):  # FLINT forced, then pure Python
         old, linalg.PURE_PYTHON_WORK = linalg.PURE_PYTHON_WORK, work
         try:
-            results.append((linalg.det(sq, k, None)[0], linalg.det(sq, k, p)[0], linalg.rank_mod_p(A, p)[0]))
+            results.append((linalg.det(sq, k, None)[0], linalg.det(sq, k, p)[0], linalg.rank_mod_p(A, p)[0],
+                            linalg.det_rows_mod_p(iter([row[:k] for row in A[:k]]), k, p)[0]))
         finally:
             linalg.PURE_PYTHON_WORK = old
     assert results[0] == results[1]
-    assert results[0][0] % p == results[0][1] and results[0][2] == sympy_rank(A, p)
+    assert results[0][0] % p == results[0][1] == results[0][3] and results[0][2] == sympy_rank(A, p)
+
+
+@pytest.mark.parametrize("work", [-1, 10**12])
+def test_streamed_rows_must_be_exactly_n_rows_of_n(work, monkeypatch):
+    monkeypatch.setattr(linalg, "PURE_PYTHON_WORK", work)
+    for rows in ([[1, 2]], [[1, 2], [3, 4], [5, 6]], [[1, 2], [3]]):
+        with pytest.raises(ValueError, match="expected 2 rows"):
+            linalg.det_rows_mod_p(iter(rows), 2, 7)
+    with pytest.raises(CheckFailure, match="determinant 0 mod 7"):
+        check_minor(iter([[1, 2], [2, 4]]), 2, 7, "of M")
+    with pytest.raises(ValueError, match="needs a modulus"):
+        check_minor(iter([[1, 2], [3, 4]]), 2, None, "of M")
 
 
 def test_families_are_imported_by_name_and_rules_are_registered_once():

@@ -403,15 +403,18 @@ def minor_hint(step: dict, m: int, n: int, r: int, where: str = "step") -> tuple
     return rows, cols
 
 
-def check_minor(entries_or_rows: list, r: int, modulus: int | None, what: str, *, residues: bool = False) -> None:
+def check_minor(entries_or_rows, r: int, modulus: int | None, what: str, *, residues: bool = False) -> None:
     """Check that an r x r matrix is nonsingular: the checker's one inference.
 
     Parameters
     ----------
-    entries_or_rows : list
+    entries_or_rows : list or iterator
         The matrix, as r rows of r numbers or as r * r numbers in row-major order. Entries are
         ints or Fractions (each row is scaled by the lcm of its denominators first, a nonzero
-        factor that does not change whether the determinant vanishes).
+        factor that does not change whether the determinant vanishes). An iterator (not a
+        list) yields r rows of r integers, which are reduced mod p and written into the
+        determinant's matrix one row at a time (:func:`linalg.det_rows_mod_p`); it needs a
+        modulus.
     r : int
         The size; ``r = 0`` holds trivially (the empty determinant is 1).
     modulus : int or None
@@ -437,6 +440,14 @@ def check_minor(entries_or_rows: list, r: int, modulus: int | None, what: str, *
     The determinant comes from :mod:`tnverify.checker.linalg`; the engine is noted on the step.
     """
     if r == 0:
+        return
+    if not isinstance(entries_or_rows, list):  # an iterator of integer rows, streamed mod p
+        if modulus is None:
+            raise ValueError("check_minor: a stream of rows needs a modulus")
+        d, engine = linalg.det_rows_mod_p(entries_or_rows, r, modulus)
+        note(f"det {r}x{r} mod {modulus} by {engine}, rows streamed")
+        if d == 0:
+            raise CheckFailure(f"the {r} x {r} minor {what} has determinant 0 mod {modulus} (engine: {engine})")
         return
     flat = entries_or_rows
     if isinstance(flat[0], list):

@@ -61,6 +61,32 @@ def det(flat: list, n: int, p: int | None, reduced: bool = False) -> tuple[int, 
     return _echelon_mod_p([[x % p for x in flat[i * n:(i + 1) * n]] for i in range(n)], p, True)[1], engine
 
 
+def det_rows_mod_p(rows, n: int, p: int) -> tuple[int, str]:
+    """Determinant mod the prime p of the n x n integer matrix whose rows an iterator yields: (value, engine).
+
+    The FLINT engine writes each row into an ``nmod_mat`` as it arrives, so only the matrix
+    (one machine word per entry) and one row are held, never n^2 Python integers; the
+    ``python`` engine collects the rows and calls :func:`det`. Same value and cost as
+    :func:`det`. Raises ValueError unless exactly n rows of n entries arrive.
+    """
+    engine = _engine(n**3)
+    if engine != "flint":
+        got = [list(row) for row in rows]
+        if len(got) != n or any(len(row) != n for row in got):
+            raise ValueError(f"det_rows_mod_p: expected {n} rows of {n} entries")
+        return det([x for row in got for x in row], n, p)
+    M = flint.nmod_mat(n, n, p)
+    i = -1
+    for i, row in enumerate(rows):
+        if i >= n or len(row) != n:
+            raise ValueError(f"det_rows_mod_p: expected {n} rows of {n} entries")
+        for j, x in enumerate(row):
+            M[i, j] = x % p
+    if i != n - 1:
+        raise ValueError(f"det_rows_mod_p: expected {n} rows, got {i + 1}")
+    return int(M.det()), engine
+
+
 def rank_mod_p(rows: list, p: int) -> tuple[int, str]:
     """Rank over GF(p) of an integer matrix given by its rows: (value, engine).
 

@@ -220,11 +220,12 @@ _ROOT_SPLIT = {"cp": lambda a, W, p: (_ident, _ident), "tucker": lambda a, W, p:
                "tt": lambda a, W, p: (_ident, _ident), "tr": _split_tr, "ht": _split_tree, "convac": _split_tree}
 
 
-def _dots(A, B, ra, ca, rb, cb, p) -> list:
-    """Row-major [A[ra[i]][ca[j]] . B[rb[i]][cb[j]] mod p]: the root's r x r values as dot products.
+def _dots(A, B, ra, ca, rb, cb, p):
+    """The rows [A[ra[i]][ca[j]] . B[rb[i]][cb[j]] mod p]_j, one at a time: the root's r x r values.
 
     Each child row key's states are laid out once per channel along the minor's columns; every
-    minor row is then K elementwise products of two such columns (``map`` over ints).
+    minor row is then K elementwise products of two such columns (``map`` over ints). A
+    generator, so that the determinant takes the rows as they come (never r^2 ints at once).
     """
     K = len(A[0][0]) if A and A[0] else 0
 
@@ -232,15 +233,13 @@ def _dots(A, B, ra, ca, rb, cb, p) -> list:
         return {rr: [[T[rr][u][k] for u in cc] for k in range(K)] for rr in range(len(T))}
 
     CA, CB = columns(A, ca), columns(B, cb)
-    out = []
     reduce_p = p.__rmod__
     for i in range(len(ra)):
         a, b = CA[ra[i]], CB[rb[i]]
         acc = list(map(mul, a[0], b[0]))
         for k in range(1, K):
             acc = list(map(add, acc, map(mul, a[k], b[k])))
-        out.extend(map(reduce_p, acc))
-    return out
+        yield list(map(reduce_p, acc))
 
 
 def _course(a):
@@ -253,8 +252,11 @@ def _course(a):
     return t
 
 
-def grid_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int, split: bool = True) -> list:
-    """The r x r minor (rows ``mr``, columns ``mc`` of the flattening over ``rows``) as forward-pass values.
+def grid_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int, split: bool = True):
+    """The minor (rows ``mr``, columns ``mc`` of the flattening over ``rows``) as forward-pass values.
+
+    Returns an iterator over its rows (lists of residues mod p), so that a large minor goes
+    to the determinant row by row.
 
     ``vecs[k]`` are the input vectors of input k (the one-hot templates for the grid).
     Row index a is the C-order multi-index over ``rows`` of vector choices. The pass runs
@@ -266,7 +268,8 @@ def grid_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int, spli
     """
     if a["family"] in ("overlap", "dilated"):
         from tnverify.checker.conv_eval import conv_minor
-        return conv_minor(a, rows, vecs, mr, mc, p, MAX_STATES)
+        flat = conv_minor(a, rows, vecs, mr, mc, p, MAX_STATES)
+        return (flat[i * len(mc):(i + 1) * len(mc)] for i in range(len(mr)))
     N = a["N"]
     cols = [k for k in range(N) if k not in rows]
 
@@ -333,7 +336,7 @@ def grid_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int, spli
         A = [[fa(x) for x in row] for row in ta]
         B = [[fb(x) for x in row] for row in tb]
         return _dots(A, B, ra, ca, rb, cb, p)
-    return [node_fn(root, ta[ra[i]][ca[j]], tb[rb[i]][cb[j]], True) for i in range(len(R)) for j in range(len(C))]
+    return ([node_fn(root, ta[ra[i]][ca[j]], tb[rb[i]][cb[j]], True) for j in range(len(C))] for i in range(len(R)))
 
 
 def factor_minor(a: dict, node, rows: list, mr: list, mc: list, p: int) -> list:

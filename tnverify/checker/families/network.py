@@ -312,9 +312,8 @@ def network_rank_at_least(step: dict, ctx) -> list:
     enabled = gc.isenabled()
     gc.disable()  # millions of short-lived tuples: the cyclic collector would only rescan the big lists
     try:
-        entries = _minor_entries(tensors, rows, cols, leg, dims, mr, mc, p)
-        check_minor(entries, r, p, f"of the sketched flattening of {name!r}")
-        del entries
+        check_minor(_minor_entries(tensors, rows, cols, leg, dims, mr, mc, p), r, p,
+                    f"of the sketched flattening of {name!r}")
     finally:
         if enabled:
             gc.enable()
@@ -323,11 +322,12 @@ def network_rank_at_least(step: dict, ctx) -> list:
             ("rank-at-least", {"matrix": subject, "field": f"GF({p})"}, r)]
 
 
-def _minor_entries(tensors, rows, cols, leg, dims, mr, mc, p) -> list:
-    """Flat row-major entries of the hinted minor of the sketched flattening.
+def _minor_entries(tensors, rows, cols, leg, dims, mr, mc, p):
+    """The rows of the hinted minor of the sketched flattening, one list at a time.
 
     With two tensors X, Y left, entry = sum over their shared bonds of X * Y; with
-    one, the entry is read off. Only the minor's entries are computed.
+    one, the entry is read off. Only the minor's entries are computed, and the rows are
+    yielded as they are formed, so the determinant never holds r^2 Python integers.
     """
     legs = set(leg.values())
     if len(tensors) == 1:
@@ -346,21 +346,18 @@ def _minor_entries(tensors, rows, cols, leg, dims, mr, mc, p) -> list:
     rx = _index_offsets(rows, dims, leg, fx, mr)
     ry = _index_offsets(rows, dims, leg, fy, mr)
     cp = list(zip(_index_offsets(cols, dims, leg, fx, mc), _index_offsets(cols, dims, leg, fy, mc)))
-    out = []
     if K == 1:
         for a, b in zip(rx, ry):
-            out.extend([Xv[a + u] * Yv[b + v] for u, v in cp])
+            yield [Xv[a + u] * Yv[b + v] for u, v in cp]
     elif K == 2:
         for a, b in zip(rx, ry):
-            out.extend([x[0] * y[0] + x[1] * y[1] for x, y in ((Xv[a + u], Yv[b + v]) for u, v in cp)])
+            yield [x[0] * y[0] + x[1] * y[1] for x, y in ((Xv[a + u], Yv[b + v]) for u, v in cp)]
     elif K == 3:
         for a, b in zip(rx, ry):
-            out.extend([x[0] * y[0] + x[1] * y[1] + x[2] * y[2]
-                        for x, y in ((Xv[a + u], Yv[b + v]) for u, v in cp)])
+            yield [x[0] * y[0] + x[1] * y[1] + x[2] * y[2] for x, y in ((Xv[a + u], Yv[b + v]) for u, v in cp)]
     else:
         for a, b in zip(rx, ry):
-            out.extend([sum(s * t for s, t in zip(Xv[a + u], Yv[b + v])) for u, v in cp])
-    return out
+            yield [sum(s * t for s, t in zip(Xv[a + u], Yv[b + v])) for u, v in cp]
 
 
 # ---------------------------------------------------------- generic-from-point
