@@ -37,3 +37,29 @@ def parse_number(x):
         a, b = x.split("/")
         return Fraction(int(a), int(b))
     return int(x)
+
+
+def rank_one_combination_exists(A, B) -> bool:
+    """Is rank(A diag(d) B^T) <= 1 for some complex d with two or more nonzero entries? (sympy, small R)
+
+    Jiang and Sidiropoulos: with C of full column rank, [[A, B, C]] is unique iff not. Solved
+    directly from the 2 x 2 minors of A diag(d) B^T, with the first nonzero entry of d set to 1,
+    independently of any kernel or compound matrix.
+    """
+    import itertools
+
+    import sympy
+
+    A, B = sympy.Matrix(A.tolist() if hasattr(A, "tolist") else A), sympy.Matrix(B.tolist() if hasattr(B, "tolist") else B)
+    R = A.cols
+    ds = sympy.symbols(f"d0:{R}")
+    for f in range(R - 1):
+        val = {**{ds[k]: 0 for k in range(f)}, ds[f]: 1}
+        M = A * sympy.diag(*[val.get(x, x) for x in ds]) * B.T
+        eqs = [e for e in (sympy.expand(M.extract([i, j], [k, l]).det())
+                           for i, j in itertools.combinations(range(M.rows), 2)
+                           for k, l in itertools.combinations(range(M.cols), 2)) if e != 0]
+        free = ds[f + 1:]
+        if not eqs or any(any(s.get(x, x) != 0 for x in free) for s in sympy.solve(eqs, free, dict=True)):
+            return True
+    return False

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import parse_number, sympy_rank
+from tests.helpers import parse_number, rank_one_combination_exists, sympy_rank
 from tnverify.checker import check
 from tnverify.errors import BudgetError, FieldError, NotExactError, ShapeError
 from tnverify.theory.kruskal import flint_kruskal_rank, generic_kruskal_rank, kruskal_certificate, kruskal_rank
@@ -243,7 +243,16 @@ def fact_true(cert, fact) -> bool:
         return r >= val if kind.endswith("at-least") else r <= val
     if kind in ("cp-unique", "cp-rank") and "factors" in subj:
         mats = [_obj(cert, r) for r in subj["factors"]]
-        return _kruskal_sufficient(mats) and (val is True or val == mats[0].shape[1])
+        R = mats[0].shape[1]
+        if _kruskal_sufficient(mats):
+            unique = True
+        else:  # with a factor of full column rank, Jiang-Sidiropoulos decide exactly (solved by sympy)
+            full = [i for i, F in enumerate(mats) if sympy_rank(F.tolist()) == R]
+            if len(mats) != 3 or not full:
+                return False
+            x, y = [i for i in range(3) if i != full[0]]
+            unique = not rank_one_combination_exists(mats[x], mats[y])
+        return (val is unique) if kind == "cp-unique" else (unique and val == R)
     if kind in ("cp-unique", "cp-rank-at-least", "cp-rank-at-most"):
         step = next(s for s in cert["steps"] if s.get("tensor") == subj["tensor"]["object"])
         mats = [_obj(cert, r) for r in step["factors"]]

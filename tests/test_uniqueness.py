@@ -1,6 +1,7 @@
 """CP uniqueness conditions, Jennrich, polynomial-network identifiability, and the proofs_checks instances."""
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 from pathlib import Path
@@ -11,16 +12,19 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import rank_one_combination_exists
 from tnverify.checker import check
 from tnverify.errors import InputError, NotExactError, ShapeError
 from tnverify.theorems.instance import find_instances
 from tnverify.theorems.runner import run_instance
+from tnverify.checker.families.kruskal import _pair_cone
 from tnverify.theory.uniqueness import (
-    compound2, exact_jennrich, factors_uniqueness, generic_uniqueness, khatri_rao, pnn_identifiability, veronese,
+    compound2, exact_jennrich, factors_uniqueness, generic_uniqueness, in_u2_cone, khatri_rao, pnn_identifiability,
+    veronese,
 )
 
 ROOT = Path(__file__).parent.parent / "proofs_checks"
-FOLDERS = ["kruskal_1977", "sidiropoulos_bro_2000", "jennrich_1993", "identifiability_pnn"]
+FOLDERS = ["kruskal_1977", "sidiropoulos_bro_2000", "jennrich_1993", "identifiability_pnn", "jiang_sidiropoulos_2004"]
 
 
 @settings(max_examples=20, deadline=None)
@@ -70,10 +74,11 @@ def test_kruskal_sum_is_what_decides():
     C = [[1, 1, 1, 1], [1, 2, 3, 4], [1, 4, 9, 16], [1, 8, 27, 64]]
     res = factors_uniqueness([A, B, C])
     assert res.status == "proved" and res.values["k_ranks"] == [2, 4, 4] and _uniq_certificate_ok(res)
-    # a repeated column in A: 1 + 4 + 4 < 10, and the compound condition fails too
+    # a repeated column in A: 1 + 4 + 4 < 10, and the compound condition fails too; U2 then shows
+    # that a_1 (x) (b_1 (x) c_1 + b_2 (x) c_2) has other decompositions: not unique
     A2 = [[1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]
     res2 = factors_uniqueness([A2, B, C])
-    assert res2.status == "unknown" and res2.verdict == "unknown"
+    assert res2.status == "refuted" and res2.verdict == "not unique" and _uniq_certificate_ok(res2)
     assert any(c.held is False and c.name.startswith("compound") for c in res2.conditions)
 
 
@@ -223,3 +228,58 @@ def test_pnn_identifiability_of_high_degree_is_fast():
     res = pnn_identifiability(2, 3, 40, seed=0)
     assert time.perf_counter() - t0 < 20
     assert res.status in ("proved", "unknown")
+
+
+# ------------------------------------------------------------------ condition U2 (Jiang-Sidiropoulos)
+@settings(max_examples=40, deadline=None)
+@given(st.integers(3, 4), st.data())
+def test_u2_cone_membership_agrees_with_solving_d_i_d_j_equals_v(R, data):
+    pairs = list(itertools.combinations(range(R), 2))
+    v = data.draw(st.lists(st.integers(-2, 2), min_size=len(pairs), max_size=len(pairs)), label="v")
+    d = sympy.symbols(f"d0:{R}")
+    solvable = bool(sympy.solve([d[i] * d[j] - x for (i, j), x in zip(pairs, v)], d, dict=True))
+    assert in_u2_cone(v, R) == solvable == _pair_cone(v, R)  # prover, checker, sympy
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.integers(-3, 3), min_size=5, max_size=5), st.integers(1, 4))
+def test_every_d_hat_is_in_the_cone_at_any_scale(d, c):
+    v = [c * d[i] * d[j] for i, j in itertools.combinations(range(5), 2)]
+    assert in_u2_cone(v, 5) and _pair_cone(v, 5)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_u2_verdict_at_3x3x5_agrees_with_solving_for_a_rank_one_slice(seed):
+    """C (5 x 5) has full column rank: unique iff no A diag(d) B^T of rank <= 1 with two or more d_r != 0."""
+    rng = np.random.default_rng(seed)
+    A, B, C = [rng.integers(-3, 4, (n, 5)) for n in (3, 3, 5)]
+    res = factors_uniqueness([A, B, C])
+    assert res.values["criterion"] == "U2"
+    assert res.verdict == ("not unique" if rank_one_combination_exists(A, B) else "unique")
+    assert res.status == {"unique": "proved", "not unique": "refuted"}[res.verdict]
+    assert check(res.certificate.to_dict()).status == "VERIFIED"
+
+
+def test_u2_certificates_are_rechecked_not_trusted():
+    rng = np.random.default_rng(0)
+    F14 = [rng.integers(-3, 4, (n, 14)) for n in (4, 6, 14)]
+    good = factors_uniqueness(F14).certificate.to_dict()
+    assert check(good).status == "VERIFIED"
+    d = copy.deepcopy(good)
+    step = next(s for s in d["steps"] if s["rule"] == "jiang-sidiropoulos")
+    step["kernel"][0] += 1
+    assert check(d).status == "NOT VERIFIED"  # no longer in the kernel
+    d = copy.deepcopy(good)
+    del next(s for s in d["steps"] if s["rule"] == "jiang-sidiropoulos")["rows"]
+    assert check(d).status == "MALFORMED"  # U2 holds only with the rank witness
+    rng = np.random.default_rng(0)
+    bad = factors_uniqueness([rng.integers(-3, 4, (n, 5)) for n in (3, 3, 5)]).certificate.to_dict()
+    assert check(bad).status == "VERIFIED"
+    bad["conclusion"][-1]["value"] = True  # claim "unique" on a kernel vector in the cone
+    assert check(bad).status == "NOT VERIFIED"
+
+
+def test_u2_is_not_used_for_a_generic_claim():
+    """U2 at a random point proves nothing generic ("not in the cone" is not open): the generic route skips it."""
+    res = generic_uniqueness((3, 3, 5), 5)
+    assert res.values.get("criterion") != "U2" and not any(c.name.startswith("U2") for c in res.conditions)

@@ -48,7 +48,15 @@ def valid() -> dict:
         "jennrich_tensor": exact_jennrich(T).uniqueness.certificate.to_dict(),
         "pnn_identifiable_4_5_3": pnn_identifiability(4, 5, 3).certificate.to_dict(),
         "pnn_not_identifiable_3_4_3": pnn_identifiability(3, 4, 3).certificate.to_dict(),
+        "u2_unique_3x3x5_R5": factors_uniqueness(_u2_factors(2)).certificate.to_dict(),
+        "u2_not_unique_3x3x5_R5": factors_uniqueness(_u2_factors(0)).certificate.to_dict(),
     }
+
+
+def _u2_factors(seed: int) -> list:
+    """A, B 3 x 5 and C 5 x 5 in [-3, 3]: seed 0 not unique (U2 fails), seed 2 unique (a 1-dim kernel off the cone)."""
+    rng = np.random.default_rng(seed)
+    return [rng.integers(-3, 4, (n, 5)) for n in (3, 3, 5)]
 
 
 def _mut(d, fn):
@@ -93,7 +101,19 @@ def invalid(v: dict) -> dict:
     def gf_witness_not_mod_p(d):
         _step(d, "kruskal-rank-at-most")["kernel"] = [1, 1, 1]
 
+    def kernel_off(d):
+        _step(d, "jiang-sidiropoulos")["kernel"][0] += 1
+
+    def cone_vector_claimed_unique(d):
+        d["conclusion"][-1]["value"] = True
+
+    def u2_rank_of_the_wrong_factor(d):
+        _step(d, "jiang-sidiropoulos")["full_rank"] = 0  # A (3 x 5) has no rank-5 fact
+
     return {
+        "u2_kernel_vector_not_in_the_kernel": _mut(v["u2_unique_3x3x5_R5"], kernel_off),
+        "u2_unique_claimed_for_a_cone_vector": _mut(v["u2_not_unique_3x3x5_R5"], cone_vector_claimed_unique),
+        "u2_factor_not_full_rank": _mut(v["u2_not_unique_3x3x5_R5"], u2_rank_of_the_wrong_factor),
         "overclaimed_lower": _mut(v["krank_e1_e2_sum_e3"], overclaim),
         "wrong_kernel_vector": _mut(v["krank_e1_e2_sum_e3"], wrong_kernel),
         "gf7_wrong_kernel_vector": _mut(v["krank_gf7"], gf_witness_not_mod_p),
@@ -128,7 +148,15 @@ def malformed(v: dict) -> dict:
     def compound_rows_count(d):
         _step(d, "compound-uniqueness")["rows"] = [0, 1]
 
+    def u2_without_rank_witness(d):
+        del _step(d, "jiang-sidiropoulos")["rows"]
+
+    def u2_short_kernel(d):
+        _step(d, "jiang-sidiropoulos")["kernel"].pop()
+
     return {
+        "u2_without_rank_witness": _mut(v["u2_unique_3x3x5_R5"], u2_without_rank_witness),
+        "u2_short_kernel_vector": _mut(v["u2_not_unique_3x3x5_R5"], u2_short_kernel),
         "unknown_hint_key": _mut(v["krank_e1_e2_sum_e3"], unknown_key),
         "float_kernel_entry": _mut(v["krank_e1_e2_sum_e3"], float_kernel),
         "witness_subset_size": _mut(v["krank_e1_e2_sum_e3"], subset_size),

@@ -158,7 +158,7 @@ def cp_unique_generic(shape: list[int], rank: int, symmetric: bool = False, seed
     statement="The CP decomposition [[F_1, ..., F_N]] with the given factor matrices is essentially unique.",
     notion="essential uniqueness", fields=("C",),
     values=("verdict", "conditions_held", "rank", "format", "k_ranks", "order", "criterion"),
-    references=("kruskal_1977", "sidiropoulos_bro_2000", "domanov_de_lathauwer_2013"),
+    references=("kruskal_1977", "sidiropoulos_bro_2000", "domanov_de_lathauwer_2013", "jiang_sidiropoulos_2004"),
 )
 def cp_unique_factors(factors: list[ExactArray], seed: int = 0) -> Outcome:
     """Essential uniqueness of the CP decomposition with the given factor matrices F_n (n_n x R).
@@ -167,7 +167,10 @@ def cp_unique_factors(factors: list[ExactArray], seed: int = 0) -> Outcome:
     -------
     Outcome
         ``proved`` when a sufficient condition (Kruskal's k-rank sum, the compound
-        condition) holds for these factors; ``unknown`` otherwise.
+        condition, Domanov-De Lathauwer's C_m, or U_2 with a one-dimensional kernel) holds for
+        these factors; ``refuted`` when one factor has full column rank and a kernel vector of
+        the compound matrix is (d_i d_j) (Jiang-Sidiropoulos: U_2 fails, so another
+        decomposition with R terms exists); ``unknown`` otherwise.
     """
     return _uniq_outcome(factors_uniqueness(factors, seed=seed))
 

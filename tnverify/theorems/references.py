@@ -86,6 +86,10 @@ REFERENCES: dict[str, str] = {
     "hauenstein_oeding_ottaviani_sommese_2019":
         "J. D. Hauenstein, L. Oeding, G. Ottaviani, A. J. Sommese, \"Homotopy techniques for tensor "
         "decomposition and perfect identifiability\", J. Reine Angew. Math. 753 (2019), 1-22.",
+    "jiang_sidiropoulos_2004":
+        "T. Jiang, N. D. Sidiropoulos, \"Kruskal's permutation lemma and the identification of CANDECOMP/PARAFAC "
+        "and bilinear models with constant modulus constraints\", IEEE Trans. Signal Process. 52(9) (2004), "
+        "2625-2636.",
     "kileel_trager_bruna_2019":
         "J. Kileel, M. Trager, J. Bruna, \"On the expressive power of deep polynomial neural networks\", "
         "Advances in Neural Information Processing Systems (NeurIPS) 32 (2019).",

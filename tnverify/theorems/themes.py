@@ -71,6 +71,7 @@ FOLDER_THEMES: dict[str, str] = {
     "hauenstein_oeding_ottaviani_sommese_2019": "identifiability",
     "identifiability_pnn": "identifiability",
     "jennrich_1993": "identifiability",
+    "jiang_sidiropoulos_2004": "identifiability",
     "kruskal_1977": "identifiability",
     "sidiropoulos_bro_2000": "identifiability",
     "usevich_2025": "identifiability",

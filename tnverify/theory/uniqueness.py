@@ -16,6 +16,10 @@ Conditions
   ``C2(A) (.) C2(B)`` of full column rank ``C(R, 2)`` [3]_ [4]_ (``C2`` = second compound,
   the 2 x 2 minors; ``(.)`` = column-wise Khatri-Rao product). Generically much weaker
   than Kruskal's condition.
+* U2 (Jiang, Sidiropoulos 2004 [3]_): with ``C`` of full column rank the CPD is unique IFF no
+  nonzero ``(d_i d_j)_{i<j}`` lies in ``ker C2(A) (.) C2(B)``. Decided exactly when a kernel
+  basis vector lies in that cone (``refuted``: not unique, its own proof) or the kernel is
+  one-dimensional (:func:`in_u2_cone`; docs/mathematics.md, section 4).
 * Jennrich (Harshman 1970; Leurgans, Ross, Abel 1993): ``A``, ``B`` of full column rank
   and ``k_C >= 2`` -- a special case of Kruskal's condition that comes with an algorithm
   (:func:`exact_jennrich`), exact over Q when the eigenvalues are rational [5]_ [6]_.
@@ -69,7 +73,7 @@ from tnverify.theory.costs import compound_cost, generic_uniqueness_cost, jennri
 from tnverify.theory.kruskal import best_grouping as _best_grouping, kruskal_certificate, kruskal_rank, random_matrix
 
 __all__ = ["Condition", "UniquenessResult", "factors_uniqueness", "generic_uniqueness", "pnn_identifiability",
-           "compound2", "khatri_rao", "veronese", "exact_jennrich", "JennrichResult"]
+           "compound2", "in_u2_cone", "khatri_rao", "veronese", "exact_jennrich", "JennrichResult"]
 
 #: Bits of the entries of random points (a degeneracy has probability <= degree / 2^bits).
 POINT_BITS = 20
@@ -180,8 +184,12 @@ def _validate_factors(factors) -> list:
 
 
 # ------------------------------------------------------------------ given factors
-def _compound_condition(Fs, names, R, kres, rng, cert, conds, seed) -> bool:
-    """Try the compound condition with each full-column-rank factor; record the outcome."""
+def _compound_condition(Fs, names, R, kres, rng, cert, conds, seed, u2: bool = True) -> str | None:
+    """Try the compound condition with each full-column-rank factor; record the outcome.
+
+    Returns "unique", "not unique" (only with ``u2``: the exact condition U_2 decides when the
+    compound matrix is rank deficient, a fact about these factors alone) or None.
+    """
     if R < 2:
         conds.append(Condition("compound C2(A)(.)C2(B), C full column rank", None, "needs R >= 2"))
         return False
@@ -198,26 +206,119 @@ def _compound_condition(Fs, names, R, kres, rng, cert, conds, seed) -> bool:
         need = R * (R - 1) // 2
         if K.shape[0] < need:
             conds.append(Condition(label, False, f"{K.shape[0]} rows < C({R},2) = {need} columns"))
+            verdict = _u2_condition(K, rank(K, seed=seed, upper="kernel"), R, fr, names, rr, cert, conds) \
+                if u2 else None
+            if verdict is not None:
+                return verdict
             continue
         p = random_prime(rng)
         prof = rank_profile(K, p)
         r, rows = prof.rank, prof.rows
         if r < need:
-            rq = rank(K, seed=seed)
+            rq = rank(K, seed=seed, upper="kernel")
             if rq.rank < need:
                 conds.append(Condition(label, False, f"rank {rq.rank} < C({R},2) = {need} ({rq.status})"))
+                verdict = _u2_condition(K, rq, R, fr, names, rr, cert, conds) if u2 else None
+                if verdict is not None:
+                    return verdict
                 continue
             r, rows, p = rq.rank, rq.pivot_rows, rq.prime
-        cert.add_step("rank-at-least", id=f"{names[fr]}-full-rank", matrix={"object": names[fr]}, rank=R,
-                      minor={"rows": rr.pivot_rows, "cols": rr.pivot_cols}, modulus=rr.prime)
+        _full_rank_step(cert, names[fr], rr)
         cert.add_step("compound-uniqueness", id="compound", factors=[{"object": n} for n in names], rank=R,
                       full_rank=fr, rows=rows, modulus=p)
         conds.append(Condition(label, True, f"rank {need} = C({R},2) (minor mod {p}); rank {names[fr]} = {R}"))
-        return True
+        return "unique"
     if not any(c.name.startswith("compound") for c in conds):
         conds.append(Condition("compound C2(A)(.)C2(B), C full column rank", None,
                                "no factor has full column rank"))
-    return False
+    return None
+
+
+def _full_rank_step(cert, name: str, rr) -> None:
+    cert.add_step("rank-at-least", id=f"{name}-full-rank", matrix={"object": name}, rank=rr.rank,
+                  minor={"rows": rr.pivot_rows, "cols": rr.pivot_cols}, modulus=rr.prime)
+
+
+def in_u2_cone(v, R: int) -> bool:
+    """Is ``v`` (entries indexed by the pairs i < j of range(R), lexicographic) equal to ``(d_i d_j)_{i<j}`` for a d in C^R?
+
+    Exact, over Q-valued ``v``. Zero is (d = 0). Otherwise fix a pair (i0, j0) with
+    v_{i0 j0} != 0; any such d has d_{i0} != 0, and with t = d_{i0}^2 the entries give
+    d_k = v_{i0 k} / d_{i0} for every k != i0, so the pairs without i0 hold iff
+    v_{i0 k} v_{i0 l} = t v_{kl}. Hence v is in the cone iff one t != 0 solves all these
+    linear equations (d_{i0} = sqrt(t) over C). Cost O(R^2) rational operations.
+
+    Examples
+    --------
+    >>> in_u2_cone([2, 3, 6], 3)      # d = (1, 2, 3)
+    True
+    >>> in_u2_cone([1, 1, 0], 3)      # d1 d2 = d1 d3 = 1 forces d2 d3 != 0
+    False
+    """
+    from fractions import Fraction
+
+    pairs = list(itertools.combinations(range(R), 2))
+    if len(v) != len(pairs):
+        raise ShapeError(f"expected {len(pairs)} entries (the pairs of {R} columns), got {len(v)}")
+    val = {pq: Fraction(x) for pq, x in zip(pairs, v)}
+    nz = next((pq for pq in pairs if val[pq]), None)
+    if nz is None:
+        return True
+    i0 = nz[0]
+
+    def at(i, j):
+        return val[(i, j) if i < j else (j, i)]
+
+    t = None
+    for k, l in pairs:
+        if i0 in (k, l):
+            continue
+        lhs, rhs = at(i0, k) * at(i0, l), val[(k, l)]
+        if rhs == 0:
+            if lhs != 0:
+                return False
+            continue
+        if lhs == 0 or (t is not None and lhs / rhs != t):
+            return False
+        t = lhs / rhs
+    return True
+
+
+def _u2_condition(K, rq, R, fr, names, rr, cert, conds):
+    """Jiang and Sidiropoulos's condition U_2 when C2(A)(.)C2(B) is rank deficient; C (factor fr) has full rank.
+
+    With C of full column rank the CPD is unique iff no nonzero vector ``(d_i d_j)_{i<j}`` lies
+    in ker C2(A)(.)C2(B) [3]_ (Domanov and De Lathauwer call it U_2). Decided exactly here when
+    a kernel basis vector lies in that cone (not unique, any kernel dimension) or the kernel is
+    one-dimensional (then the cone meets it iff its basis vector lies in it). Returns
+    "unique", "not unique" or None (undecided: a kernel of dimension >= 2 and no basis vector in
+    the cone).
+    """
+    x, y = [i for i in range(3) if i != fr]
+    label = f"U2 (Jiang-Sidiropoulos): no (d_i d_j) in ker C2({names[x]})(.)C2({names[y]}), {names[fr]} full rank"
+    if rq.status != "proved":
+        conds.append(Condition(label, None, f"the rank of the compound matrix is not exact ({rq.status})"))
+        return None
+    kernel = rq.kernel if rq.kernel is not None else nullspace(K)
+    hit = next((v for v in kernel if in_u2_cone(v, R)), None)
+    common = dict(factors=[{"object": n} for n in names], rank=R, full_rank=fr)
+    if hit is not None:
+        _full_rank_step(cert, names[fr], rr)
+        cert.add_step("jiang-sidiropoulos", id="u2", kernel=[int(t) for t in hit], **common)
+        conds.append(Condition(label, False, f"the kernel vector {brief([int(t) for t in hit])} is (d_i d_j) "
+                                             "for some d: U2 fails, so the CPD is not unique"))
+        return "not unique"
+    if len(kernel) > 1:
+        conds.append(Condition(label, None, f"kernel of dimension {len(kernel)}: no basis vector is "
+                                            "(d_i d_j), the rest of the kernel is not searched"))
+        return None
+    v = [int(t) for t in kernel[0]]
+    _full_rank_step(cert, names[fr], rr)
+    cert.add_step("jiang-sidiropoulos", id="u2", kernel=v, rows=rq.pivot_rows, cols=rq.pivot_cols,
+                  modulus=rq.prime, **common)
+    conds.append(Condition(label, True, f"kernel of dimension 1 (rank {rq.rank}, minor mod {rq.prime}), "
+                                        f"spanned by a vector that is not (d_i d_j)"))
+    return "unique"
 
 
 def factors_uniqueness(factors, *, seed: int = 0, tensor=None, max_subsets: int | None = None,
@@ -274,14 +375,17 @@ def factors_uniqueness(factors, *, seed: int = 0, tensor=None, max_subsets: int 
         conds.append(Condition("Jennrich: two factors of full column rank, k >= 2 for the third", jn,
                                f"full column rank: {dict(zip(names, full))}; implies Kruskal's condition"))
         if not proved:
-            proved = _compound_condition(Fs, names, R, kres, rng, cert, conds, seed)
+            decided = _compound_condition(Fs, names, R, kres, rng, cert, conds, seed, u2=not generic_format)
+            if decided == "not unique":
+                return _not_unique(Fs, names, R, lows, ups, N, cert, conds)
+            proved = decided == "unique"
         if not proved and R >= 2:
             held, detail = domanov_condition(Fs, names, lows, cert, rng, seed)
             conds.append(Condition("Domanov-De Lathauwer C_m(A)(.)C_m(B), m = R - r_C + 2", held, detail))
             proved = bool(held)
         if proved and step and cert.steps[-1]["rule"] != "kruskal-uniqueness":
             cert.steps[-1]["tensor"] = "T"
-    values = {"rank": R, "format": [F.shape[0] for F in Fs], "k_ranks": lows, "k_upper": ups, "order": N}
+    values = _values(Fs, R, lows, ups, N)
     if not proved:
         return UniquenessResult("unknown", "unknown", conds, values, None)
     held = next(c.name for c in reversed(conds) if c.held and not c.name.startswith("Jennrich"))
@@ -296,6 +400,17 @@ def factors_uniqueness(factors, *, seed: int = 0, tensor=None, max_subsets: int 
     if generic_format:
         cert.conclude("generic-cp-unique", {"format": values["format"], "rank": R, "symmetric": False}, True)
     return UniquenessResult("proved", "unique", conds, values, cert)
+
+
+def _values(Fs, R, lows, ups, N) -> dict:
+    return {"rank": R, "format": [F.shape[0] for F in Fs], "k_ranks": lows, "k_upper": ups, "order": N}
+
+
+def _not_unique(Fs, names, R, lows, ups, N, cert, conds) -> UniquenessResult:
+    """The refutation by U_2: another decomposition with R terms exists (``cp-unique`` false)."""
+    values = {**_values(Fs, R, lows, ups, N), "criterion": "U2"}
+    cert.conclude("cp-unique", {"factors": [{"object": n} for n in names], "field": "C"}, False)
+    return UniquenessResult("refuted", "not unique", conds, values, cert)
 
 
 # ------------------------------------------------------------------ generic factors

@@ -5,7 +5,7 @@ rules_matrix), ``{"factors": [REF, ...], "field": "C"}`` for a CP decomposition 
 its factor matrices, ``{"tensor": NAME, "field": F}`` for a tensor object.
 
 Rules: ``kruskal-rank-at-least``, ``kruskal-rank-at-most``, ``kruskal-uniqueness``,
-``compound-uniqueness`` (its minor goes to ``check_minor``), ``pnn-identifiable``,
+``compound-uniqueness`` (its minor goes to ``check_minor``), ``jiang-sidiropoulos`` (U_2), ``pnn-identifiable``,
 ``parameter-count-not-identifiable``; each function's docstring says what it checks and why
 that proves its fact.
 
@@ -323,6 +323,96 @@ def compound_uniqueness(step: dict, ctx) -> list:
         B.append([minor2(X, a1, a2, r1, r2) * minor2(Y, b1, b2, r1, r2) for r1, r2 in pr])
     check_minor(B, npairs, p, f"of C2(F{x}) (.) C2(F{y}) at the hinted rows")
     return _unique_facts(step, ctx, refs, shapes, R)
+
+
+def _pair_cone(v: list, R: int) -> bool:
+    """Is v = (d_i d_j)_{i<j} (pairs in lexicographic order) for some complex d?
+
+    v = 0: d = 0. Else take the first pair (i0, j0) with v != 0: every such d has d_i0 != 0
+    and d_k = v_{i0 k} / d_i0 (k != i0), so the pairs (k, l) without i0 need
+    v_{i0 k} v_{i0 l} = s v_{kl} for one s = d_i0^2 != 0 (solvable over C).
+    """
+    pairs = _pairs(R)
+    val = dict(zip(pairs, v))
+    start = next((q for q in pairs if val[q] != 0), None)
+    if start is None:
+        return True
+    i0 = start[0]
+    row = {k: val[(min(i0, k), max(i0, k))] for k in range(R) if k != i0}
+    s = None  # as the fraction (numerator, denominator)
+    for k, l in pairs:
+        if i0 == k or i0 == l:
+            continue
+        num, den = row[k] * row[l], val[(k, l)]
+        if den == 0 and num != 0 or den != 0 and num == 0:
+            return False
+        if den != 0:
+            if s is not None and num * s[1] != s[0] * den:
+                return False
+            s = (num, den)
+    return True
+
+
+@rule("jiang-sidiropoulos")
+def jiang_sidiropoulos(step: dict, ctx) -> list:
+    """``jiang-sidiropoulos``: with C of full column rank, condition U_2 decides uniqueness of [[A, B, C]].
+
+    ``{"factors": [A, B, C], "rank": R, "full_rank": i, "kernel": [v_S for the pairs S],
+    "rows": [...], "cols": [...], "modulus": p, "tensor": NAME (optional)}``. Requires
+    rank-at-least R over Q for factor i. For the other two factors X, Y (in order) the checker
+    builds M = C2(X) (.) C2(Y) itself (all rows) and checks M v = 0 exactly with v != 0 an
+    integer vector. Jiang and Sidiropoulos (2004; Domanov and De Lathauwer 2013, Part I): the CPD
+    is unique iff no nonzero (d_i d_j)_{i<j} lies in ker M.
+
+    * v = (d_i d_j) for some complex d (checked exactly, :func:`_pair_cone`): U_2 fails. Fact:
+      ``cp-unique`` false for the factors (another decomposition with R terms exists).
+    * Otherwise ``rows``/``cols`` must give a nonzero (C(R,2) - 1)-minor of M mod p, so
+      ker M = span(v); the cone is closed under scaling, so it meets ker M only in 0: U_2
+      holds. Facts: ``cp-rank`` R and ``cp-unique`` true for the factors (and the tensor facts
+      with ``tensor``). No generic fact: "not in the cone" is not an open condition.
+
+    Cost: C(I_X, 2) C(I_Y, 2) C(R, 2) products of two 2 x 2 minors and one determinant mod p.
+    """
+    _keys(step, {"id", "rule", "factors", "rank", "full_rank", "kernel", "rows", "cols", "modulus", "tensor"})
+    R = integer(field(step, "rank", "step"), "step.rank", 2, 2000)
+    refs, shapes = _factors(step, ctx, R)
+    if len(refs) != 3:
+        raise Malformed(f"step.factors: condition U_2 needs 3 factors, got {len(refs)}")
+    fr = integer(field(step, "full_rank", "step"), "step.full_rank", 0, 2)
+    ctx.require("rank-at-least", _subject(refs[fr], "Q"), R, f"factor {fr} (full column rank)")
+    x, y = [i for i in range(3) if i != fr]
+    pr = _pairs(R)
+    rx, ry = _pairs(shapes[x]), _pairs(shapes[y])
+    if len(rx) * len(ry) * len(pr) > 20_000_000:
+        raise Malformed(f"the {len(rx) * len(ry)} x {len(pr)} compound matrix exceeds the checker limit")
+    v = [integer(t, "step.kernel") for t in field(step, "kernel", "step", list)]
+    if len(v) != len(pr):
+        raise Malformed(f"step.kernel: expected C({R},2) = {len(pr)} entries, got {len(v)}")
+    if not any(v):
+        raise CheckFailure("the kernel vector is zero")
+    X = clear_rows(full_matrix(ctx, refs[x], "step.factors"))
+    Y = clear_rows(full_matrix(ctx, refs[y], "step.factors"))
+    CX = [[X[a1][r1] * X[a2][r2] - X[a1][r2] * X[a2][r1] for r1, r2 in pr] for a1, a2 in rx]
+    CY = [[Y[b1][r1] * Y[b2][r2] - Y[b1][r2] * Y[b2][r1] for r1, r2 in pr] for b1, b2 in ry]
+    for a, u in enumerate(CX):
+        for b, w in enumerate(CY):
+            if sum(s * t * c for s, t, c in zip(u, w, v)) != 0:
+                raise CheckFailure(f"the kernel vector is not in the kernel of C2(F{x}) (.) C2(F{y}): row {a * len(ry) + b}")
+    sub = {"factors": refs, "field": "C"}
+    if _pair_cone(v, R):
+        note("kernel vector = (d_i d_j): U2 fails")
+        return [("cp-unique", sub, False)]
+    n = len(pr) - 1
+    rows = int_list(field(step, "rows", "step"), "step.rows", 0, len(rx) * len(ry) - 1)
+    cols = int_list(field(step, "cols", "step"), "step.cols", 0, len(pr) - 1)
+    if len(rows) != n or len(cols) != n:
+        raise Malformed(f"step.rows/cols: expected C({R},2) - 1 = {n} of each, got {len(rows)} and {len(cols)}")
+    if n * n > 4_000_000:
+        raise Malformed(f"a {n} x {n} compound minor exceeds the checker limit")
+    p = prime(field(step, "modulus", "step"), "step.modulus")
+    M = [[CX[row // len(ry)][c] * CY[row % len(ry)][c] for c in cols] for row in rows]
+    check_minor(M, n, p, f"of C2(F{x}) (.) C2(F{y}) at the hinted rows and columns")
+    return [("cp-rank", sub, R), ("cp-unique", sub, True)] + _tensor_facts(step, ctx, refs, R)
 
 
 # ------------------------------------------------------------ polynomial networks
