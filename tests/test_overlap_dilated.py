@@ -144,3 +144,23 @@ def test_headline_instances_are_proved_and_checked(kw, rows, rank):
     res = architecture_separation(spec(inputs=8, features=2, widths=2, **kw), rows)
     assert (res.status, res.rank) == ("proved", rank)
     assert check(res.certificate.to_dict()).status == "VERIFIED"
+
+
+def test_a_network_over_the_core_limit_still_gets_its_rank_from_the_forward_pass(monkeypatch, capsys):
+    """Stride 1 copies reused units exponentially (N=16: 65551 cores): no cut, but shape and frontier bound it."""
+    import tnverify.networks.overlap as overlap
+    from tnverify.cli import main
+
+    a = spec("overlap", 8, 2, 2)
+    monkeypatch.setattr(overlap, "MAX_CONV_CORES", 10)
+    with pytest.raises(Exception, match="over the limit 10"):
+        network(a)
+    res = architecture_separation(a, (0, 1, 2, 3))
+    assert (res.status, res.rank, res.cut, "cut" in res.bounds) == ("proved", 16, None, False)
+    d = res.certificate.to_dict()
+    assert not any(s["rule"] == "grid-cut-bound" for s in d["steps"])
+    assert check(d).status == "VERIFIED"
+    assert res.to_dict()["cut"] is None and "no cut" in res.text()
+    assert main(["compare", "overlap", "cp", "--inputs", "8", "--features", "2", "--widths", "2",
+                 "--partition", "left-right", "--no-check"]) == 0
+    assert "separation rank 16 (proved)" in capsys.readouterr().out

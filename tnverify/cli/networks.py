@@ -248,12 +248,13 @@ def _cmd_compare(args) -> int:
         return _compare_rectifier(args, subject, rows, t0)
     res = separation(subject, rows, seed=args.seed, attempts=args.attempts, prefix="deep_")
     net = res.network
+    order = res.arch.N if res.arch is not None else net.order  # no network when it has too many copies
     feats = _one_or_list(args.features)
-    need, below = shallow_width(args.shallow, net.order, feats, rows, res.lower, cert=res.certificate)
+    need, below = shallow_width(args.shallow, order, feats, rows, res.lower, cert=res.certificate)
     status, verdict = _checked(res, args.no_check)
     wname, sym = _WIDTH_NAMES.get(args.shallow, ("width w", "w"))
-    m = net.meta
-    deep_desc = (f"a generic {_ARCH_NAMES.get(m.get('arch'), 'network')} with N={net.order}"
+    m = net.meta if net is not None else {"arch": res.arch.family, **res.arch.params()}
+    deep_desc = (f"a generic {_ARCH_NAMES.get(m.get('arch'), 'network')} with N={order}"
                  + (f", M={m['M']}" if "M" in m else "") + (f", widths {m['widths']}" if "widths" in m else ""))
     part = args.partition if args.partition in ("interleaved", "left-right") else f"I={list(rows)}"
     rank_txt = (f"has {part} separation rank {res.rank} (proved)" if status == "proved"

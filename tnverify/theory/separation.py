@@ -108,8 +108,9 @@ class SeparationResult(Bounds):
     def to_dict(self) -> dict:
         d = {
             **super().to_dict(), "subject": self.subject, "rank": self.rank, "rows": list(self.rows),
-            "cut": self.cut.labels, "cut_side": self.cut.side, "sketch_shape": list(self.sketch_shape),
-            "network": self.network.describe(), "seconds": round(self.seconds, 6),
+            "cut": self.cut.labels if self.cut else None, "cut_side": self.cut.side if self.cut else None,
+            "sketch_shape": list(self.sketch_shape),
+            "network": self.network.describe() if self.network else None, "seconds": round(self.seconds, 6),
         }
         if self.factors:
             d["product_point"] = [{"inputs": list(ins), "rank": r} for ins, r in self.factors]
@@ -121,8 +122,10 @@ class SeparationResult(Bounds):
     def _upper_text(self) -> str:
         if not self.bounds:
             return f"min cut {self.upper} over bonds {', '.join(self.cut.labels)}"
-        parts = [f"cut {self.bounds['cut']} over {', '.join(self.cut.labels)}"]
+        parts = [f"cut {self.bounds['cut']} over {', '.join(self.cut.labels)}"] if self.cut else []
         parts += [f"{k} {v}" for k, v in self.bounds.items() if k != "cut"]
+        if self.cut is None:
+            parts.append("no cut: the grid network has too many copies of reused units")
         return f"{self.upper} = min({'; '.join(parts)})"
 
     def text(self) -> str:
@@ -461,10 +464,17 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
     if a.N > MAX_INPUTS and a.multilinear:
         raise BudgetError(f"separation ranks are computed for at most {MAX_INPUTS} inputs (the sketched tensor "
                           f"keeps one index per input), got {a.N}")
-    fam = network(a).structure()
-    cut = min_cut(fam, rows)
+    try:
+        fam = network(a).structure()
+    except BudgetError:
+        if a.family not in CONV_FAMILIES:
+            raise
+        fam = None  # too many copies of reused units: no cut bound, the forward pass gives the lower bound
+    cut = min_cut(fam, rows) if fam is not None else None
     cols = [k for k in range(a.N) if k not in rows]
-    bounds = {"cut": cut.value, "shape": min(math.prod(a.M[k] for k in rows), math.prod(a.M[k] for k in cols))}
+    bounds = {"shape": min(math.prod(a.M[k] for k in rows), math.prod(a.M[k] for k in cols))}
+    if cut is not None:
+        bounds = {"cut": cut.value, **bounds}
     bb = boundary_bound(a, rows)
     if bb is not None:
         bounds["boundary states"] = bb
@@ -477,7 +487,7 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
             res.seconds = time.perf_counter() - t0
             return res
     sampled = False
-    if a.multilinear:
+    if a.multilinear and fam is not None:
         limit = sketch_limit() if limit is None else limit
         if upper * upper > limit:
             raise _over(f"showing rank {_magnitude(upper)} (a sketched flattening of at least its square)",
@@ -494,10 +504,10 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
         rng = np.random.default_rng(sd)
         p = random_prime(rng, bits=PRIME_BITS)
         W = random_weights(a, rng, p)
-        if a.multilinear and sampled:
+        if a.multilinear and fam is not None and sampled:
             mats = [rng.integers(0, p, (sk, mk), dtype=np.int64) for sk, mk in zip(s, fam.shape)]
             r, pr, pc, shp = _sampled_sketch(a, W, rows, mats, upper, rng, p, limit)
-        elif a.multilinear:
+        elif a.multilinear and fam is not None:
             point = fam.with_values(network_values(a, W, fam.names))
             mats = [rng.integers(0, p, (sk, mk), dtype=np.int64) for sk, mk in zip(s, fam.shape)]
             snet = sketched(point, mats)
@@ -557,8 +567,9 @@ def architecture_certificate(res: SeparationResult, weights: dict, mats, p: int,
     rows = list(res.rows)
     cert.objects[fam] = architecture_object(res.arch)
     cert.objects[pt] = architecture_object(res.arch, weights)
-    cert.add_step("grid-cut-bound", id=f"{prefix}upper-cut", architecture=fam, rows=rows, side=res.cut.side,
-                  cut=res.cut.labels, rank=res.bounds["cut"])
+    if res.cut is not None:
+        cert.add_step("grid-cut-bound", id=f"{prefix}upper-cut", architecture=fam, rows=rows, side=res.cut.side,
+                      cut=res.cut.labels, rank=res.bounds["cut"])
     cert.add_step("grid-shape-bound", id=f"{prefix}upper-shape", architecture=fam, rows=rows,
                   rank=res.bounds["shape"])
     if "boundary states" in res.bounds:
