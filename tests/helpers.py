@@ -42,24 +42,25 @@ def parse_number(x):
 def rank_one_combination_exists(A, B) -> bool:
     """Is rank(A diag(d) B^T) <= 1 for some complex d with two or more nonzero entries? (sympy, small R)
 
-    Jiang and Sidiropoulos: with C of full column rank, [[A, B, C]] is unique iff not. Solved
-    directly from the 2 x 2 minors of A diag(d) B^T, with the first nonzero entry of d set to 1,
-    independently of any kernel or compound matrix.
+    Jiang and Sidiropoulos: with C of full column rank, [[A, B, C]] is unique iff not. Decided
+    from the 2 x 2 minors of A diag(d) B^T alone (no kernel, no compound matrix): for each pair
+    i < j, scale d_i = 1 (the minors are homogeneous) and force d_j != 0 by t d_j = 1; by the
+    Nullstellensatz a common zero over C exists iff the reduced Groebner basis is not [1].
     """
     import itertools
 
     import sympy
 
-    A, B = sympy.Matrix(A.tolist() if hasattr(A, "tolist") else A), sympy.Matrix(B.tolist() if hasattr(B, "tolist") else B)
+    A = sympy.Matrix(A.tolist() if hasattr(A, "tolist") else A)
+    B = sympy.Matrix(B.tolist() if hasattr(B, "tolist") else B)
     R = A.cols
-    ds = sympy.symbols(f"d0:{R}")
-    for f in range(R - 1):
-        val = {**{ds[k]: 0 for k in range(f)}, ds[f]: 1}
-        M = A * sympy.diag(*[val.get(x, x) for x in ds]) * B.T
-        eqs = [e for e in (sympy.expand(M.extract([i, j], [k, l]).det())
-                           for i, j in itertools.combinations(range(M.rows), 2)
-                           for k, l in itertools.combinations(range(M.cols), 2)) if e != 0]
-        free = ds[f + 1:]
-        if not eqs or any(any(s.get(x, x) != 0 for x in free) for s in sympy.solve(eqs, free, dict=True)):
+    ds, t = sympy.symbols(f"d0:{R}"), sympy.Symbol("t")
+    for i, j in itertools.combinations(range(R), 2):
+        M = A * sympy.diag(*[1 if k == i else x for k, x in enumerate(ds)]) * B.T
+        eqs = [e for e in (sympy.expand(M.extract([a, b], [c, e]).det())
+                           for a, b in itertools.combinations(range(M.rows), 2)
+                           for c, e in itertools.combinations(range(M.cols), 2)) if e != 0]
+        G = sympy.groebner(eqs + [t * ds[j] - 1], *[x for k, x in enumerate(ds) if k != i], t, order="grevlex")
+        if list(G.exprs) != [1]:
             return True
     return False

@@ -283,3 +283,37 @@ def test_u2_is_not_used_for_a_generic_claim():
     """U2 at a random point proves nothing generic ("not in the cone" is not open): the generic route skips it."""
     res = generic_uniqueness((3, 3, 5), 5)
     assert res.values.get("criterion") != "U2" and not any(c.name.startswith("U2") for c in res.conditions)
+
+
+def test_u2_with_a_one_row_factor_is_not_unique_and_cheap():
+    """A one-row factor makes T a matrix B diag(a) C^T: never unique for R >= 2 (C2 of that factor is empty)."""
+    res = factors_uniqueness([[[1, 2, 3]], np.eye(3, dtype=int), np.eye(3, dtype=int)])
+    assert (res.status, res.verdict) == ("refuted", "not unique")
+    assert check(res.certificate.to_dict()).status == "VERIFIED"
+    X = np.random.default_rng(0).integers(-3, 4, (60, 60))
+    res = factors_uniqueness([X, np.ones((1, 60), dtype=int), np.eye(60, dtype=int)])  # never builds C2(I_60)
+    assert res.verdict == "not unique" and check(res.certificate.to_dict()).status == "VERIFIED"
+
+
+def test_u2_does_not_search_a_huge_kernel():
+    R = 60
+    rng = np.random.default_rng(0)
+    res = factors_uniqueness([rng.integers(-3, 4, (3, R)), rng.integers(-3, 4, (3, R)), np.eye(R, dtype=int)])
+    u2 = next(c for c in res.conditions if c.name.startswith("U2"))
+    assert res.status == "unknown" and u2.held is None and "not searched" in u2.detail
+
+
+def test_the_u2_checker_bounds_each_compound_matrix_before_building_it():
+    R = 200
+    d = {"format": "tnverify-certificate", "version": 1, "claim": {},
+         "objects": {"A": {"type": "matrix", "shape": [R, R], "entries": np.eye(R, dtype=int).tolist()},
+                     "B": {"type": "matrix", "shape": [2, R], "entries": np.ones((2, R), dtype=int).tolist()},
+                     "C": {"type": "matrix", "shape": [R, R], "entries": np.eye(R, dtype=int).tolist()}},
+         "steps": [{"id": "c", "rule": "rank-at-least", "matrix": {"object": "C"}, "rank": R,
+                    "minor": {"rows": list(range(R)), "cols": list(range(R))}, "modulus": 101},
+                   {"id": "u2", "rule": "jiang-sidiropoulos", "factors": [{"object": n} for n in "ABC"], "rank": R,
+                    "full_rank": 2, "kernel": [1] + [0] * (R * (R - 1) // 2 - 1)}],
+         "conclusion": [{"fact": "cp-unique", "subject": {"factors": [{"object": n} for n in "ABC"], "field": "C"},
+                         "value": False}]}
+    v = check(d)
+    assert v.status == "MALFORMED" and "exceed the checker limit" in v.message

@@ -61,7 +61,7 @@ import numpy as np
 
 from tnverify import budget
 from tnverify.certificate import Certificate, matrix_object, tensor_object
-from tnverify.errors import InputError, ShapeError
+from tnverify.errors import BudgetError, InputError, ShapeError
 from tnverify.messages import brief
 from tnverify.exact import as_exact_array, integer_rows, nullspace, rank, solve, to_fmpq_mat
 from tnverify.numbers import to_exact
@@ -95,7 +95,7 @@ class Condition:
 
 @dataclass
 class UniquenessResult:
-    """Verdict of the sufficient conditions; ``status`` is ``proved`` or ``unknown``.
+    """Verdict of the conditions; ``status`` is ``proved``, ``refuted`` (U2, or a parameter count) or ``unknown``.
 
     ``verdict`` is ``unique`` / ``identifiable`` / ``not identifiable`` when proved,
     ``unknown`` otherwise. ``values`` holds the numbers (k-ranks, rank, format).
@@ -146,7 +146,7 @@ def khatri_rao(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """Column-wise Kronecker product: column r is ``A[:, r] (x) B[:, r]`` (row index i * rows(B) + j)."""
     if A.shape[1] != B.shape[1]:
         raise ShapeError(f"Khatri-Rao product needs equal column counts, got {A.shape} and {B.shape}")
-    return np.einsum("ir,jr->ijr", A.astype(object), B.astype(object)).reshape(A.shape[0] * B.shape[0], -1)
+    return np.einsum("ir,jr->ijr", A.astype(object), B.astype(object)).reshape(A.shape[0] * B.shape[0], A.shape[1])
 
 
 def veronese(W: np.ndarray, a: int) -> np.ndarray:
@@ -192,22 +192,24 @@ def _compound_condition(Fs, names, R, kres, rng, cert, conds, seed, u2: bool = T
     """
     if R < 2:
         conds.append(Condition("compound C2(A)(.)C2(B), C full column rank", None, "needs R >= 2"))
-        return False
+        return None
     for fr in range(3):
         rr = rank(Fs[fr], seed=seed)
         x, y = [i for i in range(3) if i != fr]
         label = f"compound C2({names[x]})(.)C2({names[y]}), {names[fr]} full column rank"
         if rr.rank < R:
             continue
-        memory, work = compound_cost(Fs[x].shape[0], Fs[y].shape[0], R)
-        budget.require(f"the compound condition C2({names[x]})(.)C2({names[y]}) for rank {R}", memory=memory,
-                       work=work)
-        K = khatri_rao(compound2(Fs[x]), compound2(Fs[y]))
         need = R * (R - 1) // 2
+        if min(Fs[x].shape[0], Fs[y].shape[0]) < 2:  # a one-row factor: C2 has no rows
+            K = np.empty((0, need), dtype=object)
+        else:
+            memory, work = compound_cost(Fs[x].shape[0], Fs[y].shape[0], R)
+            budget.require(f"the compound condition C2({names[x]})(.)C2({names[y]}) for rank {R}", memory=memory,
+                           work=work)
+            K = khatri_rao(compound2(Fs[x]), compound2(Fs[y]))
         if K.shape[0] < need:
             conds.append(Condition(label, False, f"{K.shape[0]} rows < C({R},2) = {need} columns"))
-            verdict = _u2_condition(K, rank(K, seed=seed, upper="kernel"), R, fr, names, rr, cert, conds) \
-                if u2 else None
+            verdict = _u2_condition(K, None, R, fr, names, rr, cert, conds, seed) if u2 else None
             if verdict is not None:
                 return verdict
             continue
@@ -215,10 +217,10 @@ def _compound_condition(Fs, names, R, kres, rng, cert, conds, seed, u2: bool = T
         prof = rank_profile(K, p)
         r, rows = prof.rank, prof.rows
         if r < need:
-            rq = rank(K, seed=seed, upper="kernel")
+            rq = rank(K, seed=seed)
             if rq.rank < need:
                 conds.append(Condition(label, False, f"rank {rq.rank} < C({R},2) = {need} ({rq.status})"))
-                verdict = _u2_condition(K, rq, R, fr, names, rr, cert, conds) if u2 else None
+                verdict = _u2_condition(K, rq, R, fr, names, rr, cert, conds, seed) if u2 else None
                 if verdict is not None:
                     return verdict
                 continue
@@ -284,7 +286,11 @@ def in_u2_cone(v, R: int) -> bool:
     return True
 
 
-def _u2_condition(K, rq, R, fr, names, rr, cert, conds):
+#: Most entries of the exact kernel basis that condition U2 searches (dimension times C(R, 2)).
+MAX_U2_KERNEL = 2_000_000
+
+
+def _u2_condition(K, rq, R, fr, names, rr, cert, conds, seed):
     """Jiang and Sidiropoulos's condition U_2 when C2(A)(.)C2(B) is rank deficient; C (factor fr) has full rank.
 
     With C of full column rank the CPD is unique iff no nonzero vector ``(d_i d_j)_{i<j}`` lies
@@ -292,14 +298,33 @@ def _u2_condition(K, rq, R, fr, names, rr, cert, conds):
     a kernel basis vector lies in that cone (not unique, any kernel dimension) or the kernel is
     one-dimensional (then the cone meets it iff its basis vector lies in it). Returns
     "unique", "not unique" or None (undecided: a kernel of dimension >= 2 and no basis vector in
-    the cone).
+    the cone, or a kernel basis of more than :data:`MAX_U2_KERNEL` entries, or an exact kernel
+    over the budget). ``rq`` is the exact rank of K when already known (else computed here).
     """
     x, y = [i for i in range(3) if i != fr]
     label = f"U2 (Jiang-Sidiropoulos): no (d_i d_j) in ker C2({names[x]})(.)C2({names[y]}), {names[fr]} full rank"
+    if K.shape[0] == 0:  # a factor with one row: C2 is empty, every vector is in the kernel
+        v = [1] + [0] * (K.shape[1] - 1)  # e_(0,1) = (d_i d_j) for d = e_0 + e_1
+        _full_rank_step(cert, names[fr], rr)
+        cert.add_step("jiang-sidiropoulos", id="u2", kernel=v, factors=[{"object": n} for n in names], rank=R,
+                      full_rank=fr)
+        conds.append(Condition(label, False, "C2 of a one-row factor is empty: e_(1,2) = (d_i d_j) is in the "
+                                             "kernel, U2 fails, so the CPD is not unique"))
+        return "not unique"
+    rq = rq if rq is not None else rank(K, seed=seed)
     if rq.status != "proved":
         conds.append(Condition(label, None, f"the rank of the compound matrix is not exact ({rq.status})"))
         return None
-    kernel = rq.kernel if rq.kernel is not None else nullspace(K)
+    dim = K.shape[1] - rq.rank
+    if dim * K.shape[1] > MAX_U2_KERNEL:
+        conds.append(Condition(label, None, f"a kernel of dimension {dim}: its basis ({dim} x {K.shape[1]} entries) "
+                                            f"is not searched (limit {MAX_U2_KERNEL})"))
+        return None
+    try:
+        kernel = nullspace(K)
+    except BudgetError as e:
+        conds.append(Condition(label, None, f"the exact kernel is over the budget: {e}"))
+        return None
     hit = next((v for v in kernel if in_u2_cone(v, R)), None)
     common = dict(factors=[{"object": n} for n in names], rank=R, full_rank=fr)
     if hit is not None:
@@ -337,7 +362,8 @@ def factors_uniqueness(factors, *, seed: int = 0, tensor=None, max_subsets: int 
     Returns
     -------
     UniquenessResult
-        ``proved`` with a certificate when a condition holds, else ``unknown``.
+        ``proved`` with a certificate when a condition holds; ``refuted`` (verdict ``not unique``)
+        when a factor has full column rank and condition U2 fails; else ``unknown``.
 
     Notes
     -----

@@ -383,17 +383,20 @@ def jiang_sidiropoulos(step: dict, ctx) -> list:
     x, y = [i for i in range(3) if i != fr]
     pr = _pairs(R)
     rx, ry = _pairs(shapes[x]), _pairs(shapes[y])
-    if len(rx) * len(ry) * len(pr) > 20_000_000:
-        raise Malformed(f"the {len(rx) * len(ry)} x {len(pr)} compound matrix exceeds the checker limit")
+    if rx and ry and (len(rx) * len(ry) * len(pr) > 20_000_000 or max(len(rx), len(ry)) * len(pr) > 4_000_000):
+        raise Malformed(f"the compound matrices C2 ({len(rx)} and {len(ry)} rows, {len(pr)} columns) exceed the "
+                        "checker limit")
     v = [integer(t, "step.kernel") for t in field(step, "kernel", "step", list)]
     if len(v) != len(pr):
         raise Malformed(f"step.kernel: expected C({R},2) = {len(pr)} entries, got {len(v)}")
     if not any(v):
         raise CheckFailure("the kernel vector is zero")
-    X = clear_rows(full_matrix(ctx, refs[x], "step.factors"))
-    Y = clear_rows(full_matrix(ctx, refs[y], "step.factors"))
-    CX = [[X[a1][r1] * X[a2][r2] - X[a1][r2] * X[a2][r1] for r1, r2 in pr] for a1, a2 in rx]
-    CY = [[Y[b1][r1] * Y[b2][r2] - Y[b1][r2] * Y[b2][r1] for r1, r2 in pr] for b1, b2 in ry]
+    CX = CY = []  # a factor with one row: C2 has no rows, M v = 0 holds for every v
+    if rx and ry:
+        X = clear_rows(full_matrix(ctx, refs[x], "step.factors"))
+        Y = clear_rows(full_matrix(ctx, refs[y], "step.factors"))
+        CX = [[X[a1][r1] * X[a2][r2] - X[a1][r2] * X[a2][r1] for r1, r2 in pr] for a1, a2 in rx]
+        CY = [[Y[b1][r1] * Y[b2][r2] - Y[b1][r2] * Y[b2][r1] for r1, r2 in pr] for b1, b2 in ry]
     for a, u in enumerate(CX):
         for b, w in enumerate(CY):
             if sum(s * t * c for s, t, c in zip(u, w, v)) != 0:
