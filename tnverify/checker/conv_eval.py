@@ -52,13 +52,18 @@ def conv_width(a: dict, units: dict, c) -> int:
 
 
 def conv_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int, max_states: int) -> list:
-    """Minor entries of an overlap / dilated network: one direct forward pass per entry, mod p."""
+    """Minor entries (row-major) of an overlap / dilated network by its forward pass, mod p, tabled.
+
+    A unit depends only on the inputs in its receptive field, so its value is computed once
+    per distinct choice of the row vectors and of the column vectors that fall in that field
+    (children before parents, each unit once, whoever reads it), not once per entry. Cost: the
+    sum over units of (distinct row choices) x (distinct column choices) forward steps, at
+    most ``max_states``; the entries are then <w, y_top>.
+    """
     N = a["N"]
     cols = [k for k in range(N) if k not in rows]
     units, top = conv_units(a)
     W = a["weights"]
-    if len(mr) * len(mc) * len(units) > max_states:
-        raise Malformed(f"the grid minor needs more than {max_states} unit evaluations, over the limit")
 
     def digits(idx, modes):
         out = [0] * len(modes)
@@ -66,27 +71,62 @@ def conv_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int, max_
             idx, out[q] = divmod(idx, len(vecs[modes[q]]))
         return out
 
-    def score(x):
-        val = {("x", k): x[k] for k in range(N)}
-        for u, (wd, kids) in units.items():
-            acc = [1] * wd
-            for c, name in kids:
-                y = _mv(W[name], val[c], wd, conv_width(a, units, c), p)
-                acc = [s * t % p for s, t in zip(acc, y)]
-            val[u] = acc
-        return sum(s * t for s, t in zip(W["w"], val[top])) % p
+    R = [digits(i, rows) for i in mr]
+    C = [digits(j, cols) for j in mc]
+    rpos = {k: q for q, k in enumerate(rows)}
+    cpos = {k: q for q, k in enumerate(cols)}
+    field = {("x", k): {k} for k in range(N)}
+    for u, (_, kids) in units.items():
+        field[u] = set().union(*(field[c] for c, _ in kids))
+    states = [0]
 
+    def keyed(node):
+        """(row positions, column positions, distinct row keys, distinct column keys) of ``node``'s field."""
+        rsel = sorted(rpos[k] for k in field[node] if k in rpos)
+        csel = sorted(cpos[k] for k in field[node] if k in cpos)
+        rkeys = list(dict.fromkeys(tuple(r[q] for q in rsel) for r in R))
+        ckeys = list(dict.fromkeys(tuple(c[q] for q in csel) for c in C))
+        states[0] += len(rkeys) * len(ckeys)
+        if states[0] > max_states:
+            raise Malformed(f"the grid minor needs more than {max_states} unit states, over the limit")
+        return rsel, csel, rkeys, ckeys
+
+    tab = {}
+    for k in range(N):  # an input's value is its vector: the row or the column choice
+        rsel, csel, rkeys, ckeys = keyed(("x", k))
+        tab[("x", k)] = (rsel, csel, rkeys, ckeys,
+                         [[vecs[k][(rk or ck)[0]] for ck in ckeys] for rk in rkeys])
+
+    def restrict(parent, child):
+        """For each parent row key (column key), the index of its restriction among the child's keys."""
+        prs, pcs, prk, pck = parent
+        crs, ccs, crk, cck, _ = tab[child]
+        ri = {key: n for n, key in enumerate(crk)}
+        ci = {key: n for n, key in enumerate(cck)}
+        rp = [prs.index(q) for q in crs]
+        cp = [pcs.index(q) for q in ccs]
+        return [ri[tuple(key[q] for q in rp)] for key in prk], [ci[tuple(key[q] for q in cp)] for key in pck]
+
+    for u, (wd, kids) in units.items():
+        head = keyed(u)
+        acc = [[[1] * wd for _ in head[3]] for _ in head[2]]
+        for c, name in kids:
+            rmap, cmap = restrict(head, c)
+            vals, cw = tab[c][4], conv_width(a, units, c)
+            for n, rn in enumerate(rmap):
+                row, arow = vals[rn], acc[n]
+                for m, cn in enumerate(cmap):
+                    y = _mv(W[name], row[cn], wd, cw, p)
+                    arow[m] = [s * t % p for s, t in zip(arow[m], y)]
+        tab[u] = (*head, acc)
+    trs, tcs, trk, tck, tvals = tab[top]
+    rix = {key: n for n, key in enumerate(trk)}
+    cix = {key: n for n, key in enumerate(tck)}
+    w = W["w"]
     out = []
-    for i in mr:
-        ri = digits(i, rows)
-        for j in mc:
-            cj = digits(j, cols)
-            x = [None] * N
-            for q, k in enumerate(rows):
-                x[k] = vecs[k][ri[q]]
-            for q, k in enumerate(cols):
-                x[k] = vecs[k][cj[q]]
-            out.append(score(x))
+    for r in R:
+        row = tvals[rix[tuple(r[q] for q in trs)]]
+        out.extend(sum(s * t for s, t in zip(w, row[cix[tuple(c[q] for q in tcs)]])) % p for c in C)
     return out
 
 
