@@ -146,7 +146,7 @@ def test_headline_instances_are_proved_and_checked(kw, rows, rank):
     assert check(res.certificate.to_dict()).status == "VERIFIED"
 
 
-def test_a_network_over_the_core_limit_still_gets_its_rank_from_the_forward_pass(monkeypatch, capsys):
+def test_a_network_over_the_core_limit_still_gets_its_rank_from_the_forward_pass(monkeypatch, capsys, tmp_path):
     """Stride 1 copies reused units exponentially (N=16: 65551 cores): no cut, but shape and frontier bound it."""
     import tnverify.networks.overlap as overlap
     from tnverify.cli import main
@@ -164,3 +164,7 @@ def test_a_network_over_the_core_limit_still_gets_its_rank_from_the_forward_pass
     assert main(["compare", "overlap", "cp", "--inputs", "8", "--features", "2", "--widths", "2",
                  "--partition", "left-right", "--no-check"]) == 0
     assert "separation rank 16 (proved)" in capsys.readouterr().out
+    out = tmp_path / "sweep.csv"
+    assert main(["sweep", "--arch", "overlap", "--features", "2", "--widths", "2", "--partition", "left-right",
+                 "--over", "inputs", "--values", "6,8", "-o", str(out)]) == 0
+    assert out.read_text().splitlines()[2].startswith("8,proved,16,16,16,")

@@ -118,11 +118,20 @@ def separation_cost(subject, rows) -> tuple[float, float]:
     ``min(4 u^2, sketch_limit())`` entries, contracted over the N inputs and eliminated to rank
     at most u. Used by loops (``tnverify sweep``) to bound their whole run before they start.
     """
+    from tnverify.errors import BudgetError
     from tnverify.networks.architectures import network
     from tnverify.networks.forward import Arch
     from tnverify.networks.mincut import min_cut
+    from tnverify.networks.overlap import CONV_FAMILIES
 
-    net = network(subject) if isinstance(subject, Arch) else subject
+    try:
+        net = network(subject) if isinstance(subject, Arch) else subject
+    except BudgetError:  # a ConvAC with too many copies for a network: the shape bounds the block
+        if subject.family not in CONV_FAMILIES:
+            raise
+        u = min(math.prod(subject.M[k] for k in rows), math.prod(m for k, m in enumerate(subject.M) if k not in rows))
+        E = min(4.0 * u * u, float(sketch_limit()))
+        return SKETCH_BYTES * E, E * (u + subject.N)
     fam = net.structure()
     u = min_cut(fam, tuple(sorted(rows))).value
     E = min(4.0 * u * u, float(sketch_limit()))
