@@ -13,6 +13,7 @@ from tnverify.errors import BudgetError, InputError
 @pytest.fixture(autouse=True)
 def _clean(monkeypatch):
     """Each test starts with no factor set and no $TNVERIFY_BUDGET, and leaves the module as it found it."""
+    outer = os.environ.get(budget.ENV)
     monkeypatch.delenv(budget.ENV, raising=False)
     saved = (budget._factor, list(budget._environment))
     budget._factor = None
@@ -20,6 +21,11 @@ def _clean(monkeypatch):
     yield
     budget._factor = saved[0]
     budget._environment[:] = saved[1]
+    # set_factor writes os.environ itself; monkeypatch restores only what it changed
+    if outer is None:
+        os.environ.pop(budget.ENV, None)
+    else:
+        os.environ[budget.ENV] = outer
 
 
 # ------------------------------------------------------------------ the message
