@@ -360,3 +360,13 @@ def _imports_of(path):
         elif isinstance(node, ast.Import):
             for a in node.names:
                 yield a.name, node.lineno
+
+
+def test_integer_literals_read_the_same_with_and_without_the_counting_hook():
+    """Short literals only: the JSON scanner converts them; one long run of digits: every literal is counted."""
+    short = '{"a": [1, -2, 12345678901234567890, [0, 7]], "s": "x9"}'
+    assert kernel.loads(short) == json.loads(short)
+    long_ = '{"a": [1, -2, 123456789012345678901234567890], "s": "x9"}'
+    assert kernel.loads(long_) == json.loads(long_)
+    with pytest.raises(kernel.Malformed, match="digits"):
+        kernel.loads('{"a": %s}' % ("9" * (kernel.MAX_DIGITS + 1)))
