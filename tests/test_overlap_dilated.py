@@ -168,3 +168,18 @@ def test_a_network_over_the_core_limit_still_gets_its_rank_from_the_forward_pass
     assert main(["sweep", "--arch", "overlap", "--features", "2", "--widths", "2", "--partition", "left-right",
                  "--over", "inputs", "--values", "6,8", "-o", str(out)]) == 0
     assert out.read_text().splitlines()[2].startswith("8,proved,16,16,16,")
+
+
+def test_the_checker_charges_the_width_of_its_tables_and_r_squared_units():
+    """A certificate cannot buy gigabytes with a few states: states x width and r^2 x units are both limited."""
+    from tnverify.checker.kernel import Malformed
+
+    wd, r = 65536, 30
+    a = {"family": "dilated", "N": 2, "M": [1, 1], "w": [wd], "dilations": [1],
+         "weights": {"W0_1_0": [1] * wd, "W0_1_1": [1] * wd, "w": [1] * wd}}
+    vecs = [[[v + 1] for v in range(r)]] * 2
+    with pytest.raises(Malformed, match="tables need more than"):
+        conv_minor(a, [0], vecs, list(range(r)), list(range(r)), 101, 60_000_000)
+    with pytest.raises(Malformed, match="unit evaluations"):
+        conv_minor({**a, "w": [1], "weights": {"W0_1_0": [1], "W0_1_1": [1], "w": [1]}}, [0], vecs,
+                   list(range(r)), list(range(r)), 101, r * r - 1)

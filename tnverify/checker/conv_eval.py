@@ -58,12 +58,15 @@ def conv_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int, max_
     per distinct choice of the row vectors and of the column vectors that fall in that field
     (children before parents, each unit once, whoever reads it), not once per entry. Cost: the
     sum over units of (distinct row choices) x (distinct column choices) forward steps, at
-    most ``max_states``; the entries are then <w, y_top>.
+    at most ``max_states`` as r^2 times the number of units, and at most ``max_states / 4``
+    integers in the tables (states times their widths); the entries are then <w, y_top>.
     """
     N = a["N"]
     cols = [k for k in range(N) if k not in rows]
     units, top = conv_units(a)
     W = a["weights"]
+    if len(mr) * len(mc) * len(units) > max_states:  # also bounds the key scans, r |field| per unit
+        raise Malformed(f"the grid minor needs more than {max_states} unit evaluations, over the limit")
 
     def digits(idx, modes):
         out = [0] * len(modes)
@@ -80,20 +83,24 @@ def conv_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int, max_
         field[u] = set().union(*(field[c] for c, _ in kids))
     states = [0]
 
-    def keyed(node):
-        """(row positions, column positions, distinct row keys, distinct column keys) of ``node``'s field."""
+    def keyed(node, width):
+        """(row positions, column positions, distinct row keys, distinct column keys) of ``node``'s field.
+
+        Charges the table's integers (states times the width of each state) to the limit, a
+        quarter of ``max_states``: the tables are kept until the top is reached.
+        """
         rsel = sorted(rpos[k] for k in field[node] if k in rpos)
         csel = sorted(cpos[k] for k in field[node] if k in cpos)
         rkeys = list(dict.fromkeys(tuple(r[q] for q in rsel) for r in R))
         ckeys = list(dict.fromkeys(tuple(c[q] for q in csel) for c in C))
-        states[0] += len(rkeys) * len(ckeys)
-        if states[0] > max_states:
-            raise Malformed(f"the grid minor needs more than {max_states} unit states, over the limit")
+        states[0] += len(rkeys) * len(ckeys) * max(1, width)
+        if states[0] > max_states // 4:
+            raise Malformed(f"the grid minor's tables need more than {max_states // 4} integers, over the limit")
         return rsel, csel, rkeys, ckeys
 
     tab = {}
     for k in range(N):  # an input's value is its vector: the row or the column choice
-        rsel, csel, rkeys, ckeys = keyed(("x", k))
+        rsel, csel, rkeys, ckeys = keyed(("x", k), a["M"][k])
         tab[("x", k)] = (rsel, csel, rkeys, ckeys,
                          [[vecs[k][(rk or ck)[0]] for ck in ckeys] for rk in rkeys])
 
@@ -108,7 +115,7 @@ def conv_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int, max_
         return [ri[tuple(key[q] for q in rp)] for key in prk], [ci[tuple(key[q] for q in cp)] for key in pck]
 
     for u, (wd, kids) in units.items():
-        head = keyed(u)
+        head = keyed(u, wd)
         acc = [[[1] * wd for _ in head[3]] for _ in head[2]]
         for c, name in kids:
             rmap, cmap = restrict(head, c)
