@@ -13,19 +13,13 @@ from tnverify.errors import BudgetError, InputError
 @pytest.fixture(autouse=True)
 def _clean(monkeypatch):
     """Each test starts with no factor set and no $TNVERIFY_BUDGET, and leaves the module as it found it."""
-    outer = os.environ.get(budget.ENV)
     monkeypatch.delenv(budget.ENV, raising=False)
     saved = (budget._factor, list(budget._environment))
     budget._factor = None
     budget._environment.clear()
     yield
     budget._factor = saved[0]
-    budget._environment[:] = saved[1]
-    # set_factor writes os.environ itself; monkeypatch restores only what it changed
-    if outer is None:
-        os.environ.pop(budget.ENV, None)
-    else:
-        os.environ[budget.ENV] = outer
+    budget._environment[:] = saved[1]  # $TNVERIFY_BUDGET itself: tests/conftest.py restores it
 
 
 # ------------------------------------------------------------------ the message

@@ -451,24 +451,22 @@ def check_minor(entries_or_rows, r: int, modulus: int | None, what: str, *, resi
     """
     if r == 0:
         return
+    over = "over Z" if modulus is None else f"mod {modulus}"
     if not isinstance(entries_or_rows, list):  # an iterator of integer rows, streamed mod p
         if modulus is None:
             raise ValueError("check_minor: a stream of rows needs a modulus")
         d, engine = linalg.det_rows_mod_p(entries_or_rows, r, modulus)
-        note(f"det {r}x{r} mod {modulus} by {engine}, rows streamed")
-        if d == 0:
-            raise CheckFailure(f"the {r} x {r} minor {what} has determinant 0 mod {modulus} (engine: {engine})")
-        return
-    flat = entries_or_rows
-    if isinstance(flat[0], list):
-        flat = list(itertools.chain.from_iterable(flat))
-    if len(flat) != r * r:
-        raise ValueError(f"check_minor: expected {r} x {r} entries, got {len(flat)}")
-    if not residues and not set(map(type, flat)) <= {int}:
-        flat = [x for row in clear_rows([flat[i * r:(i + 1) * r] for i in range(r)]) for x in row]
-    d, engine = linalg.det(flat, r, modulus, reduced=residues and modulus is not None)
-    over = "over Z" if modulus is None else f"mod {modulus}"
-    note(f"det {r}x{r} {over} by {engine}")
+        note(f"det {r}x{r} {over} by {engine}, rows streamed")
+    else:
+        flat = entries_or_rows
+        if isinstance(flat[0], list):
+            flat = list(itertools.chain.from_iterable(flat))
+        if len(flat) != r * r:
+            raise ValueError(f"check_minor: expected {r} x {r} entries, got {len(flat)}")
+        if not residues and not set(map(type, flat)) <= {int}:
+            flat = [x for row in clear_rows([flat[i * r:(i + 1) * r] for i in range(r)]) for x in row]
+        d, engine = linalg.det(flat, r, modulus, reduced=residues and modulus is not None)
+        note(f"det {r}x{r} {over} by {engine}")
     if d == 0:
         raise CheckFailure(f"the {r} x {r} minor {what} has determinant 0 {over} (engine: {engine})")
 

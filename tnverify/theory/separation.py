@@ -487,7 +487,8 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
             res.seconds = time.perf_counter() - t0
             return res
     sampled = False
-    if a.multilinear and fam is not None:
+    sketch = a.multilinear and fam is not None  # else the grid block by the forward pass
+    if sketch:
         limit = sketch_limit() if limit is None else limit
         if upper * upper > limit:
             raise _over(f"showing rank {_magnitude(upper)} (a sketched flattening of at least its square)",
@@ -504,10 +505,10 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
         rng = np.random.default_rng(sd)
         p = random_prime(rng, bits=PRIME_BITS)
         W = random_weights(a, rng, p)
-        if a.multilinear and fam is not None and sampled:
+        if sketch and sampled:
             mats = [rng.integers(0, p, (sk, mk), dtype=np.int64) for sk, mk in zip(s, fam.shape)]
             r, pr, pc, shp = _sampled_sketch(a, W, rows, mats, upper, rng, p, limit)
-        elif a.multilinear and fam is not None:
+        elif sketch:
             point = fam.with_values(network_values(a, W, fam.names))
             mats = [rng.integers(0, p, (sk, mk), dtype=np.int64) for sk, mk in zip(s, fam.shape)]
             snet = sketched(point, mats)

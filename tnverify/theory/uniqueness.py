@@ -303,28 +303,23 @@ def _u2_condition(K, rq, R, fr, names, rr, cert, conds, seed):
     """
     x, y = [i for i in range(3) if i != fr]
     label = f"U2 (Jiang-Sidiropoulos): no (d_i d_j) in ker C2({names[x]})(.)C2({names[y]}), {names[fr]} full rank"
-    if K.shape[0] == 0:  # a factor with one row: C2 is empty, every vector is in the kernel
-        v = [1] + [0] * (K.shape[1] - 1)  # e_(0,1) = (d_i d_j) for d = e_0 + e_1
-        _full_rank_step(cert, names[fr], rr)
-        cert.add_step("jiang-sidiropoulos", id="u2", kernel=v, factors=[{"object": n} for n in names], rank=R,
-                      full_rank=fr)
-        conds.append(Condition(label, False, "C2 of a one-row factor is empty: e_(1,2) = (d_i d_j) is in the "
-                                             "kernel, U2 fails, so the CPD is not unique"))
-        return "not unique"
-    rq = rq if rq is not None else rank(K, seed=seed)
-    if rq.status != "proved":
-        conds.append(Condition(label, None, f"the rank of the compound matrix is not exact ({rq.status})"))
-        return None
-    dim = K.shape[1] - rq.rank
-    if dim * K.shape[1] > MAX_U2_KERNEL:
-        conds.append(Condition(label, None, f"a kernel of dimension {dim}: its basis ({dim} x {K.shape[1]} entries) "
-                                            f"is not searched (limit {MAX_U2_KERNEL})"))
-        return None
-    try:
-        kernel = nullspace(K)
-    except BudgetError as e:
-        conds.append(Condition(label, None, f"the exact kernel is over the budget: {e}"))
-        return None
+    if K.shape[0] == 0:  # a factor with one row: C2 is empty; e_(0,1) = (d_i d_j) for d = e_0 + e_1 is in the kernel
+        kernel = [[1] + [0] * (K.shape[1] - 1)]
+    else:
+        rq = rq if rq is not None else rank(K, seed=seed)
+        if rq.status != "proved":
+            conds.append(Condition(label, None, f"the rank of the compound matrix is not exact ({rq.status})"))
+            return None
+        dim = K.shape[1] - rq.rank
+        if dim * K.shape[1] > MAX_U2_KERNEL:
+            conds.append(Condition(label, None, f"a kernel of dimension {dim}: its basis ({dim} x {K.shape[1]} "
+                                                f"entries) is not searched (limit {MAX_U2_KERNEL})"))
+            return None
+        try:
+            kernel = nullspace(K)
+        except BudgetError as e:
+            conds.append(Condition(label, None, f"the exact kernel is over the budget: {e}"))
+            return None
     hit = next((v for v in kernel if in_u2_cone(v, R)), None)
     common = dict(factors=[{"object": n} for n in names], rank=R, full_rank=fr)
     if hit is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 from math import comb, prod
 
-from tnverify.checker.families.kruskal import _factors, _subject, _unique_facts
+from tnverify.checker.families.kruskal import _subject, _three_factors, _unique_facts
 from tnverify.checker.families.matrices import full_matrix
 from tnverify.checker.kernel import (
     CheckFailure, Malformed, check_minor, clear_rows, field, int_list, integer, minor_hint, prime, rule,
@@ -238,10 +238,7 @@ def domanov_uniqueness(step: dict, ctx) -> list:
     open in the factors.
     """
     _keys(step, {"id", "rule", "factors", "rank", "role", "rank_c", "k", "rows", "modulus", "tensor"})
-    R = integer(field(step, "rank", "step"), "step.rank", 2, 2000)
-    refs, shapes = _factors(step, ctx, R)
-    if len(refs) != 3:
-        raise Malformed(f"step.factors: the C_m condition needs 3 factors, got {len(refs)}")
+    R, refs, shapes = _three_factors(step, ctx, "the C_m condition")
     c = integer(field(step, "role", "step"), "step.role", 0, 2)
     a, b = [i for i in range(3) if i != c]
     rc = integer(field(step, "rank_c", "step"), "step.rank_c", 1, R)

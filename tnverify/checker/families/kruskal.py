@@ -283,6 +283,20 @@ def _pairs(n: int) -> list:
     return list(itertools.combinations(range(n), 2))
 
 
+def _three_factors(step: dict, ctx, what: str) -> tuple[int, list, list]:
+    """``(R, refs, shapes)`` of a rule about exactly three factors with R >= 2 columns."""
+    R = integer(field(step, "rank", "step"), "step.rank", 2, 2000)
+    refs, shapes = _factors(step, ctx, R)
+    if len(refs) != 3:
+        raise Malformed(f"step.factors: {what} needs 3 factors, got {len(refs)}")
+    return R, refs, shapes
+
+
+def _minor2(F: list, i1: int, i2: int, r1: int, r2: int):
+    """The 2 x 2 minor of F at rows i1 < i2 and columns r1 < r2: an entry of C2(F)."""
+    return F[i1][r1] * F[i2][r2] - F[i1][r2] * F[i2][r1]
+
+
 @rule("compound-uniqueness")
 def compound_uniqueness(step: dict, ctx) -> list:
     """``compound-uniqueness``: a full-column-rank compound matrix proves rank R and essential uniqueness.
@@ -295,10 +309,7 @@ def compound_uniqueness(step: dict, ctx) -> list:
     section 4). Cost: C(R,2)^2 entries, then one C(R,2) x C(R,2) determinant mod p.
     """
     _keys(step, {"id", "rule", "factors", "rank", "full_rank", "rows", "modulus", "tensor"})
-    R = integer(field(step, "rank", "step"), "step.rank", 2, 2000)
-    refs, shapes = _factors(step, ctx, R)
-    if len(refs) != 3:
-        raise Malformed(f"step.factors: the compound condition needs 3 factors, got {len(refs)}")
+    R, refs, shapes = _three_factors(step, ctx, "the compound condition")
     fr = integer(step.get("full_rank", 2), "step.full_rank", 0, 2)
     ctx.require("rank-at-least", _subject(refs[fr], "Q"), R, f"factor {fr} (full column rank)")
     x, y = [i for i in range(3) if i != fr]
@@ -313,14 +324,10 @@ def compound_uniqueness(step: dict, ctx) -> list:
     p = prime(field(step, "modulus", "step"), "step.modulus")
     X = clear_rows(full_matrix(ctx, refs[x], "step.factors"))
     Y = clear_rows(full_matrix(ctx, refs[y], "step.factors"))
-
-    def minor2(F, i1, i2, r1, r2):
-        return F[i1][r1] * F[i2][r2] - F[i1][r2] * F[i2][r1]
-
     B = []
     for row in rows:
         (a1, a2), (b1, b2) = rx[row // len(ry)], ry[row % len(ry)]
-        B.append([minor2(X, a1, a2, r1, r2) * minor2(Y, b1, b2, r1, r2) for r1, r2 in pr])
+        B.append([_minor2(X, a1, a2, r1, r2) * _minor2(Y, b1, b2, r1, r2) for r1, r2 in pr])
     check_minor(B, npairs, p, f"of C2(F{x}) (.) C2(F{y}) at the hinted rows")
     return _unique_facts(step, ctx, refs, shapes, R)
 
@@ -374,10 +381,7 @@ def jiang_sidiropoulos(step: dict, ctx) -> list:
     Cost: C(I_X, 2) C(I_Y, 2) C(R, 2) products of two 2 x 2 minors and one determinant mod p.
     """
     _keys(step, {"id", "rule", "factors", "rank", "full_rank", "kernel", "rows", "cols", "modulus", "tensor"})
-    R = integer(field(step, "rank", "step"), "step.rank", 2, 2000)
-    refs, shapes = _factors(step, ctx, R)
-    if len(refs) != 3:
-        raise Malformed(f"step.factors: condition U_2 needs 3 factors, got {len(refs)}")
+    R, refs, shapes = _three_factors(step, ctx, "condition U_2")
     fr = integer(field(step, "full_rank", "step"), "step.full_rank", 0, 2)
     ctx.require("rank-at-least", _subject(refs[fr], "Q"), R, f"factor {fr} (full column rank)")
     x, y = [i for i in range(3) if i != fr]
@@ -395,8 +399,8 @@ def jiang_sidiropoulos(step: dict, ctx) -> list:
     if rx and ry:
         X = clear_rows(full_matrix(ctx, refs[x], "step.factors"))
         Y = clear_rows(full_matrix(ctx, refs[y], "step.factors"))
-        CX = [[X[a1][r1] * X[a2][r2] - X[a1][r2] * X[a2][r1] for r1, r2 in pr] for a1, a2 in rx]
-        CY = [[Y[b1][r1] * Y[b2][r2] - Y[b1][r2] * Y[b2][r1] for r1, r2 in pr] for b1, b2 in ry]
+        CX = [[_minor2(X, a1, a2, r1, r2) for r1, r2 in pr] for a1, a2 in rx]
+        CY = [[_minor2(Y, b1, b2, r1, r2) for r1, r2 in pr] for b1, b2 in ry]
     for a, u in enumerate(CX):
         for b, w in enumerate(CY):
             if sum(s * t * c for s, t, c in zip(u, w, v)) != 0:
