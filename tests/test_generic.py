@@ -77,3 +77,30 @@ def test_unknown_is_reported_with_both_bounds():
 def test_instances(path):
     res = run_instance(path)
     assert res.passed, res.message
+
+
+@pytest.mark.parametrize("blocks,R", [([[3, 2], [2, 1], [2, 3]], 2), ([[4, 1], [3, 1], [2, 1]], 3), ([[3, 4]], 2)])
+def test_checker_partial_symmetric_jacobian_equals_sympy_derivatives(blocks, R):
+    """The checker's tabled Jacobian of sum_r prod_k l_{k,r}^{d_k} equals sympy's derivatives, entry by entry."""
+    import itertools
+    import random
+
+    import sympy
+
+    from tnverify.checker.families.terracini import _partial_minor
+
+    p = 1_000_003
+    rnd = random.Random(7)
+    syms = [[sympy.Symbol(f"L{k}_{t}_{r}") for t in range(n) for r in range(R)] for k, (n, _) in enumerate(blocks)]
+    pt = [[rnd.randrange(p) for _ in range(n * R)] for n, _ in blocks]
+    monos = [list(itertools.combinations_with_replacement(range(n), d)) for n, d in blocks]
+    params = [s for block in syms for s in block]
+    subs = {s: v for block, vals in zip(syms, pt) for s, v in zip(block, vals)}
+    expected = []
+    for a in itertools.product(*monos):
+        entry = sum(sympy.Mul(*[syms[k][t * R + r] for k in range(len(blocks)) for t in a[k]]) for r in range(R))
+        expected.append([int(sympy.diff(entry, x).subs(subs)) % p for x in params])
+    rows, cols = list(range(len(expected))), list(range(len(params)))
+    assert _partial_minor({"blocks": blocks, "rank": R}, pt, p, rows, cols) == expected
+    sub_r, sub_c = rows[1::3], cols[::2]
+    assert _partial_minor({"blocks": blocks, "rank": R}, pt, p, sub_r, sub_c) == [[expected[i][j] for j in sub_c] for i in sub_r]

@@ -335,3 +335,29 @@ def test_corpus_mutations_are_rejected_or_still_true(path):
             assert all(fact_true(d, f) for f in d["conclusion"]), d
         n += 1
     assert n >= 5
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 10**6), m=st.integers(1, 5), n=st.integers(1, 9), p=st.sampled_from([2, 3, 5, 7]))
+def test_checker_subset_enumeration_matches_brute_force(seed, m, n, p):
+    """The checker's depth-first enumeration (with its pairwise last level) decides every k like
+    a brute-force rank of every column subset, and any witness it returns is dependent."""
+    import flint
+
+    from tnverify.checker.families.kruskal import _all_k_subsets_independent
+
+    rng = np.random.default_rng(seed)
+    A = rng.integers(0, p, (m, n))
+    if n > 1 and rng.random() < 0.5:  # plant a proportional pair, the case the last level hashes
+        A[:, n - 1] = (A[:, 0] * int(rng.integers(1, p))) % p
+    cols = [[int(A[i, c]) for i in range(m)] for c in range(n)]
+
+    def independent(S):
+        return flint.nmod_mat([[cols[c][i] for c in S] for i in range(m)], p).rank() == len(S)
+
+    for k in range(1, min(m, n) + 1):
+        truth = all(independent(S) for S in itertools.combinations(range(n), k))
+        bad = _all_k_subsets_independent(cols, k, p)
+        assert (bad is None) == truth
+        if bad is not None:
+            assert len(bad) <= k and list(bad) == sorted(set(bad)) and not independent(bad)

@@ -51,8 +51,10 @@ def _all_k_subsets_independent(cols: list, k: int, p: int):
     later column is kept reduced modulo the span of the prefix and compressed to the
     coordinates that are not pivots yet (fraction-free step ``y = b[r] x - x[r] b`` with b
     the reduced pivot column, b[r] != 0, then coordinate r dropped), so a subset is
-    dependent iff its last column reduces to zero. Subsets of size k are only tested
-    (with an early exit), never stored. Cost: O(sum_s C(n, s) (m - s)) operations.
+    dependent iff its last column reduces to zero. The last two levels are one pass
+    (:func:`_pairwise`): two nonzero reduced columns are dependent iff they are proportional.
+    Subsets of size k are never stored. Cost: O(sum_{s <= k - 1} C(n, s) (m - s)) operations
+    (the k-subsets are decided by their (k - 2)-prefixes, one hashed normal form per column).
     """
     for c, v in enumerate(cols):
         if not any(v):
@@ -65,7 +67,8 @@ def _all_k_subsets_independent(cols: list, k: int, p: int):
 def _extend(prefix: tuple, cand: list, k: int, p: int):
     """Children of the independent node ``prefix`` (its candidates ``cand`` are nonzero)."""
     d = len(prefix)
-    leaves = d + 2 == k
+    if d + 2 == k:
+        return _pairwise(prefix, cand, p)
     for t, (c, b) in enumerate(cand):
         if len(cand) - t - 1 < k - d - 1:
             break
@@ -85,21 +88,37 @@ def _extend(prefix: tuple, cand: list, k: int, p: int):
                 x = x[:L - 1]
                 x[r] = last
             if f == 0:
-                if not leaves:
-                    nxt.append((c2, x[:L - 1]))
-                continue
-            if leaves:
-                if not any((b0 * xi - f * bi) % p for xi, bi in zip(x, bp)):
-                    return prefix + (c, c2)
+                nxt.append((c2, x[:L - 1]))
                 continue
             y = [(b0 * xi - f * bi) % p for xi, bi in zip(x, bp)]
             if not any(y):
                 return prefix + (c, c2)
             nxt.append((c2, y))
-        if not leaves:
-            bad = _extend(prefix + (c,), nxt, k, p)
-            if bad is not None:
-                return bad
+        bad = _extend(prefix + (c,), nxt, k, p)
+        if bad is not None:
+            return bad
+    return None
+
+
+def _pairwise(prefix: tuple, cand: list, p: int):
+    """The last two levels at once: ``prefix + (c, c2)`` for the first dependent pair of ``cand``, or None.
+
+    The candidates are nonzero vectors mod p (reduced modulo the span of ``prefix``), so
+    ``prefix + (c, c2)`` is dependent iff c and c2 are proportional, that is, iff they have
+    the same normal form (the vector divided by its first nonzero coordinate). One pass with
+    a dictionary of normal forms: O(|cand| L) operations instead of O(|cand|^2 L) for the
+    pairs.
+    """
+    seen = {}
+    for c, x in cand:
+        j = 0
+        while x[j] == 0:
+            j += 1
+        inv = pow(x[j], -1, p)
+        key = (j,) + tuple(xi * inv % p for xi in x[j + 1:])
+        first = seen.setdefault(key, c)
+        if first != c:
+            return prefix + (first, c)
     return None
 
 
