@@ -496,6 +496,26 @@ def test_boundary_count_edits_are_rejected(case):
     assert check(d).status == "MALFORMED"
 
 
+def test_symmetric_bound_edits_are_rejected():
+    """The shared shallow ConvAC's symmetric bound: proved by it, and no other value or family passes."""
+    a = spec("cp", 6, 2, rank=7, shared=True)
+    res = architecture_separation(a, parse_partition("interleaved", 6))
+    assert res.status == "proved" and res.rank == 4 and res.bounds["symmetry"] == 4 < res.bounds["cut"]
+    base = res.certificate.to_dict()
+    assert check(base).status == "VERIFIED"
+    for value in (3, 5, 7):
+        d = copy.deepcopy(base)
+        _step(d, "grid-symmetric-bound")["rank"] = value
+        assert check(d).status == "NOT VERIFIED"
+    d = copy.deepcopy(base)
+    d["objects"]["family"]["shared"] = False
+    d["objects"]["point"]["shared"] = False
+    assert check(d).status == "MALFORMED"
+    d = copy.deepcopy(base)
+    d["steps"] = [s for s in d["steps"] if s["rule"] != "grid-symmetric-bound"]
+    assert check(d).status != "VERIFIED"  # the cut (7) alone does not give the concluded upper bound 4
+
+
 def test_deep_rac_upper_bound_of_the_old_semantics_does_not_follow():
     """T=6, M=3, R=2, L=2: the old shared-index network gave 4; the grid's bounds give 8."""
     a, res, base = _base("rac2")

@@ -20,7 +20,7 @@ from tests.helpers import sympy_rank
 from tnverify.networks.architectures import ARCHS, network, parse_tree, spec
 from tnverify.networks.forward import (
     FAMILIES, MULTILINEAR, boundary_bound, forward, grid_block, grid_tensor, network_values, random_weights,
-    tied_groups, weight_shapes,
+    symmetric_bound, tied_groups, weight_shapes,
 )
 from tnverify.numeric.modp import rank_profile
 from tnverify.networks.mincut import min_cut
@@ -452,6 +452,32 @@ def test_boundary_bound_and_min_cut_bound_the_grid_rank(T, M, R, L, k, shared, s
     assert r <= boundary_bound(a, rows)
     assert r <= min_cut(network(a), rows).value
     assert r <= min(F.shape)
+
+
+@settings(max_examples=25, deadline=None)
+@given(N=st.integers(2, 6), M=st.integers(2, 3), Z=st.integers(1, 12), seed=st.integers(0, 2**32 - 1), data=st.data())
+def test_symmetric_bound_bounds_the_shared_cp_grid_rank(N, M, Z, seed, data):
+    """Rows of a shared shallow ConvAC's flattening that are permutations of each other are equal,
+    the rank never exceeds the multiset count, and with Z >= that count a random point reaches it."""
+    if M == 3 and N == 6:
+        N = 5
+    rows = tuple(sorted(data.draw(st.sets(st.integers(0, N - 1), min_size=1, max_size=N - 1))))
+    a = spec("cp", N, M, rank=Z, shared=True)
+    p = 1_000_003
+    A = grid_tensor(a, random_weights(a, np.random.default_rng(seed), p), p)
+    F = flatten(A, rows)
+    idx = list(itertools.product(range(M), repeat=len(rows)))
+    for i, t in enumerate(idx):  # the row of a multi-index equals the row of its sorted version
+        assert np.array_equal(F[i], F[idx.index(tuple(sorted(t)))])
+    bound = symmetric_bound(a, rows)
+    k = len(rows)
+    assert bound == min(math.comb(M + k - 1, k), math.comb(M + N - k - 1, N - k))
+    r = rank_profile(F, p).rank
+    assert r <= bound
+    if Z >= bound:
+        assert r == bound
+    assert symmetric_bound(spec("cp", N, M, rank=Z), rows) is None
+    assert symmetric_bound(spec("tt", N, M, 2, shared=True), rows) is None
 
 
 # ------------------------------------------------------------------ guards

@@ -64,7 +64,7 @@ from tnverify.networks.overlap import CONV_FAMILIES, conv_forward, conv_shapes, 
 from tnverify.numeric.modp import uniform_point
 
 __all__ = ["Arch", "FAMILIES", "MULTILINEAR", "weight_shapes", "tied_groups", "random_weights", "forward",
-           "grid_tensor", "grid_block", "network_values", "boundary_bound", "MAX_GRID_ENTRIES"]
+           "grid_tensor", "grid_block", "network_values", "boundary_bound", "symmetric_bound", "MAX_GRID_ENTRIES"]
 
 #: The architecture families with a reference forward pass.
 FAMILIES = ("cp", "tucker", "tt", "tr", "ht", "convac", "rac", "overlap", "dilated")
@@ -466,6 +466,23 @@ def network_values(arch: Arch, weights: dict, names) -> list:
         else:
             out.append(np.asarray(weights[n.split(".")[0]]))
     return out
+
+
+# ------------------------------------------------------------ symmetric bound
+def symmetric_bound(arch: Arch, rows) -> int | None:
+    """Upper bound for a shallow ConvAC (cp) with shared weights: its grid tensor is symmetric.
+
+    With A_1 = ... = A_N = A the score sum_z lambda_z prod_k (A^T x_k)_z does not change when
+    the inputs are permuted, so rows of [A]_{I,J} whose template multi-indices are
+    permutations of each other are equal, and so are such columns: rank [A]_{I,J} <=
+    min(C(M + |I| - 1, |I|), C(M + |J| - 1, |J|)), the numbers of multisets (the size of the
+    catalecticant), for every weight (docs/grid_tensors.md, section 5). Returns None for other
+    families, without sharing, or with unequal template counts. Cost O(1).
+    """
+    if arch.family != "cp" or not arch.shared or len(set(arch.M)) != 1:
+        return None
+    M, k = arch.M[0], len(set(rows))
+    return min(math.comb(M + k - 1, k), math.comb(M + arch.N - k - 1, arch.N - k))
 
 
 # ------------------------------------------------------------ boundary bound

@@ -52,7 +52,7 @@ from tnverify import budget
 from tnverify.errors import BudgetError
 from tnverify.exact.tensor import flatten
 from tnverify.networks.forward import (
-    Arch, boundary_bound, forward, grid_block, network_values, random_weights, tree_leaves,
+    Arch, boundary_bound, forward, grid_block, network_values, random_weights, symmetric_bound, tree_leaves,
 )
 from tnverify.networks.mincut import Cut, min_cut
 from tnverify.networks.overlap import CONV_FAMILIES, frontier_bound
@@ -478,6 +478,9 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
     bb = boundary_bound(a, rows)
     if bb is not None:
         bounds["boundary states"] = bb
+    sb = symmetric_bound(a, rows)
+    if sb is not None:
+        bounds["symmetry"] = sb
     if a.family in CONV_FAMILIES:
         bounds["frontier"] = frontier_bound(a, rows)
     upper = min(bounds.values())
@@ -576,6 +579,9 @@ def architecture_certificate(res: SeparationResult, weights: dict, mats, p: int,
     if "boundary states" in res.bounds:
         cert.add_step("grid-boundary-bound", id=f"{prefix}upper-boundary", architecture=fam, rows=rows,
                       rank=res.bounds["boundary states"])
+    if "symmetry" in res.bounds:
+        cert.add_step("grid-symmetric-bound", id=f"{prefix}upper-symmetry", architecture=fam, rows=rows,
+                      rank=res.bounds["symmetry"])
     if "frontier" in res.bounds:
         cert.add_step("grid-frontier-bound", id=f"{prefix}upper-frontier", architecture=fam, rows=rows,
                       rank=res.bounds["frontier"])

@@ -22,7 +22,7 @@ Object type ``architecture``::
      "weights": {NAME: [flat C-order integers], ...} (a point; absent for the family)}
 
 Rules: ``grid-rank-at-least``, ``grid-rank-product``, ``grid-generic-from-point``, ``grid-cut-bound``,
-``grid-boundary-bound``, ``grid-frontier-bound``, ``grid-shape-bound`` (each function's docstring says what it checks
+``grid-boundary-bound``, ``grid-frontier-bound``, ``grid-symmetric-bound``, ``grid-shape-bound`` (each function's docstring says what it checks
 and why that proves its fact).
 """
 from __future__ import annotations
@@ -526,6 +526,31 @@ def grid_frontier_bound(step: dict, ctx) -> list:
     if B != value:
         raise CheckFailure(f"the frontier units of {describe(a)} give {B} monomials, not {value}")
     return [("generic-rank-at-most", {"architecture": name, "rows": rows}, B)]
+
+
+@rule("grid-symmetric-bound")
+def grid_symmetric_bound(step: dict, ctx) -> list:
+    """``grid-symmetric-bound``: a shared shallow ConvAC has a symmetric grid tensor.
+
+    Step ``{"architecture": FAMILY, "rows": I, "rank": S}``, FAMILY a ``cp`` family with
+    ``shared`` weights and equal template counts M. Its score (:func:`architecture_eval._fam_cp`)
+    is sum_z lambda_z prod_k (A_k^T x_k)_z with every A_k the same matrix, so it is unchanged by
+    any permutation of the inputs: two rows of [A]_{I,J} whose template indices are
+    permutations of each other are equal (likewise columns), and the rank is at most the
+    number of multisets, S = min(C(M + |I| - 1, |I|), C(M + |J| - 1, |J|)), for every weight.
+    Fact: ``generic-rank-at-most`` S.
+    """
+    name = field(step, "architecture", "step", str)
+    a = _arch(ctx, name, "step.architecture", False)
+    rows = _rows(step, a)
+    if a["family"] != "cp" or not a["shared"] or len(set(a["M"])) != 1:
+        raise Malformed("step: the symmetric bound is for a cp family with shared weights and equal template counts")
+    value = integer(field(step, "rank", "step"), "step.rank", 1)
+    M, k, n = a["M"][0], len(rows), a["N"] - len(rows)
+    S = min(comb(M + k - 1, k), comb(M + n - 1, n))
+    if S != value:
+        raise CheckFailure(f"the multisets of templates bound the grid flattening of {describe(a)} by {S}, not {value}")
+    return [("generic-rank-at-most", {"architecture": name, "rows": rows}, S)]
 
 
 @rule("grid-shape-bound")
