@@ -152,13 +152,56 @@ def test_effective_tt_ranks_are_the_unfolding_ranks_of_a_random_tt_tensor(N, r):
     assert _unfolding_ranks(_tensor("tt", cores, N)) == eff
 
 
-def test_ranks_that_are_not_full_get_bounds_and_a_proved_effective_dimension():
+def test_ranks_that_are_not_full_are_proved_through_the_effective_ranks():
     res = L.layer_dimension(L.make_layer("tt", (1, 2, 2), (2, 2, 2), (3, 2)))
-    assert res.status == "unknown" and (res.lower, res.upper) == (20, 25) and res.verdict == "VERIFIED"
+    assert res.status == "proved" and (res.lower, res.upper) == (20, 20) and res.verdict == "VERIFIED"
+    assert res.upper_source.startswith("effective ranks")
     assert res.closed["applies"] is False and res.closed["value"] == 25
     e = res.effective
     assert e["ranks"] == {"b0": 2, "b1": 2} and e["status"] == "proved" and e["lower"] == 20
     assert _jacobian_rank("tt", (2, 4, 4), (3, 2)) == 20  # the true dimension, independently
+
+
+def _effective_step(d):
+    return next(s for s in d["steps"] if s.get("method") == "effective-ranks")
+
+
+def test_effective_ranks_step_cannot_be_bent():
+    base = L.layer_dimension(L.make_layer("tucker", (2, 3, 3), (3, 1, 1), (4, 2, 1))).certificate.to_dict()
+    assert check(base).status == "VERIFIED"
+    d = json.loads(json.dumps(base))
+    _effective_step(d)["rank"] = 15  # below what the effective network's certificate derives
+    assert check(d).status == "NOT VERIFIED"
+    d = json.loads(json.dumps(base))  # the effective network's facts no longer match the checker's shrinking
+    for s in d["steps"]:
+        if s["id"].startswith("effective-") and s["id"] != "effective-ranks":
+            for key in ("variety", "map"):
+                if key in s:
+                    s[key]["cores"][0]["shape"][-1] += 1
+    assert check(d).status != "VERIFIED"
+    full = L.layer_dimension(L.make_layer("tt", (2, 2, 2, 2), (1, 2, 2, 1), (2, 3, 2))).certificate.to_dict()
+    spec = next(s["variety"] for s in full["steps"] if s["rule"] == "dim-at-most")
+    d = json.loads(json.dumps(full))
+    d["steps"].append({"id": "x", "rule": "dim-at-most", "variety": spec, "method": "effective-ranks", "rank": 39})
+    v = check(d)
+    assert v.status == "NOT VERIFIED" and "already" in v.message
+
+
+@pytest.mark.parametrize("fmt", ["tt", "tucker", "tr", "ht"])
+@pytest.mark.parametrize("seed", range(6))
+def test_checker_bond_shrinking_agrees_with_the_prover(fmt, seed):
+    """The checker's own shrinking (any order) reaches the prover's effective ranks."""
+    from tnverify.checker.families.terracini import effective_network
+
+    rng = np.random.default_rng(seed)
+    d = 4 if fmt == "ht" else 3
+    rows, cols = [int(x) for x in rng.integers(1, 4, d)], [int(x) for x in rng.integers(1, 4, d)]
+    n_ranks = {"tt": d - 1, "tucker": d, "tr": d, "ht": 1}[fmt]
+    ranks = [int(x) for x in rng.integers(1, 7, n_ranks)]
+    spec = L.layer_spec(L.make_layer(fmt, rows, cols, ranks))
+    assert effective_network(spec) == L.effective_spec(spec)
+    rev = {**spec, "cores": spec["cores"][::-1]}  # another order of the steps
+    assert effective_network(rev)["cores"][::-1] == L.effective_spec(spec)["cores"]
 
 
 def test_tr_spec_contracts_to_the_trace_of_the_core_products():
@@ -222,7 +265,8 @@ def test_cli_layer_dim_json_cert_and_exit_codes(tmp_path, capsys):
     assert check(cert.read_text()).ok
     code = main(["layer-dim", "--format", "tt", "--row-factors", "1,2,2", "--col-factors", "2,2,2", "--ranks", "3,2"])
     out = capsys.readouterr().out
-    assert code == 3 and "does NOT apply" in out and "effective ranks b0=2,b1=2" in out
+    assert code == 0 and "does NOT apply" in out and "effective ranks b0=2,b1=2" in out
+    assert "= 20 (proved; checker VERIFIED)" in out and "upper: effective ranks [2, 2] (the same set)" in out
 
 
 def test_cli_budget_degrades_to_unknown_with_the_budget_named(capsys):

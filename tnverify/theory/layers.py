@@ -531,7 +531,8 @@ def layer_dimension(layer: Layer, seed: int = 0, *, verify: bool = True) -> Laye
         ``proved`` when the Jacobian lower bound meets a structural upper bound and (with
         ``verify``) the checker verified the certificate; otherwise ``unknown`` with the bounds.
         When the ranks are not full, ``effective`` holds the same for the effective ranks, whose
-        set is the same (module docstring), with its own status.
+        set is the same (module docstring), with its own status; their proved upper bound, when
+        lower, becomes this layer's (the checker's ``dim-at-most`` method ``effective-ranks``).
 
     Complexity: the Jacobian has m n rows and P columns. Tensor networks use S of its rows, S about
     1.05 x the dimension (:mod:`tnverify.theory.tn_rows`), rank S P min(S, P), and the checker an
@@ -559,6 +560,8 @@ def layer_dimension(layer: Layer, seed: int = 0, *, verify: bool = True) -> Laye
         res.effective = {"ranks": b, "params": P_e, "lower": e["lower"], "upper": e["upper"], "status": e_status,
                          "closed_form": P_e - sum(x * x for x in b.values()) if layer.format != "tr" else None,
                          "notes": e_notes}
+        if e["certificate"] is not None and e["upper"] is not None and e["upper"] < res.upper:
+            _upper_from_effective(res, spec, e["upper"], b)
     if verify:
         res.verdict = _verify(res.certificate)
         if res.verdict != "VERIFIED":
@@ -566,6 +569,23 @@ def layer_dimension(layer: Layer, seed: int = 0, *, verify: bool = True) -> Laye
             if res.effective:
                 res.effective["status"] = "unknown"
     return res
+
+
+def _upper_from_effective(res: LayerResult, spec: dict, upper: int, ranks: dict) -> None:
+    """The effective ranks' proved upper bound is this layer's: both parametrisations have one image.
+
+    Adds the checker step ``dim-at-most`` (method ``effective-ranks``: the checker shrinks the
+    bonds itself and requires the effective network's bound, which the merged certificate
+    derives), and the ``dimension`` step when the Jacobian lower bound meets it.
+    """
+    cert = res.certificate
+    cert.add_step("dim-at-most", id="effective-ranks", variety=spec, method="effective-ranks", rank=upper)
+    cert.conclude("dim-at-most", {"variety": spec}, upper)
+    res.upper, res.upper_source = upper, f"effective ranks {list(ranks.values())} (the same set)"
+    if res.lower is not None and res.lower == upper:
+        cert.add_step("dimension", id="dim-effective", variety=spec, rank=upper)
+        cert.conclude("dim", {"variety": spec}, upper)
+        res.status = "proved"
 
 
 def sweep(fmt: str, rows, cols, ranks_list, seed: int = 0, shape=None) -> list[dict]:

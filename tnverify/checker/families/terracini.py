@@ -343,7 +343,9 @@ def dim_at_most(step: dict, ctx) -> list:
     minor}: the gauge orbit lies in the fibre, so dim <= parameters - rank of the
     infinitesimal gauge action at a point, that rank shown by a minor (``check_minor``; only
     its hinted entries are built, :func:`tnverify.checker.network_eval.gauge_minor`).
-    Fact ``dim-at-most``.
+    ``effective-ranks`` (tensor-network whose ranks are not full): the network with every bond
+    shrunk by :func:`effective_network` has the same image, so its ``dim-at-most`` u (required)
+    bounds this one. Fact ``dim-at-most``.
     """
     method = field(step, "method", "step", str)
     allowed = {"variety", "method", "rank"} | ({"point", "modulus", "minor"} if method == "gauge" else set()) | (
@@ -391,6 +393,14 @@ def dim_at_most(step: dict, ctx) -> list:
         sub = {"format": "polynet", "widths": w[:layer + 1], "degree": r}
         ctx.require("dim-at-most", {"variety": sub}, u - forms + w[layer], "step")
         bound = u
+    elif method == "effective-ranks":
+        if v["format"] != "tensor-network":
+            raise Malformed("step.method: effective-ranks applies to tensor-network")
+        sub = effective_network(v)
+        if sub == v:
+            raise CheckFailure("every bond is already at most the product of the other dimensions of its two cores")
+        ctx.require("dim-at-most", {"variety": sub}, u, "step")
+        bound = u
     elif method == "gauge":
         if v["format"] != "tensor-network":
             raise Malformed("step.method: gauge applies to tensor-network")
@@ -404,11 +414,41 @@ def dim_at_most(step: dict, ctx) -> list:
                     residues=True)
         bound = u
     else:
-        raise Malformed(f"step.method: expected ambient, parameters, bottleneck, first-layer, orthogonal, split or gauge, "
-                        f"got {method!r}")
+        raise Malformed(f"step.method: expected ambient, parameters, bottleneck, first-layer, orthogonal, split, "
+                        f"effective-ranks or gauge, got {method!r}")
     if u < bound:
         raise CheckFailure(f"the {method} bound is {bound}, not {u}")
     return [("dim-at-most", {"variety": v}, u)]
+
+
+def effective_network(v: dict) -> dict:
+    """The tensor-network variety with every bond shrunk until no bond exceeds the product of
+    the other dimensions of either of its cores.
+
+    A core C whose other dimensions have product a below its bond dimension r is, as an
+    a x r matrix, I_a C: the factor C moves into the core at the bond's other end, and the bond
+    becomes a. Every value of the network is then a value of the shrunk one, and zero padding
+    gives the converse, so both parametrisations have one image (and one dimension). Each
+    step only lowers dimensions, and the rule is monotone, so the limit does not depend on
+    the order of the steps. Cost O(passes x sum of core orders), each pass lowering a bond.
+    """
+    shapes = [list(c["shape"]) for c in v["cores"]]
+    ends: dict = {}
+    for ci, c in enumerate(v["cores"]):
+        for ax, lab in enumerate(c["labels"]):
+            if lab not in v["outputs"]:
+                ends.setdefault(lab, []).append((ci, ax))
+    changed = True
+    while changed:
+        changed = False
+        for pair in ends.values():
+            for ci, ax in pair:
+                other = math.prod(x for i, x in enumerate(shapes[ci]) if i != ax)
+                if other < shapes[ci][ax]:
+                    for cj, aj in pair:
+                        shapes[cj][aj] = other
+                    changed = True
+    return {**v, "cores": [{"shape": s, "labels": list(c["labels"])} for s, c in zip(shapes, v["cores"])]}
 
 
 def _partial_tensor(ctx, name, v, where):
