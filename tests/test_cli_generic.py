@@ -31,8 +31,8 @@ def test_symmetric_and_secant(capsys):
 
 
 def test_neurovariety_unknown_exits_3(capsys):
-    code, out = _json(capsys, ["neurovariety", "--widths", "3,4,2,1", "--degree", "2"])
-    assert code == 3 and out["dim"] is None and out["lower"] == 11 and out["upper"] == 12
+    code, out = _json(capsys, ["neurovariety", "--widths", "4,5,3,1", "--degree", "2"])
+    assert code == 3 and out["dim"] is None and out["lower"] == 26 and out["upper"] == 27
 
 
 def test_neuro_identifiable(capsys):

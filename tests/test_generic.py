@@ -66,10 +66,62 @@ def test_neurovariety_values_and_identifiability():
 
 
 
+@pytest.mark.parametrize("widths, dim", [((3, 4, 2, 1), 11), ((3, 3, 4, 2, 1), 17), ((4, 3, 4, 2, 1), 20)])
+def test_last_hidden_width_two_is_a_product_and_sympy_agrees(widths, dim):
+    """a_1 z_1^2 + a_2 z_2^2 = w_1 w_2: dim <= dim(pairs) - 1 meets the Jacobian; for (3, 4, 2, 1)
+    sympy's exact Jacobian rank at random points (tnverify-free) reaches the proved bound and no more."""
+    r = G.neurovariety(list(widths), 2)
+    assert (r.status, r.lower, r.upper) == ("proved", dim, dim) and r.upper_source.startswith("product")
+    if len(widths) == 4:
+        assert max(_net_jacobian_rank(widths, 2, s) for s in range(2)) == dim
+    assert check(r.certificate.to_dict()).status == "VERIFIED"
+
+
 def test_unknown_is_reported_with_both_bounds():
-    r = G.neurovariety([3, 4, 2, 1], 2)  # no split, narrow layer, symmetry or equation closes the gap
-    assert (r.status, r.lower, r.upper) == ("unknown", 11, 12)
-    assert r.lower <= max(_net_jacobian_rank((3, 4, 2, 1), 2, s) for s in range(2)) <= r.upper
+    r = G.neurovariety([4, 5, 3, 1], 2)  # no split, suffix, product, symmetry or equation closes the gap
+    assert (r.status, r.lower, r.upper) == ("unknown", 26, 27)
+    assert check(r.certificate.to_dict()).status == "VERIFIED"  # both bounds are proved
+
+
+@pytest.mark.parametrize("widths, dim, method", [((3, 5, 2, 1), 19, "split"), ((3, 3, 5, 2), 25, "suffix"),
+                                                 ((4, 3, 5, 2), 28, "suffix")])
+def test_secant_equations_of_a_part_settle_deep_networks(widths, dim, method):
+    """(3, 5, 2) with t^3 is a defective Segre-Veronese secant (19, not 20, by its equations);
+    a deep network that contains it as its head (split) or its tail (suffix) inherits the defect,
+    and the checker derives the part's bound in the same certificate."""
+    r = G.neurovariety(list(widths), 3)
+    assert (r.status, r.lower, r.upper) == ("proved", dim, dim) and r.upper_source.startswith(method)
+    d = r.certificate.to_dict()
+    assert any(s["rule"] == "neurovariety-as-secant" for s in d["steps"])
+    assert check(d).status == "VERIFIED"
+    d["steps"] = [s for s in d["steps"] if s["rule"] != "neurovariety-as-secant"]
+    assert check(d).status == "NOT VERIFIED"  # without the part's equations the bound does not follow
+
+
+def test_suffix_step_needs_the_tail_bound():
+    base = G.neurovariety([3, 3, 5, 2], 3).certificate.to_dict()
+    step = next(s for s in base["steps"] if s.get("method") == "suffix")
+    d = copy.deepcopy(base)
+    next(s for s in d["steps"] if s.get("method") == "suffix")["rank"] = step["rank"] - 1
+    assert check(d).status == "NOT VERIFIED"
+    d = copy.deepcopy(base)
+    d["steps"].append({**step, "id": "x", "variety": {"format": "polynet", "widths": [3, 5], "degree": 3}})
+    assert check(d).status == "MALFORMED"
+
+
+def test_product_step_cannot_be_bent():
+    base = G.neurovariety([3, 4, 2, 1], 2).certificate.to_dict()
+    prod_step = next(s for s in base["steps"] if s.get("method") == "product")
+    d = copy.deepcopy(base)
+    next(s for s in d["steps"] if s.get("method") == "product")["rank"] = 10
+    assert check(d).status == "NOT VERIFIED"  # needs dim-at-most 11 of (3, 4, 2), which is 12
+    d = copy.deepcopy(base)
+    d["steps"] = [s for s in d["steps"] if s.get("method") != "ambient" or s["variety"]["widths"] != [3, 4, 2]]
+    assert check(d).status == "NOT VERIFIED"  # without the pairs' bound
+    d = copy.deepcopy(base)
+    d["steps"].append({**prod_step, "id": "x", "variety": {"format": "polynet", "widths": [3, 4, 3, 1], "degree": 2}})
+    v = check(d)
+    assert v.status == "NOT VERIFIED" and "last hidden width of 2" in v.message
 
 
 @pytest.mark.parametrize("path", sorted(p for f in FOLDERS for p in (ROOT / f).glob("*.toml")

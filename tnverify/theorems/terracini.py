@@ -144,10 +144,13 @@ def neurovariety_dimension(widths: list[int], degree: int, seed: int = 0) -> Out
         ``proved`` when the Jacobian rank at a random point meets an upper bound: the
         expected dimension min(parameters - rescalings, ambient) (Kileel, Trager, Bruna
         2019), a width-one bottleneck, a first hidden layer narrower than the input
-        (f = G([I | X] x)), a split after a hidden layer (f = H(s(g)),
-        :func:`tnverify.theory.terracini.polynet_upper`), or, for one hidden layer, the equations of the secant variety that
-        the neurovariety is (:func:`tnverify.theory.terracini.polynet_secant`; this settles the
-        Alexander-Hirschowitz defects). docs/mathematics.md, "Defects".
+        (f = G([I | X] x)), a split after a hidden layer (f = H(s(g))), the suffix after the first
+        layer (f = G(s(W_1 x))), the product form of a quadratic last layer of width 2, the
+        orthogonal symmetry (all in :func:`tnverify.theory.terracini.polynet_upper`), or the
+        equations of the secant variety that a one-hidden-layer network is
+        (:func:`tnverify.theory.terracini.polynet_secant`; this settles the Alexander-Hirschowitz
+        defects), for the network itself or for the head or tail of a deep one. docs/mathematics.md,
+        "Defects".
     """
     r = G.neurovariety(widths, degree, seed)
     d = r.to_dict()

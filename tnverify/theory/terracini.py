@@ -151,19 +151,30 @@ def _first_layer_bound(spec: dict):
     return w[1] * (w[0] - w[1]) + u, sub, u
 
 
-def polynet_upper(widths, degree: int) -> tuple[int, str, list]:
-    """:func:`_polynet_upper` on ``(tuple(widths), degree)`` (cached: the split recurses on prefixes)."""
-    return _polynet_upper(tuple(widths), degree)
+def polynet_upper(widths, degree: int, known: dict | None = None) -> tuple[int, str, list]:
+    """:func:`_polynet_upper` on ``(tuple(widths), degree)`` (cached: the split recurses on prefixes).
+
+    ``known`` maps the widths of a prefix to a bound proved elsewhere (the equations of its
+    secant variety, whose steps the caller puts in the certificate first): the recursion uses it
+    like any other candidate, with no step of its own.
+    """
+    return _polynet_upper(tuple(widths), degree, tuple(sorted((tuple(k), v) for k, v in (known or {}).items())))
 
 
 @functools.lru_cache(maxsize=256)
-def _polynet_upper(widths: tuple, degree: int) -> tuple[int, str, list]:
+def _polynet_upper(widths: tuple, degree: int, known: tuple = ()) -> tuple[int, str, list]:
     """The best structural upper bound on a polynet's dimension, with the ``dim-at-most`` steps proving it.
 
     Candidates: the ambient dimension; parameters minus the hidden rescalings; a width-one
     bottleneck; a narrow first layer (:func:`_first_layer_bound`); for ``s(t) = t^2`` and one output,
     the **orthogonal** symmetry ``z -> g z``, ``g^T diag(a) g = diag(a)``, of the last hidden layer
-    (m(m+1)/2 dimensions with the rescalings; free when m <= the width before it); and a **split** after hidden layer
+    (m(m+1)/2 dimensions with the rescalings; free when m <= the width before it); for ``s(t) = t^2``,
+    one output and a last hidden width of 2, the **product** ``a_1 z_1^2 + a_2 z_2^2 = w_1 w_2`` over C
+    with ``(w_1, w_2)`` an output of the polynet ``(d_0, ..., d_(h-1))`` (its own bound, recursively),
+    kept by ``(w_1, w_2) -> (t w_1, w_2 / t)``: ``dim <= dim V_(h-1) - 1``; the **suffix**
+    ``f = G(s(W_1 x))`` with G in the polynet ``(d_1, ..., d_h)`` (its own bound), kept by
+    ``W_1 -> D W_1`` with G compensating (D diagonal): ``dim <= d_1 (d_0 - 1) + dim V(d_1, ..., d_h)``;
+    and a **split** after hidden layer
     l (1 <= l <= h - 1): ``f = H(s(g))`` with g the layer-l pre-activations, a point of the polynet
     ``(d_0, ..., d_l)`` (its own bound, recursively), and H any d_h-tuple of forms of degree
     ``E = r^(h-1-l)`` in d_l variables; rescaling ``g_j -> t_j g_j`` (H compensating) keeps f, so
@@ -180,6 +191,9 @@ def _polynet_upper(widths: tuple, degree: int) -> tuple[int, str, list]:
 
     N = J.ambient_dim(spec)
     cands = [(N, "ambient", [step("ambient", N)])]
+    proved = dict(known).get(tuple(w))
+    if proved is not None:
+        cands.append((proved, "equations of its secant variety (proved in the same certificate)", []))
     P = J.param_count(spec) - hidden_symmetry(w)
     cands.append((P, "parameters", [step("parameters", P)]))
     bn = _bottleneck_bound(w)
@@ -198,9 +212,16 @@ def _polynet_upper(widths: tuple, degree: int) -> tuple[int, str, list]:
         cands.append((b, f"orthogonal: the output sum_k a_k z_k^2 is kept by the {m * (m - 1) // 2}-dimensional "
                          f"orthogonal group of diag(a) acting on the last hidden layer, beyond its {m} rescalings",
                       [step("orthogonal", b)]))
+    if r == 2 and w[-1] == 1 and len(w) >= 3 and m == 2:
+        sub_bound, sub_source, sub_steps = _polynet_upper(tuple(w[:-1]), r, known)
+        b = max(sub_bound - 1, 0)
+        cands.append((b, f"product: a_1 z_1^2 + a_2 z_2^2 = w_1 w_2 over C, (w_1, w_2) in the polynet "
+                         f"{tuple(w[:-1])} (dim <= {sub_bound}, {sub_source.split(':')[0]}), less the scaling "
+                         f"(t w_1, w_2 / t)",
+                      sub_steps + [step("product", b)]))
     h = len(w) - 1
     for l in range(1, h):
-        sub_bound, sub_source, sub_steps = _polynet_upper(tuple(w[:l + 1]), r)
+        sub_bound, sub_source, sub_steps = _polynet_upper(tuple(w[:l + 1]), r, known)
         E = r ** (h - 1 - l)
         forms = w[-1] * math.comb(w[l] + E - 1, E)
         b = sub_bound + forms - w[l]
@@ -208,6 +229,12 @@ def _polynet_upper(widths: tuple, degree: int) -> tuple[int, str, list]:
                          f"(dim <= {sub_bound}, {sub_source.split(':')[0]}), H {w[-1]} forms of degree {E} in "
                          f"{w[l]} variables ({forms}), less {w[l]} rescalings",
                       sub_steps + [step("split", b, layer=l)]))
+    if len(w) >= 4:  # after the splits: a tie keeps the split
+        sub_bound, sub_source, sub_steps = _polynet_upper(tuple(w[1:]), r, known)
+        b = w[1] * (w[0] - 1) + sub_bound
+        cands.append((b, f"suffix: f = G(s(W_1 x)), G in the polynet {tuple(w[1:])} (dim <= {sub_bound}, "
+                         f"{sub_source.split(':')[0]}), W_1 {w[1]} x {w[0]} less {w[1]} rescalings",
+                      sub_steps + [step("suffix", b)]))
     return min(cands, key=lambda c: c[0])
 
 
@@ -468,6 +495,13 @@ def format_dimension(spec: dict, seed: int = 0, *, prime: int | None = None, tri
             uppers.append((d.bound, f"{d.describe()} on the {J.describe(sec)}, which is this neurovariety "
                                     "up to a linear change of coordinates"))
             extra["equations"] = {"bound": d.bound, "independent": d.rank, "minors": d.used, "secant": sec}
+    if defects and f == "polynet" and len(spec["widths"]) >= 4 and best[0] < min(u for u, _ in uppers):
+        got = _part_equations(spec, seed, tries)
+        if got is not None and got[0][0] < min(u for u, _ in uppers):
+            structural, part_certs = got
+            for i, pc in enumerate(part_certs):
+                cert.merge(pc, prefix=f"part{i}-")
+            uppers.append(structural[:2])
     if border and f == "partial-symmetric" and best[0] < N and min(u for u, _ in uppers) >= N:
         b = _border_rank_bound(spec, p, rng, cert)
         if b is not None:
@@ -488,6 +522,29 @@ def format_dimension(spec: dict, seed: int = 0, *, prime: int | None = None, tri
         cert.add_step("dimension", id=f"dim-{len(cert.steps)}", variety=spec, rank=upper)
         cert.conclude("dim", {"variety": spec}, upper)
     return DimResult(spec, best[0], upper, source, expected, N, P, status, p, seed, cert, extra)
+
+
+def _part_equations(spec: dict, seed: int, tries: int):
+    """The structural bounds of a deep polynet again, with its one-hidden-layer parts bounded by equations.
+
+    The head ``(d_0, d_1, d_2)`` and the tail ``(d_(h-2), d_(h-1), d_h)`` are secants of
+    Segre-Veronese varieties up to coordinates; when the equations of such a secant
+    (:func:`format_dimension`, rule ``neurovariety-as-secant``) prove a bound below the part's
+    structural one, the splits (head), the suffixes (tail) and the product form of the whole
+    network (:func:`polynet_upper`) use it. Returns ``((bound, source, steps), [part
+    certificates])`` (each derives its part's ``dim-at-most`` and must precede the steps), or None
+    when the equations improve neither part. Cost: one :func:`format_dimension` per part.
+    """
+    w, r = spec["widths"], spec["degree"]
+    known, certs = {}, []
+    for part in dict.fromkeys((tuple(w[:3]), tuple(w[-3:]))):
+        sub = format_dimension(J.polynet_spec(list(part), r), seed, tries=tries)
+        if "equations" in sub.extra and sub.upper < polynet_upper(part, r)[0]:
+            known[part] = sub.upper
+            certs.append(sub.certificate)
+    if not known:
+        return None
+    return polynet_upper(w, r, known), certs
 
 
 def secant_dimension(dims=None, rank: int = 1, *, symmetric: tuple | None = None, blocks=None,

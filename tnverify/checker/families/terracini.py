@@ -339,7 +339,16 @@ def dim_at_most(step: dict, ctx) -> list:
     ``orthogonal`` (polynet, s(t) = t^2, one output, 2 <= m = d_(h-1) <= d_(h-2)): the output
     ``sum_k a_k z_k^2`` is kept by ``z -> g z`` with ``g^T diag(a) g = diag(a')``, an m(m+1)/2-
     dimensional family (rescalings included) acting freely on W_(h-1) of full row rank, so
-    dim <= parameters - sum_{l < h-1} d_l - m(m+1)/2. ``gauge`` {point, modulus,
+    dim <= parameters - sum_{l < h-1} d_l - m(m+1)/2. ``product`` (polynet, s(t) = t^2, one output,
+    last hidden width 2): over C, ``a_1 z_1^2 + a_2 z_2^2 = w_1 w_2`` with ``w`` a linear change of
+    ``z``, an output of the polynet ``(d_0, ..., d_(h-1))`` (W_(h-1) changed accordingly); the
+    product map is constant on the orbits ``(t w_1, w_2 / t)``, one-dimensional at every w != 0, so
+    ``dim <= dim V_(h-1) - 1``; needs ``dim-at-most`` u + 1 of that polynet. ``suffix`` (polynet,
+    h >= 3): ``f = G(s(W_1 x))`` with G in the polynet ``(d_1, ..., d_h)``, and the map
+    ``(W_1, G) -> G(s(W_1 x))`` is constant on the d_1-dimensional orbits ``W_1 -> D W_1``,
+    ``G -> G(D^-r .)`` (D diagonal invertible, free where W_1 has no zero row), so
+    ``dim <= d_0 d_1 - d_1 + dim V(d_1, ..., d_h)``; needs ``dim-at-most`` u - d_1 (d_0 - 1) of that
+    polynet. ``gauge`` {point, modulus,
     minor}: the gauge orbit lies in the fibre, so dim <= parameters - rank of the
     infinitesimal gauge action at a point, that rank shown by a minor (``check_minor``; only
     its hinted entries are built, :func:`tnverify.checker.network_eval.gauge_minor`).
@@ -382,6 +391,23 @@ def dim_at_most(step: dict, ctx) -> list:
             raise CheckFailure(f"the orthogonal symmetry needs s(t) = t^2, one output and 2 <= last hidden width "
                                f"<= the width before it; got degree {v['degree']}, widths {w}")
         bound = _params(v) - sum(w[1:-2]) - m * (m + 1) // 2
+    elif method == "product":
+        if v["format"] != "polynet" or len(v["widths"]) < 3:
+            raise Malformed("step.method: product applies to polynet with a hidden layer")
+        w = v["widths"]
+        if v["degree"] != 2 or w[-1] != 1 or w[-2] != 2:
+            raise CheckFailure(f"the product form needs s(t) = t^2, one output and a last hidden width of 2; got "
+                               f"degree {v['degree']}, widths {w}")
+        sub = {"format": "polynet", "widths": w[:-1], "degree": 2}
+        ctx.require("dim-at-most", {"variety": sub}, u + 1, "step")
+        bound = u
+    elif method == "suffix":
+        if v["format"] != "polynet" or len(v["widths"]) < 4:
+            raise Malformed("step.method: suffix applies to polynet with at least two hidden layers")
+        w = v["widths"]
+        sub = {"format": "polynet", "widths": w[1:], "degree": v["degree"]}
+        ctx.require("dim-at-most", {"variety": sub}, u - w[1] * (w[0] - 1), "step")
+        bound = u
     elif method == "split":
         if v["format"] != "polynet" or len(v["widths"]) < 3:
             raise Malformed("step.method: split applies to polynet with a hidden layer")
@@ -414,8 +440,8 @@ def dim_at_most(step: dict, ctx) -> list:
                     residues=True)
         bound = u
     else:
-        raise Malformed(f"step.method: expected ambient, parameters, bottleneck, first-layer, orthogonal, split, "
-                        f"effective-ranks or gauge, got {method!r}")
+        raise Malformed(f"step.method: expected ambient, parameters, bottleneck, first-layer, orthogonal, product, "
+                        f"suffix, split, effective-ranks or gauge, got {method!r}")
     if u < bound:
         raise CheckFailure(f"the {method} bound is {bound}, not {u}")
     return [("dim-at-most", {"variety": v}, u)]
