@@ -111,7 +111,8 @@ def relu_deep_vs_shallow(family: Family = "relu-ht", inputs: int = 8, features: 
     Outcome
         ``proved`` (once the checker verifies) with ``shallow_width_at_least``: every relu-cp
         network with the same templates, pooling and sharing and fewer channels has a smaller
-        rank for every weight (Cohen & Shashua 2016, Sec. 5).
+        rank for every weight (the shallow count of docs/rectifier.md, section 3, in the setting of
+        Cohen & Shashua 2016).
     """
     a = _arch(family, inputs, features, widths, templates, "relu", pooling, False, shared, tree)
     rows = parse_partition(partition, a.N)

@@ -395,8 +395,8 @@ def relu_shallow_bound(step: dict, ctx) -> list:
     alpha_z takes at most 1 + |I| M values (0 and the pre-activations s_{z,i}(d), i in I; with
     shared weights 1 + M); rows with equal alpha_z are equal, so the term has rank at most
     1 + min(|I|, |J|) M (1 + M shared), and B = Z times that. Average pooling has its own rule
-    (``relu-additive-bound``). Fact: ``everywhere-rank-at-most`` B. Reference: Cohen & Shashua
-    (ICML 2016), Sec. 5.
+    (``relu-additive-bound``). Fact: ``everywhere-rank-at-most`` B. The count is this project's
+    (docs/rectifier.md, section 3), in the setting of Cohen & Shashua (ICML 2016).
     """
     def compute(a, rows, cols):
         if a["family"] != "relu-cp" or a["pool"] == "avg":
