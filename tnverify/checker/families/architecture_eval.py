@@ -64,7 +64,12 @@ def _leaves_of(t):
 # leaf(k, x), node(node, a, b, is_root), all mod p, written from the papers' equations.
 def _mv(W, x, rows, cols, p):
     """(W x) mod p for W flat (rows x cols), x of length cols."""
-    return [sum(W[i * cols + j] * x[j] for j in range(cols)) % p for i in range(rows)]
+    return [sum(map(mul, W[i * cols:(i + 1) * cols], x)) % p for i in range(rows)]
+
+
+def _split_rows(W, rows, cols):
+    """The rows of the flat (rows x cols) matrix W, as lists."""
+    return [W[i * cols:(i + 1) * cols] for i in range(rows)]
 
 
 def _vm(x, W, rows, cols, p):
@@ -144,16 +149,20 @@ def _fam_tr(a, W, p):
 def _fam_rac(a, W, p):
     L, M, R = a["L"], a["M"][0], a["w"]
 
+    # per time step and layer: the rows of W^{I,l} and of W^{H,l} (none at t = 0), split once
+    mats = [[(_split_rows(W[f"WI{l}_{t}"], R[l], M if l == 0 else R[l - 1]),
+              _split_rows(W[f"WH{l}_{t}"], R[l], R[l]) if t else None) for l in range(L)] for t in range(a["N"])]
+
     def layer_inputs(t, x, prev):
         """h^{l,t} for every layer l, from the input x_t and the states at t-1 (None at t = 0)."""
-        hs, u, din = [], x, M
-        for l in range(L):
-            inp = _mv(W[f"WI{l}_{t}"], u, R[l], din, p)
+        hs, u = [], x
+        for l, (wi, wh) in enumerate(mats[t]):
+            inp = [sum(map(mul, row, u)) % p for row in wi]
             if prev is not None:
-                rec = _mv(W[f"WH{l}_{t}"], prev[l], R[l], R[l], p)
-                inp = [x * y % p for x, y in zip(rec, inp)]
+                h = prev[l]
+                inp = [sum(map(mul, row, h)) * y % p for row, y in zip(wh, inp)]
             hs.append(inp)
-            u, din = inp, R[l]
+            u = inp
         return hs
 
     def leaf(k, x):
