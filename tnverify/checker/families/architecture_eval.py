@@ -74,7 +74,7 @@ def _split_rows(W, rows, cols):
 
 def _vm(x, W, rows, cols, p):
     """(x^T W) mod p for W flat (rows x cols), x of length rows."""
-    return [sum(x[i] * W[i * cols + j] for i in range(rows)) % p for j in range(cols)]
+    return [sum(map(mul, x, W[j:rows * cols:cols])) % p for j in range(cols)]
 
 
 def _fam_cp(a, W, p):
