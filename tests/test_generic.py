@@ -122,6 +122,9 @@ def test_product_step_cannot_be_bent():
     d["steps"].append({**prod_step, "id": "x", "variety": {"format": "polynet", "widths": [3, 4, 3, 1], "degree": 2}})
     v = check(d)
     assert v.status == "NOT VERIFIED" and "last hidden width of 2" in v.message
+    d = copy.deepcopy(base)  # one variety, one spelling: a count written as a string is refused
+    next(s for s in d["steps"] if s.get("method") == "product")["variety"]["widths"] = [3, "4", 2, 1]
+    assert check(d).status == "MALFORMED"
 
 
 @pytest.mark.parametrize("path", sorted(p for f in FOLDERS for p in (ROOT / f).glob("*.toml")

@@ -39,7 +39,7 @@ def _keys(step: dict, allowed: set) -> None:
 
 # ------------------------------------------------------------------ varieties
 def variety(v, where: str) -> dict:
-    """Validate a variety spec; returns it (canonical data is the JSON itself)."""
+    """Validate a variety spec; returns it (its counts must be JSON integers, :func:`_normal`)."""
     fmt = field(v, "format", where, str)
     if fmt == "partial-symmetric":
         if set(v) - {"format", "blocks", "rank"}:
@@ -97,6 +97,21 @@ def variety(v, where: str) -> dict:
             raise Malformed(f"{where}: ambient dimension exceeds the checker limit {MAX_DIM}")
     else:
         raise Malformed(f"{where}.format: unknown format {fmt!r}")
+    return _normal(v)
+
+
+def _normal(v: dict) -> dict:
+    """The validated variety, refused (Malformed) when a count is written as a string: its facts are
+    stored under its JSON, so one variety must have one spelling."""
+    fmt = v["format"]
+    if fmt == "partial-symmetric":
+        counts = [x for b in v["blocks"] for x in b] + [v["rank"]]
+    elif fmt == "tensor-network":
+        counts = [x for c in v["cores"] for x in c["shape"]]
+    else:
+        counts = list(v["widths"]) + [v["degree"]]
+    if any(isinstance(x, bool) or not isinstance(x, int) for x in counts):
+        raise Malformed("variety: counts (widths, degree, blocks, rank, shapes) must be JSON integers")
     return v
 
 
