@@ -27,11 +27,18 @@ def test_separation_json_and_certificate(capsys, tmp_path):
 
 
 def test_separation_unknown_exits_3_with_both_bounds(capsys):
-    code, out, _ = _run(capsys, "separation", "--arch", "cp", "-N", "6", "-M", "2", "--rank", "7", "--shared",
-                        "--json")
+    code, out, _ = _run(capsys, "separation", "--arch", "rac", "--inputs", "8", "--features", "3", "--widths", "2",
+                        "--depth", "2", "--shared", "--partition", "1,2,3,4", "--json")
     d = json.loads(out)
     assert code == 3 and d["status"] == "unknown" and d["rank"] is None
-    assert (d["lower"], d["upper"]) == (4, 7) and d["seeds"] == [0, 1, 2] and d["cut"] == ["z"]
+    assert (d["lower"], d["upper"]) == (24, 48) and d["seeds"] == [0, 1, 2] and len(d["cut"]) == 5
+
+
+def test_separation_of_a_shared_shallow_convac_is_proved_by_its_symmetry(capsys):
+    code, out, _ = _run(capsys, "separation", "--arch", "cp", "--inputs", "6", "--features", "2", "--rank", "7",
+                        "--shared", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["status"] == "proved" and d["rank"] == 4 and d["cut"] == ["z"]
 
 
 def test_separation_from_file(capsys, tmp_path):
