@@ -1,11 +1,15 @@
-"""tnverify.numeric: validation, seeding, status messages, TensorLy interop (references: numpy)."""
+"""tnverify.numeric: validation, seeding, status messages, TensorLy interop, MTTKRP kernels (references: numpy)."""
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 import pytest
 
+from numba_kernels.mttkrp import axpy_rows
 from tnverify import numeric
 from tnverify.errors import InputError, NumericalError, ShapeError
+from tnverify.numeric.mttkrp import SERIAL_BELOW, axpy_mttkrp, fits_fused, fused_mttkrp, mttkrp_f64, run_rows
 
 
 def _planted(shape=(4, 5, 6), R=2, seed=0):
@@ -150,3 +154,83 @@ def test_power_method_rejects_bad_counts():
         numeric.power_method(T, 1, n_init=0)
     with pytest.raises(ShapeError):
         numeric.power_method(np.ones((3, 3, 2)), 1)
+
+
+# ----------------------------------------------------------------------------- MTTKRP kernels
+
+
+def _einsum_mttkrp(X, F, n):
+    """M[i_n, r] = sum over the other indices of X * prod_{k != n} F_k[i_k, r] (numpy.einsum)."""
+    letters = "abcdefgh"[:X.ndim]
+    ops = [X] + [F[k] for k in range(X.ndim) if k != n]
+    subs = [letters] + [letters[k] + "z" for k in range(X.ndim) if k != n]
+    return np.einsum(",".join(subs) + "->" + letters[n] + "z", *ops, optimize=True)
+
+
+# Row modes, trailing modes and ranks: odd sizes, every rank remainder mod 4, row counts that are
+# not multiples of the 4-row tile, several tiles (the prefetch plan runs across them), order 2-4.
+AXPY_CASES = [((7,), (67,), 1), ((3, 5), (65,), 2), ((9, 7), (33, 3), 3), ((2, 3, 5), (70,), 5),
+              ((41, 13), (67,), 6), ((5, 3), (2, 101), 7), ((11,), (1031,), 9), ((3, 333), (131,), 4)]
+
+
+@pytest.mark.parametrize("lead,trail,R", AXPY_CASES)
+def test_axpy_rows_matches_einsum(lead, trail, R):
+    rng = np.random.default_rng(sum(lead) + sum(trail) + R)
+    X = rng.standard_normal(lead + trail)
+    A = [rng.standard_normal((d, R)) for d in lead]
+    T = int(np.prod(trail))
+    X2 = X.reshape(-1, T)
+    F = np.ascontiguousarray(np.vstack(A))
+    off = np.concatenate([[0], np.cumsum(lead[:-1])]).astype(np.int64)
+    rshape = np.array(lead, dtype=np.int64)
+    letters = "abc"[:len(lead)]
+    W = np.einsum(",".join(f"{c}z" for c in letters) + "->" + letters + "z", *A).reshape(-1, R)
+    L = X2.shape[0]
+    for lo, hi in ((0, L), (1, L - 2), (L // 3, L // 3 + 5)):
+        ZT = np.zeros((R, T))
+        axpy_rows(X2, lo, hi, rshape, F, off, ZT)
+        np.testing.assert_allclose(ZT, W[lo:hi].T @ X2[lo:hi], rtol=1e-11, atol=1e-11)
+    ZT = np.ones((R, T))
+    axpy_rows(X2, 0, L, rshape, F, off, ZT)  # accumulates
+    ref = np.einsum(letters + "t," + ",".join(f"{c}z" for c in letters) + "->zt", X.reshape(lead + (T,)), *A)
+    np.testing.assert_allclose(ZT, 1.0 + ref, rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize("shape,R", [((5, 7, 67), 3), ((3, 4, 5, 66), 6), ((9, 130, 1), 5),
+                                     ((4, 65, 3, 3), 9), ((101, 3, 70), 11), ((6, 4, 80), 2),
+                                     ((3, 5, 7, 11), 10)])
+def test_mttkrp_formulations_agree_with_einsum(shape, R, monkeypatch):
+    """Weighted rows, row dot products and BLAS, as chosen with 32 and with 16 vector registers."""
+    rng = np.random.default_rng(sum(shape) + R)
+    X = rng.standard_normal(shape)
+    F = [rng.standard_normal((s, R)) for s in shape]
+    used = set()
+    for n in range(len(shape)):
+        ref = _einsum_mttkrp(X, F, n)
+        axpy, dot = axpy_mttkrp(X, F, n, R), fused_mttkrp(X, F, n, R)
+        rows = [int(np.prod(shape[c:])) for c in range(1, n + 1)]
+        assert (axpy is None) == (not any(fits_fused(T, R, X.size) for T in rows))
+        for name, M in (("axpy", axpy), ("dot", dot), ("blas", mttkrp_f64(X, F, n, R, fused=False))):
+            if M is not None:
+                used.add(name)
+                np.testing.assert_allclose(M, ref, rtol=1e-11, atol=1e-11, err_msg=f"{name}, mode {n}")
+        for wide in (True, False):
+            monkeypatch.setattr(sys.modules[mttkrp_f64.__module__], "wide_registers", lambda wide=wide: wide)
+            np.testing.assert_allclose(numeric.mttkrp(X, F, n), ref, rtol=1e-11, atol=1e-11)
+    assert "blas" in used and used & {"axpy", "dot"}
+
+
+def test_axpy_mttkrp_threads_agree_with_serial():
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((331, 3, 150))  # > SERIAL_BELOW entries; rows not a multiple of a piece
+    assert X.size >= SERIAL_BELOW
+    F = [rng.standard_normal((s, 6)) for s in X.shape]
+    args = (np.array([331, 3]), np.ascontiguousarray(np.vstack(F[:2])), np.array([0, 331]))
+    X2 = X.reshape(-1, 150)
+    one = run_rows(X2, args, (6, 150), 1, kernel=axpy_rows)
+    for threads in (2, 3):
+        many = run_rows(X2, args, (6, 150), threads, kernel=axpy_rows)
+        np.testing.assert_allclose(many, one, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(one.T, _einsum_mttkrp(X, F, 2), rtol=1e-11, atol=1e-11)
+    np.testing.assert_allclose(axpy_mttkrp(X, F, 2, 6), _einsum_mttkrp(X, F, 2), rtol=1e-11, atol=1e-11)
+    assert axpy_mttkrp(X, F, 0, 6) is None  # no row mode before mode 0

@@ -1,12 +1,13 @@
 r"""Unfolding, Khatri-Rao product and MTTKRP: the multilinear products under every CP algorithm.
 
 The loops are jitted in :mod:`numba_kernels.mttkrp`; this module validates, normalises dtypes,
-chooses the formulation by shape and runs both formulations in pieces on the threads of
+chooses the formulation by shape and runs every formulation in pieces on the threads of
 :func:`tnverify.numeric.threads.on_threads` (the layering is in docs/architecture.md, the thread
 counts in docs/performance.md). Public functions raise :mod:`tnverify.errors` errors; the
 functions without ``__all__`` entries (:func:`kr_columns`, :func:`mttkrp_f64`,
-:func:`fused_mttkrp`, :func:`run_rows`, :func:`best_split`, :func:`threads_for`,
-:func:`piece_size`, :func:`summed`)
+:func:`fused_mttkrp`, :func:`axpy_mttkrp`, :func:`fits_fused`, :func:`run_rows`,
+:func:`best_split`, :func:`threads_for`, :func:`piece_size`, :func:`summed`,
+:func:`wide_registers`)
 take already validated float64 C-contiguous arrays and serve :mod:`tnverify.numeric.cp` and
 :mod:`tnverify.numeric.jennrich`.
 
@@ -28,11 +29,15 @@ References
 """
 from __future__ import annotations
 
+import functools
 import math
+from typing import Callable
 
+import numba
 import numpy as np
+from numba.core.codegen import get_host_cpu_features
 
-from numba_kernels.mttkrp import dot_rows, kr_pair, reduce_leading, tile_rows
+from numba_kernels.mttkrp import axpy_rows, dot_rows, kr_pair, reduce_leading, tile_rows
 
 from tnverify.errors import InputError, ShapeError
 from tnverify.numeric._validate import as_f64
@@ -43,21 +48,42 @@ __all__ = ["unfold", "khatri_rao", "mttkrp"]
 #: Elements (float64) of one block of the intermediate ``R x cols`` product of the BLAS
 #: formulation (2 MB): the block is reduced while it is still in cache, and scratch stays bounded.
 BLOCK_ELEMS = 1 << 18
-#: The fused kernel needs rows of at least this length to vectorise well; shorter rows go to the
-#: BLAS formulation.
-#: Largest rank for which the fused kernel is used: above it the BLAS formulation was faster on
-#: every shape measured (fused / BLAS time 1.0-2.2 at R = 10-50, 0.45-1.0 at R = 3; 200^3,
-#: 100^3, 30x40x50x60 and 500x500x20, idle 2-core AVX2 machine).
-FUSED_MAX_RANK = 4
+#: Rows shorter than this do not vectorise well: the fused kernels take rows of at least this
+#: length (of the trailing modes), shorter ones go to the BLAS formulation.
 MIN_ROW = 64
-#: Largest trailing Khatri-Rao (``R x T`` entries, 1 MB) the fused kernel takes: it is read once
-#: per row, so it must stay in cache; larger ones go to the BLAS formulation.
+#: Largest rank for which the fused kernels are used when numba compiles for 16 vector registers
+#: (:func:`wide_registers` False): above it the BLAS formulation was faster on every shape measured
+#: (fused / BLAS time 1.0-2.2 at R = 10-50, 0.45-1.0 at R = 3; 200^3, 100^3, 30x40x50x60 and
+#: 500x500x20, idle 2-core AVX2 machine). With 32 registers they are used at every rank.
+FUSED_MAX_RANK = 4
+#: Largest ``R x T`` block of a fused kernel (1 MB): the trailing Khatri-Rao product that
+#: :func:`numba_kernels.mttkrp.dot_rows` reads once per row, the accumulator that
+#: :func:`numba_kernels.mttkrp.axpy_rows` updates once per row; both must stay in cache, so larger
+#: ones go to the BLAS formulation.
 MAX_KR_ENTRIES = 1 << 17
 #: Below this many tensor entries the parallel passes run on the calling thread only.
 SERIAL_BELOW = 1 << 17
 #: Pieces of work handed out per thread (dynamic scheduling: a thread that shares its core with
 #: another process simply takes fewer pieces; :mod:`tnverify.numeric.threads`).
 PIECES_PER_THREAD = 8
+#: Fewest tiles in a piece of a fused kernel (when there are at least two such pieces per thread):
+#: the first tile of a piece is read before any arithmetic, the others are prefetched while the
+#: previous one is computed.
+MIN_PIECE_TILES = 4
+
+
+@functools.cache
+def wide_registers() -> bool:
+    """Whether numba compiles for 32 vector registers: the x86 feature ``avx512f`` (AVX-512).
+
+    The register tiles of the fused kernels (4 x 4 accumulators plus their operands) fit in 32
+    vector registers; with 16 (AVX2) they spill to the stack. Read as numba reads it: its
+    ``CPU_FEATURES`` setting, else the host's features.
+    """
+    features = numba.config.CPU_FEATURES
+    if features is None:
+        features = get_host_cpu_features()
+    return "+avx512f" in features.split(",")
 
 
 def _is_int(x) -> bool:
@@ -161,16 +187,26 @@ def mttkrp(tensor, factors, mode: int) -> np.ndarray:
     .. math:: M[i_n, r] = \sum_{i_k,\,k \ne n} X[i_0, \dots, i_{N-1}] \prod_{k \ne n} A_k[i_k, r]
 
     (TensorLy's ``unfolding_dot_khatri_rao`` with unit weights). The full Khatri-Rao product of
-    the other modes is never formed and the tensor is never permuted. Two formulations:
+    the other modes is never formed and the tensor is never permuted. Three formulations, the
+    first two *fused* (one pass over the tensor viewed as C-order rows over its trailing modes,
+    each row weighted by the factor rows of its leading indices, in pieces on several threads):
 
-    * **fused** (``n < N - 1``, a trailing block of modes after ``n`` with ``T >= 64`` entries,
-      ``R T <= 2**17`` and at least 4 rows): the jitted :func:`numba_kernels.mttkrp.dot_rows`
-      reads the tensor once as rows over those trailing modes, in pieces on several threads
-      (:func:`fused_mttkrp`);
-    * **BLAS** (otherwise, in particular the last mode): the C-contiguous tensor is viewed as a
-      matrix so that one contraction is a BLAS GEMM against a *partial* Khatri-Rao product, and
-      the remaining modes are reduced by a jitted kernel while the product is still in cache
-      [2]_ (:func:`mttkrp_f64`).
+    * **weighted rows** (``n >= 1``; rows over the trailing modes ``s, ..., N-1`` with
+      ``1 <= s <= n`` as small as possible such that the row length ``T >= 64``, ``R T <= 2**17``
+      and there are at least 4 rows; in particular the last mode): the jitted
+      :func:`numba_kernels.mttkrp.axpy_rows` adds the weighted rows into an ``R x T`` accumulator,
+      whose modes other than ``n`` are then reduced (:func:`axpy_mttkrp`);
+    * **row dot products** (``n < N - 1``; the shortest trailing block after ``n`` with
+      ``T >= 64``, ``R T <= 2**17`` and at least 4 rows): the jitted
+      :func:`numba_kernels.mttkrp.dot_rows` takes the dot products of each row with the columns
+      of the trailing Khatri-Rao product (:func:`fused_mttkrp`);
+    * **BLAS** (otherwise): the C-contiguous tensor is viewed as a matrix so that one contraction
+      is a BLAS GEMM against a *partial* Khatri-Rao product, and the remaining modes are reduced by
+      a jitted kernel while the product is still in cache [2]_ (:func:`mttkrp_f64`).
+
+    The fused formulations are tried first (weighted rows, then row dot products) when numba
+    compiles for 32 vector registers (AVX-512, :func:`wide_registers`); with 16, only the row dot
+    products and only for ``R <= FUSED_MAX_RANK``, where they were measured faster than BLAS.
 
     Parameters
     ----------
@@ -196,12 +232,13 @@ def mttkrp(tensor, factors, mode: int) -> np.ndarray:
     Notes
     -----
     ``2 R prod(I_k)`` flops. Fused: extra memory ``O(R (T + threads I_n + threads tile))``, plus
-    ``O(s R)`` work per row for the row weights (``s`` row modes). BLAS: ``O(R prod(I_k) / L)`` for
-    the reduction, ``L`` the product of the dimensions contracted by BLAS; extra memory
-    ``O(R (L + prod(I_k) / L))``, the second term in blocks of at most ``2**18`` entries. Measured
-    on 2 AVX-512 cores (OpenBLAS DGEMM 87-110 GFLOP/s) on ``200^3, R = 20``: fused modes 0 and 1
-    ~66-68 GFLOP/s, BLAS last mode ~55; on 2 busy AVX2 cores 36-55% of DGEMM's rate, every mode
-    alike (``tnverify bench mttkrp-vs-dgemm``; docs/performance.md says what limits it).
+    ``O(s R)`` work per row for the row weights (``s`` row modes) and ``O(R T)`` for the final
+    reduction of the weighted rows. BLAS: ``O(R prod(I_k) / L)`` for the reduction, ``L`` the
+    product of the dimensions contracted by BLAS; extra memory ``O(R (L + prod(I_k) / L))``, the
+    second term in blocks of at most ``2**18`` entries. Measured on 2 AVX-512 cores (numpy's
+    OpenBLAS DGEMM 85-104 GFLOP/s) on ``200^3, R = 20``: 66-78 GFLOP/s per mode, 69-84% of DGEMM,
+    the BLAS formulation 39-54 (``tnverify bench mttkrp-vs-dgemm``; docs/performance.md has the
+    other shapes and says what limits it).
 
     Examples
     --------
@@ -258,10 +295,13 @@ def piece_size(total: int, cap: int, threads: int) -> int:
     return max(1, min(cap, -(-total // (PIECES_PER_THREAD * threads))))
 
 
-def run_rows(X2: np.ndarray, args: tuple, out_shape: tuple, threads: int) -> np.ndarray:
-    """Sum over threads of ``dot_rows(X2, lo, hi, *args, out)`` over all rows of ``X2``.
+def run_rows(X2: np.ndarray, args: tuple, out_shape: tuple, threads: int,
+             kernel: Callable[..., float] = dot_rows) -> np.ndarray:
+    """Sum over threads of ``kernel(X2, lo, hi, *args, out)`` over all rows of ``X2``.
 
-    The rows are cut into about ``PIECES_PER_THREAD * threads`` pieces of whole tiles, taken
+    ``kernel`` is :func:`numba_kernels.mttkrp.dot_rows` or :func:`numba_kernels.mttkrp.axpy_rows`.
+    The rows are cut into about ``PIECES_PER_THREAD * threads`` pieces of whole tiles (at least
+    ``MIN_PIECE_TILES`` tiles each while that leaves two pieces per thread), taken
     dynamically by ``threads`` workers (:func:`tnverify.numeric.threads.on_threads`; the calling
     thread is one of them), each with a private output of shape ``out_shape``; the kernel releases
     the GIL. Below ``SERIAL_BELOW`` entries, or with one thread, one call on the calling thread.
@@ -269,22 +309,34 @@ def run_rows(X2: np.ndarray, args: tuple, out_shape: tuple, threads: int) -> np.
     L, T = X2.shape
     if threads <= 1 or X2.size < SERIAL_BELOW:
         out = np.zeros(out_shape)
-        dot_rows(X2, 0, L, *args, out)
+        kernel(X2, 0, L, *args, out)
         return out
     tile = tile_rows(T)
-    todo = pieces(L, max(tile, -(-L // (PIECES_PER_THREAD * threads)) // tile * tile))
+    tiles = -(-L // tile)
+    per_piece = max(1, tiles // (PIECES_PER_THREAD * threads), min(MIN_PIECE_TILES, tiles // (2 * threads)))
+    todo = pieces(L, per_piece * tile)
 
     def worker():
         out = np.zeros(out_shape)
         for lo, hi in todo:
-            dot_rows(X2, lo, hi, *args, out)
+            kernel(X2, lo, hi, *args, out)
         return out
 
     return summed(on_threads(worker, threads, blas=False))
 
 
+def fits_fused(T: int, R: int, size: int) -> bool:
+    """Whether a fused kernel takes rows of length ``T`` at rank ``R`` for a tensor of ``size`` entries.
+
+    The rows must be at least ``MIN_ROW`` long, the ``R x T`` block (trailing Khatri-Rao product
+    or accumulator) must have at most ``MAX_KR_ENTRIES`` entries, and there must be at least 4
+    rows (one register tile).
+    """
+    return MIN_ROW <= T and R * T <= MAX_KR_ENTRIES and size // T >= 4
+
+
 def fused_mttkrp(X: np.ndarray, A: list, n: int, R: int):
-    """MTTKRP of mode ``n`` by the fused kernel, or None where it does not apply.
+    """MTTKRP of mode ``n`` by row dot products (:func:`numba_kernels.mttkrp.dot_rows`), or None.
 
     The rows run over the trailing modes ``s, ..., N-1`` with ``s > n`` as large as possible such
     that the row length ``T`` is at least ``MIN_ROW``. None when no such split exists (in
@@ -297,8 +349,8 @@ def fused_mttkrp(X: np.ndarray, A: list, n: int, R: int):
     if s is None:
         return None
     T = math.prod(shape[s:])
-    if R * T > MAX_KR_ENTRIES or X.size // T < 4:
-        return None  # the trailing Khatri-Rao would not stay in cache, or too few rows to tile
+    if not fits_fused(T, R, X.size):
+        return None
     off = np.zeros(s, dtype=np.int64)
     mats, pos = [], 0
     for k in range(s):
@@ -311,6 +363,35 @@ def fused_mttkrp(X: np.ndarray, A: list, n: int, R: int):
     X2 = X.reshape(X.size // T, T)
     CT = np.ascontiguousarray(kr_columns(A[s:], R).T)
     return run_rows(X2, (rshape, n, F, off, CT), (shape[n], R), numba_threads())
+
+
+def axpy_mttkrp(X: np.ndarray, A: list, n: int, R: int):
+    """MTTKRP of mode ``n`` by weighted rows (:func:`numba_kernels.mttkrp.axpy_rows`), or None.
+
+    The rows run over the modes ``0, ..., s-1`` with ``1 <= s <= n`` as small as possible (the
+    longest rows) such that the row length ``T = I_s ... I_{N-1}`` is at least ``MIN_ROW``, the
+    ``R x T`` accumulator of a thread has at most ``MAX_KR_ENTRIES`` entries and there are at
+    least 4 rows; None when no ``s`` qualifies (in particular for mode 0). The accumulators of
+    the threads are summed, then the modes ``s, ..., N-1`` other than ``n`` are reduced
+    (:func:`numba_kernels.mttkrp.reduce_leading`, ``O(R T)``).
+    """
+    shape = X.shape
+    s = next((c for c in range(1, n + 1) if fits_fused(math.prod(shape[c:]), R, X.size)), None)
+    if s is None:
+        return None
+    T = math.prod(shape[s:])
+    off = np.zeros(s, dtype=np.int64)
+    off[1:] = np.cumsum(shape[:s - 1])
+    F = np.ascontiguousarray(np.vstack(A[:s]))
+    ZT = run_rows(X.reshape(X.size // T, T), (np.array(shape[:s], dtype=np.int64), F, off), (R, T),
+                  numba_threads(), kernel=axpy_rows)
+    if s == n == X.ndim - 1:
+        return np.ascontiguousarray(ZT.T)
+    P, In, Q = math.prod(shape[s:n]), shape[n], math.prod(shape[n + 1:])
+    outT = np.zeros((R, In))
+    reduce_leading(ZT.reshape(R, P, In, Q), np.ascontiguousarray(kr_columns(A[s:n], R).T),
+                   np.ascontiguousarray(kr_columns(A[n + 1:], R).T), outT, 0, 0)
+    return np.ascontiguousarray(outT.T)
 
 
 def _lead_reduce_blocked(Xm, W, P, In, Q, KRpT, KRqT, threads: int):
@@ -353,8 +434,9 @@ def mttkrp_f64(X: np.ndarray, A: list, n: int, R: int, fused: bool = True) -> np
     """MTTKRP of mode ``n`` for validated input (``X`` float64 C-contiguous, order ``N >= 2``;
     ``A[k]`` float64 C-contiguous ``(I_k, R)`` for ``k != n``).
 
-    The fused kernel is tried for ``R <= FUSED_MAX_RANK`` only; ``fused=False`` forces the BLAS
-    formulation. Both run on
+    The formulation is chosen as :func:`mttkrp` says (:func:`axpy_mttkrp`, then
+    :func:`fused_mttkrp`, with 32 vector registers; :func:`fused_mttkrp` for ``R <=
+    FUSED_MAX_RANK`` only with 16); ``fused=False`` forces the BLAS formulation. All run on
     :func:`tnverify.numeric.threads.on_threads` (``numba_threads()`` threads, dynamic pieces, BLAS
     held at one thread).
     """
@@ -363,7 +445,13 @@ def mttkrp_f64(X: np.ndarray, A: list, n: int, R: int, fused: bool = True) -> np
     total = X.size
     if R == 0 or total == 0:
         return np.zeros((shape[n], R))
-    M = fused_mttkrp(X, A, n, R) if fused and R <= FUSED_MAX_RANK else None
+    M = None
+    if fused and wide_registers():
+        M = axpy_mttkrp(X, A, n, R)
+        if M is None:
+            M = fused_mttkrp(X, A, n, R)
+    elif fused and R <= FUSED_MAX_RANK:
+        M = fused_mttkrp(X, A, n, R)
     if M is not None:
         return M
     threads = threads_for(total)
