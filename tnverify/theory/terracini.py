@@ -154,9 +154,9 @@ def _first_layer_bound(spec: dict):
 def polynet_upper(widths, degree: int, known: dict | None = None) -> tuple[int, str, list]:
     """:func:`_polynet_upper` on ``(tuple(widths), degree)`` (cached: the split recurses on prefixes).
 
-    ``known`` maps the widths of a prefix to a bound proved elsewhere (the equations of its
-    secant variety, whose steps the caller puts in the certificate first): the recursion uses it
-    like any other candidate, with no step of its own.
+    ``known`` maps the widths of a part (a head or a tail) to a bound proved elsewhere (the
+    equations of its secant variety, whose steps the caller puts in the certificate first): the
+    recursion uses it like any other candidate, with no step of its own.
     """
     return _polynet_upper(tuple(widths), degree, tuple(sorted((tuple(k), v) for k, v in (known or {}).items())))
 
@@ -498,7 +498,7 @@ def format_dimension(spec: dict, seed: int = 0, *, prime: int | None = None, tri
     if defects and f == "polynet" and len(spec["widths"]) >= 4 and best[0] < min(u for u, _ in uppers):
         got = _part_equations(spec, seed, tries)
         if got is not None and got[0][0] < min(u for u, _ in uppers):
-            structural, part_certs = got
+            structural, part_certs = got  # these bounds replace the plain ones; their steps go in below
             for i, pc in enumerate(part_certs):
                 cert.merge(pc, prefix=f"part{i}-")
             uppers.append(structural[:2])

@@ -39,7 +39,7 @@ def _keys(step: dict, allowed: set) -> None:
 
 # ------------------------------------------------------------------ varieties
 def variety(v, where: str) -> dict:
-    """Validate a variety spec; returns it (its counts must be JSON integers, :func:`_normal`)."""
+    """Validate a variety spec; returns it (its counts must be JSON integers, :func:`_integer_counts`)."""
     fmt = field(v, "format", where, str)
     if fmt == "partial-symmetric":
         if set(v) - {"format", "blocks", "rank"}:
@@ -97,10 +97,10 @@ def variety(v, where: str) -> dict:
             raise Malformed(f"{where}: ambient dimension exceeds the checker limit {MAX_DIM}")
     else:
         raise Malformed(f"{where}.format: unknown format {fmt!r}")
-    return _normal(v)
+    return _integer_counts(v)
 
 
-def _normal(v: dict) -> dict:
+def _integer_counts(v: dict) -> dict:
     """The validated variety, refused (Malformed) when a count is written as a string: its facts are
     stored under its JSON, so one variety must have one spelling."""
     fmt = v["format"]
