@@ -73,6 +73,47 @@ def test_draw_writes_png(capsys, tmp_path):
     assert code == 0 and png.read_bytes()[:4] == b"\x89PNG" and "min cut 6" in out
 
 
+def _flattening_rank_at_random_weights(argv, rows, seed):
+    """rank of [A]_{rows, rest} mod p at random weights, from the forward pass (no network, no bound)."""
+    import flint
+    import numpy as np
+
+    from tnverify.cli import build_parser
+    from tnverify.cli.networks import _subject
+    from tnverify.networks.forward import grid_tensor, random_weights
+
+    p = 1_000_003
+    a = _subject(build_parser().parse_args(["draw", *argv, "-o", "x.png"]))
+    A = grid_tensor(a, random_weights(a, np.random.default_rng(seed), p), p)
+    cols = [k for k in range(a.N) if k not in rows]
+    F = np.transpose(A, rows + cols).reshape(2 ** len(rows), -1)
+    return flint.nmod_mat(F.tolist(), p).rank()
+
+
+@pytest.mark.parametrize("argv,rows", [
+    (["--arch", "overlap", "--inputs", "8", "--widths", "2", "--partition", "left-right"], [0, 1, 2, 3]),
+    (["--arch", "overlap", "--inputs", "8", "--widths", "2", "--field", "2", "--stride", "2"], [0, 2, 4, 6]),
+    (["--arch", "dilated", "--inputs", "8", "--widths", "2", "--dilations", "4,1,2"], [0, 2, 4, 6]),
+    (["--arch", "dilated", "--inputs", "8", "--widths", "3", "--partition", "left-right"], [0, 1, 2, 3]),
+])
+def test_draw_of_a_convolutional_circuit_draws_its_units_with_bounds_for_every_weight(capsys, tmp_path, argv, rows):
+    png = tmp_path / "u.png"
+    code, out, _ = _run(capsys, "draw", *argv, "--json", "-o", str(png))
+    d = json.loads(out)
+    assert code == 0 and png.read_bytes()[:4] == b"\x89PNG"
+    assert d["upper"] == min(d["bounds"].values()) and d["bounds"]["shape"] == 16 and d["cut"]
+    for seed in range(3):  # an upper bound for every weight holds at random weights
+        assert _flattening_rank_at_random_weights(argv, rows, seed) <= d["upper"]
+
+
+def test_draw_of_an_overlapping_circuit_over_the_core_limit_still_draws(capsys, tmp_path):
+    """N = 16 with stride 1 has 65551 cores in its grid network: the units are drawn, with no cut."""
+    png = tmp_path / "o.png"
+    code, out, _ = _run(capsys, "draw", "--arch", "overlap", "--inputs", "16", "--widths", "2", "--partition",
+                        "left-right", "-o", str(png))
+    assert code == 0 and png.read_bytes()[:4] == b"\x89PNG" and "rank <= 256" in out and "cut" not in out
+
+
 @pytest.mark.parametrize("argv,msg", [
     (["--arch", "convac", "--inputs", "8", "--widths", "2", "--partition", "0,0,2"], "repeats"),
     (["--arch", "convac", "--inputs", "8", "--widths", "2", "--partition", "0,1,2,3,4,5,6,7"], "nonempty"),

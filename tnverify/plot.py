@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 
 import matplotlib
 
@@ -20,7 +21,7 @@ from tnverify.files import atomic_path  # noqa: E402
 from tnverify.networks.mincut import Cut  # noqa: E402
 from tnverify.networks.network import TensorNetwork, to_graph  # noqa: E402
 
-__all__ = ["draw_network", "sweep_plot", "learning_plot", "save_figure"]
+__all__ = ["draw_network", "draw_units", "sweep_plot", "learning_plot", "save_figure"]
 
 
 def save_figure(fig, path, **kwargs) -> None:
@@ -115,6 +116,48 @@ def draw_network(net: TensorNetwork, rows, cut: Cut | None, path, title: str | N
             title += f"\nI = {sorted(rows)}; min cut {cut.value} over {', '.join(cut.labels)}"
     ax.set_title(title, fontsize=9)
     ax.axis("off")
+    fig.tight_layout()
+    save_figure(fig, path, dpi=110)
+    return path
+
+
+def draw_units(units: dict, N: int, rows, path, title: str):
+    """Write a figure of a 1D convolutional circuit's units (overlapping or dilated ConvAC).
+
+    ``units`` maps a unit (l, j) to ``(width, [(child, weight), ...])`` as
+    :func:`tnverify.networks.overlap.conv_units` returns it; a child is (l-1, j') or ("x", k).
+    Layer l is row l, input k sits at x = k, and a unit sits at the mean of its receptive field.
+    Inputs in ``rows`` (I) are blue, the others (J) orange; a unit whose field lies in I is blue,
+    in J orange, and a unit that meets both sides is grey. A one-sided unit read by a mixed unit
+    (a *frontier* unit, docs/grid_tensors.md section 8) has a red rim. Each unit is drawn once,
+    however many units read it (the network's copies of reused units are not drawn).
+    Cost O(units x taps x N).
+    """
+    I = set(rows)
+    span: dict = {("x", k): {k} for k in range(N)}
+    for u, (_, kids) in units.items():
+        span[u] = set().union(*(span[c] for c, _ in kids))
+    side = {u: ("I" if s <= I else "J" if not s & I else "mixed") for u, s in span.items()}
+    frontier = {c for u, (_, kids) in units.items() if side[u] == "mixed" for c, _ in kids if side[c] != "mixed"}
+    pos = {u: (sum(s) / len(s), 0.0 if u[0] == "x" else float(u[0])) for u, s in span.items()}
+    height = max((u[0] for u in units), default=1)
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.45 * N + 2), max(3.5, 0.45 * height + 2)))
+    for u, (_, kids) in units.items():
+        for c, _ in kids:
+            ax.plot([pos[c][0], pos[u][0]], [pos[c][1], pos[u][1]], color="gray", lw=0.8, zorder=1)
+    fill = {"I": "#1f77b4", "J": "#ff7f0e", "mixed": "#c7c7c7"}
+    for u in span:
+        leaf = u[0] == "x"
+        ax.scatter([pos[u][0]], [pos[u][1]], s=90 if leaf else 60, c=fill[side[u]], zorder=2,
+                   edgecolors="red" if u in frontier else "black", linewidths=2.0 if u in frontier else 0.5)
+        if leaf:
+            ax.annotate(str(u[1]), pos[u], xytext=(0, -12), textcoords="offset points", ha="center", fontsize=7)
+    ax.set_yticks(range(height + 1), ["inputs"] + [f"layer {l}" for l in range(1, height + 1)], fontsize=7)
+    ax.set_xticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    chars = int(fig.get_size_inches()[0] * 14)  # about 14 characters per inch at 9 points
+    ax.set_title("\n".join(textwrap.fill(line, chars) for line in title.split("\n")), fontsize=9)
     fig.tight_layout()
     save_figure(fig, path, dpi=110)
     return path

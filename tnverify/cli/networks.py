@@ -10,6 +10,7 @@ after the independent checker has verified its certificate.
 from __future__ import annotations
 
 import csv
+import math
 import time
 from pathlib import Path
 
@@ -520,6 +521,8 @@ def _cmd_draw(args) -> int:
         args.biases = False
     if args.inputs is not None and not args.file:
         _require_draw(args.inputs, args.inputs)  # the canvas, before the network is built
+    if args.arch in ("overlap", "dilated") and not args.file:  # networks.overlap.CONV_FAMILIES
+        return _draw_units(args)
     net = _network(args)
     _require_draw(net.order, len(net.names) + net.order + sum(len(ix) for ix in net.inputs))
     rows = parse_partition(args.partition, net.order)
@@ -527,6 +530,43 @@ def _cmd_draw(args) -> int:
     draw_network(net, rows, cut, args.output)
     emit(args, {"png": args.output, "cut": cut.labels, "upper": cut.value},
          f"wrote {args.output} (min cut {cut.value} over {', '.join(cut.labels)}{note})")
+    return 0
+
+
+def _draw_units(args) -> int:
+    """``draw --arch overlap|dilated``: the units and their taps, with the bounds that hold for every weight.
+
+    The grid network copies a unit once per path to the top (65551 cores for an overlapping
+    ConvAC with N = 16), which no drawing can show; the figure draws each unit once
+    (:func:`tnverify.plot.draw_units`). The bounds are those of ``separation``: the shape, the
+    frontier count, and the min cut of the grid network when it is within its core limit.
+    """
+    from tnverify.cli._output import emit
+    from tnverify.networks.architectures import network
+    from tnverify.networks.mincut import min_cut
+    from tnverify.networks.overlap import conv_units, frontier_bound
+    from tnverify.networks.partitions import parse_partition
+    from tnverify.plot import draw_units
+
+    a = _subject(args)
+    units, _ = conv_units(a)
+    _require_draw(a.N, a.N + sum(1 + len(kids) for _, kids in units.values()))
+    rows = parse_partition(args.partition, a.N)
+    cols = [k for k in range(a.N) if k not in rows]
+    bounds = {"shape": min(math.prod(a.M[k] for k in rows), math.prod(a.M[k] for k in cols)),
+              "frontier": frontier_bound(a, rows)}
+    cut = None
+    try:
+        cut = min_cut(network(a), rows)
+        bounds["cut"] = cut.value
+    except BudgetError:
+        pass  # over the core limit: the cut is left out, as in ``separation``
+    upper = min(bounds.values())
+    told = ", ".join(f"{k} {v}" for k, v in bounds.items())
+    draw_units(units, a.N, rows, args.output, f"{a.describe()}\nI = {sorted(rows)}; rank <= {upper} for every "
+               f"weight ({told}); red rim: frontier units")
+    emit(args, {"png": args.output, "cut": cut.labels if cut else None, "upper": upper, "bounds": bounds},
+         f"wrote {args.output} (rank <= {upper} for every weight: {told})")
     return 0
 
 
@@ -563,7 +603,7 @@ def register(sub, common) -> None:
     p.add_argument("--scheduler", help="Dask scheduler address for the points, e.g. tcp://127.0.0.1:8786")
     p.set_defaults(func=_cmd_sweep, arch="convac")
 
-    p = sub.add_parser("draw", parents=[common], help="PNG of a network with the partition and its min cut")
+    p = sub.add_parser("draw", parents=[common], help="PNG of a network with the partition and its min cut (overlap, dilated: the units and their bounds)")
     _builder_args(p)
     cli_args.add_output(p, "PNG, PDF or SVG file", type=cli_args.figure, required=True)
     p.set_defaults(func=_cmd_draw)
