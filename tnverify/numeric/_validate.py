@@ -22,7 +22,7 @@ __all__ = ["as_float_tensor", "as_f64", "check_rank", "check_count", "check_mask
            "kernel_status", "relative_error", "STATUS_TEXT", "MAX_ENTRIES", "EPS"]
 
 #: Kernel status code -> the word used in results and messages.
-STATUS_TEXT = {OK: "converged", NOT_CONVERGED: "not converged", SINGULAR: "singular", BAD_INPUT: "bad input"}
+STATUS_TEXT = {OK: "converged", NOT_CONVERGED: "max iterations reached", SINGULAR: "singular", BAD_INPUT: "bad input"}
 #: Largest number of entries a numeric input file may hold.
 MAX_ENTRIES = 200_000_000
 #: Machine epsilon of float64.

@@ -108,7 +108,8 @@ def tensor_power_method(T3, k: int, *, n_init: int = 10, n_iter: int = 100, tol:
     eigenvectors : ndarray (d, k)
         Unit columns.
     status : str
-        ``converged``, ``not converged`` (a final run did not reach ``tol``) or ``singular``
+        ``converged``, ``max iterations reached`` (a final run did not reach ``tol`` in ``n_iter`` steps,
+        the word CP-ALS and HOOI use) or ``singular``
         (the deflated tensor vanished: fewer than ``k`` components).
 
     Raises
