@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 import sympy
 
+from tnverify.certificate import Certificate
 from tnverify.checker import check
 from tnverify.errors import InputError, NotExactError, ShapeError, UnknownNameError
 from tnverify.networks import forward as F
 from tnverify.networks import rectifier as R
 from tnverify.networks.architectures import spec
 from tnverify.networks.partitions import parse_partition
-from tnverify.theory.rectifier import rectifier_sampling, rectifier_separation, upper_bounds
+from tnverify.theory.rectifier import rectifier_sampling, rectifier_separation, shallow_match, upper_bounds
 
 
 def _all(a):
@@ -181,6 +182,53 @@ def test_a_weight_moved_onto_a_breakpoint_is_rejected():
     pt["entries"][i0] = 0
     assert check(d).status == "NOT VERIFIED"
     assert "breakpoint" in check(d).message
+
+
+def _all_inputs(a):
+    seqs = list(itertools.product(range(a.M), repeat=a.N))
+    return seqs, [np.array([a.templates[s[k]] for s in seqs], dtype=object) for k in range(a.N)]
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_a_shallow_match_holds_near_its_point_not_only_at_it(seed):
+    """The open-set claim, tested apart from the prover's formula and the checker: at points near the
+    match point the deep grid tensor reads only S, and sympy solves for top weights of the shallow
+    network that realize it, from the shallow channels computed one at a time by the forward pass."""
+    a = R.rect_spec("relu-ht", 4, [2, 2], features=3)
+    m = shallow_match(a, [1, 2], seed=seed)
+    q, V = m["shallow"]
+    Z = m["channels"]
+    assert Z == 15
+    seqs, X = _all_inputs(a)
+    cols = [R.forward(q, {**V, "lam": np.array([int(z == c) for c in range(Z)], dtype=object)}, X).tolist()
+            for z in range(Z)]
+    Rm = sympy.Matrix(len(seqs), Z, lambda i, z: cols[z][i])
+    rng = np.random.default_rng(seed)
+    for _ in range(4):
+        W = {n: w + np.array([Fraction(int(k), 10**9) for k in rng.integers(-9, 10, w.size)],
+                             dtype=object).reshape(w.shape) for n, w in m["point"].items()}
+        A = R.forward(a, W, X).tolist()
+        by_S = {}
+        assert all(by_S.setdefault((s[1], s[2]), v) == v for s, v in zip(seqs, A))
+        lam, free = Rm.gauss_jordan_solve(sympy.Matrix(A))  # ValueError if no top weights realize A
+        assert Rm * lam.subs({f: 0 for f in free}) == sympy.Matrix(A)
+    assert R.forward(q, V, X).tolist() == R.forward(a, m["point"], X).tolist()  # exact at the point
+    c = Certificate()
+    shallow_match(a, [1, 2], seed=seed, cert=c)
+    assert check(c.to_dict()).ok
+
+
+@pytest.mark.parametrize("kw,inputs,word", [
+    (dict(shared=True), [0], "unshared"),
+    (dict(pooling="avg"), [0], "max pooling"),
+    (dict(templates="1,0;0,1;1,1"), [0], "one-hot"),
+    ({}, [4], "subset of 0..3"),
+    ({}, [], "nonempty"),
+])
+def test_a_shallow_match_refuses_what_it_does_not_cover(kw, inputs, word):
+    a = R.rect_spec("relu-ht", 4, [2, 2], **({"features": 3} if "templates" not in kw else {}), **kw)
+    with pytest.raises(InputError, match=word):
+        shallow_match(a, inputs)
 
 
 def test_sampling_is_numerical_evidence_only():

@@ -9,6 +9,8 @@
 * ``relu-avg-not-universal`` -- average pooling is not universal: every average-pooled network,
   of any width, has rank <= 2 at the split of its last pooling, and a max-pooled (or product)
   witness exceeds 2 on an open set.
+* ``relu-depth-not-complete`` -- depth efficiency is not complete: on one open set of weights a deep
+  ReLU/max network needs at least z shallow channels, on another it is realized exactly by fewer.
 * ``relu-rank-sampling`` -- "almost all weights" statements: ranks at many random points,
   ``numerical`` evidence only.
 
@@ -23,7 +25,7 @@ from tnverify.networks.rectifier import FAMILIES, rect_spec
 from tnverify.theorems import Outcome, theorem
 from tnverify.theorems.claims import decide
 from tnverify.theory.rectifier import MAX_BLOCK, rectifier_object, rectifier_sampling, rectifier_separation, \
-    shallow_channels
+    shallow_channels, shallow_match
 
 Family = Literal[FAMILIES]
 Activation = Literal["relu", "linear", "abs"]
@@ -123,6 +125,51 @@ def relu_deep_vs_shallow(family: Family = "relu-ht", inputs: int = 8, features: 
     return Outcome(status, {"deep_lower": res.lower, "per_channel": per, "shallow_width_at_least": need}, cert,
                    f"{a.describe()} has rank >= {res.lower} on an open set of weights; a shallow relu-cp network "
                    f"has rank <= {per} per channel, so it needs >= {need} channels")
+
+
+@theorem(
+    "relu-depth-not-complete",
+    statement="Depth efficiency of ReLU/max-pool networks is not complete: on one open set of a deep network's "
+              "weights every shallow relu-cp network with fewer than z channels has too small a rank, while on "
+              "another open set the deep network's grid tensor depends only on the inputs S and a shallow network "
+              "with (M+1)^|S| - 1 < z channels realizes it exactly.",
+    notion="rank on a set of positive measure", fields=("Q",),
+    values=("deep_lower", "shallow_width_at_least", "match_channels"), references=_REFS,
+)
+def relu_depth_not_complete(inputs: int = 8, features: int = 3, widths: int | list[int] = 3,
+                            tree: str | list | None = None, partition: str | list[int] = "interleaved",
+                            match_inputs: list[int] = (0,), seed: int = 0, max_block: int = MAX_BLOCK) -> Outcome:
+    """Two open sets of one deep ReLU/max network: one needs many shallow channels, one needs few.
+
+    Parameters
+    ----------
+    inputs, features, widths, tree : the deep relu-ht network (ReLU, max pooling, one-hot
+        templates, no biases, unshared weights).
+    partition : str or list of int
+        The row side I of the depth-efficiency half (``relu-deep-vs-shallow``).
+    match_inputs : list of int
+        The inputs S that the matched network reads (the other leaves are dead on the second
+        open set).
+
+    Returns
+    -------
+    Outcome
+        ``proved`` (once the checker verifies) when the matched width (M+1)^|S| - 1 is below the
+        width z that the first open set needs; ``unknown`` otherwise. Both halves are
+        statements about sets of positive measure, never about almost every weight.
+    """
+    a = _arch("relu-ht", inputs, features, widths, None, "relu", "max", False, False, tree)
+    rows = parse_partition(partition, a.N)
+    res = rectifier_separation(a, rows, seed=seed, max_block=max_block, prefix="deep_")
+    cert = res.certificate
+    per, need = shallow_channels(a, rows, res.lower, cert)
+    m = shallow_match(a, match_inputs, seed=seed, prefix="deep_", cert=cert)
+    Z = m["channels"]
+    status = "proved" if res.lower > 0 and Z < need else "unknown"
+    return Outcome(status, {"deep_lower": res.lower, "shallow_width_at_least": need, "match_channels": Z}, cert,
+                   f"{a.describe()}: on an open set of weights rank >= {res.lower} at I={list(rows)}, so a shallow "
+                   f"relu-cp network needs >= {need} channels; on another open set it reads only the inputs "
+                   f"{m['inputs']} and {Z} channels realize it exactly")
 
 
 @theorem(

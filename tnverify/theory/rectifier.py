@@ -333,3 +333,104 @@ def shallow_channels(a: RectArch, rows, lower: int, cert: Certificate | None = N
         cert.conclude("everywhere-rank-at-most", {"rectifier": "shallow_family", "rows": list(rows)},
                       (need - 1) * per)
     return per, need
+
+
+#: Most template sequences (M^N) a shallow match evaluates: the prover and the checker see all of them.
+MAX_MATCH_SEQUENCES = 1 << 16
+
+
+def match_channels(M: int, s: int) -> int:
+    """Channels of the shallow network that realizes every function of ``s`` inputs: (M + 1)^s - 1."""
+    return (M + 1) ** s - 1
+
+
+def shallow_match(a: RectArch, inputs, seed: int = 0, prefix: str = "", cert: Certificate | None = None) -> dict:
+    """A deep ReLU/max network matched exactly by a shallow one on an open set of its weights.
+
+    Construction (docs/rectifier.md, section 4). The point W0 has random weights, except at the
+    leaves outside ``inputs`` (S), whose weights (and biases) are negative: with templates of
+    nonnegative entries their pre-activations are < 0 on every template, so their ReLUs give 0
+    on a neighbourhood of W0, and with every comparison strict (checked exactly) the score
+    near W0 is a function g_W(d_S) of the templates at S alone. The shallow relu-cp network has
+    one channel per nonempty T subset of S and u in [M]^T, an OR: with one-hot templates,
+    relu(A_i[d, z]) = [d = u_i] for i in T and 0 elsewhere, so max-pooling gives
+    OR_{i in T} [d_i = u_i]. By inclusion-exclusion, [d_S = t] = sum_{T} (-1)^{|T|+1}
+    OR_{i in T} [d_i = t_i], so the top weights lam_(T,u) = (-1)^{|T|+1} sum_{t: t_T = u} g(t)
+    realize g, whatever g is: every network of the open set is realized with
+    Z = (M + 1)^|S| - 1 channels.
+
+    Returns ``{"point": W0, "shallow": (RectArch, weights), "channels": Z, "columns": [...],
+    "modulus": p, "margin": ...}``; with ``cert``, the objects and the ``relu-shallow-match``
+    step are added. Cost O(M^N) exact forward passes (:data:`MAX_MATCH_SEQUENCES`).
+    """
+    from itertools import combinations, product
+
+    from tnverify.errors import InputError
+    from tnverify.networks.rectifier import forward, rect_spec
+
+    S = sorted(set(int(i) for i in inputs))
+    if a.family != "relu-ht" or a.activation != "relu" or a.pooling != "max" or a.shared:
+        raise InputError(f"a shallow match needs an unshared relu-ht network with ReLU and max pooling, got "
+                         f"{a.describe()}")
+    if not S or S[0] < 0 or S[-1] >= a.N:
+        raise InputError(f"expected the matched inputs as a nonempty subset of 0..{a.N - 1}, got {list(inputs)}")
+    onehot = [[int(i == d) for i in range(a.M)] for d in range(a.M)]
+    if [list(t) for t in a.templates] != onehot:
+        raise InputError("a shallow match needs one-hot templates (the OR channels read one template each)")
+    if a.M ** a.N > MAX_MATCH_SEQUENCES:
+        raise InputError(f"a shallow match evaluates all M^N = {a.M ** a.N} template sequences; at most "
+                         f"{MAX_MATCH_SEQUENCES} are allowed")
+    seqs = [list(s) for s in product(range(a.M), repeat=a.N)]
+    rng = np.random.default_rng(seed)
+    for _ in range(5):
+        W = random_weights(a, rng)
+        for i in range(a.N):
+            if i not in S:
+                for n in (f"leaf{i}", f"bleaf{i}"):
+                    if n in W:
+                        W[n] = -np.abs(W[n]) - 1
+        try:
+            scores, margin = evaluate(a, W, seqs)
+            break
+        except Breakpoint:
+            continue
+    else:
+        raise InputError(f"five points of {a.describe()} sat at a breakpoint; try another --seed")
+    g = {}
+    for s, v in zip(seqs, scores):
+        t = tuple(s[i] for i in S)
+        if g.setdefault(t, v) != v:
+            raise AssertionError("the deep network depends on inputs outside S at a point built not to")
+    channels = [(T, u) for k in range(1, len(S) + 1) for T in combinations(S, k) for u in product(range(a.M), repeat=k)]
+    Z = len(channels)
+    q = rect_spec("relu-cp", a.N, [Z], templates=onehot, activation="relu", pooling="max")
+    V = {"lam": np.array([sum(((-1) ** (len(T) + 1)) * v for t, v in g.items()
+                              if all(t[S.index(i)] == ui for i, ui in zip(T, u))) for T, u in channels], dtype=object)}
+    for i in range(a.N):
+        A = np.zeros((a.M, Z), dtype=object)
+        for z, (T, u) in enumerate(channels):
+            if i in T:
+                A[u[T.index(i)], z] = 1
+        V[f"A{i}"] = A
+    V["lam"] = np.array([x.numerator if isinstance(x, Fraction) and x.denominator == 1 else x for x in V["lam"]],
+                        dtype=object)
+    X = [np.array([a.templates[s[k]] for s in seqs], dtype=object) for k in range(a.N)]
+    if forward(q, V, X).tolist() != list(scores):
+        raise AssertionError("the shallow OR network does not match the deep one at the point")
+    R = np.array([[int(any(t[S.index(i)] == ui for i, ui in zip(T, u))) for T, u in channels]
+                  for t in product(range(a.M), repeat=len(S))], dtype=np.int64)
+    p = random_prime(rng, bits=20)
+    prof = rank_profile(R, p)
+    if prof.rank != a.M ** len(S):
+        raise AssertionError("the OR channels do not span the functions of the inputs S")
+    out = {"point": W, "shallow": (q, V), "channels": Z, "columns": [int(c) for c in prof.cols], "modulus": p,
+           "margin": margin, "inputs": S}
+    if cert is not None:
+        fam, pt, sh = f"{prefix}family", f"{prefix}match_point", f"{prefix}match_shallow"
+        cert.objects.setdefault(fam, rectifier_object(a))
+        cert.objects[pt] = rectifier_object(a, W)
+        cert.objects[sh] = rectifier_object(q, V)
+        cert.add_step("relu-shallow-match", id=f"{prefix}match", point=pt, family=fam, shallow=sh, inputs=S,
+                      modulus=p, columns=out["columns"], margin="none" if margin is None else str(margin))
+        cert.conclude("open-set-shallow-match", {"rectifier": fam, "shallow": sh}, Z)
+    return out

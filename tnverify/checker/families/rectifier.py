@@ -21,7 +21,7 @@ conv, out x in; the root's a vector) and its bias ``bn{k}`` (not the root), then
 ``leaf{i}`` (D x width) and its bias ``bleaf{i}``.
 
 Rules: ``relu-rank-at-least``, ``relu-open-set-from-point``, ``relu-shape-bound``,
-``relu-shallow-bound``, ``relu-additive-bound``.
+``relu-shallow-bound``, ``relu-additive-bound``, ``relu-shallow-match``.
 """
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ FAMILIES = ("relu-cp", "relu-ht", "relu-tt")
 _KEYS = {"type", "family", "inputs", "activation", "pooling", "widths", "biases", "shared", "templates", "tree",
          "entries"}
 MAX_INPUTS, MAX_TEMPLATES, MAX_DIM = 64, 64, 64
+#: Most template sequences (M^N) that ``relu-shallow-match`` evaluates.
+MAX_MATCH_SEQUENCES = 1 << 16
 _ZERO = 0  # the key of a value that is identically zero near the point
 
 
@@ -218,6 +220,11 @@ class _Eval:
             return self._tt(tuple(seq))
         return self._node(self.a["tree"], seq, [0])
 
+    def keyed_score(self, seq):
+        """(score, key) of a relu-ht network: equal keys are the same polynomial in the weights near the point."""
+        v = self._node(self.a["tree"], seq, [0])
+        return v, self.cache["root key", ("node", 0, tuple(seq[i] for i in _leaves(self.a["tree"])))]
+
     def _cp(self, seq):
         a = self.a
         acc = None
@@ -269,6 +276,7 @@ class _Eval:
         W, shape = a["weights"][f"n{k}"], a["shapes"][f"n{k}"]
         if len(shape) == 1:
             out = sum(c * v for c, (v, _) in zip(W, pooled))
+            self.cache["root key", ck] = tuple(k for _, k in pooled)
         else:
             rows = [W[o * shape[1]:(o + 1) * shape[1]] for o in range(shape[0])]
             out = self.linear(("n", a["group"][f"n{k}"]), rows, pooled, a["weights"][f"bn{k}"] if a["biases"] else None)
@@ -435,3 +443,95 @@ def relu_additive_bound(step: dict, ctx) -> list:
         return 2
 
     return _bound(step, ctx, compute)
+
+
+@rule("relu-shallow-match")
+def relu_shallow_match(step: dict, ctx) -> list:
+    """``relu-shallow-match``: on an open set of a deep network's weights, a shallow network realizes it exactly.
+
+    Step ``{"point": P, "family": F, "shallow": Q, "inputs": S, "modulus": p, "columns": [...],
+    "margin": "q" or "none"}``. P is a point of F, a relu-ht network with ReLU and max pooling;
+    Q is a point of a relu-cp network with ReLU and max pooling, the same inputs and templates,
+    and Z channels. The checker verifies:
+
+    1. *The deep network depends on S alone near P.* Its own forward pass on all M^N template
+       sequences, tracking local polynomials: no comparison at a breakpoint (the least margin
+       must equal ``margin``), and sequences that agree on S give the root's pooled vector the
+       same key. Near P each grid entry is the polynomial its key names, so on an open set U
+       of F's weights A_W(d) = g_W(d_S) for every W in U.
+    2. *Q's channels are functions of d_S that span them all.* For i outside S every
+       pre-activation of Q at every template is <= 0, so its ReLU is 0 and leaves the max of
+       ReLU values unchanged: channel z is R_z(d_S) = max_{i in S} relu(pre_{z,i}(d_i)). The
+       M^|S| x M^|S| submatrix of R on ``columns`` is nonsingular (det != 0 mod p), so every
+       function g of d_S is sum_z lam_z R_z for some top weights lam.
+    3. *The match at P*: for every sequence, P's score equals Q's, sum_z lam_z R_z(d_S), exactly.
+
+    By 1 and 2, for every W in U the network Q with its top weights lam replaced realizes A_W:
+    F is realized by Z channels on a set of positive measure (1-3 are this project's argument,
+    docs/rectifier.md section 4, in the setting of Cohen & Shashua, ICML 2016). Fact:
+    ``open-set-shallow-match`` Z for ``{"rectifier": F, "shallow": Q}``.
+    """
+    from itertools import product
+
+    pname, fname, qname = (field(step, k, "step", str) for k in ("point", "family", "shallow"))
+    P, F, Q = _obj(ctx, pname, "step.point", True), _obj(ctx, fname, "step.family", False), \
+        _obj(ctx, qname, "step.shallow", True)
+    if not _same(P, F):
+        raise CheckFailure(f"the point {_describe(P)} is not a point of the family {_describe(F)}")
+    if F["family"] != "relu-ht" or F["act"] != "relu" or F["pool"] != "max":
+        raise Malformed(f"step.family: a shallow match is about a relu-ht network with ReLU and max pooling, got "
+                        f"{_describe(F)}")
+    if Q["family"] != "relu-cp" or Q["act"] != "relu" or Q["pool"] != "max" or Q["N"] != F["N"] \
+            or Q["templates"] != F["templates"]:
+        raise Malformed(f"step.shallow: expected a relu-cp network with ReLU and max pooling on the family's "
+                        f"{F['N']} inputs and templates, got {_describe(Q)}")
+    N, M, Z = F["N"], F["M"], Q["w"][0]
+    S = sorted(int_list(field(step, "inputs", "step"), "step.inputs", 0, N - 1))
+    if not S:
+        raise Malformed("step.inputs: expected a nonempty subset of the inputs")
+    if M ** N > MAX_MATCH_SEQUENCES:
+        raise Malformed(f"step: a match evaluates all M^N = {M ** N} sequences; at most {MAX_MATCH_SEQUENCES}")
+    p = prime(field(step, "modulus", "step"), "step.modulus")
+    n = M ** len(S)
+    cols = int_list(field(step, "columns", "step"), "step.columns", 0, Z - 1)
+    if len(cols) != n:
+        raise Malformed(f"step.columns: expected {n} channels (M^|S|), got {len(cols)}")
+    claimed = field(step, "margin", "step", str)
+    ev, key_of, score = _Eval(P), {}, {}
+    try:
+        for seq in product(range(M), repeat=N):
+            v, k = ev.keyed_score(list(seq))
+            t = tuple(seq[i] for i in S)
+            if key_of.setdefault(t, k) != k:
+                raise CheckFailure(f"near the point, the score of {_describe(P)} at {list(seq)} is not the "
+                                   f"polynomial of the sequences that agree with it on S={S}: it may depend on "
+                                   "other inputs")
+            score[seq] = v
+    except _AtBreakpoint:
+        raise CheckFailure(f"a forward pass of {_describe(P)} sits exactly at a breakpoint (a zero pre-activation "
+                           "or a tie in a max): the scores need not be polynomials near the point")
+    have = "none" if ev.least is None else ev.least
+    if have != ("none" if claimed == "none" else num(claimed, "step.margin")):
+        raise CheckFailure(f"the least breakpoint margin is {have}, not {claimed}")
+    Wq, D = Q["weights"], Q["D"]
+
+    def pre(i, z, d):
+        x = Q["templates"][d]
+        return sum(Wq[f"A{i}"][j * Z + z] * x[j] for j in range(D)) + (Wq[f"b{i}"][z] if Q["biases"] else 0)
+
+    for i in range(N):
+        if i not in S:
+            for z in range(Z):
+                for d in range(M):
+                    if pre(i, z, d) > 0:
+                        raise CheckFailure(f"channel {z} of the shallow network is active at input {i} (outside "
+                                           f"S={S}) on template {d}: it may depend on that input")
+    R = {t: [max([0] + [max(pre(i, z, t[q]), 0) for q, i in enumerate(S)]) for z in range(Z)]
+         for t in product(range(M), repeat=len(S))}
+    check_minor([[R[t][c] for c in cols] for t in product(range(M), repeat=len(S))], n, p,
+                f"of the shallow network's channels as functions of the inputs S={S}")
+    lam = [Fraction(x) for x in Wq["lam"]]
+    for seq, v in score.items():
+        if v != sum(l * r for l, r in zip(lam, R[tuple(seq[i] for i in S)])):
+            raise CheckFailure(f"at {list(seq)} the deep score {v} is not the shallow network's")
+    return [("open-set-shallow-match", {"rectifier": fname, "shallow": qname}, Z)]
