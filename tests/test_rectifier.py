@@ -331,3 +331,16 @@ def test_cli_separation_compare_sweep_draw(capsys, tmp_path):
     code, out, _ = _cli(capsys, "draw", "--arch", "relu-tt", "--inputs", 4, "--features", 2, "--widths", 2,
                         "--output", tmp_path / "d.png")
     assert code == 0 and "product-pooling counterpart" in out
+
+
+def test_a_match_over_the_checker_work_bound_is_malformed_before_any_forward_pass(monkeypatch):
+    import json
+    from pathlib import Path
+
+    from tnverify.checker.families import rectifier as CR
+
+    d = json.loads(Path(__file__).parent / "certs" / "valid" / "relu_match_n4_m3_inputs_1_2.json".read_text())
+    assert check(d).ok
+    monkeypatch.setattr(CR, "MAX_MATCH_WORK", 1000)
+    v = check(d)
+    assert v.status == "MALFORMED" and "operations" in v.message

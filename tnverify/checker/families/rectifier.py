@@ -38,8 +38,8 @@ FAMILIES = ("relu-cp", "relu-ht", "relu-tt")
 _KEYS = {"type", "family", "inputs", "activation", "pooling", "widths", "biases", "shared", "templates", "tree",
          "entries"}
 MAX_INPUTS, MAX_TEMPLATES, MAX_DIM = 64, 64, 64
-#: Most template sequences (M^N) that ``relu-shallow-match`` evaluates.
-MAX_MATCH_SEQUENCES = 1 << 16
+#: Most template sequences (M^N) that ``relu-shallow-match`` evaluates, and most operations it may spend.
+MAX_MATCH_SEQUENCES, MAX_MATCH_WORK = 1 << 16, 200_000_000
 _ZERO = 0  # the key of a value that is identically zero near the point
 
 
@@ -491,6 +491,21 @@ def relu_shallow_match(step: dict, ctx) -> list:
         raise Malformed("step.inputs: expected a nonempty subset of the inputs")
     if M ** N > MAX_MATCH_SEQUENCES:
         raise Malformed(f"step: a match evaluates all M^N = {M ** N} sequences; at most {MAX_MATCH_SEQUENCES}")
+    nodes = []
+
+    def walk(t):
+        if not isinstance(t, int):
+            nodes.append(len(_leaves(t)))
+            walk(t[0])
+            walk(t[1])
+
+    walk(F["tree"])
+    wide = max(F["w"])
+    work = (sum(M ** k for k in nodes) * (wide * wide + 4 * wide) + N * M * F["D"] * wide
+            + N * Z * M * Q["D"] + M ** N * Z + M ** len(S) * Z * len(S))
+    if work > MAX_MATCH_WORK:
+        raise Malformed(f"step: a match of {_describe(F)} with {Z} shallow channels needs about {work:.1e} "
+                        f"operations; at most {MAX_MATCH_WORK:.0e}")
     p = prime(field(step, "modulus", "step"), "step.modulus")
     n = M ** len(S)
     cols = int_list(field(step, "columns", "step"), "step.columns", 0, Z - 1)
