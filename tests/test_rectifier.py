@@ -339,7 +339,7 @@ def test_a_match_over_the_checker_work_bound_is_malformed_before_any_forward_pas
 
     from tnverify.checker.families import rectifier as CR
 
-    d = json.loads(Path(__file__).parent / "certs" / "valid" / "relu_match_n4_m3_inputs_1_2.json".read_text())
+    d = json.loads((Path(__file__).parent / "certs" / "valid" / "relu_match_n4_m3_inputs_1_2.json").read_text())
     assert check(d).ok
     monkeypatch.setattr(CR, "MAX_MATCH_WORK", 1000)
     v = check(d)
