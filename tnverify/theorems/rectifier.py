@@ -138,7 +138,7 @@ def relu_deep_vs_shallow(family: Family = "relu-ht", inputs: int = 8, features: 
 )
 def relu_depth_not_complete(inputs: int = 8, features: int = 3, widths: int | list[int] = 3,
                             tree: str | list | None = None, partition: str | list[int] = "interleaved",
-                            match_inputs: list[int] = (0,), seed: int = 0, max_block: int = MAX_BLOCK) -> Outcome:
+                            match_inputs: int | list[int] = 0, seed: int = 0, max_block: int = MAX_BLOCK) -> Outcome:
     """Two open sets of one deep ReLU/max network: one needs many shallow channels, one needs few.
 
     Parameters
@@ -147,7 +147,7 @@ def relu_depth_not_complete(inputs: int = 8, features: int = 3, widths: int | li
         templates, no biases, unshared weights).
     partition : str or list of int
         The row side I of the depth-efficiency half (``relu-deep-vs-shallow``).
-    match_inputs : list of int
+    match_inputs : int or list of int
         The inputs S that the matched network reads (the other leaves are dead on the second
         open set).
 

@@ -368,7 +368,7 @@ def shallow_match(a: RectArch, inputs, seed: int = 0, prefix: str = "", cert: Ce
     from tnverify.errors import InputError
     from tnverify.networks.rectifier import forward, rect_spec
 
-    S = sorted(set(int(i) for i in inputs))
+    S = sorted(set(int(i) for i in ([inputs] if isinstance(inputs, int) else inputs)))
     if a.family != "relu-ht" or a.activation != "relu" or a.pooling != "max" or a.shared:
         raise InputError(f"a shallow match needs an unshared relu-ht network with ReLU and max pooling, got "
                          f"{a.describe()}")
