@@ -187,6 +187,26 @@ def test_effective_ranks_step_cannot_be_bent():
     assert v.status == "NOT VERIFIED" and "already" in v.message
 
 
+def test_a_lower_bound_too_large_to_compute_comes_from_the_effective_ranks():
+    """Ranks 100 on 64 x 64: the layer's own Jacobian is over the budget, the effective ranks' (16, 16) is not.
+    Their image is the same set, so the dimension 4096 is proved (and the step is needed: without it, unknown)."""
+    res = L.layer_dimension(L.make_layer("tt", (4, 4, 4), (4, 4, 4), (100, 100)))
+    assert res.status == "proved" and (res.lower, res.upper) == (4096, 4096) and res.verdict == "VERIFIED"
+    assert res.lower_source.startswith("effective ranks")
+    d = res.certificate.to_dict()
+    step = next(s for s in d["steps"] if s["rule"] == "dim-at-least-from-effective-ranks")
+    step["rank"] = 4097  # more than the effective network's certificate derives
+    assert check(d).status == "NOT VERIFIED"
+    d = res.certificate.to_dict()
+    d["steps"] = [s for s in d["steps"] if s["rule"] != "dim-at-least-from-effective-ranks"]
+    assert check(d).status == "NOT VERIFIED"
+    full = L.layer_dimension(L.make_layer("tt", (2, 2, 2, 2), (1, 2, 2, 1), (2, 3, 2))).certificate.to_dict()
+    spec = next(s["variety"] for s in full["steps"] if s["rule"] == "dim-at-most")
+    full["steps"].append({"id": "x", "rule": "dim-at-least-from-effective-ranks", "variety": spec, "rank": 1})
+    v = check(full)
+    assert v.status == "NOT VERIFIED" and "already" in v.message
+
+
 @pytest.mark.parametrize("fmt", ["tt", "tucker", "tr", "ht"])
 @pytest.mark.parametrize("seed", range(6))
 def test_checker_bond_shrinking_agrees_with_the_prover(fmt, seed):

@@ -22,10 +22,26 @@ from tnverify.errors import InputError
 from tnverify.files import write_text_atomic
 from tnverify.numbers import enc, no_int_digit_limit
 
-__all__ = ["Certificate", "matrix_object", "tensor_object", "write"]
+__all__ = ["Certificate", "matrix_object", "tensor_object", "write", "dumps", "without_floats"]
 
 FORMAT = "tnverify-certificate"
 VERSION = 1
+
+
+def without_floats(x):
+    """``x`` with every float written as its shortest decimal text (``0.3`` -> ``"0.3"``), recursively.
+
+    For the descriptive parts of a certificate (``claim``, ``meta``): the checker refuses JSON
+    floats anywhere, so a claim that records a float parameter (a learning rate, an observed
+    fraction) records its text.
+    """
+    if isinstance(x, float):
+        return repr(x)
+    if isinstance(x, dict):
+        return {k: without_floats(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [without_floats(v) for v in x]
+    return x
 
 
 def _small_ints(A: np.ndarray) -> bool:
@@ -85,17 +101,25 @@ class Certificate:
         return {
             "format": FORMAT,
             "version": VERSION,
-            "claim": self.claim,
+            "claim": without_floats(self.claim),
             "objects": self.objects,
             "steps": self.steps,
             "conclusion": self.conclusion,
-            "meta": {"tool": "tnverify", "tool_version": __version__, **self.meta},
+            "meta": without_floats({"tool": "tnverify", "tool_version": __version__, **self.meta}),
         }
 
     def to_json(self, indent: int | None = None) -> str:
         """:meth:`to_dict` as JSON text (integers of any length; numbers already encoded by ``enc``)."""
         with no_int_digit_limit():
             return json.dumps(self.to_dict(), indent=indent)
+
+
+def dumps(cert: "Certificate | dict") -> str:
+    """The JSON text of a certificate, exactly as :func:`write` writes it and ``tnverify check`` reads it."""
+    if isinstance(cert, Certificate):
+        return cert.to_json()
+    with no_int_digit_limit():
+        return json.dumps(cert)
 
 
 def write(cert: "Certificate | dict", path) -> Path:
@@ -106,10 +130,5 @@ def write(cert: "Certificate | dict", path) -> Path:
     """
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(cert, Certificate):
-        text = cert.to_json()
-    else:
-        with no_int_digit_limit():
-            text = json.dumps(cert)
-    write_text_atomic(p, text)
+    write_text_atomic(p, dumps(cert))
     return p

@@ -18,6 +18,7 @@ turns user errors into one line.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -64,7 +65,15 @@ OUTPUT_OPTIONS = ("cert", "output", "plot")
 
 
 def _prepare_outputs(args) -> None:
-    """Before any work: an output option must not name a directory; missing parents are made."""
+    """Before any work: an output option must not name a directory or one of the command's input files
+    (``rank v.npy --cert v.npy`` would replace the matrix by its certificate); missing parents are made."""
+    inputs = []
+    for name, value in vars(args).items():
+        if name in OUTPUT_OPTIONS:
+            continue
+        for v in (value if isinstance(value, list) else [value]):
+            if isinstance(v, str) and os.path.isfile(v):
+                inputs.append((name, v))
     for name in OUTPUT_OPTIONS:
         value = getattr(args, name, None)
         if not isinstance(value, str):
@@ -72,6 +81,12 @@ def _prepare_outputs(args) -> None:
         path = Path(value)
         if path.is_dir():
             raise InputError(f"expected a file name for --{name}, got the directory {value!r}")
+        if path.exists():
+            for src, v in inputs:
+                if os.path.samefile(path, v):
+                    raise InputError(f"expected --{name} to name a new file, got {value!r}, which is the input "
+                                     f"{'FILE' if src == 'file' else '--' + src.replace('_', '-')}: it would be "
+                                     "overwritten")
         path.parent.mkdir(parents=True, exist_ok=True)
 
 

@@ -12,7 +12,7 @@ import sys
 from tnverify.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK
 from tnverify.messages import MAX_LINE, clip_lines, compact, one_line
 
-__all__ = ["emit", "status_exit", "fail", "warn", "say"]
+__all__ = ["emit", "status_exit", "fail", "warn", "say", "certified"]
 
 _ERROR = "tnverify: error: "
 _WARNING = "tnverify: warning: "
@@ -49,3 +49,34 @@ def fail(as_json: bool, message: str, code: int) -> int:
 def warn(message: str) -> None:
     """One warning line on stderr (``tnverify: warning: ...``); stdout, and so ``--json``, is untouched."""
     print(f"{_WARNING}{one_line(message, MAX_LINE - len(_WARNING))}", file=sys.stderr)
+
+
+def certified(args, out: dict, status: str, cert, key: str = "status") -> tuple[str, str]:
+    """The status to report, and the checker's line for the text: ``proved`` means the checker accepted.
+
+    A ``proved`` or ``refuted`` result stands only when the independent checker VERIFIED ``cert``
+    (its JSON text, exactly what ``--cert`` writes and ``tnverify check`` reads). Otherwise it
+    is reported as ``unknown``, with the checker's verdict and message. With ``--no-check`` the
+    checker is not run: the status is the prover's and the line says so. Sets ``out[key]`` and
+    ``out["checker"]`` (``VERIFIED``, ``NOT VERIFIED``, ``MALFORMED``, ``not run`` or None when
+    there was nothing to confirm).
+    """
+    out[key] = status
+    if status not in ("proved", "refuted"):
+        out["checker"] = None
+        return status, ""
+    if getattr(args, "no_check", False):
+        out["checker"] = "not run"
+        return status, "\n  checker: not run (--no-check: the status is the prover's)"
+    if cert is None:
+        out.update({key: "unknown", "checker": None})
+        return "unknown", f"\n  checker: no certificate, so reported unknown (the prover said {status})"
+    from tnverify.certificate import dumps
+    from tnverify.checker import check
+
+    v = check(dumps(cert))
+    out["checker"] = v.status
+    if v.ok:
+        return status, "\n  checker: VERIFIED"
+    out.update({key: "unknown", "checker_message": v.message})
+    return "unknown", f"\n  checker: {v.status}: {v.message} (so reported unknown; the prover said {status})"

@@ -251,6 +251,13 @@ def figure(text: str) -> str:
     return text
 
 
+def table(text: str) -> str:
+    """A CSV file name: anything but a figure's suffix (the figure has its own option, ``--plot``)."""
+    if os.path.splitext(text)[1].lower() in FIGURE_SUFFIXES:
+        raise argparse.ArgumentTypeError(f"expected a CSV file name (the figure goes to --plot), got {text!r}")
+    return text
+
+
 def npz(text: str) -> str:
     """A ``.npz`` file name (numpy would otherwise append ``.npz`` silently)."""
     if not text.lower().endswith(".npz"):
@@ -342,6 +349,11 @@ def add_seed(p, what: str = "the random choices") -> None:
 def add_cert(p, what: str = "write the certificate to this JSON file") -> None:
     """``--cert FILE``: the certificate the independent checker verifies."""
     p.add_argument("--cert", metavar="FILE", help=what)
+
+
+def add_no_check(p) -> None:
+    """``--no-check``: skip the independent checker (a proved status is then the prover's, and says so)."""
+    p.add_argument("--no-check", action="store_true", help="skip the checker (status is then the prover's)")
 
 
 def add_output(p, what: str, type=None, required: bool = False, default=None) -> None:

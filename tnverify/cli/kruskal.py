@@ -18,14 +18,14 @@ def _write_cert(args, cert, claim: dict, out: dict) -> None:
     from tnverify import certificate as C
 
     if args.cert and cert is not None:
-        cert.claim.update(claim)
+        cert.claim.update(claim)  # descriptive only: the checker has already seen the certificate
         C.write(cert, args.cert)
         out["certificate"] = str(args.cert)
 
 
 # ------------------------------------------------------------------ kruskal
 def _cmd_kruskal(args) -> int:
-    from tnverify.cli._output import emit, status_exit
+    from tnverify.cli._output import certified, emit, status_exit
     from tnverify.exact.io import load_array
     from tnverify.theory.kruskal import generic_kruskal_rank, kruskal_certificate, kruskal_rank
 
@@ -55,12 +55,15 @@ def _cmd_kruskal(args) -> int:
                            jobs=args.jobs, scheduler=args.scheduler)
         what = f"{args.file} ({A.shape[0]} x {A.shape[1]}) over {res.field}"
     out = res.to_dict()
-    if args.cert:
+    cert = None
+    if args.cert or res.status == "proved":
         cert = kruskal_certificate(res, A)
         if args.shape is not None:
             cert.meta["generic"] = f"the point is a random {A.shape[0]} x {A.shape[1]} matrix; k >= lower is open"
-        _write_cert(args, cert, {"statement": f"Kruskal rank of {what}", "status": res.status}, out)
-    if res.status == "proved":
+        cert.claim.update({"statement": f"Kruskal rank of {what}", "status": res.status})
+    status, checked = certified(args, out, res.status, cert)
+    _write_cert(args, cert, {}, out)
+    if status == "proved":
         text = f"Kruskal rank of {what} = {res.k_rank} (proved)"
     else:
         text = f"Kruskal rank of {what} in [{res.lower}, {res.upper}] (unknown: {res.reason})"
@@ -70,13 +73,13 @@ def _cmd_kruskal(args) -> int:
     else:
         text += f"\n  upper: {res.upper} (shape)"
     text += f"\n  {res.n_checked} subsets checked, {res.seconds:.3f} s"
-    emit(args, out, text)
-    return status_exit(res.status)
+    emit(args, out, text + checked)
+    return status_exit(status)
 
 
 # ------------------------------------------------------------------ unique
 def _cmd_unique(args) -> int:
-    from tnverify.cli._output import emit, status_exit
+    from tnverify.cli._output import certified, emit, status_exit
     from tnverify.exact.io import load_array
     from tnverify.theory.uniqueness import factors_uniqueness, generic_uniqueness, exact_jennrich
 
@@ -114,14 +117,17 @@ def _cmd_unique(args) -> int:
                                                              for F in jr.factors]})
         what = f"the tensor {args.tensor} (Jennrich: exact rank-{jr.rank} decomposition over Q)"
     out = res.to_dict()
-    _write_cert(args, res.certificate, {"statement": f"uniqueness of {what}", "status": res.status}, out)
-    text = f"{what}:\n{res.text()}"
+    if res.certificate is not None:
+        res.certificate.claim.update({"statement": f"uniqueness of {what}", "status": res.status})
+    status, checked = certified(args, out, res.status, res.certificate)
+    _write_cert(args, res.certificate, {}, out)
+    text = f"{what}:\n{res.text()}" + checked
     if out.get("criterion"):
         text += f"\n  decided by: {out['criterion']}"
     if args.explain:
         text += _explain(args, out)
     emit(args, out, text)
-    return status_exit(res.status)
+    return status_exit(status)
 
 
 def _explain(args, out: dict) -> str:
@@ -141,7 +147,7 @@ def _explain(args, out: dict) -> str:
 
 # ------------------------------------------------------------------ identifiable
 def _cmd_identifiable(args) -> int:
-    from tnverify.cli._output import emit, status_exit
+    from tnverify.cli._output import certified, emit, status_exit
     from tnverify.exact.io import load_array
     from tnverify.theory.uniqueness import pnn_identifiability
 
@@ -161,14 +167,17 @@ def _cmd_identifiable(args) -> int:
     res = pnn_identifiability(n, m, args.degree, o, seed=args.seed, W=W, V=V)
     out = res.to_dict()
     what = f"2-layer polynomial network widths {widths}, degree {args.degree}"
-    _write_cert(args, res.certificate, {"statement": f"identifiability of the {what}", "status": res.status}, out)
+    if res.certificate is not None:
+        res.certificate.claim.update({"statement": f"identifiability of the {what}", "status": res.status})
+    status, checked = certified(args, out, res.status, res.certificate)
+    _write_cert(args, res.certificate, {}, out)
     held = [c.name for c in res.conditions if c.held]
-    out["criterion"] = held[-1] if held and res.status != "unknown" else None
-    text = f"{what}:\n{res.text()}" + (f"\n  decided by: {out['criterion']}" if out["criterion"] else "")
+    out["criterion"] = held[-1] if held and status != "unknown" else None
+    text = f"{what}:\n{res.text()}" + checked + (f"\n  decided by: {out['criterion']}" if out["criterion"] else "")
     if args.explain:
         text += _pnn_explain(n, o, args.degree, out)
     emit(args, out, text)
-    return status_exit(res.status)
+    return status_exit(status)
 
 
 def _pnn_explain(n: int, o: int, d: int, out: dict) -> str:
@@ -194,19 +203,22 @@ def _pnn_explain(n: int, o: int, d: int, out: dict) -> str:
 
 
 def _deep(args, widths) -> int:
-    from tnverify.cli._output import emit
+    from tnverify.cli._output import certified, emit
     from tnverify.theory.terracini import deep_identifiability
 
     d = deep_identifiability(widths, args.degree, args.seed)
     cert = d.pop("certificate_obj", None)
     ident = d.get("identifiable")
-    status = d.get("identifiability_status", "unknown")
-    _write_cert(args, cert, {"statement": f"local identifiability of the polynomial network {widths}",
-                             "status": status}, d)
+    if cert is not None:
+        cert.claim.update({"statement": f"local identifiability of the polynomial network {widths}",
+                           "status": d.get("identifiability_status", "unknown")})
+    status, checked = certified(args, d, d.get("identifiability_status", "unknown"), cert,
+                                key="identifiability_status")
+    _write_cert(args, cert, {}, d)
     verdict = {True: "locally identifiable", False: "NOT identifiable (positive-dimensional fibres)",
-               None: "unknown"}[ident]
+               None: "unknown"}[ident if status != "unknown" else None]
     emit(args, d, f"deep polynomial network widths {widths}, degree {args.degree}: {verdict} ({status}) "
-                  f"-- {d.get('notion', '')} [tnverify.theory.terracini]")
+                  f"-- {d.get('notion', '')} [tnverify.theory.terracini]" + checked)
     return 0 if status == "proved" else 3
 
 
@@ -223,6 +235,7 @@ def register(sub, common) -> None:
     p.add_argument("--timeout", type=cli_args.positive_real, help="time budget in seconds")
     cli_args.add_seed(p, "the primes / random point")
     cli_args.add_cert(p)
+    cli_args.add_no_check(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--jobs", type=cli_args.positive, default=1, help="local processes for enumeration chunks (for clusters, "
                    "see --scheduler; one process already uses every core)")
@@ -241,6 +254,7 @@ def register(sub, common) -> None:
     p.add_argument("--max-subsets", type=cli_args.positive, help="budget of each Kruskal enumeration")
     cli_args.add_seed(p, "the primes / random point")
     cli_args.add_cert(p)
+    cli_args.add_no_check(p)
     p.add_argument("--allow-pickle", action="store_true", help="accept object .npy files (pickle can run code)")
     p.set_defaults(func=_cmd_unique)
 
@@ -254,5 +268,6 @@ def register(sub, common) -> None:
     p.add_argument("--explain", action="store_true", help="add a table of the widths each criterion covers")
     cli_args.add_seed(p, "the random point and prime")
     cli_args.add_cert(p)
+    cli_args.add_no_check(p)
     p.add_argument("--allow-pickle", action="store_true", help="accept object .npy files (pickle can run code)")
     p.set_defaults(func=_cmd_identifiable)

@@ -170,7 +170,7 @@ def register(sub, common) -> None:
                    help="cp: R; tucker: d ranks; tt: d-1; tr: d; ht: 1 (one value = every bond)")
     p.add_argument("--sweep", type=cli_args.int_list, metavar="R1,R2,...",
                    help="run every uniform rank listed; write -o FILE.csv and --plot FILE.png")
-    cli_args.add_output(p, "the CSV of --sweep")
+    cli_args.add_output(p, "the CSV of --sweep", type=cli_args.table)
     p.add_argument("--plot", type=cli_args.figure, metavar="FIGURE", help="the figure of --sweep (.png, .pdf, .svg)")
     cli_args.add_seed(p, "the random points and primes")
     cli_args.add_cert(p)

@@ -221,7 +221,7 @@ def register(sub, common) -> None:
                    help="numba (default) or the same descent in vectorised numpy")
     p.add_argument("--sweep-scales", type=_reals, default=None, metavar="S1,S2,...",
                    help="one run per initialization scale: the bias fading as the scale grows")
-    cli_args.add_output(p, "CSV: the norms and errors per recorded iteration (or the sweep's rows)")
+    cli_args.add_output(p, "CSV: the norms and errors per recorded iteration (or the sweep's rows)", type=cli_args.table)
     p.add_argument("--plot", type=cli_args.figure, metavar="FIGURE",
                    help="figure: component norms and errors against iterations (or the sweep)")
     cli_args.add_cert(p)

@@ -577,7 +577,7 @@ def register(sub, common) -> None:
     cli_args.add_seed(p, "the random point, test matrices and prime")
     p.add_argument("--attempts", type=cli_args.positive, default=3, help="fresh seeds tried before reporting unknown")
     cli_args.add_cert(p)
-    p.add_argument("--no-check", action="store_true", help="skip the checker (status is then the prover's)")
+    cli_args.add_no_check(p)
     p.set_defaults(func=_cmd_separation)
 
     p = sub.add_parser("compare", parents=[common], help="separation: what a shallow network needs to match a deep one")
@@ -587,7 +587,7 @@ def register(sub, common) -> None:
     cli_args.add_seed(p, "the random point, test matrices and prime")
     p.add_argument("--attempts", type=cli_args.positive, default=3, help="fresh seeds tried before reporting unknown")
     cli_args.add_cert(p)
-    p.add_argument("--no-check", action="store_true", help="skip the checker (status is then the prover's)")
+    cli_args.add_no_check(p)
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("sweep", parents=[common], help="proved separation ranks over a parameter: CSV + PNG (--arch defaults to convac)")
@@ -597,7 +597,7 @@ def register(sub, common) -> None:
     p.add_argument("--shallow", default="cp", help="shallow architecture plotted against --arch")
     p.add_argument("--shallow-width", type=cli_args.integer, default=16, help="its width (Z for cp)")
     cli_args.add_seed(p, "the random points, test matrices and primes")
-    cli_args.add_output(p, "CSV file", required=True)
+    cli_args.add_output(p, "CSV file", type=cli_args.table, required=True)
     p.add_argument("--plot", type=cli_args.figure, metavar="FIGURE", help="PNG, PDF or SVG file (default: the CSV name with .png)")
     p.add_argument("--jobs", type=cli_args.positive, default=1, help="local worker processes for the points")
     p.add_argument("--scheduler", help="Dask scheduler address for the points, e.g. tcp://127.0.0.1:8786")

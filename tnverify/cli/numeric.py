@@ -81,7 +81,7 @@ def _cmd_decompose(args) -> int:
     import numpy as np
 
     from tnverify import numeric
-    from tnverify.cli._output import emit, status_exit
+    from tnverify.cli._output import certified, emit, status_exit
 
     if args.cert and not args.prove:
         raise InputError("--cert writes the certificate of --prove; add --prove")
@@ -128,17 +128,17 @@ def _cmd_decompose(args) -> int:
             F[0] = F[0] * cp.weights
             given = rational_cp(T, F)
         res = cp_rank_bounds(T, factors=given, seed=args.seed, max_rank=R)
-        if res.status == "proved" and res.rank == R:
-            status = "proved"
         out["proof"] = res.to_dict()
+        if res.certificate is not None:
+            res.certificate.claim.update({"statement": f"CP rank bounds of {args.file}", "seed": args.seed})
+        proof_status, checked = certified(args, out["proof"], res.status, res.certificate)
+        if proof_status == "proved" and res.rank == R:
+            status = "proved"
         if args.cert:
             from tnverify import certificate as C
-            from tnverify.checker import check
 
-            res.certificate.claim.update({"statement": f"CP rank bounds of {args.file}", "seed": args.seed})
             C.write(res.certificate, args.cert)
             out["certificate"] = str(args.cert)
-            out["verdict"] = check(res.certificate.to_dict()).status
     out["status"] = status
     if args.output:
         with atomic_path(args.output) as tmp, open(tmp, "wb") as fh:
@@ -147,12 +147,12 @@ def _cmd_decompose(args) -> int:
     out["seconds"] = round(time.perf_counter() - t0, 4)
     change = "" if out.get("error_change") is None else f", last change of error {out['error_change']:.3e}"
     text = (f"{args.method} rank {R}: relative error {out['relative_error']:.3e}, {out['iterations']} iterations "
-            f"({out['convergence']}{change}) -- {status}")
+            f"({out['convergence']}{change}) -- numerical")
     if "proof" in out:
         p = out["proof"]
         text += (f"\n  exact CP rank over Q/R/C: {p['rank']} (proved)" if p["status"] == "proved"
                  else f"\n  exact CP rank in [{p['lower']}, {p['upper']}] (unknown)")
-        text += f"\n  lower: {p['lower_method']}\n  upper: {p['upper_method'] or 'none'}"
+        text += f"\n  lower: {p['lower_method']}\n  upper: {p['upper_method'] or 'none'}{checked}"
     if args.output:
         text += f"\n  wrote {args.output}"
     emit(args, out, text)
@@ -392,6 +392,7 @@ def register(sub, common) -> None:
     p.add_argument("--prove", action="store_true",
                    help="prove the exact CP rank (rationalised factors + flattening lower bound)")
     cli_args.add_cert(p, "with --prove: write the certificate to this JSON file")
+    cli_args.add_no_check(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_decompose)
 
@@ -413,7 +414,7 @@ def register(sub, common) -> None:
     p.add_argument("--sweep", type=cli_args.int_list, help="comma-separated sample sizes, e.g. 1000,3000,10000")
     p.add_argument("--repeats", type=cli_args.positive, default=1,
                    help="with --sweep: runs per sample size (independent samples), all fitted (default 1)")
-    cli_args.add_output(p, "with --sweep: write the table to this CSV file")
+    cli_args.add_output(p, "with --sweep: write the table to this CSV file", type=cli_args.table)
     cli_args.alias(p, "--csv", "--output", dest="output")
     p.add_argument("--plot", type=cli_args.figure, metavar="FIGURE", help="with --sweep: write a log-log figure (.png, .pdf or .svg)")
     p.add_argument("--exact", action="store_true",

@@ -56,6 +56,7 @@ def _require_npy(path: str, partition, F) -> None:
 
 def _cmd_rank(args) -> int:
     from tnverify import certificate as C
+    from tnverify.cli._output import certified
     from tnverify.exact import parse_field, rank, reduce_mod
     from tnverify.exact.rank import rank_certificate
     from tnverify.exact.io import load_array
@@ -83,7 +84,8 @@ def _cmd_rank(args) -> int:
     seconds = time.perf_counter() - t0
     out = res.to_dict()
     out.update({"shape": list(M.shape), "tensor_shape": list(T.shape), "rows": list(rows), "seconds": round(seconds, 6)})
-    if args.cert:
+    cert = None
+    if args.cert or res.status == "proved":
         if T.ndim == 2 and rows == (0,):
             cert = rank_certificate(res, M, {"object": "M"})
         else:
@@ -91,6 +93,8 @@ def _cmd_rank(args) -> int:
             rank_certificate(res, M, {"object": "T", "rows": list(rows)}, cert)
         cert.claim.update({"statement": f"rank over {F} of the flattening rows={list(rows)} of {args.file}",
                            "status": res.status, "seed": res.seed})
+    status, checked = certified(args, out, res.status, cert)
+    if args.cert:
         C.write(cert, args.cert)
         out["certificate"] = str(args.cert)
     if res.status == "proved":
@@ -104,8 +108,10 @@ def _cmd_rank(args) -> int:
                 f"  upper: {res.upper} modulo {len(res.primes)} random {bits}-bit primes, failure probability <= "
                 f"{res.failure_probability:.3g}; proved upper bound {res.upper_proved}")
     text += f"\n  matrix {M.shape[0]} x {M.shape[1]}, {seconds:.3f} s"
-    emit(args, out, text)
-    return status_exit(res.status)
+    if status != res.status:
+        text = text.replace(f"({res.status})", "(unknown: the checker did not verify it)", 1)
+    emit(args, out, text + checked)
+    return status_exit(status)
 
 
 def _verified(args, res, extra: dict, what: str, t0: float) -> dict | None:
@@ -227,6 +233,7 @@ def register(sub, common) -> None:
     p.add_argument("--upper", default="auto", choices=["auto", "kernel", "modular", "probable"],
                    help="upper-bound witness over Q")
     cli_args.add_cert(p)
+    cli_args.add_no_check(p)
     p.add_argument("--allow-pickle", action="store_true", help="accept object .npy files (pickle can run code)")
     p.add_argument("--jobs", type=cli_args.positive, default=1, help="local processes for the ranks modulo the upper-bound primes")
     p.add_argument("--scheduler", help="Dask scheduler address for those ranks, e.g. tcp://127.0.0.1:8786")

@@ -88,39 +88,40 @@ def _ambient_below(f: dict, R: int) -> int | None:
 def _cmd_generic_rank(args) -> int:
     from tnverify.theory import terracini as G
 
-    from tnverify.cli._output import emit, status_exit
+    from tnverify.cli._output import certified, emit, status_exit
 
     r = G.generic_rank(**_format_args(args), seed=args.seed)
     out = r.to_dict()
-    out["status"] = r.status
+    status, checked = certified(args, out, r.status, r.certificate)
     _write_cert(args, r.certificate, out)
     name = "x".join(str(n) for n, _ in r.blocks) if all(d == 1 for _, d in r.blocks) else \
         ", ".join(f"S^{d}(C^{n})" for n, d in r.blocks)
-    if r.status == "proved":
+    if status == "proved":
         text = (f"generic rank of {name} over C = {r.generic_rank} (proved)\n"
                 f"  fills at R = {r.generic_rank}: Jacobian rank = ambient {r.ambient}\n"
                 f"  not at R-1: {r.lower_source}\n  expected {r.expected}"
                 + (" (defective)" if r.generic_rank != r.expected else ""))
     else:
         text = f"generic rank of {name} over C in [{r.lower}, {r.upper}] (unknown): {r.note}"
-    emit(args, out, text + f"\n  field: {G.FIELD_NOTE}")
-    return status_exit(r.status)
+    emit(args, out, text + checked + f"\n  field: {G.FIELD_NOTE}")
+    return status_exit(status)
 
 
-def _dim_text(title: str, r) -> str:
+def _dim_text(title: str, r, status: str, checked: str) -> str:
     from tnverify.theory import terracini as G
 
     d = r.to_dict()
-    head = (f"{title} = {r.lower} (proved)" if r.status == "proved"
+    head = (f"{title} = {r.lower} (proved)" if status == "proved"
             else f"{title} in [{r.lower}, {r.upper}] (unknown)")
     return (f"{head}\n  lower: Jacobian rank mod {r.prime} (Terracini)\n  upper: {r.upper} ({r.upper_source})\n"
-            f"  expected {r.expected}, ambient {r.ambient}, defective: {d['defective']}\n  field: {G.FIELD_NOTE}")
+            f"  expected {r.expected}, ambient {r.ambient}, defective: {d['defective']}{checked}\n"
+            f"  field: {G.FIELD_NOTE}")
 
 
 def _cmd_secant(args) -> int:
     from tnverify.theory import terracini as G
 
-    from tnverify.cli._output import emit, status_exit
+    from tnverify.cli._output import certified, emit, status_exit
 
     f = _format_args(args)
     R = _pos(args.rank, "--rank")
@@ -130,9 +131,10 @@ def _cmd_secant(args) -> int:
                          f"whole space from R = {N} on), got --rank {R}")
     r = G.secant_dimension(f.get("dims"), R, symmetric=f.get("symmetric"), seed=args.seed)
     out = r.to_dict()
+    status, checked = certified(args, out, r.status, r.certificate)
     _write_cert(args, r.certificate, out)
-    emit(args, out, _dim_text(f"dim sigma_{R}", r))
-    return status_exit(r.status)
+    emit(args, out, _dim_text(f"dim sigma_{R}", r, status, checked))
+    return status_exit(status)
 
 
 def _widths(args) -> list:
@@ -146,30 +148,33 @@ def _widths(args) -> list:
 def _cmd_neurovariety(args) -> int:
     from tnverify.theory import terracini as G
 
-    from tnverify.cli._output import emit, status_exit
+    from tnverify.cli._output import certified, emit, status_exit
 
     r = G.neurovariety(_widths(args), args.degree, args.seed)
     out = r.to_dict()
+    status, checked = certified(args, out, r.status, r.certificate)
     _write_cert(args, r.certificate, out)
-    emit(args, out, _dim_text(f"dim of the neurovariety {tuple(r.spec['widths'])}, t^{args.degree}", r))
-    return status_exit(r.status)
+    emit(args, out, _dim_text(f"dim of the neurovariety {tuple(r.spec['widths'])}, t^{args.degree}", r, status,
+                              checked))
+    return status_exit(status)
 
 
 def _cmd_identifiable(args) -> int:
     from tnverify.theory import terracini as G
 
-    from tnverify.cli._output import emit, status_exit
+    from tnverify.cli._output import certified, emit, status_exit
 
     d = G.deep_identifiability(_widths(args), args.degree, args.seed)
     cert = d.pop("certificate_obj")
+    status, checked = certified(args, d, d["identifiability_status"], cert, key="identifiability_status")
     _write_cert(args, cert, d)
     verdict = {True: "locally identifiable", False: "NOT identifiable (positive-dimensional fibres)",
-               None: "unknown"}[d["identifiable"]]
-    text = (f"widths {tuple(d['spec']['widths'])}, t^{args.degree}: {verdict} ({d['identifiability_status']})\n"
+               None: "unknown"}[d["identifiable"] if status != "unknown" else None]
+    text = (f"widths {tuple(d['spec']['widths'])}, t^{args.degree}: {verdict} ({status})\n"
             f"  dim in [{d['lower']}, {d['upper']}] vs parameters - rescalings = {d['params_minus_symmetry']}\n"
-            f"  notion: {d['notion']}")
+            f"  notion: {d['notion']}{checked}")
     emit(args, d, text)
-    return status_exit(d["identifiability_status"])
+    return status_exit(status)
 
 
 def _require_table(n_min: int, n_max: int, d_min: int, d_max: int, max_ambient: int) -> None:
@@ -196,7 +201,7 @@ def _require_table(n_min: int, n_max: int, d_min: int, d_max: int, max_ambient: 
 def _cmd_ah_table(args) -> int:
     from tnverify.theory import terracini as G
 
-    from tnverify.cli._output import emit
+    from tnverify.cli._output import certified, emit
 
     rows, lines = [], [f"{'n':>3} {'d':>3} {'expected':>9} {'generic':>8} {'status':>8}  note"]
     exceptions = {(3, 4), (4, 4), (5, 4), (5, 3)}
@@ -213,6 +218,9 @@ def _cmd_ah_table(args) -> int:
             if math.comb(n + d - 1, d) > args.max_ambient:
                 break
             r = G.generic_rank(symmetric=(n, d), seed=args.seed)
+            status, _ = certified(args, {}, r.status, r.certificate)  # each proved row is checked
+            if status != r.status:
+                r.status, r.generic_rank = status, None
             exc = r.generic_rank != r.expected if r.generic_rank is not None else None
             ah = (d == 2 and n >= 3) or (n, d) in exceptions
             note = ("EXCEPTION" if exc else "") + ("" if exc in (None, ah) else " (disagrees with AH!)")
@@ -221,7 +229,9 @@ def _cmd_ah_table(args) -> int:
             rows.append({"n": n, "d": d, "expected": r.expected, "generic_rank": r.generic_rank,
                          "status": r.status, "exception": exc, "ah_exception": ah})
             lines.append(f"{n:>3} {d:>3} {r.expected:>9} {str(r.generic_rank):>8} {r.status:>8}  {note}")
-    emit(args, {"rows": rows, "field": G.FIELD_NOTE}, "\n".join(lines) + f"\nfield: {G.FIELD_NOTE}")
+    note = "checker: not run (--no-check)" if args.no_check else "checker: every proved row VERIFIED"
+    emit(args, {"rows": rows, "field": G.FIELD_NOTE, "checker": "not run" if args.no_check else "VERIFIED"},
+         "\n".join(lines) + f"\nfield: {G.FIELD_NOTE}\n{note}")
     return 0
 
 
@@ -280,6 +290,7 @@ def register(sub, common) -> None:
         p.add_argument("--degree", type=cli_args.integer, help=argparse.SUPPRESS)
         cli_args.add_seed(p, "the random point and prime")
         cli_args.add_cert(p)
+        cli_args.add_no_check(p)
 
     p = sub.add_parser("generic-rank", parents=[common], help="generic rank over C of a tensor format (proved)")
     fmt_args(p)
@@ -299,6 +310,7 @@ def register(sub, common) -> None:
         p.add_argument("--degree", type=cli_args.integer, required=True, help="activation degree r (s(t) = t^r)")
         cli_args.add_seed(p, "the random point and prime")
         cli_args.add_cert(p)
+        cli_args.add_no_check(p)
         p.set_defaults(func=fn)
 
     p = sub.add_parser("ah-table", parents=[common], help="Alexander-Hirschowitz table of generic Waring ranks")
@@ -308,6 +320,7 @@ def register(sub, common) -> None:
     p.add_argument("--d-max", type=cli_args.integer, default=5)
     p.add_argument("--max-ambient", type=cli_args.positive, default=2000, help="skip (n, d) with a larger space of forms")
     cli_args.add_seed(p, "the random points and primes")
+    cli_args.add_no_check(p)
     p.set_defaults(func=_cmd_ah_table)
 
     p = sub.add_parser("neuro-plot", parents=[common], help="plot neurovariety dimension against activation degree")

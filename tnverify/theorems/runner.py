@@ -94,12 +94,12 @@ def run_instance(path, emit_dir=None, cert_path=None) -> InstanceResult:
         cert = out.certificate.to_dict() if isinstance(out.certificate, C.Certificate) else out.certificate
         claim = cert.setdefault("claim", {})
         claim.update({"statement": inst.statement, "source": inst.source, "theorem": inst.theorem,
-                      "status": out.status, "params": _jsonable(inst.params)})
+                      "status": out.status, "params": C.without_floats(_jsonable(inst.params)),
+                      "values": C.without_floats(values)})
         claim.setdefault("notion", out.notion)
         claim.setdefault("field", out.field)
-        v = check(cert)
+        v = check(C.dumps(cert))  # the text that is written: the verdict is the one `tnverify check` gives
         verdict = v.status
-        claim["values"] = values
         claim["verdict"] = v.status
         if emit_dir is not None or cert_path is not None:
             dest = Path(cert_path) if cert_path else Path(emit_dir) / f"{inst.id.replace('/', '__')}.json"

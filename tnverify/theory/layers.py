@@ -560,8 +560,8 @@ def layer_dimension(layer: Layer, seed: int = 0, *, verify: bool = True) -> Laye
         res.effective = {"ranks": b, "params": P_e, "lower": e["lower"], "upper": e["upper"], "status": e_status,
                          "closed_form": P_e - sum(x * x for x in b.values()) if layer.format != "tr" else None,
                          "notes": e_notes}
-        if e["certificate"] is not None and e["upper"] is not None and e["upper"] < res.upper:
-            _upper_from_effective(res, spec, e["upper"], b)
+        if e["certificate"] is not None:
+            _bounds_from_effective(res, spec, e, b)
     if verify:
         res.verdict = _verify(res.certificate)
         if res.verdict != "VERIFIED":
@@ -571,20 +571,32 @@ def layer_dimension(layer: Layer, seed: int = 0, *, verify: bool = True) -> Laye
     return res
 
 
-def _upper_from_effective(res: LayerResult, spec: dict, upper: int, ranks: dict) -> None:
-    """The effective ranks' proved upper bound is this layer's: both parametrisations have one image.
+def _bounds_from_effective(res: LayerResult, spec: dict, e: dict, ranks: dict) -> None:
+    """The effective ranks' proved bounds are this layer's: both parametrisations have one image.
 
-    Adds the checker step ``dim-at-most`` (method ``effective-ranks``: the checker shrinks the
-    bonds itself and requires the effective network's bound, which the merged certificate
-    derives), and the ``dimension`` step when the Jacobian lower bound meets it.
+    A better upper bound adds the checker step ``dim-at-most`` (method ``effective-ranks``: the
+    checker shrinks the bonds itself and requires the effective network's bound, which the
+    merged certificate derives); a better lower bound the step
+    ``dim-at-least-from-effective-ranks`` (the smaller bonds embed by zero padding, so the
+    effective network's image lies in this one's). When the bounds then meet, the ``dimension``
+    step proves the dimension.
     """
     cert = res.certificate
-    cert.add_step("dim-at-most", id="effective-ranks", variety=spec, method="effective-ranks", rank=upper)
-    cert.conclude("dim-at-most", {"variety": spec}, upper)
-    res.upper, res.upper_source = upper, f"effective ranks {list(ranks.values())} (the same set)"
-    if res.lower is not None and res.lower == upper:
-        cert.add_step("dimension", id="dim-effective", variety=spec, rank=upper)
-        cert.conclude("dim", {"variety": spec}, upper)
+    same = f"effective ranks {list(ranks.values())} (the same set)"
+    if e["lower"] is not None and (res.lower is None or e["lower"] > res.lower):
+        cert.add_step("dim-at-least-from-effective-ranks", id="effective-ranks-lower", variety=spec, rank=e["lower"])
+        res.lower, res.lower_source = e["lower"], same
+    if e["upper"] is not None and e["upper"] < res.upper:
+        cert.add_step("dim-at-most", id="effective-ranks", variety=spec, method="effective-ranks", rank=e["upper"])
+        cert.conclude("dim-at-most", {"variety": spec}, e["upper"])
+        res.upper, res.upper_source = e["upper"], same
+    if res.status != "proved" and res.lower is not None and res.lower == res.upper:
+        if not any(st["rule"] == "dim-at-most" and st.get("variety") == spec for st in cert.steps):
+            if res.upper != J.ambient_dim(spec):
+                return  # no step of this certificate derives the upper bound
+            cert.add_step("dim-at-most", id="ambient-upper", variety=spec, method="ambient", rank=res.upper)
+        cert.add_step("dimension", id="dim-effective", variety=spec, rank=res.upper)
+        cert.conclude("dim", {"variety": spec}, res.upper)
         res.status = "proved"
 
 

@@ -518,6 +518,27 @@ def _partial_tensor(ctx, name, v, where):
     return shape, flat, strides
 
 
+@rule("dim-at-least-from-effective-ranks")
+def dim_at_least_from_effective_ranks(step: dict, ctx) -> list:
+    """``dim-at-least-from-effective-ranks``: a lower bound of the network with its bonds shrunk is this one's.
+
+    Step ``{variety, rank}``, a tensor network. :func:`effective_network` only lowers bond
+    dimensions; a core of the smaller network, padded with zeros along its shrunk bonds, is a core
+    of this one that contracts to the same tensor. So the smaller network's image lies in this
+    one's, and its ``dim-at-least`` u (required) holds here. Fact ``dim-at-least`` u.
+    """
+    _keys(step, {"variety", "rank"})
+    v = variety(field(step, "variety", "step"), "step.variety")
+    if v["format"] != "tensor-network":
+        raise Malformed("step.variety: dim-at-least-from-effective-ranks applies to tensor-network")
+    sub = effective_network(v)
+    if sub == v:
+        raise CheckFailure("every bond is already at most the product of the other dimensions of its two cores")
+    u = integer(field(step, "rank", "step"), "step.rank", 0)
+    ctx.require("dim-at-least", {"variety": sub}, u, "step")
+    return [("dim-at-least", {"variety": v}, u)]
+
+
 @rule("secant-not-filling")
 def secant_not_filling(step: dict, ctx) -> list:
     """``secant-not-filling``: an equation of sigma_R fails at a tensor, so sigma_R is not the whole space.
