@@ -55,6 +55,20 @@ def test_matches_brute_force_over_Q(seed, I, R, size):
     assert check(cert.to_dict()).ok
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_the_stepwise_search_does_not_stop_where_no_limit_was_given(monkeypatch, seed):
+    """Calls grow at most 4-fold between sizes to measure the rate for --timeout; with no timeout and
+    no subset budget a size more than 4 times the work so far must still be searched (it once
+    returned 'unknown: budget' with --budget 0)."""
+    import tnverify.theory.kruskal as K
+
+    monkeypatch.setattr(K, "FIRST_CALL_SUBSETS", 5)
+    monkeypatch.setattr(K, "ONE_CALL_SUBSETS", 0)  # the stepwise path, on a small matrix
+    A = np.random.default_rng(seed).integers(-9, 10, (4, 12))
+    res = kruskal_rank(A, seed=seed, max_subsets=None)
+    assert res.status == "proved" and res.k_rank == brute_krank(A)
+
+
 @settings(max_examples=15, deadline=None)
 @given(st.integers(0, 10**6), st.sampled_from([2, 3, 5, 7]))
 def test_matches_brute_force_over_small_fields(seed, p):

@@ -194,16 +194,17 @@ def _search(M, p, k_max, start, budget, timeout, t0, bar):
         return res.k_lower, res.witness, res.n_checked, res.converged
     used, k, rate = 0, start, None
     while True:
-        allowed = FIRST_CALL_SUBSETS if rate is None else 4 * max(used, FIRST_CALL_SUBSETS)
+        limit = math.inf  # what the budget and the time left allow
         if timeout is not None and rate is not None:
-            left = timeout - (time.perf_counter() - t0)
-            allowed = min(allowed, int(left * rate))
+            limit = int((timeout - (time.perf_counter() - t0)) * rate)
         if budget is not None:
-            allowed = min(allowed, budget - used)
+            limit = min(limit, budget - used)
+        # calls grow at most 4-fold (the rate they measure keeps the timeout honest), one size at least
+        allowed = min(limit, FIRST_CALL_SUBSETS if rate is None else 4 * max(used, FIRST_CALL_SUBSETS))
         target = k_max
         while target > k + 1 and count_subsets(R, target) > allowed:
             target -= 1
-        if count_subsets(R, target) > allowed and rate is not None:
+        if count_subsets(R, target) > limit and rate is not None:
             return k, (), used, False  # the next size does not fit what is left
         t1 = time.perf_counter()
         try:
