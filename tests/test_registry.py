@@ -93,14 +93,27 @@ def test_bad_instances_are_rejected_at_load_time(tmp_path, capsys, monkeypatch, 
         assert lines[0].startswith(f"tnverify: error: {f}: ") and all(w in lines[0] for w in words), lines[0]
 
 
-def test_folder_not_in_references_is_rejected(tmp_path, capsys):
-    f = tmp_path / "my_paper_2030" / "i.toml"
-    f.parent.mkdir()
+def test_a_catalog_folder_not_in_references_is_rejected(tmp_path, capsys, monkeypatch):
+    from tnverify.theorems import instance
+
+    monkeypatch.setattr(instance, "CATALOG", (tmp_path / "proofs_checks").resolve())
+    f = tmp_path / "proofs_checks" / "my_paper_2030" / "i.toml"
+    f.parent.mkdir(parents=True)
     f.write_text(GOOD)
     code = main(["prove", str(f)])
     _, err = capsys.readouterr()
     assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert "the folder 'my_paper_2030' is not a catalog folder" in err and "classical_ranks" in err
+
+
+def test_a_users_own_instances_run_from_any_folder(tmp_path, capsys):
+    """README: the runner and the pytest plugin take a user's instance files too."""
+    f = tmp_path / "my_paper_2030" / "i.toml"
+    f.parent.mkdir()
+    f.write_text(GOOD)
+    code = main(["prove", str(f)])
+    out, err = capsys.readouterr()
+    assert code == 0 and "my_paper_2030/i" in out and err == ""
 
 
 def test_get_unknown_name_lists_valid_names():

@@ -19,7 +19,8 @@
 :func:`load_instance` validates a file against the theorem's declared schema
 (:func:`tnverify.theorems.theorem`) before anything runs: every ``[params]`` value
 against the parameter's annotation, every ``[expected]`` key against the declared
-values, and the folder against :data:`~tnverify.theorems.references.REFERENCES`.
+values, and, in this project's catalog (:data:`CATALOG`), the folder against
+:data:`~tnverify.theorems.references.REFERENCES`.
 Numbers follow :mod:`tnverify.numbers`: no integer of more than
 :data:`~tnverify.numbers.MAX_DIGITS` digits (the text is checked before ``tomllib``
 reads it, the integers after), exact numbers given as strings (``"3/4"``) in ASCII
@@ -75,8 +76,13 @@ class Instance:
 
     @property
     def folder(self) -> str:
-        """The catalog folder: a key of :data:`~tnverify.theorems.references.REFERENCES`."""
+        """The instance's folder: in the catalog, a key of :data:`~tnverify.theorems.references.REFERENCES`."""
         return self.path.absolute().parent.name
+
+
+#: This project's catalog (``proofs_checks/`` beside the package): its folders are named after their
+#: reference. A user's instances, anywhere else, may sit in any folder.
+CATALOG = Path(__file__).resolve().parents[2] / "proofs_checks"
 
 
 def load_instance(path) -> Instance:
@@ -136,7 +142,7 @@ def load_instance(path) -> Instance:
                              f"(expected one of: {', '.join(thm.values)})")
     inst = Instance(p, name, str(claim["statement"]), str(claim["source"]), claim["expect"], slow,
                     dict(params), dict(expected))
-    if inst.folder not in REFERENCES:
+    if p.absolute().parent.parent == CATALOG and inst.folder not in REFERENCES:
         raise InputError(f"{where}: the folder {inst.folder!r} is not a catalog folder: expected a folder named "
                          f"after its reference, a key of tnverify.theorems.references.REFERENCES "
                          f"({', '.join(sorted(REFERENCES))})")
