@@ -17,7 +17,7 @@ def _json(capsys, argv):
 def test_generic_rank_json(capsys, tmp_path):
     code, out = _json(capsys, ["generic-rank", "3", "3", "3", "--cert", str(tmp_path / "c.json")])
     assert code == 0 and out["generic_rank"] == 5 and out["status"] == "proved"
-    assert "over C" in out["field"]
+    assert out["field"] == "C" and out["notion"] == "generic rank" and "over C" in out["field_note"]
     assert check(tmp_path / "c.json").ok
 
 

@@ -116,7 +116,11 @@ def _main(argv: list) -> int:
             stream.reconfigure(errors="backslashreplace")
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # named after the subcommand that did not take them
+            command = next((a for a in argv if not a.startswith("-")), None)
+            raise InputError(f"{parser.prog}{' ' + command if command else ''}: unrecognized arguments: "
+                             f"{' '.join(extra)}")
         if not getattr(args, "func", None):
             parser.print_help(sys.stderr)
             return EXIT_USAGE

@@ -55,6 +55,8 @@ def _cmd_kruskal(args) -> int:
                            jobs=args.jobs, scheduler=args.scheduler)
         what = f"{args.file} ({A.shape[0]} x {A.shape[1]}) over {res.field}"
     out = res.to_dict()
+    if args.shape is not None:  # a statement about generic matrices, proved at one random point
+        out.update({"field": "C", "notion": "generic Kruskal rank"})
     cert = None
     if args.cert or res.status == "proved":
         cert = kruskal_certificate(res, A)
@@ -139,9 +141,9 @@ def _explain(args, out: dict) -> str:
         return "\n  (--explain: ranges are tabled for non-symmetric formats)"
     rows = criteria_ranges(shape, seed=args.seed)
     out["ranges"] = [{"criterion": c, "range": r, "condition": h} for c, r, h in rows]
-    w = max(len(c) for c, _, _ in rows)
+    w, wr = max(len(c) for c, _, _ in rows), max(len(r) for _, r, _ in rows)
     lines = [f"\n  ranges for the format {','.join(map(str, shape))} (rank R):"]
-    lines += [f"    {c:<{w}}  {r:<28} {h}" for c, r, h in rows]
+    lines += [f"    {c:<{w}}  {r:<{wr}}  {h}" for c, r, h in rows]
     return "\n".join(lines)
 
 

@@ -21,10 +21,13 @@ def _pos(v: int, what: str) -> int:
     return v
 
 
-def _write_cert(args, cert, payload) -> None:
+def _write_cert(args, cert, payload, statement: str = "") -> None:
+    """``--cert``: write the certificate, its claim naming the statement and the reported status."""
     if getattr(args, "cert", None):
         from tnverify.certificate import write
 
+        cert.claim.update({"statement": statement, "status": payload.get("status", payload.get(
+            "identifiability_status")), "seed": args.seed})
         write(cert, args.cert)
         payload["certificate"] = str(args.cert)
 
@@ -93,9 +96,9 @@ def _cmd_generic_rank(args) -> int:
     r = G.generic_rank(**_format_args(args), seed=args.seed)
     out = r.to_dict()
     status, checked = certified(args, out, r.status, r.certificate)
-    _write_cert(args, r.certificate, out)
     name = "x".join(str(n) for n, _ in r.blocks) if all(d == 1 for _, d in r.blocks) else \
         ", ".join(f"S^{d}(C^{n})" for n, d in r.blocks)
+    _write_cert(args, r.certificate, out, f"the generic rank over C of {name}")
     if status == "proved":
         text = (f"generic rank of {name} over C = {r.generic_rank} (proved)\n"
                 f"  fills at R = {r.generic_rank}: Jacobian rank = ambient {r.ambient}\n"
@@ -132,7 +135,8 @@ def _cmd_secant(args) -> int:
     r = G.secant_dimension(f.get("dims"), R, symmetric=f.get("symmetric"), seed=args.seed)
     out = r.to_dict()
     status, checked = certified(args, out, r.status, r.certificate)
-    _write_cert(args, r.certificate, out)
+    _write_cert(args, r.certificate, out, f"the dimension over C of sigma_{R} of "
+                + ("x".join(map(str, f["dims"])) if "dims" in f else "S^{1}(C^{0})".format(*f["symmetric"])))
     emit(args, out, _dim_text(f"dim sigma_{R}", r, status, checked))
     return status_exit(status)
 
@@ -153,7 +157,8 @@ def _cmd_neurovariety(args) -> int:
     r = G.neurovariety(_widths(args), args.degree, args.seed)
     out = r.to_dict()
     status, checked = certified(args, out, r.status, r.certificate)
-    _write_cert(args, r.certificate, out)
+    _write_cert(args, r.certificate, out, f"the dimension over C of the neurovariety of widths "
+                f"{tuple(r.spec['widths'])}, activation t^{args.degree}")
     emit(args, out, _dim_text(f"dim of the neurovariety {tuple(r.spec['widths'])}, t^{args.degree}", r, status,
                               checked))
     return status_exit(status)
@@ -167,7 +172,8 @@ def _cmd_identifiable(args) -> int:
     d = G.deep_identifiability(_widths(args), args.degree, args.seed)
     cert = d.pop("certificate_obj")
     status, checked = certified(args, d, d["identifiability_status"], cert, key="identifiability_status")
-    _write_cert(args, cert, d)
+    _write_cert(args, cert, d, f"local identifiability of the polynomial network of widths "
+                f"{tuple(d['spec']['widths'])}, activation t^{args.degree}")
     verdict = {True: "locally identifiable", False: "NOT identifiable (positive-dimensional fibres)",
                None: "unknown"}[d["identifiable"] if status != "unknown" else None]
     text = (f"widths {tuple(d['spec']['widths'])}, t^{args.degree}: {verdict} ({status})\n"

@@ -103,7 +103,8 @@ class DimResult:
                 "upper_source": self.upper_source, "expected": self.expected, "ambient": self.ambient,
                 "params": self.params, "status": self.status, "defective": self.defective,
                 "filling": True if self.lower >= self.ambient else (False if self.upper < self.ambient else None),
-                "prime": self.prime, "seed": self.seed, "field": FIELD_NOTE, **self.extra}
+                "prime": self.prime, "seed": self.seed, "field": "C", "notion": "dimension (generic points)",
+                "field_note": FIELD_NOTE, **self.extra}
 
 
 # ------------------------------------------------------------------ structural numbers
@@ -589,7 +590,8 @@ class GenericRankResult:
                 "upper": self.upper, "lower_source": self.lower_source, "expected": self.expected,
                 "ambient": self.ambient, "status": self.status,
                 "defective": self.generic_rank is not None and self.generic_rank != self.expected or None,
-                "secant_dims": self.secant_dims, "field": FIELD_NOTE, "note": self.note}
+                "secant_dims": self.secant_dims, "field": "C", "notion": "generic rank",
+                "field_note": FIELD_NOTE, "note": self.note}
 
 
 def generic_rank_cost(blocks, tries: int = 3) -> tuple[float, float]:
