@@ -224,9 +224,11 @@ def test_a_shallow_match_holds_near_its_point_not_only_at_it(seed):
     (dict(templates="1,0;0,1;1,1"), [0], "one-hot"),
     ({}, [4], "subset of 0..3"),
     ({}, [], "nonempty"),
+    (dict(inputs=8, features=2, widths=[2, 2, 2]), [0, 1, 2, 3, 4, 5, 7], "2186 shallow channels"),
 ])
 def test_a_shallow_match_refuses_what_it_does_not_cover(kw, inputs, word):
-    a = R.rect_spec("relu-ht", 4, [2, 2], **({"features": 3} if "templates" not in kw else {}), **kw)
+    shape = {"inputs": 4, "widths": [2, 2]} | ({"features": 3} if "templates" not in kw else {}) | kw
+    a = R.rect_spec("relu-ht", shape.pop("inputs"), shape.pop("widths"), **shape)
     with pytest.raises(InputError, match=word):
         shallow_match(a, inputs)
 

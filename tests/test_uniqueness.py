@@ -166,6 +166,22 @@ def test_parameter_count_rule_rejects_a_false_count():
     assert check(cert).status == "NOT VERIFIED"  # 20 <= 20
 
 
+def test_pnn_groups_as_runs_reach_a_huge_degree_and_their_counts_are_checked():
+    """Degree 10^5 with widths 3,3,1: the grouping [1 x 100000] is one run; the checker counts the modes
+    (N = 100000) from the run and checks sum c_i k_i >= 2m + N - 1 (3 * 10^5 >= 100005)."""
+    res = pnn_identifiability(3, 3, 100_000, 1)
+    assert res.verdict == "identifiable"
+    d = res.certificate.to_dict()
+    step = next(s for s in d["steps"] if s["rule"] == "pnn-identifiable")
+    assert step["groups"] == [1] and step["group_counts"] == [100_000] and check(d).ok
+    step["group_counts"] = [99_999]  # no longer the degree
+    assert check(d).status == "NOT VERIFIED"
+    step["group_counts"], step["k"] = [100_000], [1]  # k-rank 1 per mode: 10^5 < 2m + N - 1
+    assert check(d).status == "NOT VERIFIED"
+    step["k"], step["groups"] = [3], [1] * 65  # more entries than the checker takes: use the counts
+    assert check(d).status == "MALFORMED"
+
+
 def test_pnn_rule_rebuilds_the_veronese_factors():
     res = pnn_identifiability(3, 3, 3, 1, W=[[1, 0, 1], [0, 1, 1], [0, 0, 1]], V=[[1, 1, 1]])
     assert res.verdict == "identifiable"

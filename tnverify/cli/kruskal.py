@@ -124,6 +124,8 @@ def _cmd_unique(args) -> int:
     status, checked = certified(args, out, res.status, res.certificate)
     _write_cert(args, res.certificate, {}, out)
     text = f"{what}:\n{res.text()}" + checked
+    if status != res.status:
+        text = text.replace(f"({res.status})", "(unknown: the checker did not verify it)", 1)
     if out.get("criterion"):
         text += f"\n  decided by: {out['criterion']}"
     if args.explain:
@@ -176,6 +178,8 @@ def _cmd_identifiable(args) -> int:
     held = [c.name for c in res.conditions if c.held]
     out["criterion"] = held[-1] if held and status != "unknown" else None
     text = f"{what}:\n{res.text()}" + checked + (f"\n  decided by: {out['criterion']}" if out["criterion"] else "")
+    if status != res.status:
+        text = text.replace(f"({res.status})", "(unknown: the checker did not verify it)", 1)
     if args.explain:
         text += _pnn_explain(n, o, args.degree, out)
     emit(args, out, text)

@@ -335,8 +335,9 @@ def shallow_channels(a: RectArch, rows, lower: int, cert: Certificate | None = N
     return per, need
 
 
-#: Most template sequences (M^N) a shallow match evaluates: the prover and the checker see all of them.
-MAX_MATCH_SEQUENCES = 1 << 16
+#: Most template sequences (M^N) a shallow match evaluates: the prover and the checker see all of them;
+#: most channels of its shallow network (the checker's largest width).
+MAX_MATCH_SEQUENCES, MAX_MATCH_CHANNELS = 1 << 16, 1 << 10
 
 
 def match_channels(M: int, s: int) -> int:
@@ -377,6 +378,9 @@ def shallow_match(a: RectArch, inputs, seed: int = 0, prefix: str = "", cert: Ce
     onehot = [[int(i == d) for i in range(a.M)] for d in range(a.M)]
     if [list(t) for t in a.templates] != onehot:
         raise InputError("a shallow match needs one-hot templates (the OR channels read one template each)")
+    if match_channels(a.M, len(S)) > MAX_MATCH_CHANNELS:
+        raise InputError(f"matching the inputs {S} needs (M+1)^|S| - 1 = {match_channels(a.M, len(S))} shallow "
+                         f"channels; the checker takes at most {MAX_MATCH_CHANNELS} (use fewer inputs)")
     if a.M ** a.N > MAX_MATCH_SEQUENCES:
         raise InputError(f"a shallow match evaluates all M^N = {a.M ** a.N} template sequences; at most "
                          f"{MAX_MATCH_SEQUENCES} are allowed")

@@ -614,8 +614,16 @@ def _pnn_kruskal(Wm, Vm, d, groups, seed):
         ks.append(kv.lower)
     if min(ks) < 1 or sum(ks) < 2 * m + len(ks) - 1:
         return None
+    runs: list = []  # the grouping as runs of equal group sizes: a degree of 10^5 is a few runs, not 10^5 entries
+    for a in groups:
+        if runs and runs[-1][0] == a:
+            runs[-1][1] += 1
+        else:
+            runs.append([a, 1])
+    extra = {"group_counts": [c for _, c in runs]} if any(c > 1 for _, c in runs) else {}
     cert.add_step("pnn-identifiable", id="identifiable", weights={"object": "W"}, coefficients={"object": "V"},
-                  degree=d, groups=list(groups), factors=[{"object": f"W_pow{a}"} for a in groups], k=ks)
+                  degree=d, groups=[a for a, _ in runs], factors=[{"object": f"W_pow{a}"} for a, _ in runs],
+                  k=[ks_by_a[a] for a, _ in runs] + ks[len(groups):], **extra)
     n = Wm.shape[0]
     cert.conclude("pnn-identifiable", {"weights": {"object": "W"}, "coefficients": {"object": "V"}, "degree": d}, True)
     cert.conclude("generic-pnn-identifiable", {"inputs": n, "width": m, "outputs": o, "degree": d}, True)

@@ -29,6 +29,8 @@ from tnverify.checker.kernel import (
 MAX_KRANK_SUBSETS = 20_000_000
 #: Largest number of Kruskal factors.
 MAX_FACTORS = 64
+#: Largest degree of a polynomial network, and largest group of its Veronese factors (``pnn-identifiable``).
+MAX_PNN_DEGREE, MAX_GROUP = 10**9, 64
 
 
 def _subject(ref: dict, fld: str) -> dict:
@@ -453,7 +455,8 @@ def pnn_identifiable(step: dict, ctx) -> list:
     """``pnn-identifiable``: Kruskal's condition on Veronese factors identifies a 2-layer polynomial network.
 
     ``{"weights": W, "coefficients": V, "degree": d, "groups": [a_1..a_N], "factors": [F_1..F_N],
-    "k": [k_1..k_N] (+ k_V last when V has more than one row)}``. f(x) = V (W^T x)^{d}
+    "k": [k_1..k_N] (+ k_V last when V has more than one row), "group_counts": [c_1..c_N]
+    (optional, default all 1: group i stands for c_i equal groups)}``. f(x) = V (W^T x)^{d}
     (entrywise power), W n x m, V o x m. The checker rebuilds each F_i as the degree-a_i
     Veronese matrix of W (column j = the monomials of w_j, in the order of
     ``itertools.combinations_with_replacement``), requires kruskal facts on F_i (and on V
@@ -463,26 +466,32 @@ def pnn_identifiable(step: dict, ctx) -> list:
     scaling at this point, and (all conditions being Zariski open and met at a point) for
     generic weights of its widths and degree (docs/mathematics.md, section 4).
     """
-    _keys(step, {"id", "rule", "weights", "coefficients", "degree", "groups", "factors", "k"})
+    _keys(step, {"id", "rule", "weights", "coefficients", "degree", "groups", "factors", "k", "group_counts"})
     wref = matrix_ref(field(step, "weights", "step"), "step.weights")
     vref = matrix_ref(field(step, "coefficients", "step"), "step.coefficients")
     n, m = matrix_shape(ctx, wref, "step.weights")
     o, mv = matrix_shape(ctx, vref, "step.coefficients")
     if mv != m:
         raise CheckFailure(f"coefficients have {mv} columns, weights {m}")
-    d = integer(field(step, "degree", "step"), "step.degree", 1, 64)
-    groups = int_list(field(step, "groups", "step"), "step.groups", 1, d, distinct=False)
-    if sum(groups) != d:
-        raise CheckFailure(f"the groups {groups} do not add up to the degree {d}")
+    d = integer(field(step, "degree", "step"), "step.degree", 1, MAX_PNN_DEGREE)
+    groups = int_list(field(step, "groups", "step"), "step.groups", 1, MAX_GROUP, distinct=False)
+    if len(groups) > MAX_FACTORS:
+        raise Malformed(f"step.groups: expected at most {MAX_FACTORS} entries (repeats go in group_counts), "
+                        f"got {len(groups)}")
+    counts = int_list(step.get("group_counts", [1] * len(groups)), "step.group_counts", 1, d, distinct=False)
+    if len(counts) != len(groups):
+        raise Malformed(f"step.group_counts: expected {len(groups)} counts, got {len(counts)}")
+    if sum(a * c for a, c in zip(groups, counts)) != d:
+        raise CheckFailure(f"the groups {groups} (counts {counts}) do not add up to the degree {d}")
     frefs = field(step, "factors", "step", list)
     if len(frefs) != len(groups):
         raise Malformed(f"step.factors: expected {len(groups)} factor matrices, got {len(frefs)}")
-    N = len(groups) + (1 if o > 1 else 0)
+    N = sum(counts) + (1 if o > 1 else 0)  # the number of modes of the grouped tensor
     if N < 3:
         raise CheckFailure(f"Kruskal's condition needs at least 3 factors, the grouping gives {N}")
     ks = int_list(field(step, "k", "step"), "step.k", 1, None, distinct=False)
-    if len(ks) != N:
-        raise Malformed(f"step.k: expected {N} Kruskal ranks, got {len(ks)}")
+    if len(ks) != len(groups) + (1 if o > 1 else 0):
+        raise Malformed(f"step.k: expected {len(groups) + (1 if o > 1 else 0)} Kruskal ranks, got {len(ks)}")
     for a in set(groups):
         if comb(n + a - 1, a) * m > 5_000_000:
             raise Malformed(f"the degree-{a} Veronese matrix of a {n} x {m} weight matrix exceeds the checker limit")
@@ -499,8 +508,9 @@ def pnn_identifiable(step: dict, ctx) -> list:
         zero = [j for j in range(m) if V[0][j] == 0]
         if zero:
             raise CheckFailure(f"neuron {zero[0]} has output coefficient 0")
-    if sum(ks) < 2 * m + N - 1:
-        raise CheckFailure(f"sum of Kruskal ranks {sum(ks)} < 2m + N - 1 = {2 * m + N - 1}")
+    total = sum(k * c for k, c in zip(ks, counts)) + (ks[-1] if o > 1 else 0)
+    if total < 2 * m + N - 1:
+        raise CheckFailure(f"sum of Kruskal ranks {total} < 2m + N - 1 = {2 * m + N - 1}")
     point = {"weights": wref, "coefficients": vref, "degree": d}
     generic = {"inputs": n, "width": m, "outputs": o, "degree": d}
     return [("pnn-identifiable", point, True), ("generic-pnn-identifiable", generic, True)]

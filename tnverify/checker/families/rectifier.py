@@ -445,6 +445,24 @@ def relu_additive_bound(step: dict, ctx) -> list:
     return _bound(step, ctx, compute)
 
 
+#: Most digits of the common denominator of a shallow match's top weights (and of its channel values).
+MAX_MATCH_DENOMINATOR_DIGITS = 300
+
+
+def _lcm_of(values, what: str) -> int:
+    """The lcm of the denominators of ``values``; Malformed past :data:`MAX_MATCH_DENOMINATOR_DIGITS` digits
+    (the exact sums that follow would otherwise grow without bound)."""
+    from math import lcm
+
+    L, cap = 1, 10 ** MAX_MATCH_DENOMINATOR_DIGITS
+    for x in values:
+        L = lcm(L, Fraction(x).denominator)
+        if L > cap:
+            raise Malformed(f"step: the denominators of {what} have a common multiple of more than "
+                            f"{MAX_MATCH_DENOMINATOR_DIGITS} digits")
+    return L
+
+
 @rule("relu-shallow-match")
 def relu_shallow_match(step: dict, ctx) -> list:
     """``relu-shallow-match``: on an open set of a deep network's weights, a shallow network realizes it exactly.
@@ -502,10 +520,14 @@ def relu_shallow_match(step: dict, ctx) -> list:
     walk(F["tree"])
     wide = max(F["w"])
     work = (sum(M ** k for k in nodes) * (wide * wide + 4 * wide) + N * M * F["D"] * wide
-            + N * Z * M * Q["D"] + M ** N * Z + M ** len(S) * Z * len(S))
+            + N * Z * M * Q["D"] + M ** N + M ** len(S) * Z * len(S))
     if work > MAX_MATCH_WORK:
         raise Malformed(f"step: a match of {_describe(F)} with {Z} shallow channels needs about {work:.1e} "
                         f"operations; at most {MAX_MATCH_WORK:.0e}")
+    Wq, D = Q["weights"], Q["D"]
+    shallow_pre = {(i, z, d): sum(Wq[f"A{i}"][j * Z + z] * Q["templates"][d][j] for j in range(D))
+                   + (Wq[f"b{i}"][z] if Q["biases"] else 0) for i in range(N) for z in range(Z) for d in range(M)}
+    Ll = _lcm_of(Wq["lam"], "the shallow network's top weights")
     p = prime(field(step, "modulus", "step"), "step.modulus")
     n = M ** len(S)
     cols = int_list(field(step, "columns", "step"), "step.columns", 0, Z - 1)
@@ -528,25 +550,23 @@ def relu_shallow_match(step: dict, ctx) -> list:
     have = "none" if ev.least is None else ev.least
     if have != ("none" if claimed == "none" else num(claimed, "step.margin")):
         raise CheckFailure(f"the least breakpoint margin is {have}, not {claimed}")
-    Wq, D = Q["weights"], Q["D"]
-
-    def pre(i, z, d):
-        x = Q["templates"][d]
-        return sum(Wq[f"A{i}"][j * Z + z] * x[j] for j in range(D)) + (Wq[f"b{i}"][z] if Q["biases"] else 0)
-
     for i in range(N):
         if i not in S:
             for z in range(Z):
                 for d in range(M):
-                    if pre(i, z, d) > 0:
+                    if shallow_pre[i, z, d] > 0:
                         raise CheckFailure(f"channel {z} of the shallow network is active at input {i} (outside "
                                            f"S={S}) on template {d}: it may depend on that input")
-    R = {t: [max([0] + [max(pre(i, z, t[q]), 0) for q, i in enumerate(S)]) for z in range(Z)]
+    R = {t: [max([0] + [max(shallow_pre[i, z, t[q]], 0) for q, i in enumerate(S)]) for z in range(Z)]
          for t in product(range(M), repeat=len(S))}
     check_minor([[R[t][c] for c in cols] for t in product(range(M), repeat=len(S))], n, p,
                 f"of the shallow network's channels as functions of the inputs S={S}")
-    lam = [Fraction(x) for x in Wq["lam"]]
+    # the shallow score of each t, in integers: lam * L and R * L2 (L, L2 the lcms of their denominators)
+    Lr = _lcm_of((x for row in R.values() for x in row), "the shallow network's channel values")
+    lam_int = [int(Fraction(x) * Ll) for x in Wq["lam"]]
+    shallow = {t: sum(l * int(r * Lr) for l, r in zip(lam_int, row) if r) for t, row in R.items()}
+    scale = Ll * Lr
     for seq, v in score.items():
-        if v != sum(l * r for l, r in zip(lam, R[tuple(seq[i] for i in S)])):
+        if v * scale != shallow[tuple(seq[i] for i in S)]:
             raise CheckFailure(f"at {list(seq)} the deep score {v} is not the shallow network's")
     return [("open-set-shallow-match", {"rectifier": fname, "shallow": qname}, Z)]
