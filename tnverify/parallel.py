@@ -131,6 +131,23 @@ def _sigint_deferred():
             signal.raise_signal(signal.SIGINT)
 
 
+def _quiet_tracker() -> None:
+    """Start multiprocessing's resource tracker with its leak warning off.
+
+    Workers terminated at an interrupt can die holding the pool's queue locks; the tracker still
+    unlinks those semaphores when the program ends, but also prints a two-line UserWarning per
+    run, after the one-line interrupt message. The tracker is a separate interpreter that takes
+    its warning filters from ``sys.warnoptions`` when it starts, so the filter goes there first.
+    (If something started the tracker earlier, the warning stays; nothing else changes.)
+    """
+    from multiprocessing import resource_tracker
+
+    flag = "ignore:resource_tracker:UserWarning"
+    if flag not in sys.warnoptions:
+        sys.warnoptions.append(flag)
+    resource_tracker.ensure_running()
+
+
 def _stop(pool: cf.ProcessPoolExecutor) -> None:
     """Cancel the queued tasks of ``pool`` and terminate its workers (SIGTERM, then SIGKILL)."""
     procs = list((pool._processes or {}).values())  # the standard library has no public handle before 3.14
@@ -169,6 +186,7 @@ class ProcessExecutor(Executor):
         # with two threads each on two cores lose ~40% to oversubscription.
         from multiprocessing import forkserver
 
+        _quiet_tracker()  # before the fork server, which starts the tracker
         threads = str(max(1, (os.cpu_count() or 1) // jobs))
         saved = {k: os.environ.get(k) for k in _THREAD_VARS}
         os.environ.update({k: threads for k in _THREAD_VARS})
