@@ -147,11 +147,16 @@ def _network(args, arch=None, file=None):
 
 def _checked(res, no_check: bool) -> tuple:
     """(status, verdict): 'proved' only when the checker verifies the certificate."""
-    if no_check or res.certificate is None:
+    if no_check:
         return res.status, None
+    if res.certificate is None:
+        if res.status == "proved":
+            res.status, res.rank = "unknown", None  # nothing for the checker to verify
+        return res.status, None
+    from tnverify.certificate import dumps
     from tnverify.checker import check
 
-    v = check(res.certificate.to_dict())
+    v = check(dumps(res.certificate))  # the JSON text that --cert writes
     if not v.ok and res.status in ("proved", "probable"):
         res.status, res.rank = "unknown", None  # the text and the JSON then say unknown, with both bounds
         return "unknown", f"{v.status}: {v.message}"
