@@ -333,3 +333,45 @@ def test_compact_keeps_short_data_and_bounds_long_lists_and_strings():
     assert got["length"] == len(varied) and got["omitted"] == len(varied) - 2 * JSON_ENDS
     text = compact("y" * (MAX_JSON_STRING + 10))
     assert MAX_JSON_STRING - 10 <= len(text) <= MAX_JSON_STRING and text.endswith("more characters)")
+
+
+@pytest.mark.parametrize("argv,key", [
+    (["rank", "{tmp}/m.npy"], "status"),
+    (["kruskal", "{tmp}/m.npy"], "status"),
+    (["kruskal", "--shape", "3,5"], "status"),
+    (["unique", "--shape", "3,3,3", "--rank", "3"], "status"),
+    (["identifiable", "--widths", "3,4,1", "--degree", "3"], "status"),
+    (["identifiable", "--widths", "2,2,3,2", "--degree", "2"], "identifiability_status"),
+    (["generic-rank", "--shape", "3,3,3"], "status"),
+    (["secant", "--shape", "2,2,2,2", "--rank", "3"], "status"),
+    (["neurovariety", "--widths", "3,4,2,1", "--degree", "2"], "status"),
+    (["neuro-identifiable", "--widths", "2,2,3,2", "--degree", "2"], "identifiability_status"),
+    (["separation", "--arch", "convac", "--inputs", "4", "--widths", "2"], "status"),
+])
+def test_proved_is_only_ever_printed_after_the_checker_verified(capsys, tmp_path, argv, key):
+    """README: 'proved' means the independent checker accepted a certificate. Every command that can
+    print it runs the checker (--no-check says it did not)."""
+    np.save(tmp_path / "m.npy", np.array([[1, 2, 3, 4], [0, 1, 5, 2], [3, 1, 0, 7]]))
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    code = main(argv + ["--json"])
+    d = json.loads(capsys.readouterr().out)
+    assert d[key] in ("proved", "refuted") and d["checker"] == "VERIFIED" and code in (0, 1)
+    code = main(argv + ["--json", "--no-check"])
+    assert json.loads(capsys.readouterr().out)["checker"] in ("not run", None)
+
+
+def test_a_certificate_the_checker_rejects_is_reported_unknown(capsys, tmp_path, monkeypatch):
+    import tnverify.checker as checker
+
+    class Rejected:
+        ok, status, message = False, "NOT VERIFIED", "step x fails: (forced by the test)"
+
+    monkeypatch.setattr(checker, "check", lambda *a, **k: Rejected())
+    np.save(tmp_path / "m.npy", np.array([[1, 2], [3, 4]]))
+    code = main(["rank", str(tmp_path / "m.npy")])
+    out = capsys.readouterr().out
+    assert code == 3 and "(unknown: the checker did not verify it)" in out and "NOT VERIFIED" in out
+    assert "(proved)" not in out
+    code = main(["generic-rank", "--shape", "3,3,3", "--json"])
+    d = json.loads(capsys.readouterr().out)
+    assert code == 3 and d["status"] == "unknown" and d["checker"] == "NOT VERIFIED"
