@@ -186,9 +186,10 @@ def _cmd_forward(args) -> int:
     verdict = None
     status = res.status
     if not args.no_check and res.certificate is not None:
+        from tnverify.certificate import dumps
         from tnverify.checker import check
 
-        v = check(res.certificate.to_dict(), allow_code=True)
+        v = check(dumps(res.certificate), allow_code=True)
         verdict = v.status
         if not v.ok and status in ("proved", "probable"):
             status = res.status = "unknown"

@@ -345,13 +345,14 @@ def _learn_sweep(args, net) -> int:
 
 def _learn_exact(args, net) -> int:
     from tnverify.theory import learning as L
+    from tnverify.certificate import dumps
     from tnverify.checker import check
     from tnverify.cli._output import emit
 
     M3 = L.exact_moment(net)
     lam = L.stein_weights(net)
     cert = L.moment_certificate(net, M3)
-    verdict = check(cert.to_dict()).status
+    verdict = check(dumps(cert)).status
     warn = L.identifiability_warnings(net, lam)
     ok, msg = (L.exact_recovery(net, M3, seed=args.seed) if net.k <= net.d and all(x != 0 for x in lam)
                else (False, "exact recovery not attempted"))

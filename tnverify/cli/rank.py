@@ -120,7 +120,7 @@ def _verified(args, res, extra: dict, what: str, t0: float) -> dict | None:
     from tnverify import certificate as C
     from tnverify.checker import check
 
-    verdict = check(res.certificate.to_dict())
+    verdict = check(C.dumps(res.certificate))
     out = {**res.to_dict(), **extra, "checker": verdict.status, "seconds": round(time.perf_counter() - t0, 6)}
     if not verdict.ok:
         out.update({"status": "unknown", "lower": None})

@@ -44,7 +44,7 @@ from fractions import Fraction
 import numpy as np
 
 from tnverify import budget
-from tnverify.certificate import Certificate, tensor_object
+from tnverify.certificate import Certificate, dumps, tensor_object
 from tnverify.errors import InputError, NumericalError, ShapeError
 from tnverify.exact import flatten, rank as exact_rank
 from tnverify.exact.rank import rank_certificate, require_rank
@@ -273,7 +273,7 @@ def _proved_statements(truth: GroundTruth, W: np.ndarray, q: int, flats, seed: i
     l_hi = None
     if equal:
         l_hi = _cp_upper(cert, "learned", L, truth.factors, weights=[Fraction(1, truth.scale)] * truth.rank)
-    verdict = check(cert.to_dict())
+    verdict = check(dumps(cert))
     ok = verdict.status == "VERIFIED"
 
     def ranks(d):

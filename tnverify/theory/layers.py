@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tnverify import budget
-from tnverify.certificate import Certificate
+from tnverify.certificate import Certificate, dumps
 from tnverify.errors import BudgetError, InputError
 from tnverify.numeric.modp import FAST_PRIME_BITS, pick_prime, rank_profile, uniform_point
 from tnverify.theory import jacobian as J
@@ -508,7 +508,7 @@ def _verify(cert: Certificate | None) -> str:
 
     if cert is None:
         return "not run"
-    v = check(cert.to_dict())
+    v = check(dumps(cert))
     return v.status if v.ok else f"{v.status}: {v.message}"
 
 

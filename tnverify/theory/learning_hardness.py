@@ -68,6 +68,7 @@ def overcomplete(net: TwoLayerNet, *, seed: int = 0) -> Overcomplete:
     ``rank <= d``. Cost: :func:`tnverify.theory.learning.exact_moment_cost` plus one exact rank of
     a d x d^2 matrix.
     """
+    from tnverify.certificate import dumps
     from tnverify.checker import check
     from tnverify.exact import flatten, rank
     from tnverify.exact.rank import rank_certificate
@@ -85,7 +86,7 @@ def overcomplete(net: TwoLayerNet, *, seed: int = 0) -> Overcomplete:
     res = rank(F, "Q", seed=seed)
     cert = moment_certificate(net, M3)
     rank_certificate(res, F, {"object": "M3", "rows": [0]}, cert)
-    verdict = check(cert.to_dict()).status
+    verdict = check(dumps(cert)).status
     r = int(res.upper) if res.status == "proved" else None
     if r is None:
         return Overcomplete(d, k, d, None, shape + " (proved by the shape)", cert, verdict)
