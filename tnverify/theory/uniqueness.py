@@ -430,6 +430,8 @@ def _values(Fs, R, lows, ups, N) -> dict:
 def _not_unique(Fs, names, R, lows, ups, N, cert, conds) -> UniquenessResult:
     """The refutation by U_2: another decomposition with R terms exists (``cp-unique`` false)."""
     values = {**_values(Fs, R, lows, ups, N), "criterion": "U2"}
+    # U_2 needs no Kruskal rank: the checker is not made to enumerate subsets for facts nothing uses
+    cert.steps = [s for s in cert.steps if s["rule"] not in ("kruskal-rank-at-least", "kruskal-rank-at-most")]
     cert.conclude("cp-unique", {"factors": [{"object": n} for n in names], "field": "C"}, False)
     return UniquenessResult("refuted", "not unique", conds, values, cert)
 
