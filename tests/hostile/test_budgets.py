@@ -93,6 +93,7 @@ def test_neurovariety_with_astronomically_many_evaluation_points_is_refused_not_
     (["learn", "--widths", "4,2", "--sweep", "1000,100000000000", "-o", "{tmp}/s.csv"], ["sweep over 2 sample sizes"]),
     (["learn", "--widths", "50,3", "--activation", "cube", "--exact"], ["exact third moment"]),
     (["draw", "--arch", "cp", "--inputs", "1000000", "--rank", "5", "-o", "{tmp}/d.png"], ["drawing a network"]),
+    (["draw", "--arch", "overlap", "--inputs", "2000", "--widths", "2", "-o", "{tmp}/d.png"], ["drawing a network"]),
     (["separation", "--arch", "tt", "--inputs", "50", "--widths", "2"], ["showing rank"]),
 ])
 def test_every_engine_refuses_before_it_starts(cli, tmp_path, args, words):

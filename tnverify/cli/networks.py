@@ -550,11 +550,14 @@ def _draw_units(args) -> int:
     from tnverify.cli._output import emit
     from tnverify.networks.architectures import network
     from tnverify.networks.mincut import min_cut
-    from tnverify.networks.overlap import conv_units, frontier_bound
+    from tnverify.networks.overlap import conv_units, frontier_bound, layer_sizes
     from tnverify.networks.partitions import parse_partition
     from tnverify.plot import draw_units
 
     a = _subject(args)
+    if a.family == "overlap":  # the count from the layer sizes, before any unit is built
+        n = layer_sizes(a.N, a.field, a.stride)
+        _require_draw(a.N, a.N + sum(n[l] * (1 + a.field[l - 1]) for l in range(1, len(n))))
     units, _ = conv_units(a)
     _require_draw(a.N, a.N + sum(1 + len(kids) for _, kids in units.values()))
     rows = parse_partition(args.partition, a.N)
