@@ -24,8 +24,8 @@ from tnverify.networks.partitions import parse_partition
 from tnverify.networks.rectifier import FAMILIES, rect_spec
 from tnverify.theorems import Outcome, theorem
 from tnverify.theorems.claims import decide
-from tnverify.theory.rectifier import MAX_BLOCK, rectifier_object, rectifier_sampling, rectifier_separation, \
-    shallow_channels, shallow_match
+from tnverify.theory.rectifier import MAX_BLOCK, match_inputs as check_match_inputs, rectifier_object, \
+    rectifier_sampling, rectifier_separation, shallow_channels, shallow_match
 
 Family = Literal[FAMILIES]
 Activation = Literal["relu", "linear", "abs"]
@@ -160,6 +160,7 @@ def relu_depth_not_complete(inputs: int = 8, features: int = 3, widths: int | li
     """
     a = _arch("relu-ht", inputs, features, widths, None, "relu", "max", False, False, tree)
     rows = parse_partition(partition, a.N)
+    check_match_inputs(a, match_inputs)  # before any work: the match's own limits
     res = rectifier_separation(a, rows, seed=seed, max_block=max_block, prefix="deep_")
     cert = res.certificate
     per, need = shallow_channels(a, rows, res.lower, cert)

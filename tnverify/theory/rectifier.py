@@ -345,6 +345,28 @@ def match_channels(M: int, s: int) -> int:
     return (M + 1) ** s - 1
 
 
+def match_inputs(a: RectArch, inputs) -> list:
+    """The inputs S of a shallow match, validated with the network before any work (one-line errors)."""
+    from tnverify.errors import InputError
+
+    S = sorted(set(int(i) for i in ([inputs] if isinstance(inputs, int) else inputs)))
+    if a.family != "relu-ht" or a.activation != "relu" or a.pooling != "max" or a.shared:
+        raise InputError(f"a shallow match needs an unshared relu-ht network with ReLU and max pooling, got "
+                         f"{a.describe()}")
+    if not S or S[0] < 0 or S[-1] >= a.N:
+        raise InputError(f"expected the matched inputs as a nonempty subset of 0..{a.N - 1}, got {list(inputs)}")
+    onehot = [[int(i == d) for i in range(a.M)] for d in range(a.M)]
+    if [list(t) for t in a.templates] != onehot:
+        raise InputError("a shallow match needs one-hot templates (the OR channels read one template each)")
+    if match_channels(a.M, len(S)) > MAX_MATCH_CHANNELS:
+        raise InputError(f"matching the inputs {S} needs (M+1)^|S| - 1 = {match_channels(a.M, len(S))} shallow "
+                         f"channels; the checker takes at most {MAX_MATCH_CHANNELS} (use fewer inputs)")
+    if a.M ** a.N > MAX_MATCH_SEQUENCES:
+        raise InputError(f"a shallow match evaluates all M^N = {a.M ** a.N} template sequences; at most "
+                         f"{MAX_MATCH_SEQUENCES} are allowed")
+    return S
+
+
 def shallow_match(a: RectArch, inputs, seed: int = 0, prefix: str = "", cert: Certificate | None = None) -> dict:
     """A deep ReLU/max network matched exactly by a shallow one on an open set of its weights.
 
@@ -369,21 +391,8 @@ def shallow_match(a: RectArch, inputs, seed: int = 0, prefix: str = "", cert: Ce
     from tnverify.errors import InputError
     from tnverify.networks.rectifier import forward, rect_spec
 
-    S = sorted(set(int(i) for i in ([inputs] if isinstance(inputs, int) else inputs)))
-    if a.family != "relu-ht" or a.activation != "relu" or a.pooling != "max" or a.shared:
-        raise InputError(f"a shallow match needs an unshared relu-ht network with ReLU and max pooling, got "
-                         f"{a.describe()}")
-    if not S or S[0] < 0 or S[-1] >= a.N:
-        raise InputError(f"expected the matched inputs as a nonempty subset of 0..{a.N - 1}, got {list(inputs)}")
+    S = match_inputs(a, inputs)
     onehot = [[int(i == d) for i in range(a.M)] for d in range(a.M)]
-    if [list(t) for t in a.templates] != onehot:
-        raise InputError("a shallow match needs one-hot templates (the OR channels read one template each)")
-    if match_channels(a.M, len(S)) > MAX_MATCH_CHANNELS:
-        raise InputError(f"matching the inputs {S} needs (M+1)^|S| - 1 = {match_channels(a.M, len(S))} shallow "
-                         f"channels; the checker takes at most {MAX_MATCH_CHANNELS} (use fewer inputs)")
-    if a.M ** a.N > MAX_MATCH_SEQUENCES:
-        raise InputError(f"a shallow match evaluates all M^N = {a.M ** a.N} template sequences; at most "
-                         f"{MAX_MATCH_SEQUENCES} are allowed")
     seqs = [list(s) for s in product(range(a.M), repeat=a.N)]
     rng = np.random.default_rng(seed)
     for _ in range(5):
