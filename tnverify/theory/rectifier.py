@@ -47,7 +47,8 @@ from tnverify.numeric.modp import random_prime, rank_profile
 from tnverify.results import Bounds, Notion
 
 __all__ = ["RectifierResult", "upper_bounds", "rectifier_separation", "rectifier_object", "rectifier_sampling",
-           "rectifier_certificate", "shallow_channels", "MAX_BLOCK", "NOTION"]
+           "rectifier_certificate", "shallow_channels", "shallow_match", "match_inputs", "match_channels",
+           "MAX_BLOCK", "NOTION", "MAX_MATCH_SEQUENCES", "MAX_MATCH_CHANNELS"]
 
 #: Most sampled template sequences per side of a block (the checker recomputes r^2 forward passes).
 MAX_BLOCK = 256
