@@ -9,7 +9,8 @@ Python and the imports, about 30 MB). Targets: the check at most half the prover
 Cases: exact rank 1024 x 1024 (both witnesses), Kruskal rank 10 x 20, a generic rank by
 Terracini, the separation ranks of ``networks`` (deep ConvAC N=16 M=8 at a product point, the
 same certificate by the sketched route, deep ConvAC N=24 over the pairs tree, the depth-2 RAC
-T=24 Start-End). ``quick`` runs smaller sizes.
+T=24 Start-End), and the two open sets of ``relu-depth-not-complete`` (deep ReLU/max N=8, M=3:
+a rank on one, a shallow match on all 3^8 sequences of the other). ``quick`` runs smaller sizes.
 """
 from __future__ import annotations
 
@@ -104,6 +105,17 @@ def _separation(name, arch, partition, product=True, repeat=1):
     return _row(name, f"rank {res.rank} ({res.status}), {route}", s, res.certificate.to_dict())
 
 
+def _relu_match(quick, repeat):
+    from tnverify.theorems.rectifier import relu_depth_not_complete
+
+    M = 2 if quick else 3
+    s, out = timeit(lambda: relu_depth_not_complete(inputs=8, features=M, widths=M), repeat)
+    v = out.values
+    return _row(f"relu-depth-not-complete-8x{M}", f"rank >= {v['deep_lower']} needs >= "
+                f"{v['shallow_width_at_least']} channels; matched by {v['match_channels']} ({out.status})", s,
+                out.certificate.to_dict())
+
+
 @case("checker", "checker")
 def _bench_checker(repeat, quick):
     from tnverify.networks.architectures import spec
@@ -118,4 +130,5 @@ def _bench_checker(repeat, quick):
                            repeat=repeat))
     T = 12 if quick else 24
     out.append(_separation(f"separation-rac-{T}", spec("rac", T, 2, 3, shared=True, depth=2), "start-end"))
+    out.append(_relu_match(quick, repeat))
     return out

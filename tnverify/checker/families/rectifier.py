@@ -161,6 +161,15 @@ class _Eval:
 
     def __init__(self, a: dict):
         self.a, self.keys, self.least, self.cache = a, {}, None, {}
+        self.order: dict = {}  # relu-ht: subtree -> (its preorder number, as in ``_layout``; its leaves)
+        if a["family"] == "relu-ht":
+            def walk(t):
+                if not isinstance(t, int):
+                    self.order[t] = (len(self.order), tuple(_leaves(t)))
+                    walk(t[0])
+                    walk(t[1])
+
+            walk(a["tree"])
 
     def key(self, *parts):
         return self.keys.setdefault(parts, len(self.keys) + 1)
@@ -218,12 +227,12 @@ class _Eval:
             return self._cp(seq)
         if f == "relu-tt":
             return self._tt(tuple(seq))
-        return self._node(self.a["tree"], seq, [0])
+        return self._node(self.a["tree"], seq)
 
     def keyed_score(self, seq):
         """(score, key) of a relu-ht network: equal keys are the same polynomial in the weights near the point."""
-        v = self._node(self.a["tree"], seq, [0])
-        return v, self.cache["root key", ("node", 0, tuple(seq[i] for i in _leaves(self.a["tree"])))]
+        v = self._node(self.a["tree"], seq)
+        return v, self.cache["root key", ("node", 0, tuple(seq[i] for i in self.order[self.a["tree"]][1]))]
 
     def _cp(self, seq):
         a = self.a
@@ -261,17 +270,16 @@ class _Eval:
         self.cache[prefix] = out
         return out
 
-    def _node(self, t, seq, counter):
+    def _node(self, t, seq):
         a = self.a
         if isinstance(t, int):
             return self.conv_in(t, seq[t], f"leaf{t}", f"bleaf{t}" if a["biases"] else None)
-        k = counter[0]
-        counter[0] += 1
-        left = self._node(t[0], seq, counter)
-        right = self._node(t[1], seq, counter)  # the counter walks the tree in preorder
-        ck = ("node", k, tuple(seq[i] for i in _leaves(t)))
-        if ck in self.cache:
+        k, leaves = self.order[t]
+        ck = ("node", k, tuple(seq[i] for i in leaves))
+        if ck in self.cache:  # a node's values depend on its own leaves' templates only
             return self.cache[ck]
+        left = self._node(t[0], seq)
+        right = self._node(t[1], seq)
         pooled = [self.pool(self.sigma(*x), self.sigma(*y)) for x, y in zip(left, right)]
         W, shape = a["weights"][f"n{k}"], a["shapes"][f"n{k}"]
         if len(shape) == 1:
