@@ -375,3 +375,32 @@ def test_a_certificate_the_checker_rejects_is_reported_unknown(capsys, tmp_path,
     code = main(["generic-rank", "--shape", "3,3,3", "--json"])
     d = json.loads(capsys.readouterr().out)
     assert code == 3 and d["status"] == "unknown" and d["checker"] == "NOT VERIFIED"
+    for argv in (["rank", str(tmp_path / "m.npy")], ["neuro-identifiable", "--widths", "2,2,3,2", "--degree", "2"]):
+        code = main(argv + ["--cert", str(tmp_path / "c.json")])
+        capsys.readouterr()
+        claim = json.loads((tmp_path / "c.json").read_text())["claim"]
+        assert code == 3 and claim["status"] == "unknown" and "NOT VERIFIED" in claim["checker"]  # as reported
+    code = main(["ah-table", "--n-max", "3", "--d-max", "3"])
+    out = capsys.readouterr().out
+    assert "rows not verified, reported unknown" in out and " proved " not in out
+
+
+def test_an_output_may_not_overwrite_the_file_of_a_forward_pass(capsys, tmp_path):
+    src = Path(__file__).parent / "data" / "user_tt.py"
+    user = tmp_path / "utt.py"
+    user.write_text(src.read_text())
+    code = main(["separation", "--forward", f"{user}:score", "--inputs", "4", "--features", "3", "--partition",
+                 "0,1", "--cert", str(user)])
+    err = capsys.readouterr().err
+    assert code == 2 and "would be overwritten" in err and user.read_text() == src.read_text()
+
+
+def test_no_certificate_means_no_cert_file_and_a_warning(capsys, tmp_path):
+    """A rectifier point at a breakpoint has no certificate: --cert writes nothing (it once wrote null)."""
+    w = tmp_path / "w.json"
+    w.write_text(json.dumps({"lam": [1], "A0": [[1], [1]], "A1": [[1], [1]]}))
+    code = main(["separation", "--arch", "cp", "--pooling", "max", "--inputs", "2", "--features", "2", "--rank",
+                 "1", "--partition", "0", "--weights", str(w), "--cert", str(tmp_path / "s.json"), "--json"])
+    out, err = capsys.readouterr()
+    assert not (tmp_path / "s.json").exists() and "was not written" in err
+    assert json.loads(out)["certificate"] is None and code == 3

@@ -378,8 +378,9 @@ def test_checker_subset_enumeration_matches_brute_force(seed, m, n, p):
 
 
 def test_the_search_stops_where_the_checker_could_not_certify_a_lower_bound():
-    """C(600, 3) > 2e7 subsets: the checker would refuse k >= 3, so the search proves k >= 2 and stops there,
-    with a reason that says so; its certificate verifies."""
+    """The subsets of up to 3 of 600 columns are more than 2e7 (the checker counts all sizes together): the
+    checker would refuse k >= 3, so the search proves k >= 2 and stops there, with a reason that says so;
+    its certificate verifies."""
     from tnverify.checker.families.kruskal import MAX_KRANK_SUBSETS
     from tnverify.theory.kruskal import CHECKABLE_SUBSETS
 

@@ -104,6 +104,10 @@ def test_a_catalog_folder_not_in_references_is_rejected(tmp_path, capsys, monkey
     _, err = capsys.readouterr()
     assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert "the folder 'my_paper_2030' is not a catalog folder" in err and "classical_ranks" in err
+    (tmp_path / "link").symlink_to(tmp_path / "proofs_checks")
+    for other in (tmp_path / "proofs_checks" / ".." / "proofs_checks" / "my_paper_2030" / "i.toml",
+                  tmp_path / "link" / "my_paper_2030" / "i.toml"):  # the same file by another path
+        assert main(["prove", str(other)]) == 2 and "not a catalog folder" in capsys.readouterr().err
 
 
 def test_a_users_own_instances_run_from_any_folder(tmp_path, capsys):

@@ -72,8 +72,11 @@ def _prepare_outputs(args) -> None:
         if name in OUTPUT_OPTIONS:
             continue
         for v in (value if isinstance(value, list) else [value]):
-            if isinstance(v, str) and os.path.isfile(v):
-                inputs.append((name, v))
+            if not isinstance(v, str):
+                continue
+            for path in (v, v.rsplit(":", 1)[0]):  # FILE, or the FILE of --forward FILE.py:FUNCTION
+                if os.path.isfile(path):
+                    inputs.append((name, path))
     for name in OUTPUT_OPTIONS:
         value = getattr(args, name, None)
         if not isinstance(value, str):

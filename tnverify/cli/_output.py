@@ -79,4 +79,6 @@ def certified(args, out: dict, status: str, cert, key: str = "status") -> tuple[
     if v.ok:
         return status, "\n  checker: VERIFIED"
     out.update({key: "unknown", "checker_message": v.message})
+    if isinstance(getattr(cert, "claim", None), dict):  # a --cert file says what was reported
+        cert.claim.update({"status": "unknown", "checker": f"{v.status}: {v.message}"})
     return "unknown", f"\n  checker: {v.status}: {v.message} (so reported unknown; the prover said {status})"

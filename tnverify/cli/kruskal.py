@@ -68,7 +68,8 @@ def _cmd_kruskal(args) -> int:
     if status == "proved":
         text = f"Kruskal rank of {what} = {res.k_rank} (proved)"
     else:
-        text = f"Kruskal rank of {what} in [{res.lower}, {res.upper}] (unknown: {res.reason})"
+        why = res.reason if status == res.status else "the checker did not verify it"
+        text = f"Kruskal rank of {what} in [{res.lower}, {res.upper}] (unknown: {why})"
     text += f"\n  lower: every {res.lower} columns independent mod {res.prime}"
     if res.witness:
         text += f"\n  upper: columns {res.witness} dependent, exact kernel vector {res.kernel}"

@@ -145,6 +145,24 @@ def _network(args, arch=None, file=None):
     return network(subject) if isinstance(subject, Arch) else subject
 
 
+def _write_cert(args, cert, out: dict, status: str) -> None:
+    """``--cert FILE``: the certificate, its claim saying the reported status; a warning (no file) when the
+    prover produced none (a point at a breakpoint, for example)."""
+    from tnverify import certificate as C
+    from tnverify.cli._output import warn
+
+    if not args.cert:
+        return
+    if cert is None:
+        warn(f"no certificate was produced, so {args.cert} was not written")
+        out["certificate"] = None
+        return
+    if isinstance(getattr(cert, "claim", None), dict):
+        cert.claim["status"] = status
+    C.write(cert, args.cert)
+    out["certificate"] = str(args.cert)
+
+
 def _checked(res, no_check: bool) -> tuple:
     """(status, verdict): 'proved' only when the checker verifies the certificate."""
     if no_check:
@@ -165,7 +183,6 @@ def _checked(res, no_check: bool) -> tuple:
 
 def _cmd_forward(args) -> int:
     """``separation --forward FILE.py:FUNCTION``: bounds for the grid tensor of the user's own function."""
-    from tnverify import certificate as C
     from tnverify.networks.partitions import parse_partition
     from tnverify.cli._output import emit, status_exit
     from tnverify.networks.network import load
@@ -196,15 +213,12 @@ def _cmd_forward(args) -> int:
             verdict = f"{v.status}: {v.message}"
     out = res.to_dict()
     out.update({"status": status, "checker": verdict, "seconds": round(time.perf_counter() - t0, 6)})
-    if args.cert:
-        C.write(res.certificate, args.cert)
-        out["certificate"] = str(args.cert)
+    _write_cert(args, res.certificate, out, status)
     emit(args, out, res.text() + (f"\n  checker: {verdict} (ran the user's code)" if verdict else "\n  checker: not run"))
     return status_exit(status)
 
 
 def _cmd_separation(args) -> int:
-    from tnverify import certificate as C
     from tnverify.cli._output import emit, status_exit
     from tnverify.networks.partitions import parse_partition
     from tnverify.theory.separation import separation
@@ -226,9 +240,7 @@ def _cmd_separation(args) -> int:
     out.update({"status": status, "checker": verdict, "seconds": round(time.perf_counter() - t0, 6)})
     if status != "proved":
         out["rank"] = None
-    if args.cert:
-        C.write(res.certificate, args.cert)
-        out["certificate"] = str(args.cert)
+    _write_cert(args, res.certificate, out, status)
     text = res.text() + (f"\n  checker: {verdict}" if verdict else "\n  checker: not run")
     emit(args, out, text)
     return status_exit(status)
@@ -242,7 +254,6 @@ _WIDTH_NAMES = {"cp": ("Z channels", "Z"), "tt": ("TT rank r", "r"), "tr": ("TR 
 
 
 def _cmd_compare(args) -> int:
-    from tnverify import certificate as C
     from tnverify.cli._output import emit, status_exit
     from tnverify.networks.partitions import parse_partition
     from tnverify.theory.separation import separation, shallow_width
@@ -275,16 +286,13 @@ def _cmd_compare(args) -> int:
     out = {"deep": res.to_dict(), "status": status, "checker": verdict, "shallow": args.shallow,
            "shallow_width_needed": need, "shallow_bound_below": below, "statement": text,
            "seconds": round(time.perf_counter() - t0, 6)}
-    if args.cert:
-        C.write(res.certificate, args.cert)
-        out["certificate"] = str(args.cert)
+    _write_cert(args, res.certificate, out, status)
     emit(args, out, text)
     return status_exit(status)
 
 
 def _compare_rectifier(args, a, rows, t0) -> int:
     """``compare --activation/--pooling``: the channels a shallow relu-cp network needs (docs/rectifier.md)."""
-    from tnverify import certificate as C
     from tnverify.cli._output import emit, status_exit
     from tnverify.theory.rectifier import rectifier_separation, shallow_channels
 
@@ -300,9 +308,7 @@ def _compare_rectifier(args, a, rows, t0) -> int:
             f"Z >= {need}" + (f"\n  checker: {verdict}" if verdict else "\n  checker: not run"))
     out = {"deep": res.to_dict(), "status": status, "checker": verdict, "shallow": "relu-cp", "per_channel": per,
            "shallow_width_needed": need, "statement": text, "seconds": round(time.perf_counter() - t0, 6)}
-    if args.cert:
-        C.write(res.certificate, args.cert)
-        out["certificate"] = str(args.cert)
+    _write_cert(args, res.certificate, out, status)
     emit(args, out, text)
     return status_exit(status)
 

@@ -26,8 +26,8 @@ def _write_cert(args, cert, payload, statement: str = "") -> None:
     if getattr(args, "cert", None):
         from tnverify.certificate import write
 
-        cert.claim.update({"statement": statement, "status": payload.get("status", payload.get(
-            "identifiability_status")), "seed": args.seed})
+        cert.claim.update({"statement": statement, "seed": args.seed,
+                           "status": payload.get("identifiability_status", payload.get("status"))})
         write(cert, args.cert)
         payload["certificate"] = str(args.cert)
 
@@ -209,7 +209,7 @@ def _cmd_ah_table(args) -> int:
 
     from tnverify.cli._output import certified, emit
 
-    rows, lines = [], [f"{'n':>3} {'d':>3} {'expected':>9} {'generic':>8} {'status':>8}  note"]
+    rows, lines, rejected = [], [f"{'n':>3} {'d':>3} {'expected':>9} {'generic':>8} {'status':>8}  note"], 0
     exceptions = {(3, 4), (4, 4), (5, 4), (5, 3)}
     n_min, n_max = _pos(args.n_min, "--n-min"), _pos(args.n_max, "--n-max")
     d_min, d_max = _pos(args.d_min, "--d-min"), _pos(args.d_max, "--d-max")
@@ -227,6 +227,7 @@ def _cmd_ah_table(args) -> int:
             status, _ = certified(args, {}, r.status, r.certificate)  # each proved row is checked
             if status != r.status:
                 r.status, r.generic_rank = status, None
+                rejected += 1
             exc = r.generic_rank != r.expected if r.generic_rank is not None else None
             ah = (d == 2 and n >= 3) or (n, d) in exceptions
             note = ("EXCEPTION" if exc else "") + ("" if exc in (None, ah) else " (disagrees with AH!)")
@@ -235,8 +236,10 @@ def _cmd_ah_table(args) -> int:
             rows.append({"n": n, "d": d, "expected": r.expected, "generic_rank": r.generic_rank,
                          "status": r.status, "exception": exc, "ah_exception": ah})
             lines.append(f"{n:>3} {d:>3} {r.expected:>9} {str(r.generic_rank):>8} {r.status:>8}  {note}")
-    note = "checker: not run (--no-check)" if args.no_check else "checker: every proved row VERIFIED"
-    emit(args, {"rows": rows, "field": G.FIELD_NOTE, "checker": "not run" if args.no_check else "VERIFIED"},
+    verdict = "not run" if args.no_check else ("VERIFIED" if not rejected else f"{rejected} rows not verified")
+    note = {"not run": "checker: not run (--no-check)", "VERIFIED": "checker: every proved row VERIFIED"}.get(
+        verdict, f"checker: {verdict}, reported unknown")
+    emit(args, {"rows": rows, "field": G.FIELD_NOTE, "checker": verdict},
          "\n".join(lines) + f"\nfield: {G.FIELD_NOTE}\n{note}")
     return 0
 

@@ -142,7 +142,7 @@ def load_instance(path) -> Instance:
                              f"(expected one of: {', '.join(thm.values)})")
     inst = Instance(p, name, str(claim["statement"]), str(claim["source"]), claim["expect"], slow,
                     dict(params), dict(expected))
-    if p.absolute().parent.parent == CATALOG and inst.folder not in REFERENCES:
+    if p.resolve().parent.parent == CATALOG and inst.folder not in REFERENCES:
         raise InputError(f"{where}: the folder {inst.folder!r} is not a catalog folder: expected a folder named "
                          f"after its reference, a key of tnverify.theorems.references.REFERENCES "
                          f"({', '.join(sorted(REFERENCES))})")

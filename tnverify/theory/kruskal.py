@@ -59,8 +59,8 @@ KERNEL_PRIME_BITS = 31
 ONE_CALL_SUBSETS = 20_000_000
 #: Size of the first call of a scheduled (timed / progress) search.
 FIRST_CALL_SUBSETS = 1_000_000
-#: Most k-subsets of one size that the checker enumerates (its ``MAX_KRANK_SUBSETS``): a lower bound k
-#: with more k-subsets could not be certified, so the search stops below it.
+#: Most subsets (of sizes 1..k together) that the checker enumerates (its ``MAX_KRANK_SUBSETS``): a lower
+#: bound k with more could not be certified, so the search stops below it.
 CHECKABLE_SUBSETS = 20_000_000
 #: Bytes per entry of a Kruskal search: the integer matrix, its residues and their int64 copy.
 BYTES_PER_ENTRY = 24
@@ -295,9 +295,10 @@ def kruskal_rank(A, field: "str | Field" = "Q", *, k_max: int | None = None, max
         raise InputError("a chunked (--jobs/--scheduler) Kruskal search is a full search: "
                          "drop --max-subsets/--timeout or run it in one process")
     km = R if k_max is None else min(int(k_max), R)
-    checkable = 1  # the largest k whose sizes 1..k the checker can all enumerate
-    while checkable < km and math.comb(R, checkable + 1) <= CHECKABLE_SUBSETS:
+    checkable, total = 1, R  # the largest k whose subsets of sizes 1..k the checker can enumerate, together
+    while checkable < km and total + math.comb(R, checkable + 1) <= CHECKABLE_SUBSETS:
         checkable += 1
+        total += math.comb(R, checkable)
     if checkable < min(km, I):
         km = checkable  # past it no lower bound could be certified
     per = subset_work(I, R, F.p if F.kind == "GF" else None)
@@ -362,8 +363,9 @@ def kruskal_rank(A, field: "str | Field" = "Q", *, k_max: int | None = None, max
     if res.upper > res.lower and res.lower == km and km < R:
         _rank_upper(M, F, res)
         limited = km == checkable and (k_max is None or km < k_max)
-        res.reason = res.reason or (f"the checker enumerates at most {CHECKABLE_SUBSETS:.0e} subsets of one size, "
-                                    f"and C({R}, {km + 1}) is more" if limited else f"search limited to k_max = {km}")
+        res.reason = res.reason or (f"the checker enumerates at most {CHECKABLE_SUBSETS:.0e} subsets, and those "
+                                    f"of up to {km + 1} columns are more" if limited else
+                                    f"search limited to k_max = {km}")
     if res.lower == res.upper:
         res.k_rank, res.status, res.reason = res.lower, "proved", ""
     res.seconds = time.perf_counter() - t0
