@@ -198,7 +198,7 @@ def _modular(step, ctx, ref, m, n, r):
         return facts
     P2 = prod(p * p for p in ps)
     row_sq = sorted((sum(x * x for x in row) for row in Mi), reverse=True)[: r + 1]
-    col_sq = sorted((sum(Mi[i][j] ** 2 for i in range(m)) for j in range(n)), reverse=True)[: r + 1]
+    col_sq = sorted((sum(x * x for x in col) for col in zip(*Mi)), reverse=True)[: r + 1]
     H2 = min(prod(row_sq), prod(col_sq))
     if P2 > H2:
         facts.append(("rank-at-most", _subject(ref, "Q"), r))

@@ -138,7 +138,7 @@ def full_matrix(ctx: Ctx, ref: dict, where: str) -> list:
 
 def is_integer_matrix(M: list) -> bool:
     """Are all entries of the rows ``M`` integers?"""
-    return all(isinstance(x, int) for row in M for x in row)
+    return all(type(x) is int for row in M for x in row)  # ints or Fractions (``num``): no ABC check needed
 
 
 def is_integer_object(ctx: Ctx, ref: dict, where: str) -> bool:
