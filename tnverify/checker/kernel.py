@@ -375,9 +375,11 @@ def clear_rows(M: list) -> list:
     """Scale each row by the lcm of its denominators (an integer matrix of the same rank and kernel over Q)."""
     out = []
     for row in M:  # entries are ints or Fractions (``num``); ``type`` is much cheaper than the ABC isinstance
-        fr = [x.denominator for x in row if type(x) is Fraction]
-        m = lcm(*fr) if fr else 1
-        out.append(list(row) if not fr else [int(x * m) for x in row])  # a copy: callers may eliminate in place
+        if Fraction not in set(map(type, row)):
+            out.append(list(row))  # a copy: callers may eliminate in place
+            continue
+        m = lcm(*(x.denominator for x in row if type(x) is Fraction))
+        out.append([int(x * m) for x in row])
     return out
 
 

@@ -8,6 +8,7 @@ matrix whose entries are all integers, so that "M mod p" is defined.
 from __future__ import annotations
 
 from math import prod
+from operator import mul
 
 from tnverify.checker.families.matrices import (
     full_matrix, is_integer_matrix, is_integer_object, matrix_ref, matrix_shape, submatrix,
@@ -197,8 +198,8 @@ def _modular(step, ctx, ref, m, n, r):
         facts.append(("rank-at-most", _subject(ref, "Q"), r))
         return facts
     P2 = prod(p * p for p in ps)
-    row_sq = sorted((sum(x * x for x in row) for row in Mi), reverse=True)[: r + 1]
-    col_sq = sorted((sum(x * x for x in col) for col in zip(*Mi)), reverse=True)[: r + 1]
+    row_sq = sorted((sum(map(mul, row, row)) for row in Mi), reverse=True)[: r + 1]
+    col_sq = sorted((sum(map(mul, col, col)) for col in zip(*Mi)), reverse=True)[: r + 1]
     H2 = min(prod(row_sq), prod(col_sq))
     if P2 > H2:
         facts.append(("rank-at-most", _subject(ref, "Q"), r))

@@ -136,9 +136,12 @@ def full_matrix(ctx: Ctx, ref: dict, where: str) -> list:
     return submatrix(ctx, ref, range(m), range(n), where)
 
 
+_INT = {int}
+
+
 def is_integer_matrix(M: list) -> bool:
     """Are all entries of the rows ``M`` integers?"""
-    return all(type(x) is int for row in M for x in row)  # ints or Fractions (``num``): no ABC check needed
+    return all(set(map(type, row)) <= _INT for row in M)  # ints or Fractions (``num``): no ABC check needed
 
 
 def is_integer_object(ctx: Ctx, ref: dict, where: str) -> bool:
