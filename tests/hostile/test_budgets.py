@@ -121,3 +121,14 @@ def test_an_unreachable_scheduler_is_an_error_even_where_no_work_needs_it(cli, t
     r = cli(*[a.replace("{tmp}", str(tmp_path)) for a in args], "--scheduler", address)
     assert r.code == 2 and r.one_line_error, r.err
     assert f"cannot reach the Dask scheduler at '{address}'" in r.err
+
+
+def test_rank_counts_the_checkers_memory_and_no_check_drops_it(cli, tmp_path):
+    """The check of a rank certificate holds about 80 bytes per entry; at a budget that the rank alone
+    fits but the check does not, rank refuses before reading the data and --no-check runs."""
+    f = tmp_path / "z.npy"
+    np.save(f, np.zeros((3000, 500), dtype=np.int8))
+    o = cli("rank", f, "--budget", "0.027")  # 116 MB: the rank (108 MB) fits, the check (120 MB) does not
+    assert o.code == 2 and "checking the certificate" in o.err and "--no-check" in o.err, o.err
+    o = cli("rank", f, "--budget", "0.027", "--no-check")
+    assert o.code == 0 and "checker: not run" in o.out, o.err

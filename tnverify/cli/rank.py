@@ -37,10 +37,23 @@ def npy_shape(path) -> tuple | None:
         return None
 
 
-def _require_npy(path: str, partition, F) -> None:
+#: Bytes per matrix entry that checking a rank certificate holds at its peak: the JSON text, the
+#: parsed rows of Python integers and FLINT's copy (measured: 36 M entries, 2.9 GB in all).
+CHECK_BYTES_PER_ENTRY = 80
+
+
+def _require_check(m: int, n: int, what: str) -> None:
+    """The checker's memory for a rank certificate of an m x n matrix (skipped with ``--no-check``)."""
+    from tnverify import budget
+
+    budget.require(f"checking the certificate of {what} (or --no-check)", memory=CHECK_BYTES_PER_ENTRY * m * n)
+
+
+def _require_npy(path: str, partition, F, check: bool = True) -> None:
     """A ``.npy`` file: refuse a rank over the budget from the header's shape, before the data is read.
 
-    The rank itself checks the budget again once the matrix exists (any format).
+    The rank itself checks the budget again once the matrix exists (any format); with ``check``
+    the memory of checking its certificate counts too.
     """
     from tnverify.exact.rank import require_rank
     from tnverify.exact.tensor import parse_modes
@@ -52,6 +65,8 @@ def _require_npy(path: str, partition, F) -> None:
     m = math.prod(shape[k] for k in rows)
     n = math.prod(shape) // m
     require_rank(m, n, F, f"the rank over {F} of the {m} x {n} matrix in {path}")
+    if check:
+        _require_check(m, n, f"the rank of the {m} x {n} matrix in {path}")
 
 
 def _cmd_rank(args) -> int:
@@ -72,7 +87,7 @@ def _cmd_rank(args) -> int:
         from tnverify.parallel import check_scheduler
 
         check_scheduler(args.scheduler)  # used only for the upper-bound primes: checked now, whatever the rank
-    _require_npy(args.file, args.partition, F)
+    _require_npy(args.file, args.partition, F, check=not args.no_check)
     T = load_array(args.file, allow_pickle=args.allow_pickle)
     if T.ndim == 1:
         raise InputError(f"expected a matrix or a tensor of order >= 2 in {args.file}, got a vector of length {T.shape[0]}")
@@ -80,6 +95,8 @@ def _cmd_rank(args) -> int:
         T = reduce_mod(T, F.p)
     rows = parse_modes(_modes(args.partition, T.ndim), T.ndim) if (T.ndim > 2 or args.partition) else (0,)
     M = T if (T.ndim == 2 and rows == (0,)) else flatten(T, rows)
+    if not args.no_check:
+        _require_check(M.shape[0], M.shape[1], f"the rank of the {M.shape[0]} x {M.shape[1]} matrix in {args.file}")
     res = rank(M, F, seed=args.seed, upper=args.upper, jobs=args.jobs, scheduler=args.scheduler)
     seconds = time.perf_counter() - t0
     out = res.to_dict()
