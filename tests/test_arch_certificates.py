@@ -16,6 +16,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.helpers import sympy_rank
 from tests.test_forward import arch_of
+from tnverify.checker.kernel import Malformed
+from tnverify.errors import NoNetworkError
 from tnverify.networks import forward as fw
 from tnverify.networks.architectures import network, spec
 from tnverify.networks.partitions import parse_partition
@@ -109,12 +111,18 @@ def test_checker_rejects_sketch_vectors_only_for_deep_racs():
 @given(data=st.data())
 def test_checker_network_shapes_and_ties_equal_the_prover(family, data):
     a = data.draw(arch_of(family, min_inputs=2))
-    net = network(a)
-    mine = rules_arch._network(_parsed(a))
-    assert mine["names"] == list(net.names)
-    assert mine["inputs"] == [list(ix) for ix in net.inputs]
-    assert mine["output"] == list(net.output)
-    assert mine["dims"] == dict(net.size_dict)
+    if family == "mixed":  # two networks summed: neither side builds one
+        with pytest.raises(NoNetworkError):
+            network(a)
+        with pytest.raises(Malformed, match="no grid network"):
+            rules_arch._network(_parsed(a))
+    else:
+        net = network(a)
+        mine = rules_arch._network(_parsed(a))
+        assert mine["names"] == list(net.names)
+        assert mine["inputs"] == [list(ix) for ix in net.inputs]
+        assert mine["output"] == list(net.output)
+        assert mine["dims"] == dict(net.size_dict)
     parsed = _parsed(a)
     assert {k: tuple(v) for k, v in parsed["shapes"].items()} == {k: tuple(v) for k, v in fw.weight_shapes(a).items()}
     assert sorted(map(sorted, parsed["ties"])) == sorted(map(sorted, tied_groups(a)))

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.helpers import sympy_rank
+from tnverify.errors import NoNetworkError
 from tnverify.networks.architectures import ARCHS, network, parse_tree, spec
 from tnverify.networks.forward import (
     FAMILIES, MULTILINEAR, boundary_bound, forward, grid_block, grid_tensor, network_values, random_weights,
@@ -86,7 +87,7 @@ def arch_of(draw, family, min_inputs=1, max_depth=3):
     """A small architecture of ``family`` (grids of at most a few hundred entries)."""
     if family in ("ht", "convac"):
         return draw(_tree_arch(family, min_inputs))
-    if family in ("overlap", "dilated"):
+    if family in ("overlap", "dilated", "mixed"):
         return draw(conv_arch(family))
     shared = draw(st.booleans()) if family != "tucker" else False
     lo = max(min_inputs, 1 if family in ("cp", "tucker") else 2)
@@ -483,5 +484,7 @@ def test_symmetric_bound_bounds_the_shared_cp_grid_rank(N, M, Z, seed, data):
 # ------------------------------------------------------------------ guards
 def test_every_architecture_has_a_forward_pass_and_a_builder_test():
     assert set(ARCHS) <= set(FAMILIES)
-    assert set(ARCHS) <= set(BUILDER_FAMILIES)
+    assert set(ARCHS) - {"mixed"} <= set(BUILDER_FAMILIES)  # a mixed network sums two networks: no builder
+    with pytest.raises(NoNetworkError, match="not one tensor network"):
+        network(spec("mixed", 4, 2, 2))
     assert set(MULTILINEAR) == set(FAMILIES) - {"rac", "overlap"}

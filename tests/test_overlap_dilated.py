@@ -14,13 +14,13 @@ from hypothesis import given, settings, strategies as st
 
 from tnverify.checker import check
 from tnverify.checker.families.architecture import _parse_arch
-from tnverify.checker.conv_eval import conv_minor, frontier_count
+from tnverify.checker.conv_eval import conv_minor, frontier_count, span_count
 from tnverify.errors import ShapeError
 from tnverify.exact.tensor import flatten
 from tnverify.networks.architectures import network, spec
 from tnverify.networks.forward import grid_tensor, network_values, random_weights
 from tnverify.networks.network import contract
-from tnverify.networks.overlap import frontier_bound
+from tnverify.networks.overlap import frontier_bound, mixable_layers, span_bound
 from tnverify.numeric.modp import rank_profile
 from tnverify.theory.separation import architecture_object, architecture_separation
 
@@ -32,6 +32,15 @@ PRIMES = (101, 10007, 999983)
 def conv_arch(draw, family):
     """A small overlap or dilated architecture (grids of at most a few hundred entries)."""
     shared = draw(st.booleans())
+    if family == "mixed":
+        N = draw(st.sampled_from([4, 8]))
+        L = N.bit_length() - 1
+        da = draw(st.permutations([1 << l for l in range(L)]))
+        db = draw(st.permutations([1 << l for l in range(L)]))
+        mix = draw(st.sets(st.sampled_from(mixable_layers(da, db)))) if mixable_layers(da, db) else set()
+        M = draw(st.integers(1, 2 if N == 8 else 3))
+        return spec("mixed", N, M, [draw(st.integers(1, 2)) for _ in range(L)], shared=shared, dilations=da,
+                    dilations_b=db, mix=sorted(mix) or "none")
     if family == "dilated":
         N = draw(st.sampled_from([2, 4, 8]))
         L = N.bit_length() - 1
@@ -53,6 +62,9 @@ def conv_arch(draw, family):
 
 def _reference(a, W, seq) -> int:
     """The score on one template sequence, straight from the equations, recursively over Z."""
+    if a.family == "mixed":
+        return _mixed_reference(a, W, seq)
+
     def unit(l, j):
         if l == 0:
             return [int(m == seq[j]) for m in range(a.M[j])]
@@ -71,7 +83,32 @@ def _reference(a, W, seq) -> int:
     return sum(int(x) * y for x, y in zip(W["w"], top))
 
 
-FAMS = ("overlap", "dilated")
+def _mixed_reference(a, W, seq) -> int:
+    """A mixed network's score from its definition: two dilated recursions, summed at the joined layers."""
+    joined = set(a.mix) | {len(a.widths)}
+
+    def tap(name, v):
+        A = np.asarray(W[name], dtype=object)
+        return [sum(int(A[c, k]) * v[k] for k in range(len(v))) for c in range(A.shape[0])]
+
+    def branch(x, l, t):  # branch x's product unit at layer l, time t
+        d = (a.dilations if x == "A" else a.dilations_b)[l - 1]
+        nm = "W" if x == "A" else "B"
+        return [u * v for u, v in zip(tap(f"{nm}{l - 1}_{t}_0", below(x, l - 1, t - d)),
+                                      tap(f"{nm}{l - 1}_{t}_1", below(x, l - 1, t)))]
+
+    def below(x, l, t):  # what layer l + 1 of branch x reads at time t
+        if l == 0:
+            return [int(m == seq[t]) for m in range(a.M[t])]
+        if l in joined:
+            return [u + v for u, v in zip(branch("A", l, t), branch("B", l, t))]
+        return branch(x, l, t)
+
+    top = below("A", len(a.widths), a.N - 1)
+    return sum(int(x) * y for x, y in zip(W["w"], top))
+
+
+FAMS = ("overlap", "dilated", "mixed")
 
 
 @pytest.mark.parametrize("family", FAMS)
@@ -93,10 +130,11 @@ def test_network_contracts_to_the_grid_tensor_and_checker_agrees(family, data):
     a = data.draw(conv_arch(family))
     p = data.draw(st.sampled_from(PRIMES))
     W = random_weights(a, np.random.default_rng(data.draw(st.integers(0, 2**31))), p)
-    net = network(a)
-    T = np.asarray(contract(net.with_values(network_values(a, W, net.names)), modulus=p), dtype=np.int64)
     G = grid_tensor(a, W, p)
-    assert np.array_equal(T, G), a.describe()
+    if family != "mixed":  # a mixed network sums two networks: it has no builder network
+        net = network(a)
+        T = np.asarray(contract(net.with_values(network_values(a, W, net.names)), modulus=p), dtype=np.int64)
+        assert np.array_equal(T, G), a.describe()
     # the checker's own evaluator on every entry of a flattening
     obj = _parse_arch(architecture_object(a, W), "point")
     rows = sorted(data.draw(st.sets(st.integers(0, a.N - 1), min_size=1, max_size=a.N - 1)))
@@ -106,9 +144,13 @@ def test_network_contracts_to_the_grid_tensor_and_checker_agrees(family, data):
     ent = conv_minor(obj, rows, vecs, list(range(m)), list(range(n)), p, 10**8)
     F = flatten(G, rows)
     assert np.array_equal(np.array(ent, dtype=np.int64).reshape(m, n), F)
-    # the frontier bound (prover and checker) never falls below the rank of the flattening
-    fb = frontier_bound(a, rows)
-    assert fb == frontier_count(obj, rows)
+    # the frontier bound (the span count for mixed; prover and checker) never falls below the rank
+    if family == "mixed":
+        fb = span_bound(a, rows)
+        assert fb == span_count(obj, rows)
+    else:
+        fb = frontier_bound(a, rows)
+        assert fb == frontier_count(obj, rows)
     assert rank_profile(F, p).rank <= fb
 
 
@@ -183,3 +225,93 @@ def test_the_checker_charges_the_width_of_its_tables_and_r_squared_units():
     with pytest.raises(Malformed, match="unit evaluations"):
         conv_minor({**a, "w": [1], "weights": {"W0_1_0": [1], "W0_1_1": [1], "w": [1]}}, [0], vecs,
                    list(range(r)), list(range(r)), 101, r * r - 1)
+
+
+# ------------------------------------------------------------------ mixed networks
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_a_mixed_network_with_branch_b_at_zero_is_its_dilated_branch_a(data):
+    """Zero weights in branch B make every sum unit equal to branch A: the grid is the dilated network's."""
+    a = data.draw(conv_arch("mixed"))
+    W = random_weights(a, np.random.default_rng(data.draw(st.integers(0, 2**31))), 101)
+    W0 = {k: (v * 0 if k.startswith("B") else v) for k, v in W.items()}
+    d = spec("dilated", a.N, list(a.M), list(a.widths), shared=a.shared, dilations=a.dilations)
+    assert np.array_equal(grid_tensor(a, W0, 101), grid_tensor(d, {k: v for k, v in W.items() if not k.startswith("B")},
+                                                               101))
+
+
+def _dense_rank(a, rows, seed=0, p=1_000_003):
+    W = random_weights(a, np.random.default_rng(seed), p)
+    return rank_profile(flatten(grid_tensor(a, W, p), rows), p).rank
+
+
+def test_one_interconnection_reaches_ranks_neither_order_reaches():
+    """N = 8, I = {0,1,4,6}: each order alone 8, joined only at the output 12, joined at layer 2 the shape 16.
+
+    Ranks from the dense grid tensor at a random point (lower bounds); the upper bounds are the
+    dilated networks' cuts and the span counts, both for every weight.
+    """
+    rows = (0, 1, 4, 6)
+    kw = dict(dilations="1,2,4", dilations_b="2,1,4")
+    joined, summed = spec("mixed", 8, 2, 2, mix="2", **kw), spec("mixed", 8, 2, 2, mix="none", **kw)
+    assert (_dense_rank(joined, rows), span_bound(joined, rows)) == (16, 16)
+    assert _dense_rank(summed, rows) == 12 and span_bound(summed, rows) == 16  # a sum: 8 + 8 bounds it
+    for order in ("1,2,4", "2,1,4"):
+        d = spec("dilated", 8, 2, 2, dilations=order)
+        assert _dense_rank(d, rows) == 8 == architecture_separation(d, rows).rank
+    res = architecture_separation(joined, rows)
+    assert (res.status, res.rank, res.cut) == ("proved", 16, None)
+    assert "no cut: a mixed network sums two networks" in res.text()
+    assert check(res.certificate.to_dict()).status == "VERIFIED"
+
+
+def test_the_mixed_vs_dilated_theorem_needs_the_square_of_the_width():
+    from tnverify.theorems.networks import mixed_vs_dilated
+
+    out = mixed_vs_dilated(inputs=8, features=3, widths=3, tree="1,2,4", dilations_b="2,1,4", mix="2",
+                           partition="0,1,4,6")
+    v = out.values
+    assert out.status == "proved" and (v["mixed_rank"], v["width_needed_a"], v["width_needed_b"]) == (81, 9, 9)
+    # the cut at 8 channels is below 81, at 9 it reaches it: the reported width is the least one
+    for order in ("1,2,4", "2,1,4"):
+        cut8 = architecture_separation(spec("dilated", 8, 3, 8, dilations=order), (0, 1, 4, 6)).upper
+        cut9 = architecture_separation(spec("dilated", 8, 3, 9, dilations=order), (0, 1, 4, 6)).upper
+        assert cut8 == 72 < 81 <= cut9
+    assert check(out.certificate.to_dict()).status == "VERIFIED"
+
+
+@pytest.mark.parametrize("kw,match", [
+    (dict(mix="3"), "cannot join"),                       # layer 3 is the top
+    (dict(dilations="1,2,4", dilations_b="4,2,1", mix="1"), "cannot join"),
+    (dict(dilations_b="1,2,8"), "order of"),
+    (dict(dilations_b="1,2,,4"), "every item an integer"),
+    (dict(mix="0"), "positive integer"),
+])
+def test_bad_mixed_hyper_parameters_are_one_line_errors(kw, match):
+    with pytest.raises(ShapeError, match=match):
+        spec("mixed", 8, 2, 2, **kw)
+
+
+def test_mixed_parameters_on_other_families_are_refused():
+    from tnverify.errors import InputError
+
+    for arch, kw in (("dilated", dict(mix="2")), ("dilated", dict(dilations_b="2,1,4")), ("convac", dict(field=2)),
+                     ("overlap", dict(dilations="1,2,4"))):
+        with pytest.raises(InputError, match="is for"):
+            spec(arch, 8, 2, 2, **kw)
+
+
+def test_mixed_cli_separation_compare_and_draw(capsys, tmp_path):
+    from tnverify.cli import main
+
+    base = ["--inputs", "8", "--widths", "2", "--mix", "2", "--partition", "0,1,4,6"]
+    assert main(["separation", "--arch", "mixed", *base, "--json"]) == 0
+    out = __import__("json").loads(capsys.readouterr().out)
+    assert (out["rank"], out["checker"], out["upper_bounds"]["span"]) == (16, "VERIFIED", 16)
+    assert main(["compare", "mixed", "dilated", *base]) == 0
+    assert "so it needs w >= 4" in capsys.readouterr().out
+    png = tmp_path / "m.png"
+    assert main(["draw", "--arch", "mixed", *base, "-o", str(png)]) == 0
+    assert png.stat().st_size > 0 and "span 16" in capsys.readouterr().out
+    assert main(["separation", "--arch", "dilated", "--inputs", "8", "--widths", "2", "--mix", "2"]) == 2
+    assert "mix is for mixed networks" in capsys.readouterr().err

@@ -61,6 +61,10 @@ class BudgetError(InputError):
     """A computation that would exceed its budget (memory, subsets, time) before it starts."""
 
 
+class NoNetworkError(InputError):
+    """The architecture is not one tensor network (a mixed network sums two), so it has no cut."""
+
+
 class NumericalError(TnverifyError):
     """A numeric kernel reported failure (no convergence, singular system)."""
 

@@ -121,12 +121,25 @@ def draw_network(net: TensorNetwork, rows, cut: Cut | None, path, title: str | N
     return path
 
 
+def _unit_place(u, x: float) -> tuple:
+    """(x, y) of a unit drawn over the mean x of its receptive field: (l, j) on row l; mixed networks'
+    branch units (X, l, t) a third of a row below l, A left and B right, their sum units on row l."""
+    if u[0] == "x":
+        return x, 0.0
+    if isinstance(u[0], int):
+        return x, float(u[0])
+    shift = {"A": -0.2, "B": 0.2, "m": 0.0}[u[0]]
+    return x + shift, u[1] - (0.0 if u[0] == "m" else 0.35)
+
+
 def draw_units(units: dict, N: int, rows, path, title: str):
     """Write a figure of a 1D convolutional circuit's units (overlapping or dilated ConvAC).
 
     ``units`` maps a unit (l, j) to ``(width, [(child, weight), ...])`` as
     :func:`tnverify.networks.overlap.conv_units` returns it; a child is (l-1, j') or ("x", k).
     Layer l is row l, input k sits at x = k, and a unit sits at the mean of its receptive field.
+    A mixed network's units (branch, l, t) sit below row l, branch A to the left and B to the
+    right, and its sum units ("m", l, t) on row l.
     Inputs in ``rows`` (I) are blue, the others (J) orange; a unit whose field lies in I is blue,
     in J orange, and a unit that meets both sides is grey. A one-sided unit read by a mixed unit
     (a *frontier* unit, docs/grid_tensors.md section 8) has a red rim. Each unit is drawn once,
@@ -139,8 +152,8 @@ def draw_units(units: dict, N: int, rows, path, title: str):
         span[u] = set().union(*(span[c] for c, _ in kids))
     side = {u: ("I" if s <= I else "J" if not s & I else "mixed") for u, s in span.items()}
     frontier = {c for u, (_, kids) in units.items() if side[u] == "mixed" for c, _ in kids if side[c] != "mixed"}
-    pos = {u: (sum(s) / len(s), 0.0 if u[0] == "x" else float(u[0])) for u, s in span.items()}
-    height = max((u[0] for u in units), default=1)
+    pos = {u: _unit_place(u, sum(s) / len(s)) for u, s in span.items()}
+    height = max((u[0] if isinstance(u[0], int) else u[1] for u in units), default=1)
     fig, ax = plt.subplots(figsize=(max(6.0, 0.45 * N + 2), max(3.5, 0.45 * height + 2)))
     for u, (_, kids) in units.items():
         for c, _ in kids:

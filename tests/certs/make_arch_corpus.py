@@ -161,6 +161,22 @@ def conv_corpus(bad):
     bad("malformed", "dilated_order_not_a_permutation", lambda d: d["objects"]["family"].update(
         dilations=[4, 2, 2]), dil)
     bad("malformed", "dilations_on_overlap", lambda d: d["objects"]["family"].update(dilations=[1, 2]), ov)
+    mix = cert(spec("mixed", 8, 2, 2, dilations="1,2,4", dilations_b="2,1,4", mix="2"), "0,1,4,6")
+    _write("valid", "mixed_n8_one_connection", mix)
+    nomix = cert(spec("mixed", 8, 2, 2, dilations="1,2,4", dilations_b="2,1,4", mix="none"), "0,1,4,6")
+    _write("valid", "mixed_n8_no_connection", nomix)
+    bad("invalid", "mixed_span_understated", lambda d: _step(d, "grid-span-bound").update(rank=12), nomix)
+    bad("invalid", "mixed_connection_dropped", lambda d: [d["objects"][n].update(mix=[])
+                                                          for n in ("family", "point")], lower_only(mix))
+    bad("malformed", "mixed_orders_swapped", lambda d: [d["objects"][n].update(dilations=[2, 1, 4], dilations_b=[1, 2, 4])
+                                                      for n in ("family", "point")], lower_only(mix))
+    bad("malformed", "mixed_joined_where_inputs_differ", lambda d: d["objects"]["family"].update(mix=[1, 2]), mix)
+    bad("malformed", "mixed_order_b_on_dilated", lambda d: d["objects"]["family"].update(dilations_b=[4, 2, 1]), dil)
+    bad("malformed", "mixed_cut_bound", lambda d: d["steps"].insert(0, {
+        "rule": "grid-cut-bound", "id": "c", "architecture": "family", "rows": [0, 1, 4, 6], "side": ["W0_1_0"],
+        "cut": ["x0"], "rank": 2}), mix)
+    bad("malformed", "mixed_frontier_bound", lambda d: d["steps"].insert(0, {
+        "rule": "grid-frontier-bound", "id": "f", "architecture": "family", "rows": [0, 1, 4, 6], "rank": 16}), mix)
 
 
 def product_point_corpus(bad):

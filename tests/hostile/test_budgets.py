@@ -95,6 +95,8 @@ def test_neurovariety_with_astronomically_many_evaluation_points_is_refused_not_
     (["draw", "--arch", "cp", "--inputs", "1000000", "--rank", "5", "-o", "{tmp}/d.png"], ["drawing a network"]),
     (["draw", "--arch", "overlap", "--inputs", "2000", "--widths", "2", "-o", "{tmp}/d.png"], ["drawing a network"]),
     (["separation", "--arch", "tt", "--inputs", "50", "--widths", "2"], ["showing rank"]),
+    (["separation", "--arch", "convac", "--inputs", "8", "--widths", "100000"], ["random point of convac", "weight entries"]),
+    (["separation", "--arch", "mixed", "--inputs", "8", "--widths", "100000"], ["random point of mixed", "weight entries"]),
 ])
 def test_every_engine_refuses_before_it_starts(cli, tmp_path, args, words):
     _refused(cli(*[a.replace("{tmp}", str(tmp_path)) for a in args]), *words)

@@ -1,7 +1,8 @@
-"""The checker's own overlapping and dilated ConvACs: product units, grid-minor entries, grid network.
+"""The checker's own overlapping, dilated and mixed ConvACs: units, grid-minor entries, grid network, bounds.
 
 Written from the papers' equations, independently of the prover (tnverify/networks/overlap.py):
-every unit is y = prod_i (W_i y_{child_i}) elementwise, and score = <w, y_top>
+every product unit is y = prod_i (W_i y_{child_i}) elementwise, a sum unit (mixed networks,
+its taps without weights) is y = sum_i y_{child_i}, and score = <w, y_top>
 (docs/grid_tensors.md, section 8).
 """
 from __future__ import annotations
@@ -23,6 +24,8 @@ def conv_units(a: dict) -> tuple:
     (l-1, t); only the units that the output at time N-1 reads. A child is (l, j), or
     ("x", k) for input k. Every unit is y = prod_i (W_i y_child_i) elementwise.
     """
+    if a["family"] == "mixed":
+        return _mixed(a)
     L = len(a["w"])
     out: dict = {}
 
@@ -44,6 +47,44 @@ def conv_units(a: dict) -> tuple:
             out[(l, t)] = (a["w"][l - 1], [(child(l - 1, t - d), f"W{l - 1}_{t}_0"), (child(l - 1, t), f"W{l - 1}_{t}_1")])
         frontier = sorted({x for t in frontier for x in (t - d, t)})
     return dict(sorted(out.items())), (L, a["N"] - 1)
+
+
+def _mixed(a: dict) -> tuple:
+    """Units of a mixed network: two dilated branches joined by sum units.
+
+    Branch A (dilations ``dilations``, weights ``W{l}_{t}_{i}``) and branch B
+    (``dilations_b``, ``B{l}_{t}_{i}``). Built bottom-up over all times t (then pruned to
+    what the top reads): at layer l, branch X's unit at t reads, at times t - d_l and t,
+    the layer below: the input at layer 0, the sum unit ("m", l-1, t') when l-1 is an
+    interconnection layer, else X's own unit. Layer L is always summed; the top is
+    ("m", L, N-1). A sum unit's taps carry the weight name None.
+    """
+    L, N = len(a["w"]), a["N"]
+    mix = set(a["mix"]) | {L}
+    out: dict = {}
+    for l in range(1, L + 1):
+        for x, d, nm in (("A", a["dilations"][l - 1], "W"), ("B", a["dilations_b"][l - 1], "B")):
+            for t in range(d, N):
+                kids = []
+                for i, s in enumerate((t - d, t)):
+                    c = ("x", s) if l == 1 else ("m", l - 1, s) if l - 1 in mix else (x, l - 1, s)
+                    kids.append((c, f"{nm}{l - 1}_{t}_{i}"))
+                out[(x, l, t)] = (a["w"][l - 1], kids)
+        if l in mix:
+            for t in range(N):
+                if ("A", l, t) in out and ("B", l, t) in out:
+                    out[("m", l, t)] = (a["w"][l - 1], [(("A", l, t), None), (("B", l, t), None)])
+    top = ("m", L, N - 1)
+    keep, todo = set(), [top]
+    while todo:
+        u = todo.pop()
+        if u in keep or u[0] == "x":
+            continue
+        if u not in out:
+            raise Malformed(f"unit {u} of the mixed network is read but does not exist")
+        keep.add(u)
+        todo.extend(c for c, _ in out[u][1])
+    return {u: v for u, v in out.items() if u in keep}, top
 
 
 def conv_width(a: dict, units: dict, c) -> int:
@@ -116,15 +157,19 @@ def conv_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int, max_
 
     for u, (wd, kids) in units.items():
         head = keyed(u, wd)
-        acc = [[[1] * wd for _ in head[3]] for _ in head[2]]
+        summed = kids[0][1] is None  # a sum unit (mixed): y = y_A + y_B
+        acc = [[[0 if summed else 1] * wd for _ in head[3]] for _ in head[2]]
         for c, name in kids:
             rmap, cmap = restrict(head, c)
             vals, cw = tab[c][4], conv_width(a, units, c)
             for n, rn in enumerate(rmap):
                 row, arow = vals[rn], acc[n]
                 for m, cn in enumerate(cmap):
-                    y = _mv(W[name], row[cn], wd, cw, p)
-                    arow[m] = [s * t % p for s, t in zip(arow[m], y)]
+                    if summed:
+                        arow[m] = [(s + t) % p for s, t in zip(arow[m], row[cn])]
+                    else:
+                        y = _mv(W[name], row[cn], wd, cw, p)
+                        arow[m] = [s * t % p for s, t in zip(arow[m], y)]
         tab[u] = (*head, acc)
     trs, tcs, trk, tck, tvals = tab[top]
     rix = {key: n for n, key in enumerate(trk)}
@@ -202,4 +247,42 @@ def frontier_count(a: dict, rows: list) -> int:
                 target[c] = target.get(c, 0) + paths[u]
         count = prod(comb(conv_width(a, units, c) + D - 1, D) for c, D in deg.items())
         best = count if best is None else min(best, count)
+    return best
+
+
+def span_count(a: dict, rows: list) -> int:
+    """min over the two sides S of R(top): the span count of a mixed network (every weight).
+
+    R(u) is the dimension of the span of x_S -> u_c(x) over channels c and the other inputs:
+    R(x_k) = M_k for k in S, else 1; a product unit multiplies its taps' R (a tap W y has
+    R <= R(y), and <= the unit's width when y reads S only); a sum unit adds them; a unit that
+    reads S only has R <= its width, one that misses S has R = 1, and always
+    R <= prod of M_k over the inputs it reads in S. rank [A]_{I,J} <= R(top) since the score
+    is a combination of top's channels (docs/grid_tensors.md, section 8).
+    """
+    from math import prod
+
+    units, top = conv_units(a)
+    N = a["N"]
+    best = None
+    for side in (set(rows), set(range(N)) - set(rows)):
+        reads = {("x", k): frozenset([k]) for k in range(N)}
+        R = {("x", k): (a["M"][k] if k in side else 1) for k in range(N)}
+        for u, (wd, kids) in units.items():
+            reads[u] = frozenset().union(*(reads[c] for c, _ in kids))
+            if kids[0][1] is None:
+                r = sum(R[c] for c, _ in kids)
+            else:
+                r = 1
+                for c, _ in kids:
+                    r *= min(R[c], wd) if reads[c] <= side else R[c]
+            inside = reads[u] & side
+            if not inside:
+                r = 1
+            else:
+                if reads[u] <= side:
+                    r = min(r, wd)
+                r = min(r, prod(a["M"][k] for k in inside))
+            R[u] = r
+        best = R[top] if best is None else min(best, R[top])
     return best

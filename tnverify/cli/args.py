@@ -182,6 +182,13 @@ def int_list(text: str) -> IntList:
     return _parse_ints(text, "a list", "4,8,16", 1)
 
 
+def layer_list(text: str) -> IntList | str:
+    """``--mix 2,3`` (layers, integers >= 1) or ``--mix none``."""
+    if str(text).strip().lower() == "none":
+        return "none"
+    return _parse_ints(text, "layers", "2,3 (or none)", 1)
+
+
 #: Named bipartitions of the legs (modes) 0..N-1; ``start-end`` is ``left-right``.
 PARTITION_NAMES = ("interleaved", "left-right", "start-end")
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from tnverify.cli import args as cli_args
-from tnverify.errors import EXIT_FAILED, EXIT_OK, BudgetError, InputError
+from tnverify.errors import EXIT_FAILED, EXIT_OK, BudgetError, InputError, NoNetworkError
 from tnverify.files import atomic_path
 
 __all__ = ["register"]
@@ -31,7 +31,7 @@ def _one_or_list(v):
 def _builder_args(p, file=True):
     if file:
         p.add_argument("file", nargs="?", help="JSON network file (instead of --arch)")
-    p.add_argument("--arch", help="cp, tucker, tt, tr, ht, convac, rac, overlap or dilated")
+    p.add_argument("--arch", help="cp, tucker, tt, tr, ht, convac, rac, overlap, dilated or mixed")
     cli_args.option(p, "--inputs", type=cli_args.integer, metavar="N", help="number of inputs N (time steps for rac)")
     cli_args.alias(p, "-N", "--inputs", dest="inputs", type=cli_args.integer)
     cli_args.option(p, "--features", type=cli_args.widths, default="2", metavar="M",
@@ -44,9 +44,16 @@ def _builder_args(p, file=True):
     p.add_argument("--tree", type=cli_args.tree,
                    help="pooling tree: pairs, mirror, odd-even, ((0,1),(2,3)) or a permutation 0,2,1,3")
     p.add_argument("--depth", type=cli_args.integer, default=1, help="depth L (rac)")
-    p.add_argument("--field", metavar="R[,R...]", help="receptive field per layer (overlap; default 2)")
-    p.add_argument("--stride", metavar="S[,S...]", help="stride per layer (overlap; default 1)")
-    p.add_argument("--dilations", metavar="D,D,...", help="dilation order, e.g. 4,2,1 (dilated; default 1,2,4,...)")
+    p.add_argument("--field", type=cli_args.int_list, metavar="R[,R...]",
+                   help="receptive field per layer (overlap; default 2)")
+    p.add_argument("--stride", type=cli_args.int_list, metavar="S[,S...]", help="stride per layer (overlap; default 1)")
+    p.add_argument("--dilations", type=cli_args.int_list, metavar="D,D,...", help="dilation order, e.g. 4,2,1 "
+                   "(dilated, and branch A of mixed; default 1,2,4,...)")
+    p.add_argument("--dilations-b", type=cli_args.int_list, metavar="D,D,...", help="mixed: branch B's dilation "
+                   "order (default: branch A's first two swapped, 2,1,4,...)")
+    p.add_argument("--mix", type=cli_args.layer_list, metavar="L[,L...]|none", help="mixed: the interconnection "
+                   "layers (default: every layer below the top where the two orders read the same inputs; none: "
+                   "joined at the output only)")
     p.add_argument("--partition", type=cli_args.partition, default="interleaved", metavar="SPEC",
                    help="interleaved (default), left-right (= start-end), or row legs like 0,2,4,6")
     p.add_argument("--activation", help="rectifier network: relu, linear or abs (docs/rectifier.md)")
@@ -86,7 +93,7 @@ def _subject(args, arch=None, file=None):
                          "--pooling max|avg|product, or --arch relu-cp|relu-ht|relu-tt)")
     return spec(arch, args.inputs, _one_or_list(args.features), _one_or_list(args.widths), args.rank, args.shared,
                 args.tree, args.depth, getattr(args, "field", None), getattr(args, "stride", None),
-                getattr(args, "dilations", None))
+                getattr(args, "dilations", None), getattr(args, "dilations_b", None), getattr(args, "mix", None))
 
 
 #: The rectifier family of a network name (docs/rectifier.md).
@@ -248,7 +255,8 @@ def _cmd_separation(args) -> int:
 
 _ARCH_NAMES = {"convac": "deep ConvAC", "ht": "hierarchical Tucker network", "cp": "shallow CP network",
                "tt": "tensor train (multiplicative RNN)", "tr": "tensor ring", "tucker": "Tucker network",
-               "rac": "recurrent arithmetic circuit", "overlap": "overlapping ConvAC", "dilated": "dilated ConvAC"}
+               "rac": "recurrent arithmetic circuit", "overlap": "overlapping ConvAC", "dilated": "dilated ConvAC",
+               "mixed": "mixed dilated ConvAC (two dilation orders joined)"}
 _WIDTH_NAMES = {"cp": ("Z channels", "Z"), "tt": ("TT rank r", "r"), "tr": ("TR rank r", "r"),
                 "rac": ("hidden width R", "R")}
 
@@ -268,7 +276,9 @@ def _cmd_compare(args) -> int:
     net = res.network
     order = res.arch.N if res.arch is not None else net.order  # no network when it has too many copies
     feats = _one_or_list(args.features)
-    need, below = shallow_width(args.shallow, order, feats, rows, res.lower, cert=res.certificate)
+    mixed = res.arch is not None and res.arch.family == "mixed" and args.shallow == "dilated"
+    need, below = shallow_width(args.shallow, order, feats, rows, res.lower, cert=res.certificate,
+                                dilations=res.arch.dilations if mixed else None)  # a mixed network's branch A
     status, verdict = _checked(res, args.no_check)
     wname, sym = _WIDTH_NAMES.get(args.shallow, ("width w", "w"))
     m = net.meta if net is not None else {"arch": res.arch.family, **res.arch.params()}
@@ -533,7 +543,7 @@ def _cmd_draw(args) -> int:
         args.biases = False
     if args.inputs is not None and not args.file:
         _require_draw(args.inputs, args.inputs)  # the canvas, before the network is built
-    if args.arch in ("overlap", "dilated") and not args.file:  # networks.overlap.CONV_FAMILIES
+    if args.arch in ("overlap", "dilated", "mixed") and not args.file:  # networks.overlap.CONV_FAMILIES
         return _draw_units(args)
     net = _network(args)
     _require_draw(net.order, len(net.names) + net.order + sum(len(ix) for ix in net.inputs))
@@ -546,17 +556,18 @@ def _cmd_draw(args) -> int:
 
 
 def _draw_units(args) -> int:
-    """``draw --arch overlap|dilated``: the units and their taps, with the bounds that hold for every weight.
+    """``draw --arch overlap|dilated|mixed``: the units and their taps, with the bounds that hold for every weight.
 
     The grid network copies a unit once per path to the top (65551 cores for an overlapping
     ConvAC with N = 16), which no drawing can show; the figure draws each unit once
     (:func:`tnverify.plot.draw_units`). The bounds are those of ``separation``: the shape, the
-    frontier count, and the min cut of the grid network when it is within its core limit.
+    frontier count (the span count for a mixed network, which has no grid network), and the
+    min cut of the grid network when it is within its core limit.
     """
     from tnverify.cli._output import emit
     from tnverify.networks.architectures import network
     from tnverify.networks.mincut import min_cut
-    from tnverify.networks.overlap import conv_units, frontier_bound, layer_sizes
+    from tnverify.networks.overlap import conv_units, frontier_bound, layer_sizes, span_bound
     from tnverify.networks.partitions import parse_partition
     from tnverify.plot import draw_units
 
@@ -565,18 +576,21 @@ def _draw_units(args) -> int:
         n = layer_sizes(a.N, a.field, a.stride)
         _require_draw(a.N, a.N + sum(n[l] * (1 + a.field[l - 1]) for l in range(1, len(n))))
     units, _ = conv_units(a)
-    if a.family != "overlap":  # dilated: the units the last output reads, at most 2N
+    if a.family != "overlap":  # dilated, mixed: the units the last output reads, at most 2N per branch
         _require_draw(a.N, a.N + sum(1 + len(kids) for _, kids in units.values()))
     rows = parse_partition(args.partition, a.N)
     cols = [k for k in range(a.N) if k not in rows]
-    bounds = {"shape": min(math.prod(a.M[k] for k in rows), math.prod(a.M[k] for k in cols)),
-              "frontier": frontier_bound(a, rows)}
+    bounds = {"shape": min(math.prod(a.M[k] for k in rows), math.prod(a.M[k] for k in cols))}
+    if a.family == "mixed":
+        bounds["span"] = span_bound(a, rows)
+    else:
+        bounds["frontier"] = frontier_bound(a, rows)
     cut = None
     try:
         cut = min_cut(network(a), rows)
         bounds["cut"] = cut.value
-    except BudgetError:
-        pass  # over the core limit: the cut is left out, as in ``separation``
+    except (BudgetError, NoNetworkError):
+        pass  # over the core limit, or a mixed network: the cut is left out, as in ``separation``
     upper = min(bounds.values())
     told = ", ".join(f"{k} {v}" for k, v in bounds.items())
     draw_units(units, a.N, rows, args.output, f"{a.describe()}\nI = {sorted(rows)}; rank <= {upper} for every "

@@ -49,7 +49,8 @@ import numpy as np
 from tnverify.errors import BudgetError, InputError, ShapeError, UnknownNameError
 from tnverify.networks.forward import Arch, tree_height as _height, tree_leaves as _leaves, tree_str as _tree_str
 from tnverify.networks.network import TensorNetwork
-from tnverify.networks.overlap import conv_network, layer_sizes
+from tnverify.numbers import parse_int
+from tnverify.networks.overlap import conv_network, layer_sizes, mixable_layers
 
 __all__ = ["cp", "tucker", "tt", "tr", "ht", "convac", "rac", "parse_tree", "balanced_tree", "pairs_tree",
            "build", "spec", "network", "ARCHS", "ARCHITECTURES", "Family", "get", "mirror_tree", "odd_even_tree"]
@@ -443,6 +444,8 @@ ARCHITECTURES: dict = {f.name: f for f in (
            "channels per layer", conv_network),
     Family("dilated", "dilated ConvAC, size-2 convolutions with dilations 2^l (Cohen, Tamari, Shashua 2018)",
            "channels per layer", conv_network),
+    Family("mixed", "two dilated ConvACs joined at interconnection layers (mixed decompositions, Cohen, Tamari, "
+           "Shashua 2018)", "channels per layer", conv_network),
 )}
 ARCHS = tuple(ARCHITECTURES)
 
@@ -455,7 +458,7 @@ def get(name: str) -> Family:
 
 
 def spec(arch: str, inputs: int, features=2, widths=None, rank: int | None = None, shared: bool = False,
-         tree=None, depth: int = 1, field=None, stride=None, dilations=None) -> Arch:
+         tree=None, depth: int = 1, field=None, stride=None, dilations=None, dilations_b=None, mix=None) -> Arch:
     """The :class:`tnverify.networks.forward.Arch` named by CLI-style parameters (validated).
 
     ``widths`` are per level (ht, convac), the TT/TR ranks (tt, tr), the Tucker
@@ -466,9 +469,20 @@ def spec(arch: str, inputs: int, features=2, widths=None, rank: int | None = Non
     ``stride`` per layer (default 2 and 1; one value repeats until one position is left),
     ``widths`` the channels per layer. ``dilated``: the dilation order ``dilations`` (a
     permutation of 1, 2, ..., N/2; default increasing), which fixes the mode tree; given as
-    ``tree`` when ``dilations`` is None.
+    ``tree`` when ``dilations`` is None. ``mixed``: branch A's order ``dilations`` (default
+    increasing), branch B's order ``dilations_b`` (default: the first two of A's swapped) and
+    the interconnection layers ``mix`` (default: every layer below the top at which the
+    orders may be joined, :func:`tnverify.networks.overlap.mixable_layers`; ``[]`` or ``"none"``
+    joins them only at the top).
     """
     get(arch)
+    given = {"field": field, "stride": stride, "dilations": dilations, "dilations_b": dilations_b, "mix": mix}
+    allowed = {"overlap": {"field", "stride"}, "dilated": {"dilations"}, "mixed": {"dilations", "dilations_b", "mix"}}
+    extra = [k for k, v in given.items() if v is not None and k not in allowed.get(arch, set())]
+    if extra:
+        owners = {"field": "overlap", "stride": "overlap", "dilations": "dilated and mixed", "dilations_b": "mixed",
+                  "mix": "mixed"}
+        raise InputError(f"{extra[0]} is for {owners[extra[0]]} networks, not {arch}")
     N = _pos(inputs, "number of inputs")
     w = widths if widths is not None else rank
     if arch == "cp":
@@ -493,6 +507,9 @@ def spec(arch: str, inputs: int, features=2, widths=None, rank: int | None = Non
         return _overlap_spec(N, Ms, w, shared, field, stride)
     if arch == "dilated":
         return _dilated_spec(N, Ms, w, shared, dilations if dilations is not None else tree)
+    if arch == "mixed":
+        return _mixed_spec(_dilated_spec(N, Ms, w, shared, dilations if dilations is not None else tree),
+                           dilations_b, mix)
     if arch == "tucker":
         return Arch("tucker", N, Ms, tuple(_widths(w, N, "Tucker ranks")))
     if arch in ("tt", "tr"):
@@ -516,9 +533,10 @@ def spec(arch: str, inputs: int, features=2, widths=None, rank: int | None = Non
 def _int_list(x, what: str) -> list:
     if isinstance(x, str):
         try:
-            x = [int(v) for v in x.split(",") if v.strip()]
-        except ValueError:
-            raise ShapeError(f"expected {what} as integers like 4,2,1, got {x!r}") from None
+            x = [parse_int(v, what) for v in x.split(",")]
+        except InputError:
+            raise ShapeError(f"expected {what} as integers like 4,2,1 (every item an integer in digits 0-9), "
+                             f"got {x!r}") from None
     return [_pos(v, what) for v in (x if isinstance(x, (list, tuple)) else [x])]
 
 
@@ -550,6 +568,29 @@ def _dilated_spec(N, Ms, w, shared, order) -> Arch:
         raise ShapeError(f"a shared (convolutional) network needs one feature dimension, got {list(Ms)}")
     return Arch("dilated", N, Ms, tuple(_widths(w, L, "channels (one per layer)")), shared=bool(shared),
                 dilations=tuple(d))
+
+
+def _mixed_spec(a: Arch, order_b, mix) -> Arch:
+    L = len(a.dilations)
+    if L < 2:
+        raise ShapeError(f"a mixed network needs at least 4 inputs (2 layers), got {a.N}")
+    da = list(a.dilations)
+    db = da[1::-1] + da[2:] if order_b is None else _int_list(order_b, "dilations (branch B)")
+    if sorted(db) != sorted(da):
+        raise ShapeError(f"expected --dilations-b as an order of {sorted(da)}, got {db}")
+    ok = mixable_layers(da, db)
+    if mix is None:
+        m = ok
+    elif isinstance(mix, str) and mix.strip().lower() == "none":
+        m = []
+    else:
+        m = sorted(set(_int_list(mix, "interconnection layer"))) if mix != [] else []
+    bad = [l for l in m if l not in ok]
+    if bad:
+        raise ShapeError(f"--mix: layer {bad[0]} cannot join the orders {da} and {db} (their units there read "
+                         f"different inputs); the layers that can: {ok or 'none'}")
+    return Arch("mixed", a.N, a.M, a.widths, shared=a.shared, dilations=a.dilations, dilations_b=tuple(db),
+                mix=tuple(m))
 
 
 def network(a: Arch) -> TensorNetwork:

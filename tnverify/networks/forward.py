@@ -28,8 +28,9 @@ Families (weights are named like the cores of the builder's network):
   c^{0,i} = (a^{0,i})^T x_i, product pooling at a node (elementwise product of its
   children's channels), then a 1x1 conv c = a^{l,v} p; the root's conv is a vector.
   ``leaf{i}`` (M_i x r), ``n{k}`` (r_out x r_in), the root ``n0`` (r).
-* ``overlap``, ``dilated`` -- overlapping (Sharir & Shashua 2018) and dilated (Cohen, Tamari &
-  Shashua 2018) ConvACs of product units: :mod:`tnverify.networks.overlap`.
+* ``overlap``, ``dilated``, ``mixed`` -- overlapping (Sharir & Shashua 2018) and dilated (Cohen,
+  Tamari & Shashua 2018) ConvACs of product units, and two dilated networks joined by sum
+  units at interconnection layers: :mod:`tnverify.networks.overlap`.
 * ``rac`` -- recurrent arithmetic circuit of depth L [5]_ (Eq. 2 there):
   h^{l,t} = (W^{H,l} h^{l,t-1}) * (W^{I,l} u^{l,t}) elementwise, u^{1,t} = x_t,
   u^{l,t} = h^{l-1,t}, with the first state h^{l,1} = W^{I,l} u^{l,1}; output
@@ -59,6 +60,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tnverify import budget
 from tnverify.errors import BudgetError, InputError, ShapeError, UnknownNameError
 from tnverify.networks.overlap import CONV_FAMILIES, conv_forward, conv_shapes, conv_ties
 from tnverify.numeric.modp import uniform_point
@@ -67,7 +69,7 @@ __all__ = ["Arch", "FAMILIES", "MULTILINEAR", "weight_shapes", "tied_groups", "r
            "grid_tensor", "grid_block", "network_values", "boundary_bound", "symmetric_bound", "MAX_GRID_ENTRIES"]
 
 #: The architecture families with a reference forward pass.
-FAMILIES = ("cp", "tucker", "tt", "tr", "ht", "convac", "rac", "overlap", "dilated")
+FAMILIES = ("cp", "tucker", "tt", "tr", "ht", "convac", "rac", "overlap", "dilated", "mixed")
 #: Largest grid tensor :func:`grid_tensor` builds densely.
 MAX_GRID_ENTRIES = 4_000_000
 
@@ -80,7 +82,9 @@ class Arch:
     Tucker ranks (N), the TT ranks (N-1), the TR ranks (N), the widths per level
     below the root (ht, convac: ``widths[h-1]`` is the width of the channels at a
     node of height h), or the hidden widths per layer (rac, L entries). ``tree`` is
-    the pooling tree (nested pairs; ht, convac), ``depth`` the RAC depth L.
+    the pooling tree (nested pairs; ht, convac), ``depth`` the RAC depth L; ``field``,
+    ``stride`` (overlap), ``dilations`` (dilated, mixed), ``dilations_b`` and ``mix`` (the
+    second order and the interconnection layers of a mixed network).
     """
 
     family: str
@@ -93,6 +97,8 @@ class Arch:
     field: tuple = ()
     stride: tuple = ()
     dilations: tuple = ()
+    dilations_b: tuple = ()
+    mix: tuple = ()
 
     def params(self) -> dict:
         """The JSON form (what a certificate records and the checker rebuilds from)."""
@@ -104,8 +110,10 @@ class Arch:
             d["depth"] = self.depth
         if self.family == "overlap":
             d.update(field=list(self.field), stride=list(self.stride))
-        if self.family == "dilated":
+        if self.family in ("dilated", "mixed"):
             d["dilations"] = list(self.dilations)
+        if self.family == "mixed":
+            d.update(dilations_b=list(self.dilations_b), mix=list(self.mix))
         return d
 
     @property
@@ -258,9 +266,12 @@ def random_weights(arch: Arch, rng: np.random.Generator, p: int) -> dict:
     """A random point of the family mod p: weights uniform in [0, p) (int64), equal within each tied group.
 
     Uniform over the whole field, as the Schwartz-Zippel bound on a bad point needs
-    (docs/mathematics.md, section 1). Cost O(P), P the number of weight entries.
+    (docs/mathematics.md, section 1). Cost O(P), P the number of weight entries, refused
+    (:class:`BudgetError`) before any allocation when 8 P bytes exceed the memory budget.
     """
     shapes = weight_shapes(arch)
+    P = sum(math.prod(s) for s in shapes.values())
+    budget.require(f"a random point of {arch.describe()} ({P} weight entries)", memory=8 * P, work=P)
     out = {n: uniform_point(rng, p, s) for n, s in shapes.items()}
     for g in tied_groups(arch):
         for n in g[1:]:
@@ -402,7 +413,7 @@ def _fw_rac(arch, W, X, p):
 
 
 _FORWARD = {"cp": _fw_cp, "tucker": _fw_tucker, "tt": _fw_tt, "tr": _fw_tr, "ht": _fw_tree,
-            "convac": _fw_tree, "rac": _fw_rac, "overlap": conv_forward, "dilated": conv_forward}
+            "convac": _fw_tree, "rac": _fw_rac, "overlap": conv_forward, "dilated": conv_forward, "mixed": conv_forward}
 
 
 # ----------------------------------------------------------------- grid tensors

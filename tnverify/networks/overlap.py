@@ -25,12 +25,24 @@ The score is <w, y_top> for the single unit of the last layer. Inputs are layer 
   (d_1, ..., d_L) a permutation of (1, 2, ..., 2^{L-1}) (the *dilation order*; the baseline
   of [2]_ is 1, 2, 4, ...), and score = <w, y^L[N-1]>. Only the units that the last output
   reads are kept: they form a binary tree (the *mode tree* of [2]_), so the score is
-  multilinear. The *mixed* decompositions of [2]_ (two dilation orders joined at
-  interconnection layers) are not implemented.
+  multilinear.
+* ``mixed`` -- two dilated networks joined at interconnection layers, in the setting of the
+  *mixed tensor decompositions* of [2]_: branch A has the dilation order ``dilations``,
+  branch B the order ``dilations_b``, both with the channels ``widths``. At an
+  interconnection layer l (``mix``) and at the top, every time t has the *sum unit*
+  m^{l}[t] = y_A^{l}[t] + y_B^{l}[t], and the layer above reads m^{l} in both branches.
+  The receptive field of y^{l}[t] is t - (the subset sums of d_1..d_l), so the two branches
+  agree on it exactly when {d_1..d_l} is the same set for both orders: those are the layers
+  that may be joined (nodes common to both mode trees), and then the sum keeps the score
+  multilinear. Score = <w, m^{L}[N-1]>. Zero weights in branch A below a layer make the
+  sum there equal to branch B, so the family contains both dilated networks and their
+  hybrids (one order below the layer, the other above).
 
 Weights: ``W{l}_{j}_{i}`` (l 0-based layer, j the unit's position (overlap) or time
 (dilated), i the tap), shape (C_{l+1}, C_l) with C_0 = M_k at the input read; ``w`` (C_L).
-With ``shared`` (a convolution) ``W{l}_{j}_{i}`` is tied across j.
+A mixed network names branch B's weights ``B{l}_{j}_{i}`` and branch A's ``W{l}_{j}_{i}``; a
+sum unit has no weights (its taps carry the name None). With ``shared`` (a convolution)
+``W{l}_{j}_{i}`` is tied across j (per branch).
 
 References
 ----------
@@ -45,12 +57,12 @@ import math
 
 import numpy as np
 
-from tnverify.errors import BudgetError, ShapeError
+from tnverify.errors import BudgetError, NoNetworkError, ShapeError
 
 __all__ = ["CONV_FAMILIES", "conv_units", "conv_shapes", "conv_ties", "conv_forward", "conv_network",
-           "frontier_bound", "layer_sizes", "MAX_CONV_CORES"]
+           "frontier_bound", "span_bound", "mixable_layers", "layer_sizes", "MAX_CONV_CORES"]
 
-CONV_FAMILIES = ("overlap", "dilated")
+CONV_FAMILIES = ("overlap", "dilated", "mixed")
 #: Most cores of an overlapping ConvAC's grid network (copies of reused units).
 MAX_CONV_CORES = 20_000
 
@@ -68,13 +80,20 @@ def layer_sizes(N: int, field, stride) -> list:
     return n
 
 
+def mixable_layers(da, db) -> list:
+    """Layers l < L at which two dilation orders may be joined: {d_1..d_l} is the same set for both."""
+    return [l for l in range(1, len(da)) if set(da[:l]) == set(db[:l])]
+
+
 def conv_units(a) -> tuple:
-    """The product units of (1): ``(units, top)``.
+    """The product units of (1) (and the sum units of ``mixed``): ``(units, top)``.
 
     ``units`` maps a unit (l, j) (l >= 1) to ``(width, [(child, weight name), ...])`` in
     topological order (layer by layer); a child is (l-1, j') or ("x", k) for input k.
-    Cost O(number of units x taps).
+    ``mixed`` (:func:`_mixed_units`) keys units (branch, l, t). Cost O(number of units x taps).
     """
+    if a.family == "mixed":
+        return _mixed_units(a)
     units: dict = {}
     L = len(a.widths)
     if a.family == "overlap":
@@ -98,6 +117,40 @@ def conv_units(a) -> tuple:
     return dict(sorted(units.items())), (L, a.N - 1)
 
 
+def _mixed_units(a) -> tuple:
+    """Units of a mixed network: ("A", l, t) and ("B", l, t) product units, ("m", l, t) sum units.
+
+    Top-down from the output ("m", L, N-1): a product unit of branch X at (l, t) reads
+    (l-1, t - d_l) and (l-1, t) of its own order; a unit of layer l-1 is the sum unit when
+    l-1 is an interconnection layer, else branch X's own unit (inputs at layer 0). Returned
+    bottom-up, so every child precedes its readers.
+    """
+    L, N = len(a.widths), a.N
+    mix = set(a.mix) | {L}
+    orders = {"A": a.dilations, "B": a.dilations_b}
+    names = {"A": "W", "B": "B"}
+    layers: dict = {}
+
+    def src(x, l, t):
+        return ("x", t) if l == 0 else ("m", l, t) if l in mix else (x, l, t)
+
+    need = {"A": {N - 1}, "B": {N - 1}}
+    for l in range(L, 0, -1):
+        for x in "AB":
+            d = orders[x][l - 1]
+            for t in sorted(need[x]):
+                layers.setdefault(l, {})[(x, l, t)] = (a.widths[l - 1], [
+                    (src(x, l - 1, t - d), f"{names[x]}{l - 1}_{t}_0"), (src(x, l - 1, t), f"{names[x]}{l - 1}_{t}_1")])
+            need[x] = {s for t in need[x] for s in (t - orders[x][l - 1], t)}
+        if l in mix:
+            for t in sorted({t for (_, _, t) in layers[l]}):
+                layers[l][("m", l, t)] = (a.widths[l - 1], [(("A", l, t), None), (("B", l, t), None)])
+        if l - 1 in mix:
+            need["A"] = need["B"] = need["A"] | need["B"]
+    units = {u: v for l in sorted(layers) for u, v in layers[l].items()}
+    return units, ("m", L, N - 1)
+
+
 def _width(a, units, child) -> int:
     return a.M[child[1]] if child[0] == "x" else units[child][0]
 
@@ -105,20 +158,20 @@ def _width(a, units, child) -> int:
 def conv_shapes(a) -> dict:
     """Name -> shape of every weight: ``W{l}_{j}_{i}`` (C_{l+1} x C_l) per unit and tap, then ``w`` (C_L)."""
     units, top = conv_units(a)
-    out = {name: (wd, _width(a, units, c)) for u, (wd, kids) in units.items() for c, name in kids}
+    out = {name: (wd, _width(a, units, c)) for u, (wd, kids) in units.items() for c, name in kids if name}
     out["w"] = (units[top][0],)
     return out
 
 
 def conv_ties(a) -> list:
-    """With ``shared``: ``W{l}_{j}_{i}`` tied across positions j (a convolution), per layer l and tap i."""
+    """With ``shared``: ``W{l}_{j}_{i}`` tied across positions j (a convolution), per branch, layer l and tap i."""
     if not a.shared:
         return []
     groups: dict = {}
     for name in conv_shapes(a):
         if name != "w":
             l, _, i = name[1:].split("_")
-            groups.setdefault((l, i), []).append(name)
+            groups.setdefault((name[0], l, i), []).append(name)
     return [g for g in groups.values() if len(g) > 1]
 
 
@@ -137,6 +190,9 @@ def conv_forward(a, W: dict, X: list, p) -> np.ndarray:
         acc = None
         for c, name in kids:
             x = X[c[1]] if c[0] == "x" else val[c]
+            if name is None:  # a sum unit (mixed)
+                acc = x if acc is None else red(acc + x)
+                continue
             y = red(x @ W[name].T)
             acc = y if acc is None else red(acc * y)
         val[u] = acc
@@ -157,6 +213,9 @@ def conv_network(a):
     """
     from tnverify.networks.network import TensorNetwork
 
+    if a.family == "mixed":
+        raise NoNetworkError(f"{a.describe()} sums two networks at its interconnections: it is not one tensor "
+                             "network, so it has no min cut (its upper bounds are the shape and the span count)")
     units, top = conv_units(a)
     paths = {top: 1}
     for u in reversed(list(units)):
@@ -245,3 +304,35 @@ def frontier_bound(a, rows) -> int:
     I = set(rows)
     J = set(range(a.N)) - I
     return min(_side_count(a, units, top, I), _side_count(a, units, top, J))
+
+
+def span_bound(a, rows) -> int:
+    """Upper bound on rank [A]_{I,J} for every weight, from the spans of partial functions (mixed networks).
+
+    For a side S (I or J) and a unit u with receptive field F, let R(u) be the dimension of
+    the span of the functions x_S -> u_c(x_S, x_rest), over the channels c and all values of
+    the other inputs. Then R(x_k) = M_k for k in S and 1 otherwise; a linear map W does not
+    raise R, and caps it at its rows when F lies in S (then W y is rows(W) functions of x_S);
+    an elementwise product multiplies the taps' R (products of spanning functions span), a
+    sum adds them; R(u) = 1 when F misses S, and R(u) <= prod_{k in F and S} M_k. The score
+    <w, y_top> has rank [A]_{I,J} <= R(top), for each side; the bound is the smaller one
+    (docs/grid_tensors.md, section 8). For a tree it is the frontier product. Cost
+    O(units x taps x N).
+    """
+    units, top = conv_units(a)
+    I = set(rows)
+    best = None
+    for side in (I, set(range(a.N)) - I):
+        span: dict = {("x", k): {k} for k in range(a.N)}
+        R = {("x", k): a.M[k] if k in side else 1 for k in range(a.N)}
+        for u, (wd, kids) in units.items():
+            span[u] = set().union(*(span[c] for c, _ in kids))
+            if kids[0][1] is None:
+                r = sum(R[c] for c, _ in kids)
+            else:
+                r = math.prod(min(R[c], wd) if span[c] <= side else R[c] for c, _ in kids)
+            if span[u] <= side:
+                r = min(r, wd)
+            R[u] = min(r, math.prod(a.M[k] for k in span[u] & side)) if span[u] & side else 1
+        best = R[top] if best is None else min(best, R[top])
+    return best

@@ -9,6 +9,9 @@
   of the architecture has CP rank (= channels of a shallow ConvAC) at least that.
 * ``deep-vs-shallow`` -- the width a shallow architecture needs to reach the
   deep one's proved separation rank (its min-cut must be at least that rank).
+* ``mixed-vs-dilated`` -- the channels a dilated network of either order needs to reach a
+  mixed network's proved separation rank (Cohen, Tamari, Shashua 2018: interconnections
+  between dilated networks bring expressive efficiency).
 * ``tt-ranks`` -- the generic TT ranks (ranks of the contiguous flattenings
   {1..k} | {k+1..d}) of a tensor train (Khrulkov, Novikov, Oseledets 2018).
 
@@ -34,7 +37,7 @@ from tnverify.theory.separation import architecture_separation, separation as se
 ArchName = Literal[ARCHS]
 
 
-def _subject(arch, inputs, features, widths, rank, shared, tree, depth, network):
+def _subject(arch, inputs, features, widths, rank, shared, tree, depth, network, dilations_b=None, mix=None):
     """The claim's object: an architecture (its grid tensor), or the user's own network."""
     if network is not None:
         if arch is not None:
@@ -42,7 +45,9 @@ def _subject(arch, inputs, features, widths, rank, shared, tree, depth, network)
         return from_json(network, "params.network")
     if arch is None:
         raise InputError("expected params.arch (an architecture) or params.network (a network of your own)")
-    return spec(arch, inputs, features, widths, rank, shared, tree, depth)
+    if arch != "mixed" and (dilations_b is not None or mix is not None):
+        raise InputError(f"params.dilations_b and params.mix are for arch = \"mixed\", got arch = {arch!r}")
+    return spec(arch, inputs, features, widths, rank, shared, tree, depth, dilations_b=dilations_b, mix=mix)
 
 
 def _order(subject) -> int:
@@ -62,15 +67,17 @@ def _order(subject) -> int:
 def separation(arch: ArchName | None = None, inputs: int | None = None, features: int | list[int] = 2,
                widths: int | list[int] | None = None, rank: int | None = None, shared: bool = False,
                tree: str | list | None = None, depth: int = 1, partition: str | list[int] = "interleaved",
-               seed: int = 0, network: dict | None = None, claim_at_least: int | None = None) -> Outcome:
+               seed: int = 0, network: dict | None = None, claim_at_least: int | None = None,
+               dilations_b: str | list | None = None, mix: str | list | None = None) -> Outcome:
     """The generic separation rank of an architecture's grid tensor (or of a user's network).
 
     Parameters
     ----------
-    arch : {"cp", "tucker", "tt", "tr", "ht", "convac", "rac"}, optional
+    arch : {"cp", "tucker", "tt", "tr", "ht", "convac", "rac", "overlap", "dilated", "mixed"}, optional
         The architecture family; ``inputs``, ``features``, ``widths``, ``rank``,
-        ``shared``, ``tree`` and ``depth`` are its hyper-parameters
-        (:func:`tnverify.networks.architectures.spec`).
+        ``shared``, ``tree`` (also a dilation order) and ``depth`` are its hyper-parameters
+        (:func:`tnverify.networks.architectures.spec`); ``dilations_b`` and ``mix`` are a
+        mixed network's second order and interconnection layers.
     partition : str or list of int
         The row side I of the bipartition (``interleaved``, ``left-right``, ``0,2,4``).
     network : dict, optional
@@ -93,7 +100,7 @@ def separation(arch: ArchName | None = None, inputs: int | None = None, features
     generic weights (a Zariski-open condition); the min-cut bounds every point
     (``docs/grid_tensors.md``).
     """
-    subject = _subject(arch, inputs, features, widths, rank, shared, tree, depth, network)
+    subject = _subject(arch, inputs, features, widths, rank, shared, tree, depth, network, dilations_b, mix)
     rows = parse_partition(partition, _order(subject))
     res = separate(subject, rows, seed=seed)
     values = {"lower": res.lower, "upper": res.upper, "cp_rank_at_least": res.lower}
@@ -151,6 +158,61 @@ def deep_vs_shallow(arch: ArchName = "convac", inputs: int = 8, features: int | 
               "shallow_bound_below": below}
     msg = (f"deep {a.describe()} has separation rank >= {res.lower}; a shallow {shallow} network needs "
            f"width >= {need}")
+    return Outcome(status, values, cert, msg)
+
+
+@theorem(
+    "mixed-vs-dilated",
+    statement="A dilated network of either of a mixed network's two dilation orders, with fewer channels than "
+              "reported, has a min cut below the mixed network's proved separation rank: it cannot represent the "
+              "generic mixed network.",
+    notion="generic separation rank", fields=("C",),
+    values=("mixed_rank", "mixed_lower", "mixed_upper", "width_needed_a", "width_needed_b", "bound_below_a",
+            "bound_below_b"),
+    references=("cohen_tamari_shashua_2018",),
+)
+def mixed_vs_dilated(inputs: int = 8, features: int | list[int] = 2, widths: int | list[int] = 2,
+                     tree: str | list | None = None, dilations_b: str | list | None = None,
+                     mix: str | list | None = None, shared: bool = False,
+                     partition: str | list[int] = "interleaved", seed: int = 0) -> Outcome:
+    """The channels each dilated order needs to represent a generic mixed network.
+
+    Parameters
+    ----------
+    inputs, features, widths, shared : see :func:`separation`
+        The mixed network (N = 2^L inputs, one width per layer).
+    tree, dilations_b : str or list of int, optional
+        Branch A's dilation order (default 1, 2, 4, ...) and branch B's (default: A's first
+        two swapped).
+    mix : str or list of int, optional
+        The interconnection layers (default: every layer below the top where the orders may
+        be joined; ``"none"`` joins them only at the top).
+    partition : str or list of int
+        The row side I of the bipartition.
+
+    Returns
+    -------
+    Outcome
+        ``proved`` when the mixed network's lower bound is certified (a nonzero minor of its
+        grid tensor at one point, hence for generic weights). For each order X the smallest
+        uniform width w_X whose min cut reaches that bound is reported, with a
+        ``grid-cut-bound`` step at w_X - 1: every dilated network of order X with fewer
+        channels has a smaller rank for every weight, so it equals a mixed network only on
+        a proper Zariski-closed set (docs/grid_tensors.md, section 8).
+    """
+    a = spec("mixed", inputs, features, widths, None, shared, tree, dilations_b=dilations_b, mix=mix)
+    rows = parse_partition(partition, a.N)
+    res = architecture_separation(a, rows, seed=seed, prefix="mixed_")
+    cert = res.certificate
+    need_a, below_a = shallow_width("dilated", a.N, list(a.M), rows, res.lower, cert=cert,
+                                    dilations=a.dilations, label="dilated_a")
+    need_b, below_b = shallow_width("dilated", a.N, list(a.M), rows, res.lower, cert=cert,
+                                    dilations=a.dilations_b, label="dilated_b")
+    status = "proved" if res.lower > 0 else "unknown"
+    values = {"mixed_rank": res.rank, "mixed_lower": res.lower, "mixed_upper": res.upper, "width_needed_a": need_a,
+              "width_needed_b": need_b, "bound_below_a": below_a, "bound_below_b": below_b}
+    msg = (f"{a.describe()} has separation rank >= {res.lower} for I={list(rows)}; a dilated network needs "
+           f">= {need_a} channels with dilations {list(a.dilations)} and >= {need_b} with {list(a.dilations_b)}")
     return Outcome(status, values, cert, msg)
 
 

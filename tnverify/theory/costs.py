@@ -118,7 +118,7 @@ def separation_cost(subject, rows) -> tuple[float, float]:
     ``min(4 u^2, sketch_limit())`` entries, contracted over the N inputs and eliminated to rank
     at most u. Used by loops (``tnverify sweep``) to bound their whole run before they start.
     """
-    from tnverify.errors import BudgetError
+    from tnverify.errors import BudgetError, NoNetworkError
     from tnverify.networks.architectures import network
     from tnverify.networks.forward import Arch
     from tnverify.networks.mincut import min_cut
@@ -126,7 +126,7 @@ def separation_cost(subject, rows) -> tuple[float, float]:
 
     try:
         net = network(subject) if isinstance(subject, Arch) else subject
-    except BudgetError:  # a ConvAC with too many copies for a network: the shape bounds the block
+    except (BudgetError, NoNetworkError):  # too many copies, or a mixed network: the shape bounds the block
         if subject.family not in CONV_FAMILIES:
             raise
         u = min(math.prod(subject.M[k] for k in rows), math.prod(m for k, m in enumerate(subject.M) if k not in rows))

@@ -49,13 +49,13 @@ import numpy as np
 
 from tnverify.certificate import Certificate
 from tnverify import budget
-from tnverify.errors import BudgetError
+from tnverify.errors import BudgetError, NoNetworkError
 from tnverify.exact.tensor import flatten
 from tnverify.networks.forward import (
     Arch, boundary_bound, forward, grid_block, network_values, random_weights, symmetric_bound, tree_leaves,
 )
 from tnverify.networks.mincut import Cut, min_cut
-from tnverify.networks.overlap import CONV_FAMILIES, frontier_bound
+from tnverify.networks.overlap import CONV_FAMILIES, frontier_bound, span_bound
 from tnverify.networks.product_point import product_separators, select_channel_zero
 from tnverify.networks.network import TensorNetwork, contract, contraction_path, random_core_values, sketched
 from tnverify.numbers import enc
@@ -125,13 +125,15 @@ class SeparationResult(Bounds):
         parts = [f"cut {self.bounds['cut']} over {', '.join(self.cut.labels)}"] if self.cut else []
         parts += [f"{k} {v}" for k, v in self.bounds.items() if k != "cut"]
         if self.cut is None:
-            parts.append("no cut: the grid network has too many copies of reused units")
+            parts.append("no cut: a mixed network sums two networks" if self.arch.family == "mixed" else
+                         "no cut: the grid network has too many copies of reused units")
         return f"{self.upper} = min({'; '.join(parts)})"
 
     def text(self) -> str:
         head = f"{self.subject}, partition I={list(self.rows)}"
         cut = self._upper_text()
-        what = "sketch" if self.arch is None or self.arch.multilinear else "block on sampled template sequences"
+        sketched = self.arch is None or (self.arch.multilinear and self.network is not None)
+        what = "sketch" if sketched else "block on sampled template sequences"
         what = "product point" if self.factors else what
         if self.status == "proved" and self.factors:
             ranks = " x ".join(str(r) for _, r in self.factors)
@@ -285,7 +287,7 @@ def separation_certificate(res: SeparationResult, point, mats, path, p, pr, pc, 
 
 
 def shallow_width(arch: str, inputs: int, features, rows, target: int, cert: Certificate | None = None,
-                  depth: int = 1, max_width: int = 1 << 20) -> tuple:
+                  depth: int = 1, max_width: int = 1 << 20, dilations=None, label: str = "shallow") -> tuple:
     """Smallest uniform width w of ``arch`` whose min-cut for ``rows`` reaches ``target``.
 
     Returns ``(w, bound)`` where ``bound`` is the cut bound at width w - 1 (< target),
@@ -293,13 +295,15 @@ def shallow_width(arch: str, inputs: int, features, rows, target: int, cert: Cer
     separation rank < target, so it cannot equal a network of separation rank
     ``target`` (a necessary condition, [1]_ Cor. 1). The cut is monotone in w, so a
     doubling and bisection search is exact. With ``cert``, a ``grid-cut-bound`` step
-    for the architecture at width w - 1 is added (object ``shallow_family``); the
-    checker builds that architecture's network itself.
+    for the architecture at width w - 1 is added (object ``{label}_family``, step
+    ``{label}_upper``); the checker builds that architecture's network itself.
+    ``dilations``: the order of a ``dilated`` family (default increasing).
     """
     from tnverify.networks.architectures import network, spec
 
     def arch_at(w):
-        return spec(arch, inputs, features, None if arch == "cp" else w, w if arch == "cp" else None, depth=depth)
+        return spec(arch, inputs, features, None if arch == "cp" else w, w if arch == "cp" else None, depth=depth,
+                    dilations=dilations)
 
     def cut(w):
         return min_cut(network(arch_at(w)), rows).value
@@ -321,10 +325,10 @@ def shallow_width(arch: str, inputs: int, features, rows, target: int, cert: Cer
     below = arch_at(hi - 1)
     c = min_cut(network(below), rows)
     if cert is not None:
-        cert.objects["shallow_family"] = architecture_object(below)
-        cert.add_step("grid-cut-bound", id="shallow_upper", architecture="shallow_family", rows=list(rows),
+        cert.objects[f"{label}_family"] = architecture_object(below)
+        cert.add_step("grid-cut-bound", id=f"{label}_upper", architecture=f"{label}_family", rows=list(rows),
                       side=c.side, cut=c.labels, rank=c.value)
-        cert.conclude("generic-rank-at-most", {"architecture": "shallow_family", "rows": list(rows)}, c.value)
+        cert.conclude("generic-rank-at-most", {"architecture": f"{label}_family", "rows": list(rows)}, c.value)
     return hi, c.value
 
 
@@ -466,10 +470,11 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
                           f"keeps one index per input), got {a.N}")
     try:
         fam = network(a).structure()
-    except BudgetError:
+    except (BudgetError, NoNetworkError):
         if a.family not in CONV_FAMILIES:
             raise
-        fam = None  # too many copies of reused units: no cut bound, the forward pass gives the lower bound
+        fam = None  # too many copies of reused units, or a mixed network's sums: no cut bound, the forward pass
+        # gives the lower bound
     cut = min_cut(fam, rows) if fam is not None else None
     cols = [k for k in range(a.N) if k not in rows]
     bounds = {"shape": min(math.prod(a.M[k] for k in rows), math.prod(a.M[k] for k in cols))}
@@ -481,7 +486,9 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
     sb = symmetric_bound(a, rows)
     if sb is not None:
         bounds["symmetry"] = sb
-    if a.family in CONV_FAMILIES:
+    if a.family == "mixed":
+        bounds["span"] = span_bound(a, rows)
+    elif a.family in CONV_FAMILIES:
         bounds["frontier"] = frontier_bound(a, rows)
     upper = min(bounds.values())
     if product and a.family in ("ht", "convac"):
@@ -585,6 +592,9 @@ def architecture_certificate(res: SeparationResult, weights: dict, mats, p: int,
     if "frontier" in res.bounds:
         cert.add_step("grid-frontier-bound", id=f"{prefix}upper-frontier", architecture=fam, rows=rows,
                       rank=res.bounds["frontier"])
+    if "span" in res.bounds:
+        cert.add_step("grid-span-bound", id=f"{prefix}upper-span", architecture=fam, rows=rows,
+                      rank=res.bounds["span"])
     if factors is not None:
         seps = [{"inputs": sorted(tree_leaves(nd)), "minor": {"rows": fr, "cols": fc}, "rank": r}
                 for nd, r, fr, fc in factors]

@@ -18,11 +18,12 @@ Object type ``architecture``::
     {"type": "architecture", "family": "cp"|"tucker"|"tt"|"tr"|"ht"|"convac"|"rac",
      "inputs": N, "features": [M_1..M_N], "widths": [...], "shared": bool,
      "tree": "((0,1),(2,3))" (ht, convac), "depth": L (rac),
-     "field": [r_l], "stride": [s_l] (overlap), "dilations": [d_l] (dilated),
+     "field": [r_l], "stride": [s_l] (overlap), "dilations": [d_l] (dilated, mixed),
+     "dilations_b": [d_l], "mix": [l, ...] (mixed: branch B's order, the interconnection layers),
      "weights": {NAME: [flat C-order integers], ...} (a point; absent for the family)}
 
 Rules: ``grid-rank-at-least``, ``grid-rank-product``, ``grid-generic-from-point``, ``grid-cut-bound``,
-``grid-boundary-bound``, ``grid-frontier-bound``, ``grid-symmetric-bound``, ``grid-shape-bound`` (each function's docstring says what it checks
+``grid-boundary-bound``, ``grid-frontier-bound``, ``grid-span-bound``, ``grid-symmetric-bound``, ``grid-shape-bound`` (each function's docstring says what it checks
 and why that proves its fact).
 """
 from __future__ import annotations
@@ -36,15 +37,16 @@ from tnverify.checker.kernel import (
 from tnverify.checker.families.architecture_eval import (
     _height, _leaves_of, _network, _tree_walk, factor_minor, grid_minor,
 )
-from tnverify.checker.conv_eval import conv_units, conv_width, frontier_count
+from tnverify.checker.conv_eval import conv_units, conv_width, frontier_count, span_count
 from tnverify.checker.families.network import crossing_value
 
 #: Most inputs / layers an architecture object may have here.
 MAX_INPUTS = 256
 MAX_DEPTH = 8
-FAMILIES = ("cp", "tucker", "tt", "tr", "ht", "convac", "rac", "overlap", "dilated")
+FAMILIES = ("cp", "tucker", "tt", "tr", "ht", "convac", "rac", "overlap", "dilated", "mixed")
+_CONV = ("overlap", "dilated", "mixed")
 _KEYS = {"type", "family", "inputs", "features", "widths", "shared", "tree", "depth", "weights", "field", "stride",
-         "dilations"}
+         "dilations", "dilations_b", "mix"}
 
 
 # ------------------------------------------------------------------ parsing
@@ -100,11 +102,11 @@ def _parse_arch(o: dict, where: str) -> dict:
             raise Malformed(f"{where}.features: a RAC reads the same templates at every time step")
     elif "depth" in o:
         raise Malformed(f"{where}.depth: only rac has a depth")
-    a["field"] = a["stride"] = a["dilations"] = None
-    if fam in ("overlap", "dilated"):
+    a["field"] = a["stride"] = a["dilations"] = a["dilations_b"] = a["mix"] = None
+    if fam in _CONV:
         need = _conv_params(o, a, where)
-    elif {"field", "stride", "dilations"} & set(o):
-        raise Malformed(f"{where}: field and stride are for overlap, dilations for dilated")
+    elif {"field", "stride", "dilations", "dilations_b", "mix"} & set(o):
+        raise Malformed(f"{where}: field and stride are for overlap, dilations for dilated and mixed")
     if len(w) != need:
         raise Malformed(f"{where}.widths: {fam} with these inputs needs {need} widths, got {len(w)}")
     a["shapes"] = _shapes(a)
@@ -131,7 +133,8 @@ OBJECT_TYPES["architecture"] = _parse_arch
 
 
 def _same_arch(a: dict, b: dict) -> bool:
-    return all(a[k] == b[k] for k in ("family", "N", "M", "w", "shared", "tree", "L", "field", "stride", "dilations"))
+    return all(a[k] == b[k] for k in ("family", "N", "M", "w", "shared", "tree", "L", "field", "stride", "dilations",
+                                      "dilations_b", "mix"))
 
 
 def describe(a: dict) -> str:
@@ -143,19 +146,23 @@ def describe(a: dict) -> str:
         s += f", depth={a['L']}"
     if a["family"] == "overlap":
         s += f", field={a['field']}, stride={a['stride']}"
-    if a["family"] == "dilated":
+    if a["family"] in ("dilated", "mixed"):
         s += f", dilations={a['dilations']}"
+    if a["family"] == "mixed":
+        s += f", dilations_b={a['dilations_b']}, mix={a['mix']}"
     return s + (", shared)" if a["shared"] else ")")
 
 
 # ------------------------------------------------------------ weights, ties
 
 def _conv_params(o: dict, a: dict, where: str) -> int:
-    """Parse overlap's field/stride or dilated's dilations into ``a``; returns the number of layers."""
+    """Parse overlap's field/stride or the dilations (and mixed's order B and layers) into ``a``; returns L."""
     N = a["N"]
+    if a["family"] != "mixed" and {"dilations_b", "mix"} & set(o):
+        raise Malformed(f"{where}: dilations_b and mix are for mixed networks")
     if a["family"] == "overlap":
         if "dilations" in o:
-            raise Malformed(f"{where}.dilations: only dilated has dilations")
+            raise Malformed(f"{where}.dilations: only dilated and mixed have dilations")
         r = int_list(field(o, "field", where), f"{where}.field", 1, N, distinct=False)
         s = int_list(field(o, "stride", where), f"{where}.stride", 1, N, distinct=False)
         if len(r) != len(s) or len(r) > MAX_INPUTS:
@@ -175,14 +182,26 @@ def _conv_params(o: dict, a: dict, where: str) -> int:
     if N & (N - 1) or sorted(d) != [1 << l for l in range(N.bit_length() - 1)]:
         raise Malformed(f"{where}.dilations: expected an order of 1, 2, ..., N/2 with N a power of 2, got {d}")
     a["dilations"] = d
+    if a["family"] == "mixed":
+        db = int_list(field(o, "dilations_b", where), f"{where}.dilations_b", 1, N, distinct=True)
+        if sorted(db) != sorted(d) or len(d) < 2:
+            raise Malformed(f"{where}.dilations_b: expected another order of {sorted(d)} (at least 2 layers), got {db}")
+        mix = int_list(field(o, "mix", where), f"{where}.mix", 1, len(d) - 1)
+        if mix != sorted(mix):
+            raise Malformed(f"{where}.mix: expected increasing layers, got {mix}")
+        for l in mix:  # the units joined at layer l must read the same inputs: t - subset sums of d_1..d_l
+            if set(d[:l]) != set(db[:l]):
+                raise Malformed(f"{where}.mix: layer {l} joins units that read different inputs "
+                                f"(dilations {d[:l]} against {db[:l]})")
+        a["dilations_b"], a["mix"] = db, mix
     return len(d)
 
 
 def _shapes(a) -> dict:
     f, N, M, w = a["family"], a["N"], a["M"], a["w"]
-    if f in ("overlap", "dilated"):
+    if f in _CONV:
         units, top = conv_units(a)
-        s = {name: [wd, conv_width(a, units, c)] for u, (wd, kids) in units.items() for c, name in kids}
+        s = {name: [wd, conv_width(a, units, c)] for u, (wd, kids) in units.items() for c, name in kids if name}
         s["w"] = [units[top][0]]
         return s
     if f == "cp":
@@ -225,12 +244,12 @@ def _ties(a) -> list:
         g = [[f"G{k}" for k in range(N)]]
     elif f == "rac":
         g = [[f"{m}{l}_{t}" for t in range(N) if m == "WI" or t] for l in range(a["L"]) for m in ("WI", "WH")]
-    elif f in ("overlap", "dilated"):
+    elif f in _CONV:
         by = {}
         for n in a["shapes"]:
             if n != "w":
                 layer, _, tap = n[1:].split("_")
-                by.setdefault((layer, tap), []).append(n)
+                by.setdefault((n[0], layer, tap), []).append(n)
         g = list(by.values())
     elif f in ("ht", "convac"):
         nodes, _ = _tree_walk(a["tree"])
@@ -516,16 +535,37 @@ def grid_frontier_bound(step: dict, ctx) -> list:
     rank-one terms (:func:`frontier_count`, the smaller side; docs/grid_tensors.md, section 8).
     Fact: ``generic-rank-at-most`` B.
     """
+    return _unit_count_bound(step, ctx, ("overlap", "dilated"), frontier_count, "frontier count")
+
+
+def _unit_count_bound(step: dict, ctx, families: tuple, count, what: str) -> list:
+    """The frontier and span rules: ``count(a, rows)`` recomputed by the checker must equal the step's rank."""
     name = field(step, "architecture", "step", str)
     a = _arch(ctx, name, "step.architecture", False)
     rows = _rows(step, a)
-    if a["family"] not in ("overlap", "dilated"):
-        raise Malformed(f"step: the frontier bound is for overlap and dilated networks, got {a['family']}")
+    if a["family"] not in families:
+        raise Malformed(f"step: the {what} is for {' and '.join(families)} networks, got {a['family']}")
     value = integer(field(step, "rank", "step"), "step.rank", 1)
-    B = frontier_count(a, rows)
+    B = count(a, rows)
     if B != value:
-        raise CheckFailure(f"the frontier units of {describe(a)} give {B} monomials, not {value}")
+        raise CheckFailure(f"the {what} of {describe(a)} is {B}, not {value}")
     return [("generic-rank-at-most", {"architecture": name, "rows": rows}, B)]
+
+
+@rule("grid-span-bound")
+def grid_span_bound(step: dict, ctx) -> list:
+    """``grid-span-bound``: the span count bounds a flattening of a mixed network, for every weight.
+
+    Step ``{"architecture": FAMILY, "rows": I, "rank": B}``, FAMILY a ``mixed`` network. For a
+    side S, R(u) is the dimension of the span of the functions x_S -> u_c(x) (over channels c
+    and the other inputs). An input of S has R = M_k, others 1; a linear map does not raise R
+    and caps it at its rows when its input reads S only; an elementwise product multiplies
+    the taps' R, a sum adds them; a unit missing S has R = 1, and R <= prod_{k in S read} M_k.
+    The score is a combination of the top unit's channels, so rank [A]_{I,J} <= R(top); B is
+    the smaller side (:func:`span_count`; docs/grid_tensors.md, section 8). Fact:
+    ``generic-rank-at-most`` B.
+    """
+    return _unit_count_bound(step, ctx, ("mixed",), span_count, "span count")
 
 
 @rule("grid-symmetric-bound")

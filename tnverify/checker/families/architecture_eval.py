@@ -275,7 +275,7 @@ def grid_minor(a: dict, rows: list, vecs: list, mr: list, mc: list, p: int, spli
     (:data:`_ROOT_SPLIT`), so the r x r root values cost r^2 dot products. Cost: the
     table sizes times one forward step, plus r^2 K for the root (K its inner dimension).
     """
-    if a["family"] in ("overlap", "dilated"):
+    if a["family"] in ("overlap", "dilated", "mixed"):
         from tnverify.checker.conv_eval import conv_minor
         flat = conv_minor(a, rows, vecs, mr, mc, p, MAX_STATES)
         return (flat[i * len(mc):(i + 1) * len(mc)] for i in range(len(mr)))
@@ -427,6 +427,8 @@ def _network(a: dict) -> dict:
             inputs.append(left + [f"x{k}"] + right)
     elif f == "rac":
         _rac_network(a, names, inputs, dims)
+    elif f == "mixed":
+        raise Malformed("a mixed network sums two networks at its interconnections: it has no grid network")
     elif f in ("overlap", "dilated"):
         from tnverify.checker.conv_eval import conv_network
         conv_network(a, names, inputs, dims, MAX_CORES)
