@@ -51,6 +51,28 @@ def warn(message: str) -> None:
     print(f"{_WARNING}{one_line(message, MAX_LINE - len(_WARNING))}", file=sys.stderr)
 
 
+def write_cert(args, cert, out: dict, **claim) -> None:
+    """``--cert FILE``: write ``cert`` (atomically), its claim updated with ``claim`` (None values skipped).
+
+    The callers pass what the reader of the file needs to know, such as the ``status`` that was
+    reported and the ``statement``. With no certificate (a point at a breakpoint, an unknown
+    result) nothing is written, a warning says so, and ``out["certificate"]`` is None. Sets
+    ``out["certificate"]`` to the path otherwise.
+    """
+    if not getattr(args, "cert", None):
+        return
+    if cert is None:
+        warn(f"no certificate was produced, so {args.cert} was not written")
+        out["certificate"] = None
+        return
+    from tnverify.certificate import write
+
+    if isinstance(getattr(cert, "claim", None), dict):
+        cert.claim.update({k: v for k, v in claim.items() if v is not None})
+    write(cert, args.cert)
+    out["certificate"] = str(args.cert)
+
+
 def certified(args, out: dict, status: str, cert, key: str = "status") -> tuple[str, str]:
     """The status to report, and the checker's line for the text: ``proved`` means the checker accepted.
 

@@ -8,19 +8,11 @@ from __future__ import annotations
 import sys
 
 from tnverify.cli import args as cli_args
+from tnverify.cli._output import write_cert
 from tnverify.cli.rank import npy_shape
 from tnverify.errors import InputError
 
 __all__ = ["register"]
-
-
-def _write_cert(args, cert, out: dict) -> None:
-    """``--cert``: the certificate, its claim already set (statement, and the status that was reported)."""
-    from tnverify import certificate as C
-
-    if args.cert and cert is not None:
-        C.write(cert, args.cert)
-        out["certificate"] = str(args.cert)
 
 
 # ------------------------------------------------------------------ kruskal
@@ -64,7 +56,7 @@ def _cmd_kruskal(args) -> int:
             cert.meta["generic"] = f"the point is a random {A.shape[0]} x {A.shape[1]} matrix; k >= lower is open"
         cert.claim.update({"statement": f"Kruskal rank of {what}", "status": res.status})
     status, checked = certified(args, out, res.status, cert)
-    _write_cert(args, cert, out)
+    write_cert(args, cert, out)
     if status == "proved":
         text = f"Kruskal rank of {what} = {res.k_rank} (proved)"
     else:
@@ -123,7 +115,7 @@ def _cmd_unique(args) -> int:
     if res.certificate is not None:
         res.certificate.claim.update({"statement": f"uniqueness of {what}", "status": res.status})
     status, checked = certified(args, out, res.status, res.certificate)
-    _write_cert(args, res.certificate, out)
+    write_cert(args, res.certificate, out)
     text = f"{what}:\n{res.text()}" + checked
     if status != res.status:
         text = text.replace(f"({res.status})", "(unknown: the checker did not verify it)", 1)
@@ -175,7 +167,7 @@ def _cmd_identifiable(args) -> int:
     if res.certificate is not None:
         res.certificate.claim.update({"statement": f"identifiability of the {what}", "status": res.status})
     status, checked = certified(args, out, res.status, res.certificate)
-    _write_cert(args, res.certificate, out)
+    write_cert(args, res.certificate, out)
     held = [c.name for c in res.conditions if c.held]
     out["criterion"] = held[-1] if held and status != "unknown" else None
     text = f"{what}:\n{res.text()}" + checked + (f"\n  decided by: {out['criterion']}" if out["criterion"] else "")
@@ -221,7 +213,7 @@ def _deep(args, widths) -> int:
                            "status": d.get("identifiability_status", "unknown")})
     status, checked = certified(args, d, d.get("identifiability_status", "unknown"), cert,
                                 key="identifiability_status")
-    _write_cert(args, cert, d)
+    write_cert(args, cert, d)
     verdict = {True: "locally identifiable", False: "NOT identifiable (positive-dimensional fibres)",
                None: "unknown"}[ident if status != "unknown" else None]
     emit(args, d, f"deep polynomial network widths {widths}, degree {args.degree}: {verdict} ({status}) "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 
 from tnverify.cli import args as cli_args
+from tnverify.cli._output import write_cert
 from tnverify.errors import EXIT_OK, InputError
 
 __all__ = ["register"]
@@ -68,13 +69,9 @@ def _cmd_layer_dim(args) -> int:
     res = layer_dimension(_layer(args, args.ranks), seed=args.seed)
     out = res.to_dict()
     out["seed"] = args.seed
-    if args.cert:
-        if res.certificate is None:
-            raise InputError("no certificate to write: nothing here is within the checker's limits and the budget")
-        from tnverify.certificate import write
-
-        write(res.certificate, args.cert)
-        out["certificate"] = str(args.cert)
+    if args.cert and res.certificate is None:
+        raise InputError("no certificate to write: nothing here is within the checker's limits and the budget")
+    write_cert(args, res.certificate, out)
     emit(args, out, _text(res))
     return status_exit(res.status)
 

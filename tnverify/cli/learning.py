@@ -11,7 +11,7 @@ import csv
 import io
 
 from tnverify.cli import args as cli_args
-from tnverify.cli._output import emit
+from tnverify.cli._output import emit, write_cert
 from tnverify.errors import EXIT_OK, InputError
 
 __all__ = ["register"]
@@ -179,11 +179,7 @@ def _cmd_implicit_bias(args) -> int:
         _dynamics_plot(run, args.plot, f"{args.model.upper()}, {' x '.join(map(str, shape))}, init scale "
                                        f"{args.init_scale:g}, step {args.step:g}, seed {args.seed}")
         d["plot"] = args.plot
-    if args.cert:
-        from tnverify import certificate as C
-
-        C.write(res.certificate, args.cert)
-        d["certificate"] = args.cert
+    write_cert(args, res.certificate, d)
     emit(args, d, _text(d))
     return EXIT_OK
 

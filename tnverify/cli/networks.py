@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from tnverify.cli import args as cli_args
+from tnverify.cli._output import write_cert
 from tnverify.errors import EXIT_FAILED, EXIT_OK, BudgetError, InputError, NoNetworkError
 from tnverify.files import atomic_path
 
@@ -152,24 +153,6 @@ def _network(args, arch=None, file=None):
     return network(subject) if isinstance(subject, Arch) else subject
 
 
-def _write_cert(args, cert, out: dict, status: str) -> None:
-    """``--cert FILE``: the certificate, its claim saying the reported status; a warning (no file) when the
-    prover produced none (a point at a breakpoint, for example)."""
-    from tnverify import certificate as C
-    from tnverify.cli._output import warn
-
-    if not args.cert:
-        return
-    if cert is None:
-        warn(f"no certificate was produced, so {args.cert} was not written")
-        out["certificate"] = None
-        return
-    if isinstance(getattr(cert, "claim", None), dict):
-        cert.claim["status"] = status
-    C.write(cert, args.cert)
-    out["certificate"] = str(args.cert)
-
-
 def _checked(res, no_check: bool) -> tuple:
     """(status, verdict): 'proved' only when the checker verifies the certificate."""
     if no_check:
@@ -220,7 +203,7 @@ def _cmd_forward(args) -> int:
             verdict = f"{v.status}: {v.message}"
     out = res.to_dict()
     out.update({"status": status, "checker": verdict, "seconds": round(time.perf_counter() - t0, 6)})
-    _write_cert(args, res.certificate, out, status)
+    write_cert(args, res.certificate, out, status=status)
     emit(args, out, res.text() + (f"\n  checker: {verdict} (ran the user's code)" if verdict else "\n  checker: not run"))
     return status_exit(status)
 
@@ -247,7 +230,7 @@ def _cmd_separation(args) -> int:
     out.update({"status": status, "checker": verdict, "seconds": round(time.perf_counter() - t0, 6)})
     if status != "proved":
         out["rank"] = None
-    _write_cert(args, res.certificate, out, status)
+    write_cert(args, res.certificate, out, status=status)
     text = res.text() + (f"\n  checker: {verdict}" if verdict else "\n  checker: not run")
     emit(args, out, text)
     return status_exit(status)
@@ -296,7 +279,7 @@ def _cmd_compare(args) -> int:
     out = {"deep": res.to_dict(), "status": status, "checker": verdict, "shallow": args.shallow,
            "shallow_width_needed": need, "shallow_bound_below": below, "statement": text,
            "seconds": round(time.perf_counter() - t0, 6)}
-    _write_cert(args, res.certificate, out, status)
+    write_cert(args, res.certificate, out, status=status)
     emit(args, out, text)
     return status_exit(status)
 
@@ -318,7 +301,7 @@ def _compare_rectifier(args, a, rows, t0) -> int:
             f"Z >= {need}" + (f"\n  checker: {verdict}" if verdict else "\n  checker: not run"))
     out = {"deep": res.to_dict(), "status": status, "checker": verdict, "shallow": "relu-cp", "per_channel": per,
            "shallow_width_needed": need, "statement": text, "seconds": round(time.perf_counter() - t0, 6)}
-    _write_cert(args, res.certificate, out, status)
+    write_cert(args, res.certificate, out, status=status)
     emit(args, out, text)
     return status_exit(status)
 

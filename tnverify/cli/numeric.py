@@ -8,6 +8,7 @@ import sys
 import time
 
 from tnverify.cli import args as cli_args
+from tnverify.cli._output import write_cert
 from tnverify.errors import EXIT_OK, InputError
 from tnverify.files import atomic_path
 
@@ -134,11 +135,7 @@ def _cmd_decompose(args) -> int:
         proof_status, checked = certified(args, out["proof"], res.status, res.certificate)
         if proof_status == "proved" and res.rank == R:
             status = "proved"
-        if args.cert:
-            from tnverify import certificate as C
-
-            C.write(res.certificate, args.cert)
-            out["certificate"] = str(args.cert)
+        write_cert(args, res.certificate, out)
     out["status"] = status
     if args.output:
         with atomic_path(args.output) as tmp, open(tmp, "wb") as fh:
@@ -356,10 +353,8 @@ def _learn_exact(args, net) -> int:
     warn = L.identifiability_warnings(net, lam)
     ok, msg = (L.exact_recovery(net, M3, seed=args.seed) if net.k <= net.d and all(x != 0 for x in lam)
                else (False, "exact recovery not attempted"))
-    if args.cert:
-        from tnverify.certificate import write
-
-        write(cert, args.cert)
+    written: dict = {}
+    write_cert(args, cert, written)
     if net.k > net.d:  # the overcomplete case: the proved reason, with the flattening rank checked
         from tnverify.theory.learning_hardness import overcomplete
 
@@ -368,7 +363,7 @@ def _learn_exact(args, net) -> int:
     status = "proved" if verdict == "VERIFIED" else "unknown"
     out = {"status": status, "identity": verdict, "lambdas": [str(x) for x in lam], "recovered_exactly": ok,
            "recovery_error": 0.0 if ok else None, "message": msg, "warnings": warn, "inputs": net.d,
-           "hidden": net.k, "activation": net.activation.name, "certificate": args.cert}
+           "hidden": net.k, "activation": net.activation.name, "certificate": written.get("certificate")}
     text = (f"E[y He_3(x)] = sum_j lambda_j w_j^(x)3 exactly: {verdict} (lambda = {', '.join(map(str, lam))})\n"
             f"  {msg}" + "".join(f"\n  WARNING: {w}" for w in warn))
     emit(args, out, text)

@@ -6,7 +6,7 @@ import math
 import time
 
 from tnverify.cli import args as cli_args
-from tnverify.cli._output import emit, status_exit
+from tnverify.cli._output import emit, status_exit, write_cert
 from tnverify.errors import InputError
 
 __all__ = ["register", "npy_shape"]
@@ -111,9 +111,7 @@ def _cmd_rank(args) -> int:
         cert.claim.update({"statement": f"rank over {F} of the flattening rows={list(rows)} of {args.file}",
                            "status": res.status, "seed": res.seed})
     status, checked = certified(args, out, res.status, cert)
-    if args.cert:
-        C.write(cert, args.cert)
-        out["certificate"] = str(args.cert)
+    write_cert(args, cert, out)
     if res.status == "proved":
         how = {"shape": "full rank", "kernel": f"{M.shape[1] - res.rank} exact kernel vectors",
                "modular": f"rank <= {res.upper} mod {len(res.primes)} primes beyond the Hadamard bound"}[res.upper_method]
@@ -143,9 +141,7 @@ def _verified(args, res, extra: dict, what: str, t0: float) -> dict | None:
         out.update({"status": "unknown", "lower": None})
         emit(args, out, f"{what} over C: no verified bound ({verdict.status}: {verdict.message})")
         return None
-    if args.cert:
-        C.write(res.certificate, args.cert)
-        out["certificate"] = str(args.cert)
+    write_cert(args, res.certificate, out)
     return out
 
 

@@ -10,6 +10,7 @@ import argparse
 import math
 
 from tnverify.cli import args as cli_args
+from tnverify.cli._output import write_cert
 from tnverify.errors import InputError
 
 __all__ = ["register"]
@@ -21,15 +22,10 @@ def _pos(v: int, what: str) -> int:
     return v
 
 
-def _write_cert(args, cert, payload, statement: str = "") -> None:
-    """``--cert``: write the certificate, its claim naming the statement and the reported status."""
-    if getattr(args, "cert", None):
-        from tnverify.certificate import write
-
-        cert.claim.update({"statement": statement, "seed": args.seed,
-                           "status": payload.get("identifiability_status", payload.get("status"))})
-        write(cert, args.cert)
-        payload["certificate"] = str(args.cert)
+def _write(args, cert, payload, statement: str) -> None:
+    """``--cert``: the certificate, its claim naming the statement, the seed and the reported status."""
+    write_cert(args, cert, payload, statement=statement, seed=args.seed,
+               status=payload.get("identifiability_status", payload.get("status")))
 
 
 def _format_args(args):
@@ -98,7 +94,7 @@ def _cmd_generic_rank(args) -> int:
     status, checked = certified(args, out, r.status, r.certificate)
     name = "x".join(str(n) for n, _ in r.blocks) if all(d == 1 for _, d in r.blocks) else \
         ", ".join(f"S^{d}(C^{n})" for n, d in r.blocks)
-    _write_cert(args, r.certificate, out, f"the generic rank over C of {name}")
+    _write(args, r.certificate, out, f"the generic rank over C of {name}")
     if status == "proved":
         text = (f"generic rank of {name} over C = {r.generic_rank} (proved)\n"
                 f"  fills at R = {r.generic_rank}: Jacobian rank = ambient {r.ambient}\n"
@@ -135,7 +131,7 @@ def _cmd_secant(args) -> int:
     r = G.secant_dimension(f.get("dims"), R, symmetric=f.get("symmetric"), seed=args.seed)
     out = r.to_dict()
     status, checked = certified(args, out, r.status, r.certificate)
-    _write_cert(args, r.certificate, out, f"the dimension over C of sigma_{R} of "
+    _write(args, r.certificate, out, f"the dimension over C of sigma_{R} of "
                 + ("x".join(map(str, f["dims"])) if "dims" in f else "S^{1}(C^{0})".format(*f["symmetric"])))
     emit(args, out, _dim_text(f"dim sigma_{R}", r, status, checked))
     return status_exit(status)
@@ -157,7 +153,7 @@ def _cmd_neurovariety(args) -> int:
     r = G.neurovariety(_widths(args), args.degree, args.seed)
     out = r.to_dict()
     status, checked = certified(args, out, r.status, r.certificate)
-    _write_cert(args, r.certificate, out, f"the dimension over C of the neurovariety of widths "
+    _write(args, r.certificate, out, f"the dimension over C of the neurovariety of widths "
                 f"{tuple(r.spec['widths'])}, activation t^{args.degree}")
     emit(args, out, _dim_text(f"dim of the neurovariety {tuple(r.spec['widths'])}, t^{args.degree}", r, status,
                               checked))
@@ -172,7 +168,7 @@ def _cmd_identifiable(args) -> int:
     d = G.deep_identifiability(_widths(args), args.degree, args.seed)
     cert = d.pop("certificate_obj")
     status, checked = certified(args, d, d["identifiability_status"], cert, key="identifiability_status")
-    _write_cert(args, cert, d, f"local identifiability of the polynomial network of widths "
+    _write(args, cert, d, f"local identifiability of the polynomial network of widths "
                 f"{tuple(d['spec']['widths'])}, activation t^{args.degree}")
     verdict = {True: "locally identifiable", False: "NOT identifiable (positive-dimensional fibres)",
                None: "unknown"}[d["identifiable"] if status != "unknown" else None]
