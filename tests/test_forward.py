@@ -374,7 +374,13 @@ def test_depth_one_rac_is_the_shared_index_network():
     assert np.array_equal(np.asarray(O, dtype=np.int64), grid_tensor(a, W, p))
 
 
-def test_grid_block_is_a_block_of_the_grid_flattening():
+@pytest.mark.parametrize("chunk", [None, 5, 1])
+def test_grid_block_is_a_block_of_the_grid_flattening(chunk, monkeypatch):
+    """In one chunk, or a few passes at a time (the chunks are cut across rows of the block)."""
+    import tnverify.networks.forward as fwd
+
+    if chunk is not None:
+        monkeypatch.setattr(fwd, "BLOCK_CHUNK", chunk)
     a = spec("rac", 5, 2, [2, 2], depth=2)
     p = 65_537
     W = random_weights(a, np.random.default_rng(8), p)
@@ -488,3 +494,18 @@ def test_every_architecture_has_a_forward_pass_and_a_builder_test():
     with pytest.raises(NoNetworkError, match="not one tensor network"):
         network(spec("mixed", 4, 2, 2))
     assert set(MULTILINEAR) == set(FAMILIES) - {"rac", "overlap"}
+
+
+def test_grid_block_and_random_weights_are_refused_over_the_budget(monkeypatch):
+    """The work of a block (m n P) and the memory of a point (8 P bytes) are estimated before anything runs."""
+    from tnverify import budget
+    from tnverify.errors import BudgetError
+
+    a = spec("mixed", 8, 20000, 2, mix="2")
+    W = random_weights(a, np.random.default_rng(0), 101)
+    monkeypatch.setattr(budget, "WORK", 1e9)
+    with pytest.raises(BudgetError, match="block of the grid tensor of mixed"):
+        grid_block(a, W, [0, 2, 4, 6], np.zeros((64, 4), dtype=np.int64), np.zeros((64, 4), dtype=np.int64), 101)
+    monkeypatch.setattr(budget, "MEMORY", 1e6)
+    with pytest.raises(BudgetError, match="random point of mixed"):
+        random_weights(a, np.random.default_rng(0), 101)

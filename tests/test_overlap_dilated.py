@@ -281,7 +281,7 @@ def test_the_mixed_vs_dilated_theorem_needs_the_square_of_the_width():
 
 
 @pytest.mark.parametrize("kw,match", [
-    (dict(mix="3"), "cannot join"),                       # layer 3 is the top
+    (dict(mix="3"), "is not below the top layer 3"),      # the top is always joined
     (dict(dilations="1,2,4", dilations_b="4,2,1", mix="1"), "cannot join"),
     (dict(dilations_b="1,2,8"), "order of"),
     (dict(dilations_b="1,2,,4"), "every item an integer"),
@@ -315,3 +315,18 @@ def test_mixed_cli_separation_compare_and_draw(capsys, tmp_path):
     assert png.stat().st_size > 0 and "span 16" in capsys.readouterr().out
     assert main(["separation", "--arch", "dilated", "--inputs", "8", "--widths", "2", "--mix", "2"]) == 2
     assert "mix is for mixed networks" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args,words", [
+    (["separation", "--arch", "mixed", "--inputs", "99999999999999999999", "--widths", "2"], "at most 1048576 inputs"),
+    (["separation", "--arch", "dilated", "--inputs", "99999999999999999999", "--widths", "2"], "at most 1048576 inputs"),
+    (["compare", "dilated", "mixed", "--inputs", "8", "--widths", "2"], "cannot be the shallow side"),
+    (["separation", "--arch", "mixed", "--inputs", "8", "--widths", "2", "--mix", "3"], "the top is always joined"),
+    (["separation", "--arch", "mixed", "--inputs", "8", "--widths", "2", "--dilations-b", "1,2,,4"], "empty entry"),
+])
+def test_mixed_bad_input_is_one_line_and_exit_2(capsys, args, words):
+    from tnverify.cli import main
+
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and words in err[0] and "Traceback" not in err[0], err

@@ -122,14 +122,15 @@ def draw_network(net: TensorNetwork, rows, cut: Cut | None, path, title: str | N
 
 
 def _unit_place(u, x: float) -> tuple:
-    """(x, y) of a unit drawn over the mean x of its receptive field: (l, j) on row l; mixed networks'
-    branch units (X, l, t) a third of a row below l, A left and B right, their sum units on row l."""
+    """(x, y) of a unit drawn over the mean x of its receptive field: (l, j) on row l; a mixed network's
+    branch units (X, l, t) below row l (A half a row, to the left; B a quarter, to the right), its sum
+    units on row l."""
     if u[0] == "x":
         return x, 0.0
     if isinstance(u[0], int):
         return x, float(u[0])
-    shift = {"A": -0.2, "B": 0.2, "m": 0.0}[u[0]]
-    return x + shift, u[1] - (0.0 if u[0] == "m" else 0.35)
+    shift, drop = {"A": (-0.2, 0.5), "B": (0.2, 0.25), "m": (0.0, 0.0)}[u[0]]
+    return x + shift, u[1] - drop
 
 
 def draw_units(units: dict, N: int, rows, path, title: str):

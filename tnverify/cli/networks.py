@@ -270,10 +270,13 @@ def _cmd_compare(args) -> int:
     part = args.partition if args.partition in ("interleaved", "left-right") else f"I={list(rows)}"
     rank_txt = (f"has {part} separation rank {res.rank} (proved)" if status == "proved"
                 else f"has {part} separation rank >= {res.lower} (proved lower bound; upper {res.upper})")
+    sname = _ARCH_NAMES.get(args.shallow, args.shallow)
+    if mixed:
+        sname += f" with branch A's dilations {list(res.arch.dilations)}"
     if need is None:
         tail = f"no width of a {args.shallow} network reaches {res.lower}"
     else:
-        tail = (f"a {_ARCH_NAMES.get(args.shallow, args.shallow)} with {wname} has rank at most its min cut "
+        tail = (f"a {sname} with {wname} has rank at most its min cut "
                 f"(at {sym}={need - 1}: {below}); so it needs {sym} >= {need}")
     text = f"{deep_desc} {rank_txt}; {tail}"
     out = {"deep": res.to_dict(), "status": status, "checker": verdict, "shallow": args.shallow,

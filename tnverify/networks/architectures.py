@@ -62,8 +62,14 @@ def _pos(x, what: str) -> int:
     return int(x)
 
 
+#: Most inputs of an architecture (a list per input is built before any budget can be estimated).
+MAX_ARCH_INPUTS = 1 << 20
+
+
 def _feature_dims(N: int, M) -> list:
     N = _pos(N, "number of inputs")
+    if N > MAX_ARCH_INPUTS:
+        raise ShapeError(f"expected at most {MAX_ARCH_INPUTS} inputs, got {N}")
     if isinstance(M, (list, tuple)):
         if len(M) != N:
             raise ShapeError(f"expected {N} feature dimensions, got {len(M)}")
@@ -586,6 +592,9 @@ def _mixed_spec(a: Arch, order_b, mix) -> Arch:
     else:
         m = sorted(set(_int_list(mix, "interconnection layer"))) if mix != [] else []
     bad = [l for l in m if l not in ok]
+    if bad and bad[0] >= L:
+        raise ShapeError(f"--mix: layer {bad[0]} is not below the top layer {L} (the top is always joined); the "
+                         f"layers below it that can be joined: {ok or 'none'}")
     if bad:
         raise ShapeError(f"--mix: layer {bad[0]} cannot join the orders {da} and {db} (their units there read "
                          f"different inputs); the layers that can: {ok or 'none'}")

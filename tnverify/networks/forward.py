@@ -72,6 +72,8 @@ __all__ = ["Arch", "FAMILIES", "MULTILINEAR", "weight_shapes", "tied_groups", "r
 FAMILIES = ("cp", "tucker", "tt", "tr", "ht", "convac", "rac", "overlap", "dilated", "mixed")
 #: Largest grid tensor :func:`grid_tensor` builds densely.
 MAX_GRID_ENTRIES = 4_000_000
+#: One-hot entries per chunk of :func:`grid_block` (about 128 MB of int64 inputs).
+BLOCK_CHUNK = 1 << 24
 
 
 @dataclass(frozen=True)
@@ -446,19 +448,32 @@ def grid_block(arch: Arch, weights: dict, rows, row_seqs, col_seqs, p: int | Non
     sequence that reads ``row_seqs[a]`` at I and ``col_seqs[b]`` at J: m n forward passes,
     O(m n P) ring operations (P weight entries), no dense tensor. Rows/columns are any
     template sequences; a block is a submatrix, so its rank is at most rank [A]_{I,J}
-    (the lower bound for non-multilinear families, docs/grid_tensors.md, section 5).
+    (the lower bound for non-multilinear families, docs/grid_tensors.md, section 5). The
+    passes run in chunks of at most :data:`BLOCK_CHUNK` one-hot entries (sum M_k per pass),
+    and the whole block is refused (:class:`BudgetError`) when m n P exceeds the work budget.
     """
     rows = list(rows)
     cols = [k for k in range(arch.N) if k not in rows]
     R = np.asarray(row_seqs, dtype=np.int64).reshape(-1, len(rows))
     C = np.asarray(col_seqs, dtype=np.int64).reshape(-1, len(cols))
     m, n = R.shape[0], C.shape[0]
-    X = [None] * arch.N
-    for a, k in enumerate(rows):
-        X[k] = _one_hot(np.repeat(R[:, a], n), arch.M[k], p)
-    for b, k in enumerate(cols):
-        X[k] = _one_hot(np.tile(C[:, b], m), arch.M[k], p)
-    return forward(arch, weights, X, p).reshape(m, n)
+    P = sum(math.prod(s) for s in weight_shapes(arch).values())
+    budget.require(f"a {m} x {n} block of the grid tensor of {arch.describe()} ({P} weight entries per pass)",
+                   work=m * n * P)
+    step = max(1, BLOCK_CHUNK // max(1, sum(arch.M)))  # forward passes per chunk
+    out = []
+    for lo in range(0, m * n, step):
+        flat = np.arange(lo, min(lo + step, m * n))
+        a, b = flat // n, flat % n
+        X = [None] * arch.N
+        for q, k in enumerate(rows):
+            X[k] = _one_hot(R[a, q], arch.M[k], p)
+        for q, k in enumerate(cols):
+            X[k] = _one_hot(C[b, q], arch.M[k], p)
+        out.append(forward(arch, weights, X, p))
+    if not out:
+        return np.zeros((m, n), dtype=object if p is None else np.int64)
+    return np.concatenate(out).reshape(m, n)
 
 
 # ------------------------------------------------------------ network values

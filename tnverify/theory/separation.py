@@ -49,7 +49,7 @@ import numpy as np
 
 from tnverify.certificate import Certificate
 from tnverify import budget
-from tnverify.errors import BudgetError, NoNetworkError
+from tnverify.errors import BudgetError, InputError, NoNetworkError
 from tnverify.exact.tensor import flatten
 from tnverify.networks.forward import (
     Arch, boundary_bound, forward, grid_block, network_values, random_weights, symmetric_bound, tree_leaves,
@@ -301,6 +301,10 @@ def shallow_width(arch: str, inputs: int, features, rows, target: int, cert: Cer
     """
     from tnverify.networks.architectures import network, spec
 
+    if arch == "mixed":
+        raise InputError("a mixed network has no min cut (it sums two networks), so it cannot be the shallow side "
+                         "of a comparison; compare it as the deep side, against dilated")
+
     def arch_at(w):
         return spec(arch, inputs, features, None if arch == "cp" else w, w if arch == "cp" else None, depth=depth,
                     dilations=dilations)
@@ -465,7 +469,7 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
 
     t0 = time.perf_counter()
     rows = tuple(sorted(rows))
-    if a.N > MAX_INPUTS and a.multilinear:
+    if a.N > MAX_INPUTS and a.multilinear and a.family != "mixed":  # a mixed network is never sketched
         raise BudgetError(f"separation ranks are computed for at most {MAX_INPUTS} inputs (the sketched tensor "
                           f"keeps one index per input), got {a.N}")
     try:
