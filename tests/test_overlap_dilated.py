@@ -330,3 +330,22 @@ def test_mixed_bad_input_is_one_line_and_exit_2(capsys, args, words):
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and words in err[0] and "Traceback" not in err[0], err
+
+
+@pytest.mark.parametrize("family", FAMS)
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_grid_blocks_read_template_indices_as_one_hot_vectors(family, data):
+    """grid_block passes template indices to the forward pass (W e_d is column d of W): the flattening's entries."""
+    from tnverify.networks.forward import grid_block
+
+    a = data.draw(conv_arch(family))
+    p = data.draw(st.sampled_from((None, 101)))
+    W = random_weights(a, np.random.default_rng(data.draw(st.integers(0, 2**31))), 101)
+    if p is None:
+        W = {k: v.astype(object) - 50 for k, v in W.items()}
+    rows = sorted(data.draw(st.sets(st.integers(0, a.N - 1), min_size=1, max_size=a.N - 1)))
+    cols = [k for k in range(a.N) if k not in rows]
+    R = np.array(list(np.ndindex(*[a.M[k] for k in rows])), dtype=np.int64).reshape(-1, len(rows))
+    C = np.array(list(np.ndindex(*[a.M[k] for k in cols])), dtype=np.int64).reshape(-1, len(cols))
+    assert np.array_equal(grid_block(a, W, rows, R, C, p), flatten(grid_tensor(a, W, p), rows))

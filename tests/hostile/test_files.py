@@ -322,3 +322,19 @@ def test_temporaries_of_dead_writers_are_swept_and_live_ones_kept(tmp_path):
     (tmp_path / f".b~{os.getpid()}-00ff{TEMP_MARK}.json").write_text("{\"being written")
     assert discard_orphans(tmp_path) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == [f".b~{os.getpid()}-00ff{TEMP_MARK}.json", "done.json"]
+
+
+def test_a_small_certificate_with_many_templates_does_not_make_the_checker_build_m_squared_vectors(cli, tmp_path):
+    """cp with M = 65536 templates per input: the one-hot templates (2 x 65536^2 integers) are built one by one."""
+    M, p = 65536, 1_000_003
+    point = {"type": "architecture", "family": "cp", "inputs": 2, "features": [M, M], "widths": [1],
+             "shared": False, "weights": {"lam": [1], "A0": [1] * M, "A1": [1] * M}}
+    cert = {"format": "tnverify-certificate", "version": 1, "objects": {"point": point},
+            "steps": [{"rule": "grid-rank-at-least", "id": "r", "grid": "point", "rows": [0], "modulus": p,
+                       "minor": {"rows": [7], "cols": [9]}, "rank": 1}],
+            "conclusion": [{"fact": "rank-at-least", "subject": {"grid": "point", "rows": [0], "field": "Q"},
+                            "value": 1}], "meta": {}}
+    f = tmp_path / "many_templates.json"
+    f.write_text(json.dumps(cert))
+    o = cli("check", f, timeout=30)
+    assert o.code == 0 and "VERIFIED" in o.out, (o.code, o.out[-500:], o.err[-500:])

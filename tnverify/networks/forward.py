@@ -326,15 +326,7 @@ def forward(arch: Arch, weights: dict, X, p: int | None = None) -> np.ndarray:
     sizes in :func:`weight_shapes`): every family contracts each weight once per sequence.
     """
     _check_p(p)
-    shapes = weight_shapes(arch)
-    W = {}
-    for n, s in shapes.items():
-        if n not in weights:
-            raise ShapeError(f"missing weight {n!r} of {arch.describe()}")
-        a = _arr(weights[n], p)
-        if a.shape != tuple(s):
-            raise ShapeError(f"weight {n!r} of {arch.describe()} must have shape {tuple(s)}, got {a.shape}")
-        W[n] = a
+    W = _weights(arch, weights, p)
     if len(X) != arch.N:
         raise ShapeError(f"expected {arch.N} input arrays, got {len(X)}")
     X = [_arr(x, p) for x in X]
@@ -343,6 +335,19 @@ def forward(arch: Arch, weights: dict, X, p: int | None = None) -> np.ndarray:
         if x.ndim != 2 or x.shape != (B, arch.M[k]):
             raise ShapeError(f"input {k} must have shape ({B}, {arch.M[k]}), got {x.shape}")
     return _FORWARD[arch.family](arch, W, X, p)
+
+
+def _weights(arch: Arch, weights: dict, p) -> dict:
+    """The weights as arrays over Z (objects) or mod p (int64), each checked against :func:`weight_shapes`."""
+    W = {}
+    for n, s in weight_shapes(arch).items():
+        if n not in weights:
+            raise ShapeError(f"missing weight {n!r} of {arch.describe()}")
+        a = _arr(weights[n], p)
+        if a.shape != tuple(s):
+            raise ShapeError(f"weight {n!r} of {arch.describe()} must have shape {tuple(s)}, got {a.shape}")
+        W[n] = a
+    return W
 
 
 def _fw_cp(arch, W, X, p):
@@ -449,8 +454,9 @@ def grid_block(arch: Arch, weights: dict, rows, row_seqs, col_seqs, p: int | Non
     O(m n P) ring operations (P weight entries), no dense tensor. Rows/columns are any
     template sequences; a block is a submatrix, so its rank is at most rank [A]_{I,J}
     (the lower bound for non-multilinear families, docs/grid_tensors.md, section 5). The
-    passes run in chunks of at most :data:`BLOCK_CHUNK` one-hot entries (sum M_k per pass),
-    and the whole block is refused (:class:`BudgetError`) when m n P exceeds the work budget.
+    passes run in chunks of at most :data:`BLOCK_CHUNK` one-hot entries (sum M_k per pass; the
+    convolutional families read template indices instead, N per pass), and the whole block is
+    refused (:class:`BudgetError`) when m n P exceeds the work budget.
     """
     rows = list(rows)
     cols = [k for k in range(arch.N) if k not in rows]
@@ -460,17 +466,27 @@ def grid_block(arch: Arch, weights: dict, rows, row_seqs, col_seqs, p: int | Non
     P = sum(math.prod(s) for s in weight_shapes(arch).values())
     budget.require(f"a {m} x {n} block of the grid tensor of {arch.describe()} ({P} weight entries per pass)",
                    work=m * n * P)
-    step = max(1, BLOCK_CHUNK // max(1, sum(arch.M)))  # forward passes per chunk
+    indexed = arch.family in CONV_FAMILIES  # conv_forward reads template indices as one-hot vectors
+    if indexed:
+        _check_p(p)
+        Wv = _weights(arch, weights, p)
+        for q, k in enumerate(rows):
+            if R.size and not 0 <= R[:, q].min() <= R[:, q].max() < arch.M[k]:
+                raise ShapeError(f"row template indices at input {k} must lie in 0..{arch.M[k] - 1}")
+        for q, k in enumerate(cols):
+            if C.size and not 0 <= C[:, q].min() <= C[:, q].max() < arch.M[k]:
+                raise ShapeError(f"column template indices at input {k} must lie in 0..{arch.M[k] - 1}")
+    step = max(1, BLOCK_CHUNK // max(1, arch.N if indexed else sum(arch.M)))  # forward passes per chunk
     out = []
     for lo in range(0, m * n, step):
         flat = np.arange(lo, min(lo + step, m * n))
         a, b = flat // n, flat % n
         X = [None] * arch.N
         for q, k in enumerate(rows):
-            X[k] = _one_hot(R[a, q], arch.M[k], p)
+            X[k] = R[a, q] if indexed else _one_hot(R[a, q], arch.M[k], p)
         for q, k in enumerate(cols):
-            X[k] = _one_hot(C[b, q], arch.M[k], p)
-        out.append(forward(arch, weights, X, p))
+            X[k] = C[b, q] if indexed else _one_hot(C[b, q], arch.M[k], p)
+        out.append(conv_forward(arch, Wv, X, p) if indexed else forward(arch, weights, X, p))
     if not out:
         return np.zeros((m, n), dtype=object if p is None else np.int64)
     return np.concatenate(out).reshape(m, n)

@@ -178,6 +178,8 @@ def conv_ties(a) -> list:
 def conv_forward(a, W: dict, X: list, p) -> np.ndarray:
     """Scores (1) for a batch: ``X[k]`` is (B, M_k); exact over Z (objects) or mod p (int64).
 
+    ``X[k]`` may also be a 1-D integer array of template indices: the one-hot vectors e_d, whose
+    image W e_d is column d of W (gathered, not multiplied: O(B C) instead of O(B C M_k)).
     Every unit is computed once per sequence (its value is reused by all its readers, as in
     the network), so the cost is O(B sum_u sum_taps C_u C_child) ring operations.
     """
@@ -193,7 +195,7 @@ def conv_forward(a, W: dict, X: list, p) -> np.ndarray:
             if name is None:  # a sum unit (mixed)
                 acc = x if acc is None else red(acc + x)
                 continue
-            y = red(x @ W[name].T)
+            y = W[name].T[x] if x.ndim == 1 else red(x @ W[name].T)  # template indices: columns of W
             acc = y if acc is None else red(acc * y)
         val[u] = acc
     return red(val[top] @ W["w"])

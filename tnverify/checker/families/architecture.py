@@ -283,10 +283,27 @@ def _rows(step, a) -> list:
     return rows
 
 
+class _Templates:
+    """The one-hot templates e_0, ..., e_{M-1} of one input, each built when read (never M^2 integers at once)."""
+
+    def __init__(self, M: int):
+        self.M = M
+
+    def __len__(self) -> int:
+        return self.M
+
+    def __getitem__(self, d: int) -> list:
+        if not 0 <= d < self.M:
+            raise IndexError(d)
+        v = [0] * self.M
+        v[d] = 1
+        return v
+
+
 def _vectors(step, a, p) -> list:
     N, M = a["N"], a["M"]
     if "vectors" not in step:
-        return [[[int(i == d) for i in range(M[k])] for d in range(M[k])] for k in range(N)]
+        return [_Templates(M[k]) for k in range(N)]
     if a["family"] == "overlap" and a["field"] != a["stride"]:
         raise Malformed("step.vectors: an overlapping ConvAC is not multilinear in its inputs; its grid minor must "
                         "read the templates (omit 'vectors')")
