@@ -18,9 +18,9 @@ def _mv(W, x, rows, cols, p):
 def conv_units(a: dict) -> tuple:
     """Product units of an ``overlap`` or ``dilated`` network: ({unit: (width, [(child, weight)])}, top).
 
-    overlap (Sharir & Shashua, ICLR 2018, Sec. 3): layer l has receptive field r_l and stride
+    overlap (Sharir & Shashua, ICLR 2018): layer l has receptive field r_l and stride
     s_l; unit (l, j) reads positions j s_l .. j s_l + r_l - 1 of layer l-1 (inputs at l = 1).
-    dilated (Cohen, Tamari & Shashua, ICLR 2018, Sec. 3): unit (l, t) reads (l-1, t - d_l) and
+    dilated (Cohen, Tamari & Shashua, ICLR 2018): unit (l, t) reads (l-1, t - d_l) and
     (l-1, t); only the units that the output at time N-1 reads. A child is (l, j), or
     ("x", k) for input k. Every unit is y = prod_i (W_i y_child_i) elementwise.
     """

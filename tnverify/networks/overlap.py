@@ -9,9 +9,9 @@ own matrix, and multiplies the results elementwise:
 The score is <w, y_top> for the single unit of the last layer. Inputs are layer 0
 (y = x_k, width M_k).
 
-* ``overlap`` -- the generalized-convolution (GC) ConvAC of Sharir & Shashua [1]_ (Sec. 3,
-  Eq. 1 there with g the product: a GC layer multiplies the linear responses of the
-  positions of its receptive field, each position with its own weights), in 1D, with a
+* ``overlap`` -- the generalized-convolution (GC) ConvAC of Sharir & Shashua [1]_ (with g the
+  product: a GC layer multiplies the linear responses of the positions of its receptive
+  field, each position with its own weights), in 1D, with a
   "valid" convolution: layer l has receptive field r_l and stride s_l, n_l =
   (n_{l-1} - r_l) / s_l + 1 positions (exact, every unit read), and unit j reads positions
   j s_l, ..., j s_l + r_l - 1 of layer l-1. The last layer has one position. r_l > s_l is
@@ -20,7 +20,7 @@ The score is <w, y_top> for the single unit of the last layer. Inputs are layer 
   "A summed index is not a copy of a vector"); the grid tensor is the score on one-hot
   templates, as in [1]_. With r_l = s_l (no overlap) the network is a deep ConvAC.
 * ``dilated`` -- the dilated convolutional arithmetic circuit of Cohen, Tamari & Shashua
-  [2]_ (Sec. 3, Eq. 2 there: a size-2 convolution whose two taps are multiplied), N = 2^L
+  [2]_ (a size-2 convolution whose two taps are multiplied), N = 2^L
   inputs: y^{l}[t] = (W^{l,0} y^{l-1}[t - d_l]) (*) (W^{l,1} y^{l-1}[t]), with dilations
   (d_1, ..., d_L) a permutation of (1, 2, ..., 2^{L-1}) (the *dilation order*; the baseline
   of [2]_ is 1, 2, 4, ...), and score = <w, y^L[N-1]>. Only the units that the last output
