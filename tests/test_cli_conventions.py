@@ -404,3 +404,25 @@ def test_no_certificate_means_no_cert_file_and_a_warning(capsys, tmp_path):
     out, err = capsys.readouterr()
     assert not (tmp_path / "s.json").exists() and "was not written" in err
     assert json.loads(out)["certificate"] is None and code == 3
+
+
+@pytest.mark.parametrize("argv", [
+    ["learn", "--widths", "3,2", "--exact", "--activation", "cube", "--seed", "1"],
+    ["layer-dim", "--format", "tt", "--row-factors", "2,2", "--col-factors", "2,2", "--ranks", "2"],
+    ["rank", "{files}/t3.npy", "--notion", "border"],
+    ["decompose", "{files}/t3.npy", "--rank", "3", "--prove"],
+])
+def test_every_cert_file_records_the_status_that_was_reported(capsys, files, tmp_path, argv):
+    """The claim of a --cert file says what the command reported (these four once wrote no status)."""
+    cert = tmp_path / "c.json"
+    code, out, err = run(capsys, *[a.replace("{files}", str(files)) for a in argv], "--cert", cert, "--json")
+    d = json.loads(out)
+    claim = json.loads(cert.read_text())["claim"]
+    reported = d["proof"]["status"] if argv[0] == "decompose" else d["status"]
+    assert claim["status"] == reported, (claim, reported)
+
+
+def test_unique_tensor_without_a_decomposition_warns_that_no_cert_was_written(capsys, tmp_path):
+    np.save(tmp_path / "z.npy", np.zeros((3, 3, 3), dtype=np.int64))
+    code, out, err = run(capsys, "unique", "--tensor", tmp_path / "z.npy", "--cert", tmp_path / "c.json")
+    assert code == 3 and "was not written" in err and not (tmp_path / "c.json").exists()

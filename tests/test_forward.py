@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.helpers import sympy_rank
-from tnverify.errors import NoNetworkError
+from tnverify.errors import NoNetworkError, ShapeError
 from tnverify.networks.architectures import ARCHS, network, parse_tree, spec
 from tnverify.networks.forward import (
     FAMILIES, MULTILINEAR, boundary_bound, forward, grid_block, grid_tensor, network_values, random_weights,
@@ -509,3 +509,12 @@ def test_grid_block_and_random_weights_are_refused_over_the_budget(monkeypatch):
     monkeypatch.setattr(budget, "MEMORY", 1e6)
     with pytest.raises(BudgetError, match="random point of mixed"):
         random_weights(a, np.random.default_rng(0), 101)
+
+
+def test_grid_block_refuses_template_indices_outside_their_range():
+    """-1 would silently mean the last template of a one-hot table; M would be a raw IndexError."""
+    a = spec("rac", 3, 2, [2], depth=1)
+    W = random_weights(a, np.random.default_rng(0), 101)
+    for bad in (-1, 2):
+        with pytest.raises(ShapeError, match="must lie in 0..1"):
+            grid_block(a, W, [0], [[bad]], [[0, 1]], 101)

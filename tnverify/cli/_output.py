@@ -56,8 +56,8 @@ def write_cert(args, cert, out: dict, **claim) -> None:
 
     The callers pass what the reader of the file needs to know, such as the ``status`` that was
     reported and the ``statement``. With no certificate (a point at a breakpoint, an unknown
-    result) nothing is written, a warning says so, and ``out["certificate"]`` is None. Sets
-    ``out["certificate"]`` to the path otherwise.
+    result) nothing is written, a warning says so, and ``out["certificate"]`` is None (``layer-dim``
+    refuses such a request before it calls this). Sets ``out["certificate"]`` to the path otherwise.
     """
     if not getattr(args, "cert", None):
         return

@@ -105,6 +105,7 @@ def _cmd_unique(args) -> int:
         jr = exact_jennrich(T, seed=args.seed)
         if jr.uniqueness is None:
             out = {"status": "unknown", "verdict": "unknown", "method": "jennrich", "message": jr.message}
+            write_cert(args, None, out)  # no decomposition, no certificate: a warning, no file
             emit(args, out, f"Jennrich on {args.tensor}: unknown -- {jr.message}")
             return 3
         res = jr.uniqueness

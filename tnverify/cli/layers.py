@@ -71,7 +71,9 @@ def _cmd_layer_dim(args) -> int:
     out["seed"] = args.seed
     if args.cert and res.certificate is None:
         raise InputError("no certificate to write: nothing here is within the checker's limits and the budget")
-    write_cert(args, res.certificate, out)
+    write_cert(args, res.certificate, out, status=res.status, seed=args.seed,
+               statement=f"the dimension over C of the {res.layer.format} layer with modes {list(res.layer.rows)} x "
+                         f"{list(res.layer.cols)} and ranks {list(res.layer.ranks)}")
     emit(args, out, _text(res))
     return status_exit(res.status)
 

@@ -179,7 +179,7 @@ def _cmd_implicit_bias(args) -> int:
         _dynamics_plot(run, args.plot, f"{args.model.upper()}, {' x '.join(map(str, shape))}, init scale "
                                        f"{args.init_scale:g}, step {args.step:g}, seed {args.seed}")
         d["plot"] = args.plot
-    write_cert(args, res.certificate, d)
+    write_cert(args, res.certificate, d, status=d.get("status"))
     emit(args, d, _text(d))
     return EXIT_OK
 

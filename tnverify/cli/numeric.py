@@ -135,7 +135,7 @@ def _cmd_decompose(args) -> int:
         proof_status, checked = certified(args, out["proof"], res.status, res.certificate)
         if proof_status == "proved" and res.rank == R:
             status = "proved"
-        write_cert(args, res.certificate, out)
+        write_cert(args, res.certificate, out, status=proof_status)
     out["status"] = status
     if args.output:
         with atomic_path(args.output) as tmp, open(tmp, "wb") as fh:
@@ -353,14 +353,16 @@ def _learn_exact(args, net) -> int:
     warn = L.identifiability_warnings(net, lam)
     ok, msg = (L.exact_recovery(net, M3, seed=args.seed) if net.k <= net.d and all(x != 0 for x in lam)
                else (False, "exact recovery not attempted"))
-    written: dict = {}
-    write_cert(args, cert, written)
     if net.k > net.d:  # the overcomplete case: the proved reason, with the flattening rank checked
         from tnverify.theory.learning_hardness import overcomplete
 
         oc = overcomplete(net, seed=args.seed)
         msg = f"not recoverable by these methods: {oc.reason}; needed: {oc.to_dict()['needed']}"
     status = "proved" if verdict == "VERIFIED" else "unknown"
+    written: dict = {}
+    write_cert(args, cert, written, status=status, seed=args.seed,
+               statement=f"E[y He_3(x)] = sum_j lambda_j w_j^(x)3 for the {net.activation.name} network with "
+                         f"{net.d} inputs and {net.k} hidden units")
     out = {"status": status, "identity": verdict, "lambdas": [str(x) for x in lam], "recovered_exactly": ok,
            "recovery_error": 0.0 if ok else None, "message": msg, "warnings": warn, "inputs": net.d,
            "hidden": net.k, "activation": net.activation.name, "certificate": written.get("certificate")}

@@ -6,7 +6,7 @@ import math
 import time
 
 from tnverify.cli import args as cli_args
-from tnverify.cli._output import emit, status_exit, write_cert
+from tnverify.cli._output import emit, status_exit, warn, write_cert
 from tnverify.errors import InputError
 
 __all__ = ["register", "npy_shape"]
@@ -139,9 +139,11 @@ def _verified(args, res, extra: dict, what: str, t0: float) -> dict | None:
     out = {**res.to_dict(), **extra, "checker": verdict.status, "seconds": round(time.perf_counter() - t0, 6)}
     if not verdict.ok:
         out.update({"status": "unknown", "lower": None})
+        if args.cert:
+            warn(f"the checker did not verify the certificate, so {args.cert} was not written")
         emit(args, out, f"{what} over C: no verified bound ({verdict.status}: {verdict.message})")
         return None
-    write_cert(args, res.certificate, out)
+    write_cert(args, res.certificate, out, status=res.status)
     return out
 
 

@@ -466,16 +466,14 @@ def grid_block(arch: Arch, weights: dict, rows, row_seqs, col_seqs, p: int | Non
     P = sum(math.prod(s) for s in weight_shapes(arch).values())
     budget.require(f"a {m} x {n} block of the grid tensor of {arch.describe()} ({P} weight entries per pass)",
                    work=m * n * P)
+    for side, S, modes in (("row", R, rows), ("column", C, cols)):
+        for q, k in enumerate(modes):
+            if S.size and not 0 <= S[:, q].min() <= S[:, q].max() < arch.M[k]:
+                raise ShapeError(f"{side} template indices at input {k} must lie in 0..{arch.M[k] - 1}")
     indexed = arch.family in CONV_FAMILIES  # conv_forward reads template indices as one-hot vectors
     if indexed:
         _check_p(p)
         Wv = _weights(arch, weights, p)
-        for q, k in enumerate(rows):
-            if R.size and not 0 <= R[:, q].min() <= R[:, q].max() < arch.M[k]:
-                raise ShapeError(f"row template indices at input {k} must lie in 0..{arch.M[k] - 1}")
-        for q, k in enumerate(cols):
-            if C.size and not 0 <= C[:, q].min() <= C[:, q].max() < arch.M[k]:
-                raise ShapeError(f"column template indices at input {k} must lie in 0..{arch.M[k] - 1}")
     step = max(1, BLOCK_CHUNK // max(1, arch.N if indexed else sum(arch.M)))  # forward passes per chunk
     out = []
     for lo in range(0, m * n, step):

@@ -143,7 +143,11 @@ def forward_rank_at_least(step: dict, ctx) -> list:
         raise Malformed(f"step.minor: {r} x {r} calls exceed the checker limit")
     fn = _load(o)
     W = {k: _nested([x % p for x in v], o["shapes"][k]) for k, v in o["weights"].items()}
-    eye = [[int(i == d) for i in range(M)] for d in range(M)]
+
+    def eye(d):  # the one-hot template e_d, built when read (never M^2 integers at once)
+        v = [0] * M
+        v[d] = 1
+        return v
 
     def digits(idx, n):
         out = [0] * n
@@ -158,11 +162,11 @@ def forward_rank_at_least(step: dict, ctx) -> list:
             dc = digits(j, len(cols))
             x = [None] * N
             for q, k in enumerate(rows):
-                x[k] = eye[dr[q]]
+                x[k] = eye(dr[q])
             for q, k in enumerate(cols):
-                x[k] = eye[dc[q]]
+                x[k] = eye(dc[q])
             try:
-                y = fn(W, [list(v) for v in x], p)
+                y = fn(W, x, p)
             except Exception as e:
                 raise CheckFailure(f"{o['function']} raised {type(e).__name__}: {e}") from None
             if isinstance(y, bool) or not isinstance(y, int):
