@@ -15,6 +15,7 @@ returns (``family``, ``N``, ``M``, ``w``, ``tree``, ``L``, ``shapes``, ``weights
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from math import prod
 from operator import add, mul
 
@@ -27,13 +28,18 @@ MAX_CORES = 20_000
 
 
 # ------------------------------------------------------------------ trees
+@lru_cache(maxsize=4096)
 def _height(t) -> int:
+    """Height of a tree of nested pairs (a leaf has 0); memoised: every sub-tree is asked for again."""
     return 0 if isinstance(t, int) else 1 + max(_height(t[0]), _height(t[1]))
 
 
-
+@lru_cache(maxsize=256)
 def _tree_walk(tree):
-    """Preorder internal nodes (k, node, h, parent height or 0) and leaves (i, parent height)."""
+    """Preorder internal nodes (k, node, h, parent height or 0) and leaves (i, parent height).
+
+    Memoised (the trees are nested tuples), so the tuples returned are shared: callers only read them.
+    """
     nodes, leaves = [], []
 
     def walk(node, ph):
@@ -46,7 +52,7 @@ def _tree_walk(tree):
         walk(node[1], h)
 
     walk(tree, 0)
-    return nodes, leaves
+    return tuple(nodes), tuple(leaves)
 
 
 
