@@ -371,6 +371,13 @@ OBJECT_TYPES: dict = {}
 STEPLESS: list = []
 
 
+def one_hot(d: int, M: int) -> list:
+    """The template e_d of length M (built when a grid entry reads it; never an M x M table)."""
+    v = [0] * M
+    v[d] = 1
+    return v
+
+
 def clear_rows(M: list) -> list:
     """Scale each row by the lcm of its denominators (an integer matrix of the same rank and kernel over Q)."""
     out = []

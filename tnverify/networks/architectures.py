@@ -590,7 +590,7 @@ def _mixed_spec(a: Arch, order_b, mix) -> Arch:
     elif isinstance(mix, str) and mix.strip().lower() == "none":
         m = []
     else:
-        m = sorted(set(_int_list(mix, "interconnection layer"))) if mix != [] else []
+        m = sorted(set(_int_list(mix, "interconnection layer")))
     bad = [l for l in m if l not in ok]
     if bad and bad[0] >= L:
         raise ShapeError(f"--mix: layer {bad[0]} is not below the top layer {L} (the top is always joined); the "

@@ -23,8 +23,8 @@ Object type ``architecture``::
      "weights": {NAME: [flat C-order integers], ...} (a point; absent for the family)}
 
 Rules: ``grid-rank-at-least``, ``grid-rank-product``, ``grid-generic-from-point``, ``grid-cut-bound``,
-``grid-boundary-bound``, ``grid-frontier-bound``, ``grid-span-bound``, ``grid-symmetric-bound``, ``grid-shape-bound`` (each function's docstring says what it checks
-and why that proves its fact).
+``grid-boundary-bound``, ``grid-frontier-bound``, ``grid-span-bound``, ``grid-symmetric-bound``,
+``grid-shape-bound`` (each function's docstring says what it checks and why that proves its fact).
 """
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ import json
 from math import comb, prod
 
 from tnverify.checker.kernel import (
-    CheckFailure, Malformed, OBJECT_TYPES, check_minor, field, int_list, integer, minor_hint, prime, rule, show,
+    CheckFailure, Malformed, OBJECT_TYPES, check_minor, field, int_list, integer, minor_hint, one_hot, prime, rule,
+    show,
 )
 from tnverify.checker.families.architecture_eval import (
     _height, _leaves_of, _network, _tree_walk, factor_minor, grid_minor,
@@ -295,9 +296,7 @@ class _Templates:
     def __getitem__(self, d: int) -> list:
         if not 0 <= d < self.M:
             raise IndexError(d)
-        v = [0] * self.M
-        v[d] = 1
-        return v
+        return one_hot(d, self.M)
 
 
 def _vectors(step, a, p) -> list:

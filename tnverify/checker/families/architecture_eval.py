@@ -19,7 +19,7 @@ from functools import lru_cache
 from math import prod
 from operator import add, mul
 
-from tnverify.checker.kernel import Malformed
+from tnverify.checker.kernel import Malformed, one_hot
 
 #: Largest number of forward-pass states (table entries) one grid minor may need.
 MAX_STATES = 60_000_000
@@ -387,7 +387,7 @@ def factor_minor(a: dict, node, rows: list, mr: list, mc: list, p: int) -> list:
         key = (nd, tuple(choice[k] for k in _leaves_of(nd)))
         if key not in table:
             if isinstance(nd, int):
-                table[key] = leaf_fn(nd, [int(i == choice[nd]) for i in range(a["M"][nd])])
+                table[key] = leaf_fn(nd, one_hot(choice[nd], a["M"][nd]))
             else:
                 table[key] = node_fn(nd, up(nd[0], choice), up(nd[1], choice), False)
         return table[key]

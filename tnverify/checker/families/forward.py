@@ -30,7 +30,7 @@ import importlib.util
 from math import prod
 
 from tnverify.checker.kernel import (
-    CheckFailure, Malformed, OBJECT_TYPES, check_minor, field, int_list, integer, minor_hint, prime, rule,
+    CheckFailure, Malformed, OBJECT_TYPES, check_minor, field, int_list, integer, minor_hint, one_hot, prime, rule,
 )
 
 #: Set by :func:`tnverify.checker.check` (``allow_code=True``): may this check run the user's code?
@@ -144,11 +144,6 @@ def forward_rank_at_least(step: dict, ctx) -> list:
     fn = _load(o)
     W = {k: _nested([x % p for x in v], o["shapes"][k]) for k, v in o["weights"].items()}
 
-    def eye(d):  # the one-hot template e_d, built when read (never M^2 integers at once)
-        v = [0] * M
-        v[d] = 1
-        return v
-
     def digits(idx, n):
         out = [0] * n
         for q in range(n - 1, -1, -1):
@@ -162,9 +157,9 @@ def forward_rank_at_least(step: dict, ctx) -> list:
             dc = digits(j, len(cols))
             x = [None] * N
             for q, k in enumerate(rows):
-                x[k] = eye(dr[q])
+                x[k] = one_hot(dr[q], M)
             for q, k in enumerate(cols):
-                x[k] = eye(dc[q])
+                x[k] = one_hot(dc[q], M)
             try:
                 y = fn(W, x, p)
             except Exception as e:
