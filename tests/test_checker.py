@@ -1,9 +1,9 @@
 """The independent checker: corpus, mutations, engines, independence from the prover, limits.
 
 The corpus and mutation tests run twice (fixture ``engine``): with every determinant and rank
-computed by FLINT (forced even for the smallest matrices), and in pure mode
-(``TNVERIFY_CHECKER_PURE=1``, FLINT made unusable), so that a FLINT defect shared with the
-prover cannot pass both. The corpus is small (under a second per mode): no case is skipped.
+computed by FLINT and every k-subset enumeration by the checker's numba kernel (both forced even
+for the smallest matrices), and in pure mode (``TNVERIFY_CHECKER_PURE=1``, FLINT and the compiled
+kernel made unusable), so that a defect of FLINT or numba cannot pass both. The corpus is small (under a second per mode): no case is skipped.
 """
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ from tests.helpers import parse_number, sympy_rank
 
 CERTS = Path(__file__).parent / "certs"
 CHECKER = Path(__file__).parent.parent / "tnverify" / "checker"
-#: An engine note on a step line ("det 4x4 mod 101 by python") or in a failure message ("(engine: flint)").
-_ENGINE_NOTE = re.compile(r"\b(?:det|rank) \d+x\d+ [^;]*? by (\w+)|\(engine: (\w+)\)")
+#: An engine note on a step line ("det 4x4 mod 101 by python", "3-subsets of 6 columns mod 7 by numba")
+#: or in a failure message ("(engine: flint)").
+_ENGINE_NOTE = re.compile(r"\b(?:(?:det|rank) \d+x\d+|\d+-subsets of \d+ columns) [^;]*? by (\w+)|\(engine: (\w+)\)")
 
 
 def _corpus(kind):
@@ -37,20 +38,30 @@ class _NoFlint:
         raise AssertionError(f"flint.{name} used in pure mode (TNVERIFY_CHECKER_PURE=1)")
 
 
-@pytest.fixture(params=["flint", "python"])
+def _no_compiled():
+    raise AssertionError("the compiled engine used in pure mode (TNVERIFY_CHECKER_PURE=1)")
+
+
+@pytest.fixture(params=["compiled", "python"])
 def engine(request, monkeypatch):
-    """Check with every determinant and rank on one engine: FLINT forced, or pure Python."""
-    if request.param == "flint":
+    """Check on one set of engines: FLINT and numba forced, or pure Python."""
+    if request.param == "compiled":
         monkeypatch.delenv("TNVERIFY_CHECKER_PURE", raising=False)
         monkeypatch.setattr(linalg, "PURE_PYTHON_WORK", -1)
     else:
         monkeypatch.setenv("TNVERIFY_CHECKER_PURE", "1")
         monkeypatch.setattr(linalg, "flint", _NoFlint())
+        monkeypatch.setattr(linalg, "_compiled", _no_compiled)
     return request.param
 
 
+#: The engines each mode may name, and the one that computes determinants and ranks.
+ENGINES = {"compiled": {"flint", "numba"}, "python": {"python"}}
+DET_ENGINE = {"compiled": "flint", "python": "python"}
+
+
 def _engines(v) -> set:
-    """The engines the verdict's step lines and message name for determinants and ranks."""
+    """The engines the verdict's step lines and message name for determinants, ranks and k-subsets."""
     return {a or b for text in v.lines + [v.message] for a, b in _ENGINE_NOTE.findall(text)}
 
 
@@ -59,7 +70,7 @@ def test_valid_corpus_verifies(path, engine):
     v = check(path)
     assert v.status == "VERIFIED", v.message
     assert v.exit_code == 0 and v.text().endswith("s VERIFIED")
-    assert _engines(v) <= {engine}
+    assert _engines(v) <= ENGINES[engine]
 
 
 @pytest.mark.parametrize("path", _corpus("invalid"), ids=lambda p: p.stem)
@@ -68,7 +79,7 @@ def test_invalid_corpus_is_not_verified(path, engine):
     assert v.status == "NOT VERIFIED", v.message
     assert v.exit_code == 1
     assert "fails" in v.message or "does not follow" in v.message
-    assert _engines(v) <= {engine}
+    assert _engines(v) <= ENGINES[engine]
 
 
 @pytest.mark.parametrize("path", _corpus("malformed"), ids=lambda p: p.stem)
@@ -83,7 +94,7 @@ def test_every_minor_and_rank_of_the_corpus_names_its_engine(engine):
     used = set()
     for path in _corpus("valid"):
         used |= _engines(check(path))
-    assert used == {engine}
+    assert used == ENGINES[engine]
 
 
 def test_corpus_is_not_trivially_small():
@@ -289,6 +300,7 @@ from tnverify.checker.kernel import CheckFailure, check_minor, engine_notes  # n
 
 
 def test_check_minor_takes_rows_or_flat_entries_and_names_the_engine(engine):
+    engine = DET_ENGINE[engine]
     with engine_notes() as used:
         check_minor([[1, 2], [3, 4]], 2, None, "test")  # det -2 over Z
         check_minor([1, 2, 3, 4], 2, 7, "test")  # -2 = 5 mod 7
@@ -322,6 +334,41 @@ def test_the_two_engines_agree_on_determinants_and_ranks(n, m, seed, p):
             linalg.PURE_PYTHON_WORK = old
     assert results[0] == results[1]
     assert results[0][0] % p == results[0][1] == results[0][3] and results[0][2] == sympy_rank(A, p)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 9), m=st.integers(1, 9), seed=st.integers(0, 2**32 - 1),
+       p=st.sampled_from([2, 101, 970_261, 2**61 - 1]))
+def test_sparse_matrices_reach_flint_entry_by_entry_with_the_same_values(n, m, seed, p):
+    """At least SPARSE_ZEROS zeros: the nonzero entries (any sign and size) are written one by one."""
+    rng = np.random.default_rng(seed)
+    A = (rng.integers(-(2**62), 2**62, (n, m)) * (rng.random((n, m)) < 0.25)).tolist()
+    A = [[x * 3**70 if x % 5 == 0 else x for x in row] for row in A]  # entries above 64 bits as well
+    flat = [x for row in A for x in row]
+    k = min(n, m)
+    sq = [x for row in A[:k] for x in row[:k]]
+    assert linalg._nmod_mat(n, m, flat, p).entries() == [x % p for x in flat]
+    results = []
+    for work in (-1, 10**12):  # FLINT forced, then pure Python
+        old, linalg.PURE_PYTHON_WORK = linalg.PURE_PYTHON_WORK, work
+        try:
+            results.append((linalg.det(sq, k, p)[0], linalg.rank_mod_p(A, p)[0]))
+        finally:
+            linalg.PURE_PYTHON_WORK = old
+    assert results[0] == results[1]
+
+
+def test_the_k_subset_gate_chooses_the_engine(monkeypatch):
+    cols = [[1, 0], [0, 1], [1, 1]]
+    assert linalg.first_dependent_subset(cols, 2, 7) == (None, "python")  # small work
+    monkeypatch.setattr(linalg, "PURE_PYTHON_WORK", -1)
+    assert linalg.first_dependent_subset(cols, 2, 7) == (None, "numba")
+    assert linalg.first_dependent_subset(cols, 2, 2**31 + 11) == (None, "python")  # int64 needs p < 2^31
+    monkeypatch.setenv("TNVERIFY_CHECKER_PURE", "1")
+    monkeypatch.setattr(linalg, "_compiled", _no_compiled)
+    assert linalg.first_dependent_subset([[1, 0], [2, 0], [0, 1]], 2, 7) == ((0, 1), "python")
+    with pytest.raises(ValueError, match="1 <= k"):
+        linalg.first_dependent_subset(cols, 3, 7)
 
 
 @pytest.mark.parametrize("work", [-1, 10**12])

@@ -352,13 +352,15 @@ def test_corpus_mutations_are_rejected_or_still_true(path):
 
 
 @settings(max_examples=150, deadline=None)
-@given(seed=st.integers(0, 10**6), m=st.integers(1, 5), n=st.integers(1, 9), p=st.sampled_from([2, 3, 5, 7]))
+@given(seed=st.integers(0, 10**6), m=st.integers(1, 5), n=st.integers(1, 9),
+       p=st.sampled_from([2, 3, 5, 7, 970_261, 2**31 - 1]))
 def test_checker_subset_enumeration_matches_brute_force(seed, m, n, p):
-    """The checker's depth-first enumeration (with its pairwise last level) decides every k like
-    a brute-force rank of every column subset, and any witness it returns is dependent."""
+    """The checker's two k-subset engines (Python, with its pairwise last level, and its own numba
+    kernel) decide every k like a brute-force rank of every column subset, and any witness they
+    return is dependent."""
     import flint
 
-    from tnverify.checker.families.kruskal import _all_k_subsets_independent
+    from tnverify.checker import compiled, linalg
 
     rng = np.random.default_rng(seed)
     A = rng.integers(0, p, (m, n))
@@ -371,10 +373,10 @@ def test_checker_subset_enumeration_matches_brute_force(seed, m, n, p):
 
     for k in range(1, min(m, n) + 1):
         truth = all(independent(S) for S in itertools.combinations(range(n), k))
-        bad = _all_k_subsets_independent(cols, k, p)
-        assert (bad is None) == truth
-        if bad is not None:
-            assert len(bad) <= k and list(bad) == sorted(set(bad)) and not independent(bad)
+        for bad in (linalg._first_dependent_python(cols, k, p), compiled.first_dependent(cols, k, p)):
+            assert (bad is None) == truth
+            if bad is not None:
+                assert len(bad) <= k and list(bad) == sorted(set(bad)) and not independent(bad)
 
 
 def test_the_search_stops_where_the_checker_could_not_certify_a_lower_bound():

@@ -75,18 +75,27 @@ def test_every_module_belongs_to_a_layer_and_imports_only_downwards():
     assert not bad, "\n".join(bad)
 
 
-def test_the_checker_imports_only_the_stdlib_itself_and_flint_through_its_gate():
+def test_the_checker_imports_only_the_stdlib_itself_and_its_engines_through_their_gate():
+    """FLINT only in checker/linalg.py; numba and numpy only in checker/compiled.py, which only linalg imports."""
     bad = []
     for f in _sources("tnverify/checker"):
         for mod, line in _imports(f):
             top = mod.split(".")[0]
-            if top == "flint":
+            if top == "flint" or mod == "tnverify.checker.compiled":
                 if f.name != "linalg.py":
-                    bad.append(f"{f.relative_to(ROOT)}:{line} imports flint outside the gate checker/linalg.py")
+                    bad.append(f"{f.relative_to(ROOT)}:{line} imports {mod} outside the gate checker/linalg.py")
+            elif top in ("numba", "numpy"):
+                if f.name != "compiled.py":
+                    bad.append(f"{f.relative_to(ROOT)}:{line} imports {mod} outside checker/compiled.py")
             elif mod.startswith("tnverify.") and not mod.startswith("tnverify.checker"):
                 bad.append(f"{f.relative_to(ROOT)}:{line} imports {mod}")
             elif top not in STDLIB and top != "tnverify":
                 bad.append(f"{f.relative_to(ROOT)}:{line} imports {mod}")
+    for f in _sources("tnverify"):
+        for node in ast.walk(ast.parse(f.read_text())):
+            if (isinstance(node, ast.ImportFrom) and node.module == "tnverify.checker"
+                    and any(a.name == "compiled" for a in node.names) and f.name != "linalg.py"):
+                bad.append(f"{f.relative_to(ROOT)}:{node.lineno} imports checker.compiled outside checker/linalg.py")
     assert not bad, "\n".join(bad)
 
 

@@ -486,3 +486,15 @@ def rank_mod(rows: list, p: int) -> int:
     value, engine = linalg.rank_mod_p(rows, p)
     note(f"rank {len(rows)}x{len(rows[0]) if rows else 0} mod {p} by {engine}")
     return value
+
+
+def check_k_subsets(cols: list, k: int, p: int) -> None:
+    """Every k-subset of the columns ``cols`` (each reduced into [0, p)) is linearly independent mod p.
+
+    The enumeration is :func:`linalg.first_dependent_subset`; the engine is noted on the step.
+    Raises CheckFailure naming the first dependent set of columns.
+    """
+    bad, engine = linalg.first_dependent_subset(cols, k, p)
+    note(f"{k}-subsets of {len(cols)} columns mod {p} by {engine}")
+    if bad is not None:
+        raise CheckFailure(f"columns {list(bad)} are linearly dependent mod {p} (engine: {engine})")

@@ -1,24 +1,29 @@
-"""The checker's exact linear algebra, and its single gate to FLINT.
+"""The checker's exact linear algebra, and its single gate to FLINT and to its compiled kernel.
 
-Every determinant and rank the checker relies on is computed here, and no other checker
-module imports python-flint. Two engines:
+Every determinant, rank and k-subset test the checker relies on is computed here, and no other
+checker module imports python-flint or ``checker/compiled.py``. Three engines:
 
 ``python``
-    Bareiss' fraction-free elimination over Z, and Gaussian elimination mod p, in plain
-    Python (``O(n^3)`` operations).
+    Bareiss' fraction-free elimination over Z, Gaussian elimination mod p, and the
+    depth-first k-subset enumeration mod p, in plain Python (``O(n^3)`` operations for a
+    determinant).
 ``flint``
     python-flint's ``fmpz_mat`` / ``nmod_mat`` (FLINT, an independent and widely used
-    library), for problems above :data:`PURE_PYTHON_WORK` multiply-adds.
+    library), for determinants and ranks above :data:`PURE_PYTHON_WORK` multiply-adds.
+``numba``
+    ``checker/compiled.py``, the checker's own numba kernel of the same k-subset enumeration
+    (written apart from the prover's ``numba_kernels``), above :data:`PURE_PYTHON_WORK`
+    operations and for p < 2^31.
 
 FLINT's matrices are built through ``fmpz_mat`` (the reduction mod p happens in C, about half
 the cost of building an ``nmod_mat`` from Python residues), and FLINT runs on every available
 core (``flint.ctx.threads``) for problems above :data:`THREADED_WORK` multiply-adds; the old
 thread count is restored afterwards.
 
-With the environment variable ``TNVERIFY_CHECKER_PURE=1`` (read at every call) FLINT is never
-used: the prover uses FLINT too, so a FLINT defect cannot then make both accept a false minor.
-Each function returns its value together with the name of the engine that computed it
-(docs/certificates.md, "The linear-algebra gate and ``TNVERIFY_CHECKER_PURE``").
+With the environment variable ``TNVERIFY_CHECKER_PURE=1`` (read at every call) neither FLINT
+nor numba is used: the prover uses both too, so a defect in either cannot then make both accept
+a false claim. Each function returns its value together with the name of the engine that
+computed it (docs/certificates.md, "The linear-algebra gate and ``TNVERIFY_CHECKER_PURE``").
 
 References
 ----------
@@ -29,20 +34,21 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from math import comb
 
 try:  # an accelerator for large problems; the pure-Python engine needs nothing
     import flint
 except ImportError:  # pragma: no cover - flint is a dependency of the package
     flint = None
 
-#: Above this many multiply-adds, work goes to FLINT (unless pure mode is on).
+#: Above this many multiply-adds, work goes to FLINT or numba (unless pure mode is on).
 PURE_PYTHON_WORK = 2_000_000
 #: Above this many multiply-adds, FLINT uses every core this process may run on.
 THREADED_WORK = 10**9
 
 
 def pure_mode() -> bool:
-    """Is FLINT switched off (``TNVERIFY_CHECKER_PURE=1``, or python-flint missing)?"""
+    """Are FLINT and numba switched off (``TNVERIFY_CHECKER_PURE=1``, or python-flint missing)?"""
     return flint is None or os.environ.get("TNVERIFY_CHECKER_PURE") == "1"
 
 
@@ -64,9 +70,25 @@ def _flint_threads(work: int):
         flint.ctx.threads = old
 
 
+#: A matrix with at least this fraction of zero entries is written into FLINT entry by entry.
+SPARSE_ZEROS = 0.6
+
+
 def _nmod_mat(m: int, n: int, flat: list, p: int):
-    """The m x n ``nmod_mat`` of the integers ``flat`` (row-major, any sign and size) mod p."""
-    return flint.nmod_mat(flint.fmpz_mat(m, n, flat), p)
+    """The m x n ``nmod_mat`` of the integers ``flat`` (row-major, any sign and size) mod p.
+
+    Dense: through ``fmpz_mat`` (about 140 ns an entry). At least :data:`SPARSE_ZEROS` zeros
+    (Jacobians of CP points: 3R nonzeros a row): a zero ``nmod_mat`` and its nonzero entries
+    written one by one (about 35 ns an entry and 200 ns a nonzero).
+    """
+    if not flat or flat.count(0) < SPARSE_ZEROS * len(flat):
+        return flint.nmod_mat(flint.fmpz_mat(m, n, flat), p)
+    M = flint.nmod_mat(m, n, p)
+    for i in range(m):
+        row = flat[i * n:(i + 1) * n]
+        for j in [j for j, x in enumerate(row) if x]:
+            M[i, j] = row[j]  # FLINT reduces any integer mod p
+    return M
 
 
 def det(flat: list, n: int, p: int | None, reduced: bool = False) -> tuple[int, str]:
@@ -129,6 +151,121 @@ def rank_mod_p(rows: list, p: int) -> tuple[int, str]:
         with _flint_threads(m * n * min(m, n)):
             return _nmod_mat(m, n, [x for row in rows for x in row], p).rank(), engine
     return _echelon_mod_p([[x % p for x in row] for row in rows], p, False)[0], engine
+
+
+def first_dependent_subset(cols: list, k: int, p: int) -> tuple[tuple | None, str]:
+    """The first linearly dependent set of at most k columns mod p, or None: (subset, engine).
+
+    ``cols[c]`` is column c of an m x n matrix, reduced into [0, p); 1 <= k <= min(m, n). None
+    means every k-subset of columns is independent mod p (Kruskal rank >= k). A dependent
+    subset of size s <= k extends to a dependent k-subset. Depth first over prefixes
+    c_1 < ... < c_d, eliminating each prefix once. Cost O(sum_{s < k} C(n, s) (m - s))
+    operations mod p (the ``python`` engine, :func:`_first_dependent_python`), or the same
+    search compiled by numba (the ``numba`` engine, ``checker/compiled.py``; p < 2^31) when the
+    work ``C(n, <= k) m`` is above :data:`PURE_PYTHON_WORK`, unless :func:`pure_mode`.
+    """
+    m = len(cols[0]) if cols else 0
+    if not 1 <= k <= min(m, len(cols)):
+        raise ValueError(f"first_dependent_subset: expected 1 <= k <= min({m}, {len(cols)}), got {k}")
+    work, s = 0, 0
+    for j in range(1, k + 1):
+        s += comb(len(cols), j)
+        work = s * m
+        if work > PURE_PYTHON_WORK:
+            break
+    if _engine(work) != "python" and p < 2**31:
+        compiled = _compiled()
+        if compiled is not None:
+            return compiled.first_dependent(cols, k, p), "numba"
+    return _first_dependent_python(cols, k, p), "python"
+
+
+def _compiled():
+    """The module ``checker/compiled.py``, or None when numba cannot be imported."""
+    try:
+        from tnverify.checker import compiled
+    except ImportError:  # pragma: no cover - numba is a dependency of the package
+        return None
+    return compiled
+
+
+def _first_dependent_python(cols: list, k: int, p: int):
+    """First dependent column set (a tuple) among the subsets of size <= k that extend to a k-subset, or None.
+
+    ``cols[c]`` is column c reduced mod p. Depth-first over prefixes c_1 < ... < c_d: every
+    later column is kept reduced modulo the span of the prefix and compressed to the
+    coordinates that are not pivots yet (fraction-free step ``y = b[r] x - x[r] b`` with b
+    the reduced pivot column, b[r] != 0, then coordinate r dropped), so a subset is
+    dependent iff its last column reduces to zero. The last two levels are one pass
+    (:func:`_pairwise`): two nonzero reduced columns are dependent iff they are proportional.
+    Subsets of size k are never stored. Cost: O(sum_{s <= k - 1} C(n, s) (m - s)) operations
+    (the k-subsets are decided by their (k - 2)-prefixes, one hashed normal form per column).
+    """
+    for c, v in enumerate(cols):
+        if not any(v):
+            return (c,)
+    if k == 1:
+        return None
+    return _extend((), list(enumerate(cols)), k, p)
+
+
+def _extend(prefix: tuple, cand: list, k: int, p: int):
+    """Children of the independent node ``prefix`` (its candidates ``cand`` are nonzero)."""
+    d = len(prefix)
+    if d + 2 == k:
+        return _pairwise(prefix, cand, p)
+    for t, (c, b) in enumerate(cand):
+        if len(cand) - t - 1 < k - d - 1:
+            break
+        L = len(b)
+        r = L - 1
+        while b[r] == 0:
+            r -= 1
+        b0 = b[r]
+        bp = b[:L - 1]
+        if r != L - 1:
+            bp[r] = b[L - 1]
+        nxt = []
+        for c2, x in cand[t + 1:]:
+            f = x[r]
+            if r != L - 1:  # move coordinate L-1 into the pivot slot r, drop it
+                last = x[L - 1]
+                x = x[:L - 1]
+                x[r] = last
+            if f == 0:
+                nxt.append((c2, x[:L - 1]))
+                continue
+            y = [(b0 * xi - f * bi) % p for xi, bi in zip(x, bp)]
+            if not any(y):
+                return prefix + (c, c2)
+            nxt.append((c2, y))
+        bad = _extend(prefix + (c,), nxt, k, p)
+        if bad is not None:
+            return bad
+    return None
+
+
+def _pairwise(prefix: tuple, cand: list, p: int):
+    """The last two levels at once: ``prefix + (c, c2)`` for the first dependent pair of ``cand``, or None.
+
+    The candidates are nonzero vectors mod p (reduced modulo the span of ``prefix``), so
+    ``prefix + (c, c2)`` is dependent iff c and c2 are proportional, that is, iff they have
+    the same normal form (the vector divided by its first nonzero coordinate). One pass with
+    a dictionary of normal forms: O(|cand| L) operations instead of O(|cand|^2 L) for the
+    pairs.
+    """
+    seen = {}
+    for c, x in cand:
+        j = 0
+        while x[j] == 0:
+            j += 1
+        inv = pow(x[j], -1, p)
+        key = (j,) + tuple(xi * inv % p for xi in x[j + 1:])
+        first = seen.setdefault(key, c)
+        if first != c:
+            return prefix + (first, c)
+    return None
+
 
 
 def _bareiss(A: list) -> int:

@@ -56,12 +56,10 @@ def _tree_walk(tree):
 
 
 
-def _leaves_of(t):
-    if isinstance(t, int):
-        yield t
-    else:
-        yield from _leaves_of(t[0])
-        yield from _leaves_of(t[1])
+@lru_cache(maxsize=4096)
+def _leaves_of(t) -> tuple:
+    """The leaves of a tree of nested pairs, left to right; memoised like :func:`_height`."""
+    return (t,) if isinstance(t, int) else _leaves_of(t[0]) + _leaves_of(t[1])
 
 
 
@@ -441,6 +439,7 @@ def _network(a: dict) -> dict:
     else:
         nodes, _ = _tree_walk(a["tree"])
         num = {node: k for k, node, _, _ in nodes}
+        alias: dict = {}  # convac: a child's output leg -> the index of its parent that it is
 
         def walk(node, ph):
             if isinstance(node, int):
@@ -454,8 +453,7 @@ def _network(a: dict) -> dict:
                 alpha = f"a{k}"
                 dims[alpha] = w[h - 1]
                 for kid in kids:  # product pooling: the children's channel index IS the node's
-                    for ix in inputs:
-                        ix[:] = [alpha if x == kid else x for x in ix]
+                    alias[kid] = alpha
                     del dims[kid]
                 legs = [f"g{k}", alpha] if ph else [alpha]
             else:
@@ -467,6 +465,13 @@ def _network(a: dict) -> dict:
             return f"g{k}"
 
         walk(a["tree"], 0)
+
+        def resolve(x):
+            while x in alias:
+                x = alias[x]
+            return x
+
+        inputs = [[resolve(x) for x in ix] for ix in inputs]
     return {"names": names, "inputs": inputs, "output": [f"x{i}" for i in range(N)], "dims": dims}
 
 

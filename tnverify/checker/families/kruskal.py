@@ -22,7 +22,7 @@ from tnverify.checker.families.matrices import (
     full_matrix, is_integer_matrix, is_integer_object, matrix_ref, matrix_shape, submatrix,
 )
 from tnverify.checker.kernel import (
-    CheckFailure, Malformed, check_minor, clear_rows, field, int_list, integer, note, num, prime, rule,
+    CheckFailure, Malformed, check_k_subsets, check_minor, clear_rows, field, int_list, integer, note, num, prime, rule,
 )
 
 #: Largest number of column subsets the enumeration of ``kruskal-rank-at-least`` may visit.
@@ -46,95 +46,17 @@ def _count_subsets(n: int, k: int) -> int:
     return s
 
 
-def _all_k_subsets_independent(cols: list, k: int, p: int):
-    """First dependent column set (a tuple) among the subsets of size <= k that extend to a k-subset, or None.
-
-    ``cols[c]`` is column c reduced mod p. Depth-first over prefixes c_1 < ... < c_d: every
-    later column is kept reduced modulo the span of the prefix and compressed to the
-    coordinates that are not pivots yet (fraction-free step ``y = b[r] x - x[r] b`` with b
-    the reduced pivot column, b[r] != 0, then coordinate r dropped), so a subset is
-    dependent iff its last column reduces to zero. The last two levels are one pass
-    (:func:`_pairwise`): two nonzero reduced columns are dependent iff they are proportional.
-    Subsets of size k are never stored. Cost: O(sum_{s <= k - 1} C(n, s) (m - s)) operations
-    (the k-subsets are decided by their (k - 2)-prefixes, one hashed normal form per column).
-    """
-    for c, v in enumerate(cols):
-        if not any(v):
-            return (c,)
-    if k == 1:
-        return None
-    return _extend((), list(enumerate(cols)), k, p)
-
-
-def _extend(prefix: tuple, cand: list, k: int, p: int):
-    """Children of the independent node ``prefix`` (its candidates ``cand`` are nonzero)."""
-    d = len(prefix)
-    if d + 2 == k:
-        return _pairwise(prefix, cand, p)
-    for t, (c, b) in enumerate(cand):
-        if len(cand) - t - 1 < k - d - 1:
-            break
-        L = len(b)
-        r = L - 1
-        while b[r] == 0:
-            r -= 1
-        b0 = b[r]
-        bp = b[:L - 1]
-        if r != L - 1:
-            bp[r] = b[L - 1]
-        nxt = []
-        for c2, x in cand[t + 1:]:
-            f = x[r]
-            if r != L - 1:  # move coordinate L-1 into the pivot slot r, drop it
-                last = x[L - 1]
-                x = x[:L - 1]
-                x[r] = last
-            if f == 0:
-                nxt.append((c2, x[:L - 1]))
-                continue
-            y = [(b0 * xi - f * bi) % p for xi, bi in zip(x, bp)]
-            if not any(y):
-                return prefix + (c, c2)
-            nxt.append((c2, y))
-        bad = _extend(prefix + (c,), nxt, k, p)
-        if bad is not None:
-            return bad
-    return None
-
-
-def _pairwise(prefix: tuple, cand: list, p: int):
-    """The last two levels at once: ``prefix + (c, c2)`` for the first dependent pair of ``cand``, or None.
-
-    The candidates are nonzero vectors mod p (reduced modulo the span of ``prefix``), so
-    ``prefix + (c, c2)`` is dependent iff c and c2 are proportional, that is, iff they have
-    the same normal form (the vector divided by its first nonzero coordinate). One pass with
-    a dictionary of normal forms: O(|cand| L) operations instead of O(|cand|^2 L) for the
-    pairs.
-    """
-    seen = {}
-    for c, x in cand:
-        j = 0
-        while x[j] == 0:
-            j += 1
-        inv = pow(x[j], -1, p)
-        key = (j,) + tuple(xi * inv % p for xi in x[j + 1:])
-        first = seen.setdefault(key, c)
-        if first != c:
-            return prefix + (first, c)
-    return None
-
-
 @rule("kruskal-rank-at-least")
 def kruskal_rank_at_least(step: dict, ctx) -> list:
     """``kruskal-rank-at-least``: every k-subset of columns is independent mod p.
 
     ``{"matrix": REF, "k": k, "modulus": p}``. The checker enumerates EVERY k-subset of
-    columns itself (depth first, eliminating the common prefix once, mod p) and checks
-    that each is independent mod p. Rows are cleared of denominators first. Facts:
+    columns itself (``kernel.check_k_subsets``: depth first, eliminating the common prefix
+    once, mod p) and checks that each is independent mod p. Rows are cleared of denominators first. Facts:
     kruskal-rank-at-least k over Q (independent mod p implies independent over Q: a nonzero
     maximal minor mod p is a nonzero integer; docs/mathematics.md, section 4), and over GF(p)
     for an integer matrix. Cost O(sum_{s <= k} C(n, s) m) operations mod p
-    (:func:`_all_k_subsets_independent`), at most :data:`MAX_KRANK_SUBSETS` subsets.
+    (in Python, or compiled by numba for large problems), at most :data:`MAX_KRANK_SUBSETS` subsets.
     """
     _keys(step, {"id", "rule", "matrix", "k", "modulus"})
     ref = matrix_ref(field(step, "matrix", "step"), "step.matrix")
@@ -157,11 +79,7 @@ def kruskal_rank_at_least(step: dict, ctx) -> list:
     M = full_matrix(ctx, ref, "step.matrix")
     integral = is_integer_matrix(M)
     Mi = clear_rows(M)
-    cols = [[Mi[i][c] % p for i in range(m)] for c in range(n)]
-    bad = _all_k_subsets_independent(cols, k, p)
-    note(f"{k}-subsets of {n} columns mod {p} by python")
-    if bad is not None:
-        raise CheckFailure(f"columns {list(bad)} are linearly dependent mod {p}")
+    check_k_subsets([[Mi[i][c] % p for i in range(m)] for c in range(n)], k, p)
     facts = [("kruskal-rank-at-least", _subject(ref, "Q"), k)]
     if integral:
         facts.append(("kruskal-rank-at-least", _subject(ref, f"GF({p})"), k))
