@@ -48,6 +48,7 @@ def engine(request, monkeypatch):
     if request.param == "compiled":
         monkeypatch.delenv("TNVERIFY_CHECKER_PURE", raising=False)
         monkeypatch.setattr(linalg, "PURE_PYTHON_WORK", -1)
+        monkeypatch.setattr(linalg, "COMPILED_WORK", -1)
     else:
         monkeypatch.setenv("TNVERIFY_CHECKER_PURE", "1")
         monkeypatch.setattr(linalg, "flint", _NoFlint())
@@ -359,16 +360,24 @@ def test_sparse_matrices_reach_flint_entry_by_entry_with_the_same_values(n, m, s
 
 
 def test_the_k_subset_gate_chooses_the_engine(monkeypatch):
+    """numba above COMPILED_WORK, or above PURE_PYTHON_WORK once loaded; python for p >= 2^31 and in pure mode."""
     cols = [[1, 0], [0, 1], [1, 1]]
+    monkeypatch.setattr(linalg, "_COMPILED", None)
+    monkeypatch.setattr(linalg, "COMPILED_WORK", 10**12)
     assert linalg.first_dependent_subset(cols, 2, 7) == (None, "python")  # small work
     monkeypatch.setattr(linalg, "PURE_PYTHON_WORK", -1)
+    assert linalg.first_dependent_subset(cols, 2, 7) == (None, "python")  # not loaded: start-up costs more
+    monkeypatch.setattr(linalg, "COMPILED_WORK", -1)
     assert linalg.first_dependent_subset(cols, 2, 7) == (None, "numba")
+    monkeypatch.setattr(linalg, "COMPILED_WORK", 10**12)
+    assert linalg.first_dependent_subset(cols, 2, 7) == (None, "numba")  # loaded now
     assert linalg.first_dependent_subset(cols, 2, 2**31 + 11) == (None, "python")  # int64 needs p < 2^31
     monkeypatch.setenv("TNVERIFY_CHECKER_PURE", "1")
     monkeypatch.setattr(linalg, "_compiled", _no_compiled)
     assert linalg.first_dependent_subset([[1, 0], [2, 0], [0, 1]], 2, 7) == ((0, 1), "python")
-    with pytest.raises(ValueError, match="1 <= k"):
-        linalg.first_dependent_subset(cols, 3, 7)
+    for k in (3, 0, True, 2.0):
+        with pytest.raises(ValueError, match="1 <= k"):
+            linalg.first_dependent_subset(cols, k, 7)
 
 
 @pytest.mark.parametrize("work", [-1, 10**12])

@@ -87,10 +87,12 @@ def first_dependent(cols: list, k: int, p: int):
 
     Depth first over prefixes c_1 < ... < c_d, every later column kept reduced modulo the span
     of the prefix (fraction-free step ``y = b[r] x - x[r] b``, then coordinate r dropped), so a
-    subset is dependent iff its last column reduces to zero. Cost O(sum_{s < k} C(n, s) (m - s)^2)
+    subset is dependent iff its last column reduces to zero. Cost O(sum_{s <= k} C(n, s) (m - s + 1))
     operations on int64; needs p < :data:`MAX_MODULUS`.
     """
-    if not 1 <= k <= len(cols) or p >= MAX_MODULUS:
-        raise ValueError(f"first_dependent: expected 1 <= k <= {len(cols)} and p < 2^31, got k = {k}, p = {p}")
+    m = len(cols[0]) if cols else 0
+    if type(k) is not int or not 1 <= k <= min(m, len(cols)) or p >= MAX_MODULUS:
+        raise ValueError(f"first_dependent: expected an integer 1 <= k <= min({m}, {len(cols)}) and p < 2^31, "
+                         f"got k = {k!r}, p = {p}")
     bad = _first_dependent(np.array(cols, dtype=np.int64), k, p)
     return tuple(int(c) for c in bad) if len(bad) else None

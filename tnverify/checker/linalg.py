@@ -43,6 +43,8 @@ except ImportError:  # pragma: no cover - flint is a dependency of the package
 
 #: Above this many multiply-adds, work goes to FLINT or numba (unless pure mode is on).
 PURE_PYTHON_WORK = 2_000_000
+#: Above this much k-subset work, the compiled kernel is loaded (numba's start-up: 0.3-0.7 s).
+COMPILED_WORK = 10**7
 #: Above this many multiply-adds, FLINT uses every core this process may run on.
 THREADED_WORK = 10**9
 
@@ -159,34 +161,47 @@ def first_dependent_subset(cols: list, k: int, p: int) -> tuple[tuple | None, st
     ``cols[c]`` is column c of an m x n matrix, reduced into [0, p); 1 <= k <= min(m, n). None
     means every k-subset of columns is independent mod p (Kruskal rank >= k). A dependent
     subset of size s <= k extends to a dependent k-subset. Depth first over prefixes
-    c_1 < ... < c_d, eliminating each prefix once. Cost O(sum_{s < k} C(n, s) (m - s))
-    operations mod p (the ``python`` engine, :func:`_first_dependent_python`), or the same
-    search compiled by numba (the ``numba`` engine, ``checker/compiled.py``; p < 2^31) when the
-    work ``C(n, <= k) m`` is above :data:`PURE_PYTHON_WORK`, unless :func:`pure_mode`.
+    c_1 < ... < c_d, eliminating each prefix once: every subset of size s <= k is one
+    candidate reduced at its (s-1)-prefix, so the cost is O(sum_{s <= k} C(n, s) (m - s + 1))
+    operations mod p.
+
+    Engines: ``python`` (:func:`_first_dependent_python`), or the same search compiled by
+    numba (``numba``, ``checker/compiled.py``, p < 2^31) unless :func:`pure_mode`. Loading the
+    compiled kernel costs 0.3-0.7 s in a fresh process, so numba takes the work
+    ``C(n, <= k) m`` above :data:`COMPILED_WORK`, and above :data:`PURE_PYTHON_WORK` once the
+    kernel is loaded in this process.
     """
     m = len(cols[0]) if cols else 0
-    if not 1 <= k <= min(m, len(cols)):
-        raise ValueError(f"first_dependent_subset: expected 1 <= k <= min({m}, {len(cols)}), got {k}")
+    if type(k) is not int or not 1 <= k <= min(m, len(cols)):
+        raise ValueError(f"first_dependent_subset: expected an integer 1 <= k <= min({m}, {len(cols)}), got {k!r}")
+    limit = PURE_PYTHON_WORK if _COMPILED is not None else max(PURE_PYTHON_WORK, COMPILED_WORK)
     work, s = 0, 0
     for j in range(1, k + 1):
         s += comb(len(cols), j)
         work = s * m
-        if work > PURE_PYTHON_WORK:
+        if work > limit:
             break
-    if _engine(work) != "python" and p < 2**31:
+    if not pure_mode() and work > limit and p < 2**31:
         compiled = _compiled()
         if compiled is not None:
             return compiled.first_dependent(cols, k, p), "numba"
     return _first_dependent_python(cols, k, p), "python"
 
 
+#: The module ``checker/compiled.py`` once :func:`_compiled` has loaded it.
+_COMPILED = None
+
+
 def _compiled():
-    """The module ``checker/compiled.py``, or None when numba cannot be imported."""
-    try:
-        from tnverify.checker import compiled
-    except ImportError:  # pragma: no cover - numba is a dependency of the package
-        return None
-    return compiled
+    """The module ``checker/compiled.py`` (loaded on first use), or None when numba cannot be imported."""
+    global _COMPILED
+    if _COMPILED is None:
+        try:
+            from tnverify.checker import compiled
+        except ImportError:  # pragma: no cover - numba is a dependency of the package
+            return None
+        _COMPILED = compiled
+    return _COMPILED
 
 
 def _first_dependent_python(cols: list, k: int, p: int):
