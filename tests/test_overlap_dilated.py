@@ -309,7 +309,16 @@ def test_mixed_cli_separation_compare_and_draw(capsys, tmp_path):
     out = __import__("json").loads(capsys.readouterr().out)
     assert (out["rank"], out["checker"], out["upper_bounds"]["span"]) == (16, "VERIFIED", 16)
     assert main(["compare", "mixed", "dilated", *base]) == 0
-    assert "so it needs w >= 4" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "branch A's dilations [1, 2, 4]" in text and "branch B's dilations [2, 1, 4]" in text
+    assert text.count("so it needs w >= 4") == 2
+    cert = tmp_path / "c.json"
+    assert main(["compare", "mixed", "dilated", *base, "--json", "--cert", str(cert)]) == 0
+    out = __import__("json").loads(capsys.readouterr().out)
+    assert (out["shallow_width_needed"], out["shallow_width_needed_b"], out["checker"]) == (4, 4, "VERIFIED")
+    assert (out["dilations"], out["dilations_b"]) == ([1, 2, 4], [2, 1, 4])
+    steps = {s["id"]: s for s in __import__("json").loads(cert.read_text())["steps"]}
+    assert steps["shallow_upper"]["rank"] < 16 and steps["shallow_b_upper"]["rank"] < 16  # both cuts at w = 3
     png = tmp_path / "m.png"
     assert main(["draw", "--arch", "mixed", *base, "-o", str(png)]) == 0
     assert png.stat().st_size > 0 and "span 16" in capsys.readouterr().out

@@ -262,6 +262,9 @@ def _cmd_compare(args) -> int:
     mixed = res.arch is not None and res.arch.family == "mixed" and args.shallow == "dilated"
     need, below = shallow_width(args.shallow, order, feats, rows, res.lower, cert=res.certificate,
                                 dilations=res.arch.dilations if mixed else None)  # a mixed network's branch A
+    if mixed:  # and its branch B: a dilated network of either order
+        need_b, below_b = shallow_width(args.shallow, order, feats, rows, res.lower, cert=res.certificate,
+                                        dilations=res.arch.dilations_b, label="shallow_b")
     status, verdict = _checked(res, args.no_check)
     wname, sym = _WIDTH_NAMES.get(args.shallow, ("width w", "w"))
     m = net.meta if net is not None else {"arch": res.arch.family, **res.arch.params()}
@@ -271,17 +274,24 @@ def _cmd_compare(args) -> int:
     rank_txt = (f"has {part} separation rank {res.rank} (proved)" if status == "proved"
                 else f"has {part} separation rank >= {res.lower} (proved lower bound; upper {res.upper})")
     sname = _ARCH_NAMES.get(args.shallow, args.shallow)
+
+    def tail(need, below, name):
+        if need is None:
+            return f"no width of a {name} reaches {res.lower}"
+        return f"a {name} with {wname} has rank at most its min cut (at {sym}={need - 1}: {below}); so it needs {sym} >= {need}"
+
     if mixed:
-        sname += f" with branch A's dilations {list(res.arch.dilations)}"
-    if need is None:
-        tail = f"no width of a {args.shallow} network reaches {res.lower}"
+        tails = [tail(need, below, f"{sname} with branch A's dilations {list(res.arch.dilations)}"),
+                 tail(need_b, below_b, f"{sname} with branch B's dilations {list(res.arch.dilations_b)}")]
     else:
-        tail = (f"a {sname} with {wname} has rank at most its min cut "
-                f"(at {sym}={need - 1}: {below}); so it needs {sym} >= {need}")
-    text = f"{deep_desc} {rank_txt}; {tail}"
+        tails = [tail(need, below, sname if need is not None else f"{args.shallow} network")]
+    text = f"{deep_desc} {rank_txt}; " + "; ".join(tails)
     out = {"deep": res.to_dict(), "status": status, "checker": verdict, "shallow": args.shallow,
            "shallow_width_needed": need, "shallow_bound_below": below, "statement": text,
            "seconds": round(time.perf_counter() - t0, 6)}
+    if mixed:
+        out.update({"dilations": list(res.arch.dilations), "dilations_b": list(res.arch.dilations_b),
+                    "shallow_width_needed_b": need_b, "shallow_bound_below_b": below_b})
     write_cert(args, res.certificate, out, status=status)
     emit(args, out, text)
     return status_exit(status)
