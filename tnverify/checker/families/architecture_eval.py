@@ -161,12 +161,12 @@ def _fam_rac(a, W, p):
         """h^{l,t} for every layer l, from the input x_t and the states at t-1 (None at t = 0)."""
         hs, u = [], x
         for l, (wi, wh) in enumerate(mats[t]):
-            inp = [sum(map(mul, row, u)) % p for row in wi]
-            if prev is not None:
+            if prev is None:
+                u = [sum(map(mul, row, u)) % p for row in wi]
+            else:
                 h = prev[l]
-                inp = [sum(map(mul, row, h)) * y % p for row, y in zip(wh, inp)]
-            hs.append(inp)
-            u = inp
+                u = [sum(map(mul, ri, u)) * sum(map(mul, rh, h)) % p for ri, rh in zip(wi, wh)]
+            hs.append(u)
         return hs
 
     def leaf(k, x):
