@@ -380,6 +380,27 @@ def test_the_k_subset_gate_chooses_the_engine(monkeypatch):
             linalg.first_dependent_subset(cols, k, 7)
 
 
+def test_a_compiled_engine_that_cannot_load_leaves_the_python_engine(monkeypatch):
+    """numba raises RuntimeError when it finds no writable cache directory: the check goes on in Python."""
+    import tnverify.checker as package
+
+    class _Unloadable:
+        def find_spec(self, name, path=None, target=None):
+            if name == "tnverify.checker.compiled":
+                raise RuntimeError("cannot cache function: no locator available")
+            return None
+
+    monkeypatch.delattr(package, "compiled", raising=False)
+    monkeypatch.delitem(sys.modules, "tnverify.checker.compiled", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_Unloadable(), *sys.meta_path])
+    monkeypatch.setattr(linalg, "_COMPILED", None)
+    monkeypatch.setattr(linalg, "COMPILED_WORK", -1)
+    monkeypatch.setattr(linalg, "PURE_PYTHON_WORK", -1)
+    assert linalg.first_dependent_subset([[1, 0], [0, 1], [1, 1]], 2, 7) == (None, "python")
+    assert linalg._COMPILED is False
+    assert check(CERTS / "valid" / "kruskal_krank_rational.json").status == "VERIFIED"
+
+
 @pytest.mark.parametrize("work", [-1, 10**12])
 def test_streamed_rows_must_be_exactly_n_rows_of_n(work, monkeypatch):
     monkeypatch.setattr(linalg, "PURE_PYTHON_WORK", work)

@@ -174,7 +174,7 @@ def first_dependent_subset(cols: list, k: int, p: int) -> tuple[tuple | None, st
     m = len(cols[0]) if cols else 0
     if type(k) is not int or not 1 <= k <= min(m, len(cols)):
         raise ValueError(f"first_dependent_subset: expected an integer 1 <= k <= min({m}, {len(cols)}), got {k!r}")
-    limit = PURE_PYTHON_WORK if _COMPILED is not None else max(PURE_PYTHON_WORK, COMPILED_WORK)
+    limit = PURE_PYTHON_WORK if _COMPILED else max(PURE_PYTHON_WORK, COMPILED_WORK)
     work, s = 0, 0
     for j in range(1, k + 1):
         s += comb(len(cols), j)
@@ -188,20 +188,25 @@ def first_dependent_subset(cols: list, k: int, p: int) -> tuple[tuple | None, st
     return _first_dependent_python(cols, k, p), "python"
 
 
-#: The module ``checker/compiled.py`` once :func:`_compiled` has loaded it.
+#: The module ``checker/compiled.py`` once :func:`_compiled` has loaded it (False: it cannot be).
 _COMPILED = None
 
 
 def _compiled():
-    """The module ``checker/compiled.py`` (loaded on first use), or None when numba cannot be imported."""
+    """The module ``checker/compiled.py`` (loaded on first use), or None when it cannot be loaded.
+
+    Any failure to load it (numba missing, or no writable place for numba's cache, which numba
+    reports as a RuntimeError) leaves the Python engine in charge, for the rest of the process.
+    """
     global _COMPILED
     if _COMPILED is None:
         try:
             from tnverify.checker import compiled
-        except ImportError:  # pragma: no cover - numba is a dependency of the package
+        except Exception:  # noqa: BLE001 - an accelerator that cannot load is simply not used
+            _COMPILED = False
             return None
         _COMPILED = compiled
-    return _COMPILED
+    return _COMPILED or None
 
 
 def _first_dependent_python(cols: list, k: int, p: int):
