@@ -380,6 +380,34 @@ def test_the_k_subset_gate_chooses_the_engine(monkeypatch):
             linalg.first_dependent_subset(cols, k, 7)
 
 
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 6), extra=st.integers(1, 8), rank=st.integers(1, 6), seed=st.integers(0, 2**32 - 1),
+       p=st.sampled_from([2, 3, 101, 2**31 - 1, 2**61 - 1]), work=st.sampled_from([-1, 10**12]), data=st.data())
+def test_tall_matrices_are_cut_to_their_echelon_rows_first(n, extra, rank, seed, p, work, data):
+    """More rows than columns: the search runs on the r <= n echelon rows (FLINT's rref or Python's),
+    and decides every k like a brute-force rank of every k-subset."""
+    import itertools
+
+    import flint
+
+    rng = np.random.default_rng(seed)
+    m, k = n + extra, data.draw(st.integers(1, n))
+    base = rng.integers(0, min(p, 2**62), (min(rank, n), m)).tolist()
+    cols = [[sum(int(c) * b[i] for c, b in zip(rng.integers(0, 5, len(base)), base)) % p for i in range(m)]
+            for _ in range(n)]
+
+    def independent(S):
+        return flint.nmod_mat(m, len(S), [cols[c][i] for i in range(m) for c in S], p).rank() == len(S)
+
+    old, linalg.PURE_PYTHON_WORK = linalg.PURE_PYTHON_WORK, work
+    try:
+        bad, _ = linalg.first_dependent_subset(cols, k, p)
+    finally:
+        linalg.PURE_PYTHON_WORK = old
+    assert (bad is None) == all(independent(S) for S in itertools.combinations(range(n), k))
+    assert bad is None or (len(bad) <= k and not independent(bad))
+
+
 def test_a_compiled_engine_that_cannot_load_leaves_the_python_engine(monkeypatch):
     """numba raises RuntimeError when it finds no writable cache directory: the check goes on in Python."""
     import tnverify.checker as package

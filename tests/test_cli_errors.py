@@ -97,6 +97,9 @@ def test_figure_outputs_need_a_figure_suffix(capsys, tmp_path, cmd):
     (["decompose", "--rank", "2", "--tol", "nan", "{tmp}/t.npy"], "finite"),
     (["decompose", "--rank", "2", "--cert", "{tmp}/x.json", "{tmp}/t.npy"], "add --prove"),
     (["learn", "--widths", "3,2", "--samples", "100", "-o", "{tmp}/l.csv"], "add --sweep"),
+    (["kruskal", "--shape", "3,4", "--field", "GF(9)"], "--field is for a matrix FILE"),
+    (["unique", "--shape", ",".join(["2"] * 65), "--rank", "2"], "at most 64 modes (the checker's limit"),
+    (["bench", "--quick", "checker", "--repeat", "99999999999999999999"], "from 1 to 1000"),
 ])
 def test_bad_options_and_values_are_one_line_errors(capsys, tmp_path, cmd, needle):
     np.save(tmp_path / "m.npy", np.array([[1, 2], [3, 4]]))

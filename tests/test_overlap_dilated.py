@@ -332,6 +332,13 @@ def test_mixed_cli_separation_compare_and_draw(capsys, tmp_path):
     (["compare", "dilated", "mixed", "--inputs", "8", "--widths", "2"], "cannot be the shallow side"),
     (["separation", "--arch", "mixed", "--inputs", "8", "--widths", "2", "--mix", "3"], "the top is always joined"),
     (["separation", "--arch", "mixed", "--inputs", "8", "--widths", "2", "--dilations-b", "1,2,,4"], "empty entry"),
+    (["separation", "--arch", "mixed", "--inputs", "8", "--widths", "2", "--tree", "4,2,1", "--dilations", "1,2,4"],
+     "once, as dilations"),
+    (["separation", "--arch", "dilated", "--inputs", "8", "--widths", "2", "--depth", "3"], "depth is for rac"),
+    (["separation", "--arch", "mixed", "--inputs", "8", "--widths", "2", "--rank", "5"], "not both"),
+    (["compare", "mixed", "dilated", "--inputs", "8", "--widths", "2", "--arch", "ht"], "compare DEEP SHALLOW"),
+    (["separation", "--arch", "mixed", "--inputs", "8", "--widths", "2", "--mix", "2,2"], "distinct layers"),
+    (["separation", "--arch", "mixed", "--inputs", "1048576", "--widths", "2"], "units of a mixed network"),
 ])
 def test_mixed_bad_input_is_one_line_and_exit_2(capsys, args, words):
     from tnverify.cli import main

@@ -333,3 +333,16 @@ def test_the_u2_checker_bounds_each_compound_matrix_before_building_it():
                          "value": False}]}
     v = check(d)
     assert v.status == "MALFORMED" and "exceed the checker limit" in v.message
+
+
+def test_the_prover_refuses_the_modes_the_checker_would_refuse():
+    """A format or a list of factors beyond the checker's factor limit is bad input, not a rejected certificate."""
+    from tnverify.checker.families.kruskal import MAX_FACTORS
+    from tnverify.errors import InputError
+    from tnverify.theory.uniqueness import MAX_MODES, factors_uniqueness, generic_uniqueness
+
+    assert MAX_MODES == MAX_FACTORS
+    with pytest.raises(InputError, match=f"at most {MAX_FACTORS} modes"):
+        generic_uniqueness([2] * (MAX_FACTORS + 1), 2)
+    with pytest.raises(InputError, match=f"at most {MAX_FACTORS} factor matrices"):
+        factors_uniqueness([np.eye(2, dtype=np.int64)] * (MAX_FACTORS + 1))

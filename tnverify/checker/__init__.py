@@ -80,20 +80,25 @@ class Verdict:
 def _load(source):
     if isinstance(source, dict):
         return source
-    if isinstance(source, (bytes, bytearray)):
-        source = source.decode("utf-8", errors="replace")
+    where = "the certificate"
     if isinstance(source, os.PathLike) or (isinstance(source, str) and not source.lstrip().startswith("{")):
         path = os.fspath(source)
         if not os.path.isfile(path):
-            raise Malformed(f"no certificate file at {path!r}")
+            raise Malformed(f"no certificate file at {path!r}" + (" (it is a directory)" if os.path.isdir(path) else ""))
         size = os.path.getsize(path)
         if size > MAX_FILE_BYTES:
             raise Malformed(f"certificate of {size} bytes exceeds the limit of {MAX_FILE_BYTES}")
         try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
+            with open(path, "rb") as fh:
                 source = fh.read()
         except OSError as e:
             raise Malformed(f"cannot read the certificate file {path!r}: {e.strerror or e}") from None
+        where = f"the certificate file {path!r}"
+    if isinstance(source, (bytes, bytearray)):
+        try:
+            source = bytes(source).decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise Malformed(f"{where} is not UTF-8 text: byte 0x{source[e.start]:02x} at offset {e.start}") from None
     return loads(source)
 
 

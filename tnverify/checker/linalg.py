@@ -50,8 +50,13 @@ THREADED_WORK = 10**9
 
 
 def pure_mode() -> bool:
-    """Are FLINT and numba switched off (``TNVERIFY_CHECKER_PURE=1``, or python-flint missing)?"""
-    return flint is None or os.environ.get("TNVERIFY_CHECKER_PURE") == "1"
+    """Are FLINT and numba switched off (``TNVERIFY_CHECKER_PURE`` set, or python-flint missing)?
+
+    Any value but an empty one, ``0``, ``false``, ``no`` or ``off`` (any case, spaces around)
+    switches them off: a value meant as "on" is never ignored.
+    """
+    value = os.environ.get("TNVERIFY_CHECKER_PURE", "").strip().lower()
+    return flint is None or value not in ("", "0", "false", "no", "off")
 
 
 def _engine(work: int) -> str:
@@ -160,10 +165,11 @@ def first_dependent_subset(cols: list, k: int, p: int) -> tuple[tuple | None, st
 
     ``cols[c]`` is column c of an m x n matrix, reduced into [0, p); 1 <= k <= min(m, n). None
     means every k-subset of columns is independent mod p (Kruskal rank >= k). A dependent
-    subset of size s <= k extends to a dependent k-subset. Depth first over prefixes
-    c_1 < ... < c_d, eliminating each prefix once: every subset of size s <= k is one
-    candidate reduced at its (s-1)-prefix, so the cost is O(sum_{s <= k} C(n, s) (m - s + 1))
-    operations mod p.
+    subset of size s <= k extends to a dependent k-subset. A matrix with more rows than
+    columns is first cut to the r <= n rows of its echelon form (:func:`_echelon_columns`).
+    Depth first over prefixes c_1 < ... < c_d, eliminating each prefix once: every subset of
+    size s <= k is one candidate reduced at its (s-1)-prefix, so the cost is
+    O(sum_{s <= k} C(n, s) (m - s + 1)) operations mod p.
 
     Engines: ``python`` (:func:`_first_dependent_python`), or the same search compiled by
     numba (``numba``, ``checker/compiled.py``, p < 2^31) unless :func:`pure_mode`. Loading the
@@ -174,6 +180,11 @@ def first_dependent_subset(cols: list, k: int, p: int) -> tuple[tuple | None, st
     m = len(cols[0]) if cols else 0
     if type(k) is not int or not 1 <= k <= min(m, len(cols)):
         raise ValueError(f"first_dependent_subset: expected an integer 1 <= k <= min({m}, {len(cols)}), got {k!r}")
+    if m > len(cols):  # row operations keep every column dependency: search the r <= n echelon rows
+        cols = _echelon_columns(cols, p)
+        m = len(cols[0])
+        if m < k:  # rank r < k: any k columns are dependent
+            return tuple(range(k)), "python"
     limit = PURE_PYTHON_WORK if _COMPILED else max(PURE_PYTHON_WORK, COMPILED_WORK)
     work, s = 0, 0
     for j in range(1, k + 1):
@@ -186,6 +197,24 @@ def first_dependent_subset(cols: list, k: int, p: int) -> tuple[tuple | None, st
         if compiled is not None:
             return compiled.first_dependent(cols, k, p), "numba"
     return _first_dependent_python(cols, k, p), "python"
+
+
+def _echelon_columns(cols: list, p: int) -> list:
+    """The columns of a row echelon form of the matrix with columns ``cols``, mod p, cut to its r nonzero rows.
+
+    E = U A with U invertible mod p, so exactly the same sets of columns are dependent. r >= 1
+    coordinates are kept (one zero row when A = 0). Cost O(m n r), by FLINT's ``rref`` above
+    :data:`PURE_PYTHON_WORK` unless :func:`pure_mode`.
+    """
+    n, m = len(cols), len(cols[0])
+    if _engine(m * n * n) == "flint":
+        E, r = _nmod_mat(m, n, [cols[c][i] for i in range(m) for c in range(n)], p).rref()
+        rows = [[int(x) for x in row] for row in E.tolist()[:max(r, 1)]]
+    else:
+        A = [[cols[c][i] % p for c in range(n)] for i in range(m)]
+        r = _echelon_mod_p(A, p, False)[0]
+        rows = A[:max(r, 1)]
+    return [[row[c] for row in rows] for c in range(n)]
 
 
 #: The module ``checker/compiled.py`` once :func:`_compiled` has loaded it (False: it cannot be).

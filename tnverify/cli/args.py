@@ -85,6 +85,14 @@ def positive(text: str) -> int:
     return _int(text, "an integer >= 1", 1)
 
 
+def repeat(text: str) -> int:
+    """``bench --repeat``: an integer from 1 to 1000 (each case runs that many times, or more)."""
+    v = _int(text, "an integer from 1 to 1000", 1)
+    if v > 1000:
+        raise argparse.ArgumentTypeError(f"expected an integer from 1 to 1000, got {_shown(text)}")
+    return v
+
+
 def rank(text: str) -> int:
     """``--rank R``: an integer >= 1."""
     return _int(text, "a rank >= 1", 1)
@@ -186,7 +194,10 @@ def layer_list(text: str) -> IntList | str:
     """``--mix 2,3`` (layers, integers >= 1) or ``--mix none``."""
     if str(text).strip().lower() == "none":
         return "none"
-    return _parse_ints(text, "layers", "2,3 (or none)", 1)
+    v = _parse_ints(text, "layers", "2,3 (or none)", 1)
+    if len(set(v)) != len(v):
+        raise argparse.ArgumentTypeError(f"expected distinct layers like 2,3 (or none), got {_shown(text)}")
+    return v
 
 
 #: Named bipartitions of the legs (modes) 0..N-1; ``start-end`` is ``left-right``.

@@ -24,7 +24,7 @@ def register(sub, common) -> None:
     """Add this module's subcommands to ``sub`` (``common`` holds the shared options)."""
     p = sub.add_parser("bench", parents=[common], help="benchmarks against baselines, side by side")
     p.add_argument("cases", nargs="*", help="case names or groups (default: all)")
-    p.add_argument("--repeat", type=cli_args.positive, default=3, help="repetitions (median reported)")
+    p.add_argument("--repeat", type=cli_args.repeat, default=3, help="repetitions, 1 to 1000 (median reported)")
     p.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run, not the targets)")
     p.add_argument("--load", choices=("none", "numeric", "python"), default="none",
                    help="CPU-bound background processes during the measurement, one per core: numpy matrix "

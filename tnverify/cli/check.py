@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 __all__ = ["register"]
 
@@ -9,7 +10,7 @@ __all__ = ["register"]
 def _cmd_check(args) -> int:
     from tnverify.checker import check
 
-    v = check(args.certificate, allow_code=args.allow_code)
+    v = check(Path(args.certificate), allow_code=args.allow_code)  # always a file: a name may start with "{"
     if args.json:
         print(json.dumps(v.to_dict()))
     else:

@@ -34,6 +34,9 @@ def _cmd_kruskal(args) -> int:
 
         budget.require(f"the Kruskal rank of the {shape[0]} x {shape[1]} matrix in {args.file}",
                        memory=BYTES_PER_ENTRY * float(shape[0]) * shape[1])
+    if args.shape is not None and args.field is not None:
+        raise InputError(f"--field is for a matrix FILE; --shape is about generic complex matrices, got --field "
+                         f"{args.field}")
     if args.shape is not None:
         I, R = args.shape  # two positive integers (cli_args.matrix_shape)
         res, A = generic_kruskal_rank(I, R, seed=args.seed)
@@ -42,7 +45,7 @@ def _cmd_kruskal(args) -> int:
         A = load_array(args.file, allow_pickle=args.allow_pickle)
         if A.ndim != 2:
             raise InputError(f"expected a matrix in {args.file}, got an array of shape {A.shape}")
-        res = kruskal_rank(A, args.field, k_max=args.k_max, max_subsets=args.max_subsets, timeout=args.timeout,
+        res = kruskal_rank(A, args.field or "Q", k_max=args.k_max, max_subsets=args.max_subsets, timeout=args.timeout,
                            seed=args.seed, progress=not args.no_progress and sys.stderr.isatty(),
                            jobs=args.jobs, scheduler=args.scheduler)
         what = f"{args.file} ({A.shape[0]} x {A.shape[1]}) over {res.field}"
@@ -229,7 +232,7 @@ def register(sub, common) -> None:
     cli_args.add_shape(p, "a generic I x R matrix instead of a file, e.g. 4,6", type=cli_args.matrix_shape,
                        metavar="I,R")
     cli_args.alias(p, "--generic", "--shape", dest="shape", type=cli_args.matrix_shape)
-    p.add_argument("--field", default="Q", help="Q (default) or GF(p)")
+    p.add_argument("--field", help="Q (default) or GF(p), for a matrix FILE")
     p.add_argument("--k-max", type=cli_args.integer, help="stop at this size")
     p.add_argument("--max-subsets", type=cli_args.positive, help="budget of subset tests")
     p.add_argument("--timeout", type=cli_args.positive_real, help="time budget in seconds")

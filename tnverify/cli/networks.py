@@ -250,6 +250,9 @@ def _cmd_compare(args) -> int:
     from tnverify.theory.separation import separation, shallow_width
 
     t0 = time.perf_counter()
+    if getattr(args, "arch", None):
+        raise InputError(f"compare takes the deep and the shallow architecture as its two arguments "
+                         f"(compare DEEP SHALLOW); --arch is for separation and draw, got --arch {args.arch}")
     deep_file = args.deep if args.deep.endswith(".json") else None
     subject = _subject(args, arch=None if deep_file else args.deep, file=deep_file)
     rows = parse_partition(args.partition, _order(subject))

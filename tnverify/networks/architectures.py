@@ -489,6 +489,13 @@ def spec(arch: str, inputs: int, features=2, widths=None, rank: int | None = Non
         owners = {"field": "overlap", "stride": "overlap", "dilations": "dilated and mixed", "dilations_b": "mixed",
                   "mix": "mixed"}
         raise InputError(f"{extra[0]} is for {owners[extra[0]]} networks, not {arch}")
+    if arch != "rac" and depth not in (None, 1):
+        raise InputError(f"depth is for rac networks, not {arch}, got depth {depth}")
+    if arch != "cp" and widths is not None and rank is not None:
+        raise InputError(f"give the widths of a {arch} network once, as widths or as rank, not both")
+    if arch in ("dilated", "mixed") and tree is not None and dilations is not None:
+        raise InputError(f"give the dilation order of a {arch} network once, as dilations (tree is the same "
+                         "order), not both")
     N = _pos(inputs, "number of inputs")
     w = widths if widths is not None else rank
     if arch == "cp":

@@ -308,6 +308,16 @@ def frontier_bound(a, rows) -> int:
     return min(_side_count(a, units, top, I), _side_count(a, units, top, J))
 
 
+def _capped_prod(values, cap: int) -> int:
+    """min(prod(values), cap), stopping once the product reaches ``cap`` (no huge integers for 2^20 inputs)."""
+    out = 1
+    for v in values:
+        out *= v
+        if out >= cap:
+            return cap
+    return out
+
+
 def span_bound(a, rows) -> int:
     """Upper bound on rank [A]_{I,J} for every weight, from the spans of partial functions (mixed networks).
 
@@ -335,6 +345,6 @@ def span_bound(a, rows) -> int:
                 r = math.prod(min(R[c], wd) if span[c] <= side else R[c] for c, _ in kids)
             if span[u] <= side:
                 r = min(r, wd)
-            R[u] = min(r, math.prod(a.M[k] for k in span[u] & side)) if span[u] & side else 1
+            R[u] = _capped_prod((a.M[k] for k in span[u] & side), r) if span[u] & side else 1
         best = R[top] if best is None else min(best, R[top])
     return best

@@ -96,7 +96,7 @@ class RectifierResult(Bounds):
 def upper_bounds(a: RectArch, rows) -> dict:
     """Structural upper bounds on rank [A]_{I,J}, valid for every weight (docs/rectifier.md, "Upper bounds")."""
     rows = sorted(rows)
-    cols = [k for k in range(a.N) if k not in rows]
+    cols = sorted(set(range(a.N)) - set(rows))
     out = {"shape": min(a.M ** len(rows), a.M ** len(cols))}
     if a.family == "relu-cp":
         Z = a.widths[0]
@@ -155,7 +155,7 @@ def _index(seq, M: int) -> int:
 
 def _attempt(a: RectArch, rows, W: dict, upper: int, rng, p: int, max_block: int):
     """Grow a sampled block until its rank stops growing; (rank, R, C, pivot rows, pivot cols, shape)."""
-    cols = [k for k in range(a.N) if k not in rows]
+    cols = sorted(set(range(a.N)) - set(rows))
     cap = min(a.M ** len(rows), a.M ** len(cols), max_block)
     s, last = min(32, cap), -1
     to_p = np.frompyfunc(lambda x: _mod(x, p), 1, 1)
@@ -171,7 +171,7 @@ def _attempt(a: RectArch, rows, W: dict, upper: int, rng, p: int, max_block: int
 
 def _margin(a: RectArch, W: dict, rows, Rsel, Csel):
     """Least breakpoint margin over the minor's forward passes (None: no comparison); Breakpoint if one is 0."""
-    cols = [k for k in range(a.N) if k not in rows]
+    cols = sorted(set(range(a.N)) - set(rows))
     seqs = []
     for r in Rsel:
         for c in Csel:
@@ -197,7 +197,7 @@ def rectifier_separation(a: RectArch, rows, seed: int = 0, attempts: int = 3, we
     """
     t0 = time.perf_counter()
     rows = tuple(sorted(rows))
-    cols = [k for k in range(a.N) if k not in rows]
+    cols = sorted(set(range(a.N)) - set(rows))
     if not rows or not cols:
         from tnverify.errors import InputError
         raise InputError(f"a partition needs inputs on both sides, got I={list(rows)} of {a.N} inputs")

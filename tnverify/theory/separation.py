@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from dataclasses import dataclass, field as dc_field
 
 import numpy as np
@@ -156,9 +157,28 @@ def _rank_profile(F: np.ndarray, p: int) -> tuple:
     return res.rank, list(res.rows), list(res.cols)
 
 
+#: Memory of a mixed network's units, spans and random weights, per input (about 7.2 KB at 65536
+#: inputs, measured as the peak resident size of ``separation --arch mixed``): 2^20 inputs would need 7.5 GB.
+MIXED_BYTES_PER_INPUT = 8 * 2**10
+
 #: Most open legs (inputs) a network may have here: the dense sketched tensor keeps one numpy
 #: einsum index per input, and numpy accepts 52.
 MAX_INPUTS = 52
+
+
+def _capped_prod(values, cap: int) -> int:
+    """min(prod(values), cap), stopping once the product reaches ``cap``."""
+    out = 1
+    for v in values:
+        out *= v
+        if out >= cap:
+            return cap
+    return out
+
+
+def _power_prod(values) -> int:
+    """prod(values) as a product of powers of the distinct values (linear, not quadratic, in 10^6 factors)."""
+    return math.prod(v ** c for v, c in Counter(values).items())
 
 
 def _magnitude(n: int) -> str:
@@ -378,7 +398,8 @@ def _sampled_lower(rb, cb, upper: int, rng, block, p: int, limit: int | None = N
     (rank, R, C, pivot rows, pivot cols, block shape).
     """
     limit = sketch_limit() if limit is None else limit
-    cap = min(math.prod(rb), math.prod(cb), 2 * upper + 64, math.isqrt(limit))
+    cap = min(2 * upper + 64, math.isqrt(limit))
+    cap = min(_capped_prod(rb, cap), _capped_prod(cb, cap))
     if cap < upper:
         raise _over(f"showing rank {_magnitude(upper)} (a block of at least {_magnitude(upper)} x "
                     f"{_magnitude(upper)} entries)", upper * upper, limit)
@@ -397,7 +418,7 @@ def _grid_lower(a: Arch, weights: dict, rows, upper: int, rng, p: int):
 
     Returns (rank, row indices, column indices, block shape), indices in C order over the templates.
     """
-    cols = [k for k in range(a.N) if k not in rows]
+    cols = sorted(set(range(a.N)) - set(rows))
     rb, cb = [a.M[k] for k in rows], [a.M[k] for k in cols]
     r, R, C, pr, pc, shp = _sampled_lower(rb, cb, upper, rng,
                                           lambda R, C: grid_block(a, weights, rows, R, C, p), p)
@@ -411,7 +432,7 @@ def _sketch_block(a: Arch, weights: dict, rows, mats, R, C, p: int) -> np.ndarra
     makes these the sketch's entries): len(R) len(C) forward passes, no sketched tensor, in
     chunks of rows of about 2^20 passes each (memory O(2^20 N M) besides the block).
     """
-    cols = [k for k in range(a.N) if k not in rows]
+    cols = sorted(set(range(a.N)) - set(rows))
     n = len(C)
     step = max(1, (1 << 20) // max(1, n))
     out = []
@@ -435,7 +456,7 @@ def _sampled_sketch(a: Arch, weights: dict, rows, mats, upper: int, rng, p: int,
     size reaches it. Returns (rank, row indices, column indices, block shape), indices in C
     order over the vector choices, as the checker reads a sketched step.
     """
-    cols = [k for k in range(a.N) if k not in rows]
+    cols = sorted(set(range(a.N)) - set(rows))
     rb, cb = [len(mats[k]) for k in rows], [len(mats[k]) for k in cols]
     r, R, C, pr, pc, shp = _sampled_lower(rb, cb, upper, rng, lambda R, C: _sketch_block(
         a, weights, rows, mats, R, C, p), p, limit)
@@ -469,6 +490,8 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
 
     t0 = time.perf_counter()
     rows = tuple(sorted(rows))
+    if a.family == "mixed":  # its units, their spans and random weights, before any is built
+        budget.require(f"the units of a mixed network with {a.N} inputs", memory=MIXED_BYTES_PER_INPUT * a.N)
     if a.N > MAX_INPUTS and a.multilinear and a.family != "mixed":  # a mixed network is never sketched
         raise BudgetError(f"separation ranks are computed for at most {MAX_INPUTS} inputs (the sketched tensor "
                           f"keeps one index per input), got {a.N}")
@@ -480,8 +503,8 @@ def architecture_separation(a: Arch, rows, seed: int = 0, attempts: int = 3, cer
         fam = None  # too many copies of reused units, or a mixed network's sums: no cut bound, the forward pass
         # gives the lower bound
     cut = min_cut(fam, rows) if fam is not None else None
-    cols = [k for k in range(a.N) if k not in rows]
-    bounds = {"shape": min(math.prod(a.M[k] for k in rows), math.prod(a.M[k] for k in cols))}
+    cols = sorted(set(range(a.N)) - set(rows))
+    bounds = {"shape": min(_power_prod(a.M[k] for k in rows), _power_prod(a.M[k] for k in cols))}
     if cut is not None:
         bounds = {"cut": cut.value, **bounds}
     bb = boundary_bound(a, rows)

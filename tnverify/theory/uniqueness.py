@@ -168,9 +168,15 @@ def _factor_names(N: int) -> list:
     return ["A", "B", "C"] if N == 3 else [f"F{i + 1}" for i in range(N)]
 
 
+#: Most modes of a CP decomposition whose uniqueness is certified (the checker's limit on factor matrices).
+MAX_MODES = 64
+
+
 def _validate_factors(factors) -> list:
     if not isinstance(factors, (list, tuple)) or len(factors) < 3:
         raise InputError(f"expected at least 3 factor matrices, got {len(factors) if isinstance(factors, (list, tuple)) else factors!r}")
+    if len(factors) > MAX_MODES:
+        raise InputError(f"expected at most {MAX_MODES} factor matrices (the checker's limit), got {len(factors)}")
     Fs = []
     for i, F in enumerate(factors):
         M = as_exact_array(F, name=f"factor {i + 1}")
@@ -465,6 +471,9 @@ def generic_uniqueness(shape, R: int, *, symmetric: bool = False, seed: int = 0,
         elif res.verdict == "not identifiable":
             res.verdict = "not unique"
         return res
+    if len(shape) > MAX_MODES:
+        raise InputError(f"expected a format with at most {MAX_MODES} modes (the checker's limit on factor matrices), "
+                         f"got {len(shape)}")
     shape = check_cp_format(shape, R)  # >= 2 per mode, R <= ambient (a dimension 1 is a lower order)
     if R * segre_dim(shape) > math.prod(shape):  # no sufficient condition can hold: refuted by the count
         return _with_cov(None, cov_identifiability(shape, R, seed=seed), shape, R)

@@ -27,6 +27,8 @@ from tnverify.checker.kernel import (
 
 #: Largest number of column subsets the enumeration of ``kruskal-rank-at-least`` may visit.
 MAX_KRANK_SUBSETS = 20_000_000
+#: The same for a modulus >= 2^31, which only the Python engine handles (about 3 us a subset).
+MAX_KRANK_SUBSETS_LARGE_P = 2_000_000
 #: Largest number of Kruskal factors.
 MAX_FACTORS = 64
 #: Largest degree of a polynomial network, and largest group of its Veronese factors (``pnn-identifiable``).
@@ -56,7 +58,8 @@ def kruskal_rank_at_least(step: dict, ctx) -> list:
     kruskal-rank-at-least k over Q (independent mod p implies independent over Q: a nonzero
     maximal minor mod p is a nonzero integer; docs/mathematics.md, section 4), and over GF(p)
     for an integer matrix. Cost O(sum_{s <= k} C(n, s) m) operations mod p
-    (in Python, or compiled by numba for large problems), at most :data:`MAX_KRANK_SUBSETS` subsets.
+    (in Python, or compiled by numba for large problems), at most :data:`MAX_KRANK_SUBSETS` subsets
+    (:data:`MAX_KRANK_SUBSETS_LARGE_P` for p >= 2^31).
     """
     _keys(step, {"id", "rule", "matrix", "k", "modulus"})
     ref = matrix_ref(field(step, "matrix", "step"), "step.matrix")
@@ -76,6 +79,10 @@ def kruskal_rank_at_least(step: dict, ctx) -> list:
     p = prime(field(step, "modulus", "step"), "step.modulus")
     if _count_subsets(n, k) > MAX_KRANK_SUBSETS:
         raise Malformed(f"enumerating the {k}-subsets of {n} columns exceeds the checker limit {MAX_KRANK_SUBSETS}")
+    if p >= 2**31 and _count_subsets(n, k) > MAX_KRANK_SUBSETS_LARGE_P:
+        raise Malformed(f"enumerating the {k}-subsets of {n} columns mod a prime >= 2^31 exceeds the checker limit "
+                        f"{MAX_KRANK_SUBSETS_LARGE_P} for such primes (its compiled engine needs p < 2^31); "
+                        "use a smaller prime")
     M = full_matrix(ctx, ref, "step.matrix")
     integral = is_integer_matrix(M)
     Mi = clear_rows(M)
