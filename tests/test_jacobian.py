@@ -9,7 +9,7 @@ import pytest
 import sympy
 
 from tnverify.theory import jacobian as J
-from tnverify.errors import BudgetError, InputError, ShapeError
+from tnverify.errors import BudgetError, InputError
 
 P = 10007
 

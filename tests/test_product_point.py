@@ -85,7 +85,6 @@ def test_product_point_grid_tensor_is_the_product_of_the_separators_tensors(fami
         return
     W2 = select_channel_zero(a, W, [f[0] for f in factors])
     G = grid_tensor(a, W2, P) % P
-    letters = [chr(97 + i) for i in range(a.N)]
     T = np.ones([1] * a.N, dtype=np.int64)
     for nd, *_ in factors:
         lv = list(tree_leaves(nd))

@@ -53,8 +53,12 @@ import re
 import sys
 import threading
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from tnverify.errors import InputError, NotExactError
+
+if TYPE_CHECKING:  # the annotation only; flint is imported where it is used
+    import flint
 
 __all__ = ["MAX_DIGITS", "to_exact", "to_fmpq", "enc", "strict_json_loads", "no_int_digit_limit", "parse_int",
            "check_size", "check_digit_runs"]

@@ -10,7 +10,6 @@ over ``repeat`` runs (slow baselines run once). Capability modules add cases wit
 """
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys

@@ -60,7 +60,7 @@ import numpy as np
 from tnverify.errors import BudgetError, NoNetworkError, ShapeError
 
 __all__ = ["CONV_FAMILIES", "conv_units", "conv_shapes", "conv_ties", "conv_forward", "conv_network",
-           "frontier_bound", "span_bound", "mixable_layers", "layer_sizes", "MAX_CONV_CORES"]
+           "frontier_bound", "span_bound", "capped_prod", "mixable_layers", "layer_sizes", "MAX_CONV_CORES"]
 
 CONV_FAMILIES = ("overlap", "dilated", "mixed")
 #: Most cores of an overlapping ConvAC's grid network (copies of reused units).
@@ -308,7 +308,7 @@ def frontier_bound(a, rows) -> int:
     return min(_side_count(a, units, top, I), _side_count(a, units, top, J))
 
 
-def _capped_prod(values, cap: int) -> int:
+def capped_prod(values, cap: int) -> int:
     """min(prod(values), cap), stopping once the product reaches ``cap`` (no huge integers for 2^20 inputs)."""
     out = 1
     for v in values:
@@ -345,6 +345,6 @@ def span_bound(a, rows) -> int:
                 r = math.prod(min(R[c], wd) if span[c] <= side else R[c] for c, _ in kids)
             if span[u] <= side:
                 r = min(r, wd)
-            R[u] = _capped_prod((a.M[k] for k in span[u] & side), r) if span[u] & side else 1
+            R[u] = capped_prod((a.M[k] for k in span[u] & side), r) if span[u] & side else 1
         best = R[top] if best is None else min(best, R[top])
     return best

@@ -253,7 +253,7 @@ def _sweep(m: _DimensionTree, A: list, grams: list, R: int, ZL, free: list, l2_r
     A group of the dimension tree whose modes are all fixed costs no GEMM pass. ``ZL`` is reused
     when the line search already computed it for the current factors.
     """
-    s, N = m.s, len(A)
+    s = m.s
     singular = False
     last = None
     if any(n < s for n in free):

@@ -56,7 +56,7 @@ from tnverify.networks.forward import (
     Arch, boundary_bound, forward, grid_block, network_values, random_weights, symmetric_bound, tree_leaves,
 )
 from tnverify.networks.mincut import Cut, min_cut
-from tnverify.networks.overlap import CONV_FAMILIES, frontier_bound, span_bound
+from tnverify.networks.overlap import CONV_FAMILIES, capped_prod, frontier_bound, span_bound
 from tnverify.networks.product_point import product_separators, select_channel_zero
 from tnverify.networks.network import TensorNetwork, contract, contraction_path, random_core_values, sketched
 from tnverify.numbers import enc
@@ -164,16 +164,6 @@ MIXED_BYTES_PER_INPUT = 8 * 2**10
 #: Most open legs (inputs) a network may have here: the dense sketched tensor keeps one numpy
 #: einsum index per input, and numpy accepts 52.
 MAX_INPUTS = 52
-
-
-def _capped_prod(values, cap: int) -> int:
-    """min(prod(values), cap), stopping once the product reaches ``cap``."""
-    out = 1
-    for v in values:
-        out *= v
-        if out >= cap:
-            return cap
-    return out
 
 
 def _power_prod(values) -> int:
@@ -399,7 +389,7 @@ def _sampled_lower(rb, cb, upper: int, rng, block, p: int, limit: int | None = N
     """
     limit = sketch_limit() if limit is None else limit
     cap = min(2 * upper + 64, math.isqrt(limit))
-    cap = min(_capped_prod(rb, cap), _capped_prod(cb, cap))
+    cap = min(capped_prod(rb, cap), capped_prod(cb, cap))
     if cap < upper:
         raise _over(f"showing rank {_magnitude(upper)} (a block of at least {_magnitude(upper)} x "
                     f"{_magnitude(upper)} entries)", upper * upper, limit)
