@@ -446,3 +446,30 @@ def test_a_number_in_a_certificate_is_read_as_the_format_defines_it(where, x):
     else:
         cert["objects"]["M"]["entries"][0][0] = n if isinstance(n, int) else f"{n.numerator}/{n.denominator}"
         assert v.status == _checked(where, json.dumps(cert).encode()).status
+
+
+def _integer_paths(o, path):
+    """Paths to the integers of ``o`` (lists of at most 20 items: their entries are data, not counts)."""
+    items = o.items() if isinstance(o, dict) else enumerate(o) if isinstance(o, list) and len(o) < 20 else ()
+    for k, v in items:
+        if isinstance(v, int) and not isinstance(v, bool):
+            yield path + [k]
+        elif isinstance(v, (dict, list)):
+            yield from _integer_paths(v, path + [k])
+
+
+def test_a_decimal_string_in_any_step_field_gets_a_message_about_the_field_not_python():
+    """The format allows decimal strings for integers; where a rule needs a JSON integer it says so,
+    instead of "ill-typed data (TypeError: can only concatenate str ...)"."""
+    import copy
+
+    for f in VALID:
+        cert = json.loads(f.read_text())
+        for path in _integer_paths(cert["steps"], []):
+            bad = copy.deepcopy(cert)
+            o = bad["steps"]
+            for k in path[:-1]:
+                o = o[k]
+            o[path[-1]] = str(o[path[-1]])
+            v = check(bad)
+            assert "ill-typed" not in v.message, (f.name, path, v.message)
