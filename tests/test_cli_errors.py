@@ -171,3 +171,32 @@ def test_expected_value_the_theorem_never_produces_exits_2(capsys, tmp_path):
     f = _instance(tmp_path, '"matrix-rank"', 'family = "explicit"\nentries = [[1, 2], [3, 4]]\n[expected]\nfoo = 3')
     code, out, err = run(capsys, "prove", f)
     assert code == 2 and "produces no value 'foo'" in err, err
+
+
+@pytest.mark.parametrize("cmd,needle", [
+    (["separation", "{tmp}"], "got the directory"),
+    (["separation", "{tmp}/m.npy"], "in UTF-8 text, got the byte 0x93 at offset 0 of"),
+    (["run", "{tmp}/cat"], "bad.toml: expected an instance TOML file in UTF-8 text"),
+    (["kruskal", "{tmp}/m.npy", "--cert="], "got an empty one"),
+])
+def test_files_named_in_errors_about_their_kind_or_bytes(capsys, tmp_path, cmd, needle):
+    """A directory, a binary file where a JSON network or an instance was expected, an empty output name."""
+    np.save(tmp_path / "m.npy", np.array([[1, 2], [3, 4]]))
+    (tmp_path / "cat").mkdir()
+    (tmp_path / "cat" / "bad.toml").write_bytes(b"\xff[claim]\n")
+    code, _, err = run(capsys, *[c.format(tmp=tmp_path) for c in cmd])
+    assert needle in one_line_error(code, err)
+
+
+@pytest.mark.parametrize("value,code,needle", [
+    ("7.0", 2, "[expected].rank: expected an exact value"),
+    ('"7"', 1, "rank: expected '7' (a string), got 7 (an integer)"),
+    ("true", 1, "rank: expected True (a boolean), got 7 (an integer)"),
+])
+def test_expected_values_are_exact_and_a_mismatch_of_kind_says_so(capsys, tmp_path, value, code, needle):
+    f = tmp_path / "classical_ranks" / "i.toml"
+    f.parent.mkdir()
+    f.write_text('[claim]\ntheorem = "matrix-rank"\nstatement = "s"\nsource = "t"\nexpect = "proved"\n'
+                 f'[params]\nfamily = "vandermonde"\nn = 12\nfield = "GF(7)"\n[expected]\nrank = {value}\n')
+    got, out, err = run(capsys, "run", f)
+    assert got == code and needle in (err if code == 2 else out), (out, err)

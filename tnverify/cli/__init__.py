@@ -82,6 +82,8 @@ def _prepare_outputs(args) -> None:
         if not isinstance(value, str):
             continue
         path = Path(value)
+        if not value.strip():
+            raise InputError(f"expected a file name for --{name}, got an empty one")
         if path.is_dir():
             raise InputError(f"expected a file name for --{name}, got the directory {value!r}")
         if path.exists():

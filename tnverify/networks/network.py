@@ -287,9 +287,13 @@ def load(path) -> TensorNetwork:
     """Read a JSON network file (floats, NaN and Infinity refused: :func:`tnverify.numbers.strict_json_loads`)."""
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"expected a JSON network file, {str(p)!r} does not exist")
+        raise InputError(f"expected a JSON network file, got the directory {str(p)!r}" if p.is_dir()
+                         else f"expected a JSON network file, {str(p)!r} does not exist")
     try:
-        data = strict_json_loads(p.read_text())
+        data = strict_json_loads(p.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise InputError(f"expected a JSON network file in UTF-8 text, got the byte 0x{e.object[e.start]:02x} at "
+                         f"offset {e.start} of {str(p)!r}") from None
     except json.JSONDecodeError as e:
         raise InputError(f"{p}: not valid JSON: {e.msg} at line {e.lineno}") from None
     return from_json(data, str(p))

@@ -98,7 +98,7 @@ def load_instance(path) -> Instance:
     where = str(p)
     if not p.is_file():
         raise InputError(f"{where}: expected an instance TOML file, it does not exist")
-    text = p.read_text()
+    text = _utf8(p)
     check_digit_runs(text, where)  # tomllib reads an integer literal of any length, in quadratic time
     try:
         data = tomllib.loads(text)
@@ -137,6 +137,9 @@ def load_instance(path) -> Instance:
             raise InputError(f"{where}: expected [{table}] to be a table, got {_received(value)}")
     _check_params(where, thm, params)
     for key in expected:
+        if _has_float(expected[key]):
+            raise InputError(f"{where}: [expected].{key}: expected an exact value (an integer, a string, a boolean "
+                             f"or a list of them), got {expected[key]!r}")
         if key not in thm.values:
             raise InputError(f"{where}: [expected].{key}: theorem {name!r} produces no value {key!r} "
                              f"(expected one of: {', '.join(thm.values)})")
@@ -329,6 +332,24 @@ def _flatten(ann) -> list:
     return [ann]
 
 
+def _has_float(x) -> bool:
+    """Is ``x`` a float, or a list or table holding one (an [expected] value is exact)?"""
+    if isinstance(x, float):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(_has_float(y) for y in x)
+    return isinstance(x, dict) and any(_has_float(y) for y in x.values())
+
+
+def _utf8(p: Path) -> str:
+    """The text of the instance file ``p``; one line naming the file when it is not UTF-8."""
+    try:
+        return p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{p}: expected an instance TOML file in UTF-8 text, got the byte "
+                         f"0x{e.object[e.start]:02x} at offset {e.start}") from None
+
+
 def find_instances(paths) -> list[Path]:
     """Instance files under the given files or folders (TOML files with a [claim] table)."""
     out = []
@@ -336,7 +357,7 @@ def find_instances(paths) -> list[Path]:
         p = Path(path)
         if p.is_dir():
             for f in sorted(p.rglob("*.toml")):
-                if f.name != "pyproject.toml" and "[claim]" in f.read_text():
+                if f.name != "pyproject.toml" and "[claim]" in _utf8(f):
                     out.append(f)
         elif p.is_file():
             out.append(p)

@@ -114,11 +114,20 @@ def run_instance(path, emit_dir=None, cert_path=None) -> InstanceResult:
         got = "unknown"
     mismatched = {k: (v, values.get(k)) for k, v in inst.expected.items() if values.get(k) != v}
     if mismatched:
-        message = "; ".join(f"{k}: expected {a}, got {b}" for k, (a, b) in mismatched.items()) + \
+        message = "; ".join(f"{k}: expected {_shown(a, b)}, got {_shown(b, a)}" for k, (a, b) in mismatched.items()) + \
             (f" | {message}" if message else "")
     return InstanceResult(inst.id, str(inst.path), inst.theorem, inst.statement, inst.source, inst.expect, got,
                           got == inst.expect and not mismatched, time.perf_counter() - t0, values, inst.expected,
                           verdict, written, message, inst.params, out.notion, out.field)
+
+
+def _shown(x, other) -> str:
+    """``x`` as text; with its type when ``other`` is of another kind (the string "7" against the integer 7)."""
+    def kind(y):
+        return "boolean" if isinstance(y, bool) else "string" if isinstance(y, str) else (
+            "integer" if isinstance(y, int) or hasattr(y, "__index__") else type(y).__name__)
+    article = "an" if kind(x)[0] in "aeiou" else "a"
+    return f"{x!r} ({article} {kind(x)})" if other is not None and kind(x) != kind(other) else str(x)
 
 
 def _jsonable(x):
