@@ -360,18 +360,15 @@ def test_sparse_matrices_reach_flint_entry_by_entry_with_the_same_values(n, m, s
 
 
 def test_the_k_subset_gate_chooses_the_engine(monkeypatch):
-    """numba above COMPILED_WORK, or above PURE_PYTHON_WORK once loaded; python for p >= 2^31 and in pure mode."""
+    """numba above COMPILED_WORK while it does less work than Python; python for p >= 2^31 and in pure mode."""
     cols = [[1, 0], [0, 1], [1, 1]]
-    monkeypatch.setattr(linalg, "_COMPILED", None)
     monkeypatch.setattr(linalg, "COMPILED_WORK", 10**12)
-    assert linalg.first_dependent_subset(cols, 2, 7) == (None, "python")  # small work
-    monkeypatch.setattr(linalg, "PURE_PYTHON_WORK", -1)
-    assert linalg.first_dependent_subset(cols, 2, 7) == (None, "python")  # not loaded: start-up costs more
+    assert linalg.first_dependent_subset(cols, 2, 7) == (None, "python")  # small work: start-up costs more
     monkeypatch.setattr(linalg, "COMPILED_WORK", -1)
     assert linalg.first_dependent_subset(cols, 2, 7) == (None, "numba")
-    monkeypatch.setattr(linalg, "COMPILED_WORK", 10**12)
-    assert linalg.first_dependent_subset(cols, 2, 7) == (None, "numba")  # loaded now
     assert linalg.first_dependent_subset(cols, 2, 2**31 + 11) == (None, "python")  # int64 needs p < 2^31
+    wide = [[1, c] for c in range(1, 401)]  # k = 2: the kernel would test 79,800 pairs, Python hashes 400 columns
+    assert linalg.first_dependent_subset(wide, 2, 1009) == (None, "python")
     monkeypatch.setenv("TNVERIFY_CHECKER_PURE", "1")
     monkeypatch.setattr(linalg, "_compiled", _no_compiled)
     assert linalg.first_dependent_subset([[1, 0], [2, 0], [0, 1]], 2, 7) == ((0, 1), "python")

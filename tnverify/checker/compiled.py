@@ -1,14 +1,14 @@
 """The checker's compiled engine: its own numba kernel for the exhaustive k-subset test.
 
-Imported only by :mod:`tnverify.checker.linalg`, and only when a problem is large enough
-(:data:`tnverify.checker.linalg.PURE_PYTHON_WORK`) and pure mode is off. It is written for the
+Imported only by :mod:`tnverify.checker.linalg`, and only when a search is large enough and
+pure mode is off (:func:`tnverify.checker.linalg.first_dependent_subset` says when). It is written for the
 checker, independently of ``numba_kernels`` (which the prover uses), and it implements the
 same algorithm as the pure-Python engine ``linalg._first_dependent_python``: the corpus tests
 run both engines, and a property test compares them with brute force (docs/certificates.md,
 "The linear-algebra gate and ``TNVERIFY_CHECKER_PURE``").
 
 The compiled code is cached on disk by numba (``cache=True``): the first call on a machine
-compiles it (about a second), later processes load it.
+compiles it (about a second), later processes load it (0.3-0.7 s).
 """
 from __future__ import annotations
 
