@@ -54,8 +54,8 @@ def kruskal_rank_at_least(step: dict, ctx) -> list:
 
     ``{"matrix": REF, "k": k, "modulus": p}``. The checker enumerates EVERY k-subset of
     columns itself (``kernel.check_k_subsets``: depth first, eliminating the common prefix
-    once, mod p) and checks that each is independent mod p. Rows are cleared of denominators first. Facts:
-    kruskal-rank-at-least k over Q (independent mod p implies independent over Q: a nonzero
+    once, mod p) and checks that each is independent mod p. Rows are cleared of denominators
+    first. Facts: kruskal-rank-at-least k over Q (independent mod p implies independent over Q: a nonzero
     maximal minor mod p is a nonzero integer; docs/mathematics.md, section 4), and over GF(p)
     for an integer matrix. Cost O(sum_{s <= k} C(n, s) m) operations mod p
     (in Python, or compiled by numba for large problems), at most :data:`MAX_KRANK_SUBSETS` subsets
@@ -77,9 +77,10 @@ def kruskal_rank_at_least(step: dict, ctx) -> list:
                 facts.append(("kruskal-rank-at-least", _subject(ref, f"GF({p})"), 0))
         return facts
     p = prime(field(step, "modulus", "step"), "step.modulus")
-    if _count_subsets(n, k) > MAX_KRANK_SUBSETS:
+    subsets = _count_subsets(n, k)
+    if subsets > MAX_KRANK_SUBSETS:
         raise Malformed(f"enumerating the {k}-subsets of {n} columns exceeds the checker limit {MAX_KRANK_SUBSETS}")
-    if p >= 2**31 and _count_subsets(n, k) > MAX_KRANK_SUBSETS_LARGE_P:
+    if p >= 2**31 and subsets > MAX_KRANK_SUBSETS_LARGE_P:
         raise Malformed(f"enumerating the {k}-subsets of {n} columns mod a prime >= 2^31 exceeds the checker limit "
                         f"{MAX_KRANK_SUBSETS_LARGE_P} for such primes (its compiled engine needs p < 2^31); "
                         "use a smaller prime")

@@ -53,8 +53,6 @@ def variety(v, where: str) -> dict:
             integer(b[0], f"{where}.blocks[{i}][0]", 1, 10_000)
             integer(b[1], f"{where}.blocks[{i}][1]", 1, 100)
         integer(field(v, "rank", where), f"{where}.rank", 1, 100_000)
-        if _ambient(_integer_counts(v)) > MAX_DIM:
-            raise Malformed(f"{where}: ambient dimension exceeds the checker limit {MAX_DIM}")
     elif fmt == "tensor-network":
         if set(v) - {"format", "kind", "cores", "outputs"}:
             raise Malformed(f"{where}: unknown keys")
@@ -81,24 +79,25 @@ def variety(v, where: str) -> dict:
                 counts[lab] = counts.get(lab, 0) + 1
         if any(counts[o] != 1 for o in outs) or any(n != 2 for lab, n in counts.items() if lab not in outs):
             raise Malformed(f"{where}: outputs must appear on one core, bonds on exactly two")
-        if len(cores) > network_eval.MAX_CORES or _ambient(_integer_counts(v)) > MAX_DIM or _params(v) > MAX_DIM:
-            raise Malformed(f"{where}: network too large for the checker (at most {network_eval.MAX_CORES} cores, "
-                            f"{MAX_DIM} entries and {MAX_DIM} parameters)")
     elif fmt == "polynet":
         if set(v) - {"format", "widths", "degree"}:
             raise Malformed(f"{where}: unknown keys")
         w = int_list(field(v, "widths", where), f"{where}.widths", 1, 10_000, distinct=False)
         if len(w) < 2:
             raise Malformed(f"{where}.widths: expected at least 2 widths")
-        r = integer(field(v, "degree", where), f"{where}.degree", 1, 100)
-        _integer_counts(v)  # before any count is used: "7" is a valid integer elsewhere, not here
-        if len(w) > 2 and (r > 1 and (len(w) - 2) * math.log2(r) > 12):
-            raise Malformed(f"{where}: output degree r^(h-1) exceeds the checker limit 4096")
-        if _ambient(v) > MAX_DIM:
-            raise Malformed(f"{where}: ambient dimension exceeds the checker limit {MAX_DIM}")
+        integer(field(v, "degree", where), f"{where}.degree", 1, 100)
     else:
         raise Malformed(f"{where}.format: unknown format {fmt!r}")
-    return _integer_counts(v)
+    _integer_counts(v)  # before any count is used: "7" is a valid integer elsewhere, not here
+    if fmt == "tensor-network" and (len(v["cores"]) > network_eval.MAX_CORES or _ambient(v) > MAX_DIM
+                                    or _params(v) > MAX_DIM):
+        raise Malformed(f"{where}: network too large for the checker (at most {network_eval.MAX_CORES} cores, "
+                        f"{MAX_DIM} entries and {MAX_DIM} parameters)")
+    if fmt == "polynet" and len(v["widths"]) > 2 and (len(v["widths"]) - 2) * math.log2(v["degree"]) > 12:
+        raise Malformed(f"{where}: output degree r^(h-1) exceeds the checker limit 4096")
+    if _ambient(v) > MAX_DIM:
+        raise Malformed(f"{where}: ambient dimension exceeds the checker limit {MAX_DIM}")
+    return v
 
 
 def _integer_counts(v: dict) -> dict:
